@@ -1,0 +1,21 @@
+// Creates the OpenAI SDK client for a config. The SDK is imported here, lazily, so commands that do not talk to
+// OpenAI (and `--help`) never pay for loading it.
+import type OpenAI from 'openai';
+import type { Config } from '../config/config.js';
+import { cleanId } from '../ids/openai-ids.js';
+
+export interface OpenAIClientOptions {
+  /** Probes use 0: a doctor must report a 429 as it is, not retry it away. */
+  maxRetries?: number;
+  timeoutMs?: number;
+}
+
+export async function createOpenAIClient(config: Config, options: OpenAIClientOptions = {}): Promise<OpenAI> {
+  const { default: OpenAIClient } = await import('openai');
+  return new OpenAIClient({
+    apiKey: cleanId(config.openai.apiKey ?? ''),
+    baseURL: config.openai.baseURL,
+    maxRetries: options.maxRetries ?? 2,
+    timeout: options.timeoutMs ?? 30_000,
+  });
+}

@@ -1,0 +1,162 @@
+// The one typed configuration object every command receives. Parsed once, at the edge, with zod.
+// Values are kept as the user wrote them (the doctor must see stray quotes and spaces); derived values sit beside them.
+import { z } from 'zod';
+import {
+  DEFAULT_ASSISTANT_MODEL,
+  DEFAULT_GREETING,
+  DEFAULT_OPENAI_BASE_URL,
+  DEFAULT_PORT,
+  DEFAULT_REALTIME_MODEL,
+  DEFAULT_TRANSCRIBE_MODEL,
+  DEFAULT_TWILIO_API_BASE_URL,
+  DEFAULT_VOICE,
+} from './defaults.js';
+import type { EnvFileSnapshot } from './env-file.js';
+
+/** Every variable voicebridge reads. Anything else in the environment is ignored. */
+export const ENV_KEYS = [
+  'OPENAI_API_KEY',
+  'ASSISTANT_ID',
+  'AGENT_WORKFLOW_ID',
+  'ASSISTANT_INSTRUCTIONS_FILE',
+  'ASSISTANT_MODEL',
+  'TWILIO_ACCOUNT_SID',
+  'TWILIO_AUTH_TOKEN',
+  'TWILIO_API_KEY',
+  'TWILIO_API_SECRET',
+  'TWILIO_PHONE_NUMBER',
+  'WEBHOOK_URL',
+  'PORT',
+  'OPENAI_BASE_URL',
+  'TWILIO_API_BASE_URL',
+  'OPENAI_REALTIME_MODEL',
+  'OPENAI_TRANSCRIBE_MODEL',
+  'VOICE',
+  'GREETING',
+] as const;
+export type EnvKey = (typeof ENV_KEYS)[number];
+
+const optionalString = z.string().optional();
+
+const rawSchema = z.object(Object.fromEntries(ENV_KEYS.map((key) => [key, optionalString])) as Record<EnvKey, typeof optionalString>);
+
+export type RawEnv = Partial<Record<EnvKey, string>>;
+
+export interface Config {
+  /** Where each value came from, for messages such as "set in .env" vs "set in your shell". */
+  sources: Partial<Record<EnvKey, 'env-file' | 'process'>>;
+  raw: RawEnv;
+  envFile: EnvFileSnapshot;
+  openai: {
+    apiKey?: string;
+    baseURL: string;
+    realtimeModel: string;
+    transcribeModel: string;
+    voice: string;
+  };
+  assistant: {
+    /** The assistant/agent ID as written (may carry quotes or spaces: see classifyAssistantId). */
+    id?: string;
+    /** Which variable the ID came from: AGENT_WORKFLOW_ID is the old name. */
+    idVariable?: 'ASSISTANT_ID' | 'AGENT_WORKFLOW_ID';
+    instructionsFile?: string;
+    model: string;
+    greeting: string;
+  };
+  twilio: {
+    accountSid?: string;
+    authToken?: string;
+    apiKey?: string;
+    apiSecret?: string;
+    phoneNumber?: string;
+    apiBaseURL: string;
+  };
+  webhookUrl?: string;
+  /** The port to listen on, or undefined when PORT is not a valid port number (see portProblem). */
+  port?: number;
+  portProblem?: string;
+  /** Things the user should know that are not errors (e.g. an old variable name). */
+  warnings: string[];
+  /** Every secret value in play, for masking output. */
+  secrets: string[];
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function parsePort(raw: string | undefined): { port?: number; problem?: string } {
+  if (raw === undefined || raw.trim() === '') return { port: DEFAULT_PORT };
+  const port = z.coerce.number().int().min(1).max(65535).safeParse(raw.trim());
+  if (!port.success || !/^\d+$/.test(raw.trim())) return { problem: `PORT=${raw} is not a port number (1–65535)` };
+  return { port: port.data };
+}
+
+/**
+ * Builds the config from the .env file and the process environment.
+ * The process environment wins over the file, as with dotenv, so a variable exported in the shell is what runs.
+ */
+export function buildConfig(envFile: EnvFileSnapshot, processEnv: NodeJS.ProcessEnv): Config {
+  const merged: Record<string, string> = {};
+  const sources: Config['sources'] = {};
+  for (const key of ENV_KEYS) {
+    if (processEnv[key] !== undefined) {
+      merged[key] = processEnv[key];
+      sources[key] = 'process';
+    } else if (envFile.values[key] !== undefined) {
+      merged[key] = envFile.values[key];
+      sources[key] = 'env-file';
+    }
+  }
+  const raw: RawEnv = rawSchema.parse(merged);
+  const warnings: string[] = [];
+
+  let id = nonEmpty(raw.ASSISTANT_ID);
+  let idVariable: Config['assistant']['idVariable'] = id ? 'ASSISTANT_ID' : undefined;
+  if (nonEmpty(raw.AGENT_WORKFLOW_ID) !== undefined) {
+    if (id === undefined) {
+      id = raw.AGENT_WORKFLOW_ID;
+      idVariable = 'AGENT_WORKFLOW_ID';
+      warnings.push('AGENT_WORKFLOW_ID is the old name of ASSISTANT_ID: rename it to ASSISTANT_ID.');
+    } else {
+      warnings.push('Both ASSISTANT_ID and the old AGENT_WORKFLOW_ID are set; ASSISTANT_ID is used. Remove AGENT_WORKFLOW_ID.');
+    }
+  }
+  const { port, problem: portProblem } = parsePort(raw.PORT);
+  const secrets = [raw.OPENAI_API_KEY, raw.TWILIO_AUTH_TOKEN, raw.TWILIO_API_SECRET].filter(
+    (value): value is string => typeof value === 'string' && value.trim() !== '',
+  );
+
+  return {
+    sources,
+    raw,
+    envFile,
+    openai: {
+      apiKey: nonEmpty(raw.OPENAI_API_KEY),
+      baseURL: (nonEmpty(raw.OPENAI_BASE_URL)?.trim() ?? DEFAULT_OPENAI_BASE_URL).replace(/\/+$/, ''),
+      realtimeModel: nonEmpty(raw.OPENAI_REALTIME_MODEL)?.trim() ?? DEFAULT_REALTIME_MODEL,
+      transcribeModel: nonEmpty(raw.OPENAI_TRANSCRIBE_MODEL)?.trim() ?? DEFAULT_TRANSCRIBE_MODEL,
+      voice: nonEmpty(raw.VOICE)?.trim() ?? DEFAULT_VOICE,
+    },
+    assistant: {
+      id,
+      idVariable,
+      instructionsFile: nonEmpty(raw.ASSISTANT_INSTRUCTIONS_FILE)?.trim(),
+      model: nonEmpty(raw.ASSISTANT_MODEL)?.trim() ?? DEFAULT_ASSISTANT_MODEL,
+      greeting: nonEmpty(raw.GREETING) ?? DEFAULT_GREETING,
+    },
+    twilio: {
+      accountSid: nonEmpty(raw.TWILIO_ACCOUNT_SID),
+      authToken: nonEmpty(raw.TWILIO_AUTH_TOKEN),
+      apiKey: nonEmpty(raw.TWILIO_API_KEY),
+      apiSecret: nonEmpty(raw.TWILIO_API_SECRET),
+      phoneNumber: nonEmpty(raw.TWILIO_PHONE_NUMBER),
+      apiBaseURL: (nonEmpty(raw.TWILIO_API_BASE_URL)?.trim() ?? DEFAULT_TWILIO_API_BASE_URL).replace(/\/+$/, ''),
+    },
+    webhookUrl: nonEmpty(raw.WEBHOOK_URL),
+    port,
+    portProblem,
+    warnings,
+    secrets,
+  };
+}

@@ -1,0 +1,12 @@
+// Default values for every setting, in one place. Models here must have no announced shutdown date.
+
+export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
+export const DEFAULT_TWILIO_API_BASE_URL = 'https://api.twilio.com';
+export const DEFAULT_PORT = 5000;
+export const DEFAULT_REALTIME_MODEL = 'gpt-realtime-2.1';
+export const DEFAULT_TRANSCRIBE_MODEL = 'gpt-transcribe';
+/** The agent's model: the fast tier of the current family, because a phone caller waits for every token. */
+export const DEFAULT_ASSISTANT_MODEL = 'gpt-6-luna';
+export const DEFAULT_VOICE = 'marin';
+export const DEFAULT_GREETING = 'Hello! Thanks for calling. How can I help you today?';
+export const DEFAULT_ENV_FILE = '.env';

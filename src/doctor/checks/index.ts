@@ -1,0 +1,23 @@
+// Every doctor check, in the order the report shows them. Adding a check never touches the runner.
+import type { Check } from '../check.js';
+import { assistantIdCheck } from './assistant-id.js';
+import { envFileCheck } from './env-file.js';
+import { openaiKeyCheck } from './openai-key.js';
+import { phoneNumberCheck } from './phone-number.js';
+import { portCheck } from './port.js';
+import { realtimeModelCheck } from './realtime-model.js';
+import { requiredVarsCheck } from './required-vars.js';
+import { twilioCredentialsCheck } from './twilio-credentials.js';
+import { webhookUrlCheck } from './webhook-url.js';
+
+export const allChecks: readonly Check[] = [
+  envFileCheck,
+  requiredVarsCheck,
+  openaiKeyCheck,
+  assistantIdCheck,
+  realtimeModelCheck,
+  twilioCredentialsCheck,
+  phoneNumberCheck,
+  webhookUrlCheck,
+  portCheck,
+];
