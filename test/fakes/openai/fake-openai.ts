@@ -3,6 +3,8 @@
 // Each API family lives in its own file under this folder and is installed here.
 import type { ServerResponse } from 'node:http';
 import { HttpFake, sendJson, type FakeRequest } from '../http-fake.js';
+import { installAgentRoutes, type FakeAgent } from './agents.js';
+import { installAssistantRoutes, type FakeAssistant } from './assistants.js';
 import { installModelRoutes, type FakeModel } from './models.js';
 
 /** How the fake treats a key: a working key, or one of the ways a real key fails. */
@@ -13,17 +15,25 @@ export const FAKE_OPENAI_KEY = 'sk-proj-fakeKeyForTests0123456789abcdefWXYZ';
 export interface FakeOpenAIOptions {
   keys?: Record<string, FakeKeyBehaviour>;
   models?: FakeModel[];
+  /** 'sunset' answers /assistants and /threads as OpenAI does since 2026-08-26 (404). */
+  assistantsApi?: 'available' | 'sunset';
 }
 
 export class FakeOpenAI extends HttpFake {
   readonly keys: Map<string, FakeKeyBehaviour>;
   models: FakeModel[];
+  assistantsApi: 'available' | 'sunset';
+  readonly agents = new Map<string, FakeAgent>();
+  readonly assistants = new Map<string, FakeAssistant>();
 
   constructor(options: FakeOpenAIOptions = {}) {
     super();
     this.keys = new Map(Object.entries(options.keys ?? { [FAKE_OPENAI_KEY]: 'ok' }));
     this.models = options.models ?? [];
+    this.assistantsApi = options.assistantsApi ?? 'sunset';
     installModelRoutes(this);
+    installAgentRoutes(this, this.agents);
+    installAssistantRoutes(this, this.assistants);
   }
 
   static async start(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
