@@ -1,0 +1,105 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTwilioClient } from '../../src/clients/twilio-client.js';
+import { buildConfig } from '../../src/config/config.js';
+import {
+  FAKE_TWILIO_ACCOUNT_SID,
+  FAKE_TWILIO_API_KEY,
+  FAKE_TWILIO_API_SECRET,
+  FAKE_TWILIO_AUTH_TOKEN,
+  FAKE_TWILIO_NUMBER_SID,
+  FAKE_TWILIO_PHONE_NUMBER,
+  FakeTwilioRest,
+  TWILIO_DEMO_VOICE_URL,
+} from './twilio/fake-twilio-rest.js';
+
+let fake: FakeTwilioRest | undefined;
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
+
+function clientFor(env: Record<string, string>) {
+  const config = buildConfig({ path: '.env', explicit: false, found: false, values: {} }, { TWILIO_API_BASE_URL: fake!.baseURL, ...env });
+  return createTwilioClient(config, { timeoutMs: 5_000 });
+}
+
+function caught(promise: Promise<unknown>): Promise<{ status?: number; code?: number; message?: string; moreInfo?: string }> {
+  return promise.then(
+    () => ({}),
+    (error: unknown) => error as { status?: number; code?: number },
+  );
+}
+
+describe('the fake Twilio REST API, driven by the real twilio client', () => {
+  it('fetches the account with the Account SID and auth token', async () => {
+    fake = await FakeTwilioRest.start();
+    const client = await clientFor({ TWILIO_ACCOUNT_SID: FAKE_TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN: FAKE_TWILIO_AUTH_TOKEN });
+    const account = await client.api.v2010.accounts(FAKE_TWILIO_ACCOUNT_SID).fetch();
+    expect(account).toMatchObject({ sid: FAKE_TWILIO_ACCOUNT_SID, status: 'active', type: 'Full' });
+  });
+
+  it('rejects a wrong auth token with Twilio error 20003', async () => {
+    fake = await FakeTwilioRest.start();
+    const client = await clientFor({ TWILIO_ACCOUNT_SID: FAKE_TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN: '0'.repeat(32) });
+    const error = await caught(client.api.v2010.accounts(FAKE_TWILIO_ACCOUNT_SID).fetch());
+    expect(error).toMatchObject({ status: 401, code: 20003, message: 'Authenticate', moreInfo: 'https://www.twilio.com/docs/errors/20003' });
+  });
+
+  it('answers 20404 for an account the credentials cannot see', async () => {
+    fake = await FakeTwilioRest.start();
+    const client = await clientFor({ TWILIO_ACCOUNT_SID: FAKE_TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN: FAKE_TWILIO_AUTH_TOKEN });
+    const error = await caught(client.api.v2010.accounts(`AC${'9'.repeat(32)}`).fetch());
+    expect(error).toMatchObject({ status: 404, code: 20404 });
+  });
+
+  it('lets a Standard API key list numbers but not read the account', async () => {
+    fake = await FakeTwilioRest.start();
+    const client = await clientFor({
+      TWILIO_ACCOUNT_SID: FAKE_TWILIO_ACCOUNT_SID,
+      TWILIO_API_KEY: FAKE_TWILIO_API_KEY,
+      TWILIO_API_SECRET: FAKE_TWILIO_API_SECRET,
+    });
+    const numbers = await client.incomingPhoneNumbers.list({ phoneNumber: FAKE_TWILIO_PHONE_NUMBER });
+    expect(numbers.map((number) => number.sid)).toEqual([FAKE_TWILIO_NUMBER_SID]);
+    const error = await caught(client.api.v2010.accounts(FAKE_TWILIO_ACCOUNT_SID).fetch());
+    expect(error).toMatchObject({ status: 401, code: 20003 });
+  });
+
+  it('lists a number by PhoneNumber with its voice settings, and updates its voice URL', async () => {
+    fake = await FakeTwilioRest.start();
+    fake.addNumber({ phoneNumber: '+14155550999' });
+    const client = await clientFor({ TWILIO_ACCOUNT_SID: FAKE_TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN: FAKE_TWILIO_AUTH_TOKEN });
+    const [number, ...others] = await client.incomingPhoneNumbers.list({ phoneNumber: FAKE_TWILIO_PHONE_NUMBER });
+    expect(others).toEqual([]);
+    expect(number).toMatchObject({
+      sid: FAKE_TWILIO_NUMBER_SID,
+      phoneNumber: FAKE_TWILIO_PHONE_NUMBER,
+      voiceUrl: TWILIO_DEMO_VOICE_URL,
+      voiceMethod: 'POST',
+      trunkSid: null,
+    });
+    const updated = await client.incomingPhoneNumbers(FAKE_TWILIO_NUMBER_SID).update({ voiceUrl: 'https://bridge.example.org/incoming-call', voiceMethod: 'POST' });
+    expect(updated.voiceUrl).toBe('https://bridge.example.org/incoming-call');
+    expect(fake.numberFor(FAKE_TWILIO_PHONE_NUMBER)?.voiceUrl).toBe('https://bridge.example.org/incoming-call');
+  });
+
+  it('hangs up a live call and refuses to redirect a finished one', async () => {
+    fake = await FakeTwilioRest.start();
+    const call = fake.addCall();
+    const client = await clientFor({ TWILIO_ACCOUNT_SID: FAKE_TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN: FAKE_TWILIO_AUTH_TOKEN });
+    const ended = await client.calls(call.sid).update({ status: 'completed' });
+    expect(ended.status).toBe('completed');
+    expect(call.updates).toEqual([{ Status: 'completed' }]);
+    const error = await caught(client.calls(call.sid).update({ twiml: '<Response><Say>Bye</Say></Response>' }));
+    expect(error).toMatchObject({ status: 400, code: 21220 });
+  });
+
+  it('updates a live call with new TwiML', async () => {
+    fake = await FakeTwilioRest.start();
+    const call = fake.addCall();
+    const client = await clientFor({ TWILIO_ACCOUNT_SID: FAKE_TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN: FAKE_TWILIO_AUTH_TOKEN });
+    await client.calls(call.sid).update({ twiml: '<Response><Dial>+14155550100</Dial></Response>' });
+    expect(call.updates).toEqual([{ Twiml: '<Response><Dial>+14155550100</Dial></Response>' }]);
+    expect(call.status).toBe('in-progress');
+  });
+});
