@@ -1,11 +1,226 @@
-// Check: Assistant ID. (To be implemented.)
-import type { Check } from '../check.js';
+// Check: the agent the bridge talks to (ASSISTANT_ID, or ASSISTANT_INSTRUCTIONS_FILE for the Responses backend).
+// It first judges the value offline — a workflow, prompt, thread or placeholder is wrong whatever the network says —
+// and only then asks OpenAI about an asst_ or Agents API id with its own request, so it never waits on the key check.
+import { stat, readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { createOpenAIClient } from '../../clients/openai-client.js';
+import type { Config } from '../../config/config.js';
+import { classifyAssistantId, classifyOpenAIKey, cleanId } from '../../ids/openai-ids.js';
+import type { Check, CheckResult } from '../check.js';
+import {
+  agentNotFoundAdvice,
+  assistantNotInProjectAdvice,
+  assistantsSunsetAdvice,
+  ASSISTANTS_API_SUNSET,
+  CREATE_ASSISTANT,
+  displayId,
+  offlineAssistantIdAdvice,
+  renameNote,
+  shutdownPhrase,
+  type Advice,
+} from '../assistant-id-advice.js';
+import { classifyOpenAIError, describeBaseURL, describeKeyOrConnectionFailure } from '../openai-failure.js';
+import { redactResult } from '../redact-result.js';
 
-export const assistantIdCheck: Check = {
-  id: 'assistant-id',
-  title: 'Assistant ID',
-  online: true,
-  async run() {
-    return { status: 'skip', summary: 'not implemented yet' };
-  },
-};
+export interface AssistantIdCheckOptions {
+  requestTimeoutMs?: number;
+}
+
+export function createAssistantIdCheck(options: AssistantIdCheckOptions = {}): Check {
+  const requestTimeoutMs = options.requestTimeoutMs ?? 8_000;
+  return {
+    id: 'assistant-id',
+    title: 'Assistant ID',
+    online: true,
+    timeoutMs: requestTimeoutMs + 2_000,
+    async run({ config, clock, signal }) {
+      const result = await checkAssistantId(config, clock.now(), signal, requestTimeoutMs);
+      return redactResult(result, config.secrets);
+    },
+  };
+}
+
+export const assistantIdCheck = createAssistantIdCheck();
+
+function fromAdvice(advice: Advice, extraDetail: string[] = []): CheckResult {
+  return { status: 'fail', summary: advice.summary, detail: [...advice.detail, ...extraDetail], fix: advice.fix };
+}
+
+async function checkAssistantId(config: Config, now: Date, signal: AbortSignal, requestTimeoutMs: number): Promise<CheckResult> {
+  const raw = config.assistant.id;
+  const variable = config.assistant.idVariable ?? 'ASSISTANT_ID';
+  const classification = classifyAssistantId(raw);
+  if (raw === undefined || classification.kind === 'empty') return checkResponsesBackend(config);
+
+  const value = cleanId(raw);
+  const context: string[] = [];
+  if (classification.cosmetic) context.push(`${variable} ${classification.cosmetic}: as written it is ${JSON.stringify(displayId(raw))}.`);
+  if (config.sources[variable] === 'process') context.push(`${variable} comes from your shell environment, which wins over .env.`);
+  if (config.assistant.instructionsFile) context.push(`ASSISTANT_INSTRUCTIONS_FILE is ignored while ${variable} is set.`);
+
+  const offline = offlineAssistantIdAdvice(raw, variable, now);
+  if (offline) return fromAdvice(offline, context);
+
+  // Only asst_ and Agents API ids are left: whether they work depends on what the endpoint answers.
+  const backend = classification.backend === 'assistants' ? 'assistants' : 'agents';
+  const probed = await probe(config, backend, value, variable, now, signal, requestTimeoutMs);
+  const rename = renameNote(variable);
+  if (classification.cosmetic) {
+    const cosmeticFix = `Write it without quotes or spaces: ${variable === 'AGENT_WORKFLOW_ID' ? 'ASSISTANT_ID' : variable}=${value}`;
+    if (probed.status === 'ok' || probed.status === 'warn') {
+      return {
+        status: 'fail',
+        summary: `${variable} ${classification.cosmetic}: OpenAI knows it only as ${value}`,
+        detail: [`Cleaned up, it works: ${probed.summary}.`, ...context],
+        fix: rename ? `${cosmeticFix}\n${rename}` : cosmeticFix,
+      };
+    }
+    return { ...probed, detail: [...(probed.detail ?? []), ...context], fix: `${probed.fix ?? ''}\n${cosmeticFix}`.trim() };
+  }
+  const withContext = { ...probed, detail: [...(probed.detail ?? []), ...context] };
+  if (rename && withContext.status === 'ok') return { ...withContext, status: 'warn', fix: rename };
+  return withContext;
+}
+
+/** No ID: the Responses API answers with the instructions in ASSISTANT_INSTRUCTIONS_FILE, which must be readable and non-empty. */
+async function checkResponsesBackend(config: Config): Promise<CheckResult> {
+  const file = config.assistant.instructionsFile;
+  if (!file) {
+    return {
+      status: 'fail',
+      summary: 'ASSISTANT_ID is not set and there is no ASSISTANT_INSTRUCTIONS_FILE: no agent would answer the caller',
+      fix:
+        `Run: ${CREATE_ASSISTANT} (it creates an agent and writes ASSISTANT_ID into .env),\n` +
+        'or write the instructions into assistant.md and set ASSISTANT_INSTRUCTIONS_FILE=assistant.md.',
+    };
+  }
+  const path = resolve(file);
+  const where = path === file ? file : `${file} (${path})`;
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) {
+      return { status: 'fail', summary: `ASSISTANT_INSTRUCTIONS_FILE=${where} is a folder, not a file`, fix: 'Point it at the file holding the instructions, e.g. assistant.md.' };
+    }
+    const text = await readFile(path, 'utf8');
+    if (text.trim() === '') {
+      return {
+        status: 'fail',
+        summary: `ASSISTANT_INSTRUCTIONS_FILE=${where} is empty: the agent would have no instructions`,
+        fix: `Write what the agent should do and say into ${file}.`,
+      };
+    }
+    return {
+      status: 'ok',
+      summary: `no ASSISTANT_ID: the Responses API answers, with the instructions in ${file} and model ${config.assistant.model}`,
+      detail: [`${text.trim().length} characters of instructions in ${path}`],
+    };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      return {
+        status: 'fail',
+        summary: `ASSISTANT_INSTRUCTIONS_FILE=${where} does not exist`,
+        fix: `Create ${file} with the agent's instructions, or fix the path (a relative path starts from the folder you run voicebridge in).`,
+      };
+    }
+    return {
+      status: 'fail',
+      summary: `ASSISTANT_INSTRUCTIONS_FILE=${where} cannot be read (${code ?? (error as Error).message})`,
+      fix: `Make ${file} readable by the user who runs voicebridge.`,
+    };
+  }
+}
+
+/** Asks the endpoint about an asst_ or Agents API id. */
+async function probe(
+  config: Config,
+  backend: 'assistants' | 'agents',
+  id: string,
+  variable: string,
+  now: Date,
+  signal: AbortSignal,
+  requestTimeoutMs: number,
+): Promise<CheckResult> {
+  const sunsetNote = `OpenAI ${shutdownPhrase(ASSISTANTS_API_SUNSET, now, { past: 'sunset', future: 'sunsets' })} the Assistants API.`;
+  const apiName = backend === 'assistants' ? 'the Assistants API' : 'the Agents API';
+  const backendNote = backend === 'assistants' ? `${id} is an Assistants API assistant. ${sunsetNote}` : `${id} is taken for an Agents API agent (client.beta.agents).`;
+  const key = config.openai.apiKey;
+  if (!key || key.trim() === '') {
+    return { status: 'skip', summary: `cannot look up ${id} without OPENAI_API_KEY`, detail: [backendNote], fix: 'Set OPENAI_API_KEY, then run the doctor again.' };
+  }
+  if (classifyOpenAIKey(cleanId(key)).kind === 'admin') {
+    return { status: 'skip', summary: `cannot look up ${id} with an admin key`, detail: [backendNote], fix: 'Fix the "OpenAI API key" problem first, then run the doctor again.' };
+  }
+
+  const where = describeBaseURL(config);
+  let found: unknown;
+  try {
+    const client = await createOpenAIClient(config, { maxRetries: 0, timeoutMs: requestTimeoutMs });
+    found =
+      backend === 'assistants'
+        ? await client.beta.assistants.retrieve(id, { signal })
+        : await client.beta.agents.retrieve(id, { signal });
+  } catch (error) {
+    const failure = await classifyOpenAIError(error);
+    if (failure.kind === 'not-found') {
+      const routeMissing = /invalid url/i.test(failure.message);
+      if (backend === 'assistants') {
+        return fromAdvice(routeMissing ? assistantsSunsetAdvice(id, variable, now, where) : assistantNotInProjectAdvice(id, variable));
+      }
+      if (routeMissing) {
+        return {
+          status: 'fail',
+          summary: `${where} does not serve the Agents API, so agent ${id} cannot answer`,
+          detail: [`GET /agents/${id} answered 404: ${failure.message}`],
+          fix: `Use OpenAI itself (remove OPENAI_BASE_URL), or switch to the Responses backend: ${CREATE_ASSISTANT} --api responses.`,
+        };
+      }
+      return fromAdvice(agentNotFoundAdvice(id, variable));
+    }
+    if (failure.kind === 'missing-scopes' || failure.kind === 'permission-denied') {
+      return {
+        status: 'fail',
+        summary:
+          backend === 'agents'
+            ? `this key has no access to the Agents API beta (${failure.status}${failure.code ? ` ${failure.code}` : ''}), so agent ${id} cannot answer`
+            : `this key may not read assistants (${failure.status}), so ${id} cannot answer`,
+        detail: [`OpenAI said: ${failure.message}`],
+        fix:
+          backend === 'agents'
+            ? `Use a key with permission for agents (or "All" permissions) in a project with Agents API access, or switch backend: ${CREATE_ASSISTANT} --api responses.`
+            : 'Give the key permission for assistants (or "All" permissions) at https://platform.openai.com/api-keys.',
+      };
+    }
+    if (failure.kind === 'bad-request') {
+      return {
+        status: 'fail',
+        summary: `${apiName} refused ${id} (${failure.status}${failure.code ? ` ${failure.code}` : ''}): ${failure.message}`,
+        fix: `Check ${variable}, or run: ${CREATE_ASSISTANT}.`,
+      };
+    }
+    // The key or the connection failed, not the ID: the key check reports that; here it only means "not checked".
+    const described = describeKeyOrConnectionFailure(failure, config, requestTimeoutMs);
+    return {
+      status: 'skip',
+      summary: `could not look up ${id}: ${described?.summary ?? `${where} answered ${failure.status ?? 'an error'}: ${failure.message}`}`,
+      detail: [backendNote],
+      fix: described?.fix ?? 'Fix the "OpenAI API key" problem first, then run the doctor again.',
+    };
+  }
+
+  const object = (found ?? {}) as { id?: unknown; name?: unknown; model?: unknown };
+  if (typeof object.id !== 'string') {
+    const described = describeKeyOrConnectionFailure({ kind: 'not-openai', message: `its answer to GET /${backend}/${id} is not ${backend === 'assistants' ? 'an assistant' : 'an agent'}` }, config, requestTimeoutMs)!;
+    return { status: 'skip', summary: `could not look up ${id}: ${described.summary}`, detail: [backendNote], fix: described.fix };
+  }
+  const name = typeof object.name === 'string' && object.name !== '' ? `"${object.name}"` : '(unnamed)';
+  const model = typeof object.model === 'string' ? `, model ${object.model}` : '';
+  if (backend === 'assistants') {
+    return {
+      status: 'ok',
+      summary: `${id} is an Assistants API assistant ${name}${model}, served by ${where}`,
+      detail: [`${sunsetNote} This endpoint still serves it.`],
+    };
+  }
+  return { status: 'ok', summary: `${id} is an Agents API agent ${name}${model}` };
+}

@@ -8,7 +8,15 @@ import { installAssistantRoutes, type FakeAssistant } from './assistants.js';
 import { installModelRoutes, type FakeModel } from './models.js';
 
 /** How the fake treats a key: a working key, or one of the ways a real key fails. */
-export type FakeKeyBehaviour = 'ok' | 'mismatched_organization' | 'missing_scopes' | 'insufficient_quota' | 'rate_limited' | 'admin';
+export type FakeKeyBehaviour =
+  | 'ok'
+  | 'mismatched_organization'
+  | 'missing_scopes'
+  | 'insufficient_quota'
+  | 'rate_limited'
+  | 'admin'
+  /** A working key whose organization has no Agents API beta access: 403 on /agents, everything else works. */
+  | 'no_agents_access';
 
 export const FAKE_OPENAI_KEY = 'sk-proj-fakeKeyForTests0123456789abcdefWXYZ';
 
@@ -67,6 +75,15 @@ export class FakeOpenAI extends HttpFake {
     switch (behaviour) {
       case 'ok':
         return false;
+      case 'no_agents_access':
+        // The wording of this 403 is not captured from the real service; the status is what clients act on.
+        if (!request.path.startsWith('/v1/agents')) return false;
+        sendOpenAIError(response, 403, {
+          message: 'Your organization does not have access to the Agents API beta.',
+          type: 'invalid_request_error',
+          code: null,
+        });
+        return true;
       case 'mismatched_organization':
         sendOpenAIError(response, 401, {
           message: 'OpenAI-Organization header should match organization for API key',
