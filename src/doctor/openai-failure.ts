@@ -207,7 +207,7 @@ export function describeKeyOrConnectionFailure(
     case 'timeout':
       return {
         status: 'fail',
-        summary: `no answer from ${where} within ${Math.round(timeoutMs / 1000)} s`,
+        summary: `no answer from ${where} within ${timeoutMs < 1_000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}`,
         fix: 'Check your internet connection, proxy and firewall (outgoing HTTPS must be allowed), and OPENAI_BASE_URL if you set it.',
       };
     case 'tls':
