@@ -1,0 +1,237 @@
+// Edits a user's .env file without losing anything: sets a key in place (or adds it), comments a line out with the
+// reason, quotes values that need it, and proves with dotenv that the result means exactly what was intended before
+// writing it atomically. Anything it cannot do safely it refuses, naming the line, rather than rewrite the file.
+import { readFile } from 'node:fs/promises';
+import { parse as dotenvParse } from 'dotenv';
+import { writeFileAtomically, type AtomicWriteOptions } from './atomic-write.js';
+import {
+  entriesFor,
+  parseEnvDocument,
+  serializeEnvDocument,
+  type CommentNode,
+  type EntryNode,
+  type EnvDocument,
+  type EnvNode,
+} from './env-document.js';
+import { valueRenderings } from './env-value.js';
+import { diffLines, type DiffHunk } from './line-diff.js';
+
+export type EnvEdit =
+  /** Sets the key: the line dotenv uses is changed in place, or a new line is added. */
+  | {
+      action: 'set';
+      key: string;
+      value: string;
+      /** Where a new line goes when the key is not in the file: right after this key's line(s); else at the end. */
+      after?: string;
+    }
+  /** Turns every line of the key into a comment, under a comment line giving the reason. */
+  | { action: 'comment-out'; key: string; reason: string };
+
+export interface EnvChange {
+  key: string;
+  action: 'replaced' | 'added' | 'commented-out' | 'unchanged';
+}
+
+export interface EnvEditPlan {
+  before: string;
+  after: string;
+  changed: boolean;
+  changes: EnvChange[];
+  /** The exact line-level difference, for showing the user. */
+  hunks: DiffHunk[];
+}
+
+/** The file cannot be edited safely; `line` says where, when a line is to blame. */
+export class EnvEditRefusedError extends Error {
+  constructor(
+    message: string,
+    readonly line?: number,
+  ) {
+    super(message);
+    this.name = 'EnvEditRefusedError';
+  }
+}
+
+function sameValues(left: Record<string, string>, right: Record<string, string>): boolean {
+  const keys = Object.keys(left);
+  return keys.length === Object.keys(right).length && keys.every((key) => Object.prototype.hasOwnProperty.call(right, key) && left[key] === right[key]);
+}
+
+function intendedValues(nodes: readonly EnvNode[]): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const node of nodes) if (node.kind === 'entry') values[node.key] = node.value;
+  return values;
+}
+
+/** True when dotenv reads the text as exactly the values the nodes intend, and the model reads it back cleanly. */
+function readsBackAsIntended(nodes: readonly EnvNode[]): boolean {
+  const text = nodes.map((node) => node.text + node.eol).join('');
+  return sameValues(dotenvParse(text), intendedValues(nodes)) && parseEnvDocument(text).problems.length === 0;
+}
+
+function physicalLines(text: string): Array<{ text: string; eol: string }> {
+  const parts = text.split(/(\r\n|\r|\n)/);
+  const lines: Array<{ text: string; eol: string }> = [];
+  for (let index = 0; index < parts.length; index += 2) lines.push({ text: parts[index]!, eol: parts[index + 1] ?? '' });
+  return lines;
+}
+
+class DocumentEditor {
+  readonly nodes: EnvNode[];
+  readonly changes: EnvChange[] = [];
+  /** The last node written for a key by this edit session, so a following `set … after` lands right below it. */
+  private readonly anchors = new Map<string, EnvNode>();
+
+  constructor(private readonly document: EnvDocument) {
+    this.nodes = [...document.nodes];
+  }
+
+  commentOut(key: string, reason: string): void {
+    const entries = this.nodes.filter((node): node is EntryNode => node.kind === 'entry' && node.key === key);
+    if (entries.length === 0) {
+      this.changes.push({ key, action: 'unchanged' });
+      return;
+    }
+    const lineBreak = this.document.lineBreak;
+    entries.forEach((entry, index) => {
+      const lines = physicalLines(entry.text);
+      const commented: CommentNode[] = lines.map((line, lineIndex) => ({
+        kind: 'comment',
+        line: entry.line + lineIndex,
+        text: `# ${line.text}`,
+        eol: (lineIndex < lines.length - 1 ? line.eol : entry.eol) as CommentNode['eol'],
+      }));
+      if (index === 0) {
+        const reasonLine = reason
+          .split(/\r\n|\r|\n/)
+          .map((part): CommentNode => ({ kind: 'comment', line: entry.line, text: `# ${part}`, eol: lineBreak }));
+        commented.unshift(...reasonLine);
+      }
+      this.nodes.splice(this.nodes.indexOf(entry), 1, ...commented);
+      this.anchors.set(key, commented.at(-1)!);
+    });
+    if (!readsBackAsIntended(this.nodes)) {
+      throw new EnvEditRefusedError(`Commenting out ${key} would change how dotenv reads other lines.`, entries[0]!.line);
+    }
+    this.changes.push({ key, action: 'commented-out' });
+  }
+
+  set(key: string, value: string, after?: string): void {
+    const existing = this.nodes.filter((node): node is EntryNode => node.kind === 'entry' && node.key === key).at(-1);
+    if (existing) {
+      if (existing.value === value) {
+        this.changes.push({ key, action: 'unchanged' });
+        return;
+      }
+      const index = this.nodes.indexOf(existing);
+      const prefix = existing.indent + existing.exportPrefix + existing.key + existing.separator;
+      for (const rendering of valueRenderings(value, existing.quote)) {
+        const replacement: EntryNode = {
+          ...existing,
+          value,
+          rawValue: rendering,
+          quote: quoteOf(rendering),
+          text: prefix + rendering + existing.trailing,
+        };
+        const trial = [...this.nodes];
+        trial[index] = replacement;
+        if (readsBackAsIntended(trial)) {
+          this.nodes.splice(index, 1, replacement);
+          this.anchors.set(key, replacement);
+          this.changes.push({ key, action: 'replaced' });
+          return;
+        }
+      }
+      throw new EnvEditRefusedError(`${key}'s new value cannot be written on this line in a way dotenv reads back exactly.`, existing.line);
+    }
+
+    const anchor = after === undefined ? undefined : (this.anchors.get(after) ?? entriesFor({ ...this.document, nodes: this.nodes }, after).at(-1));
+    const anchorIndex = anchor ? this.nodes.indexOf(anchor) : this.nodes.length - 1;
+    const everyEntryExported = this.nodes.some((node) => node.kind === 'entry') && this.nodes.every((node) => node.kind !== 'entry' || node.exportPrefix !== '');
+    const exportPrefix = everyEntryExported ? 'export ' : '';
+    for (const rendering of valueRenderings(value)) {
+      const trial = [...this.nodes];
+      const previous = trial[anchorIndex];
+      // A file that ended without a final newline still does: the new last line takes over the missing break.
+      let eol: EnvNode['eol'] = this.document.lineBreak;
+      if (previous && previous.eol === '') {
+        trial[anchorIndex] = { ...previous, eol: this.document.lineBreak };
+        eol = '';
+      }
+      const text = `${exportPrefix}${key}=${rendering}`;
+      const entry: EntryNode = {
+        kind: 'entry',
+        line: (previous?.line ?? 0) + 1,
+        key,
+        value,
+        indent: '',
+        exportPrefix,
+        separator: '=',
+        rawValue: rendering,
+        quote: quoteOf(rendering),
+        trailing: '',
+        text,
+        eol,
+      };
+      trial.splice(anchorIndex + 1, 0, entry);
+      if (readsBackAsIntended(trial)) {
+        this.nodes.splice(0, this.nodes.length, ...trial);
+        this.anchors.set(key, entry);
+        this.changes.push({ key, action: 'added' });
+        return;
+      }
+    }
+    throw new EnvEditRefusedError(`${key}'s value cannot be written in a way dotenv reads back exactly.`);
+  }
+}
+
+function quoteOf(rendering: string): EntryNode['quote'] {
+  const first = rendering[0];
+  return rendering.length >= 2 && (first === '"' || first === "'" || first === '`') && rendering.endsWith(first) ? first : null;
+}
+
+/** Applies the edits to the text in memory. Throws EnvEditRefusedError when the file cannot be edited safely. */
+export function planEnvEdits(before: string, edits: readonly EnvEdit[]): EnvEditPlan {
+  const document = parseEnvDocument(before);
+  const problem = document.problems[0];
+  if (problem) {
+    throw new EnvEditRefusedError(`line ${problem.line}: ${problem.message}. It is left untouched rather than rewritten.`, problem.line);
+  }
+  const editor = new DocumentEditor(document);
+  for (const edit of edits) {
+    if (edit.action === 'set') editor.set(edit.key, edit.value, edit.after);
+    else editor.commentOut(edit.key, edit.reason);
+  }
+  const after = serializeEnvDocument({ ...document, nodes: editor.nodes });
+  return { before, after, changed: after !== before, changes: editor.changes, hunks: diffLines(before, after) };
+}
+
+export interface UpdateEnvFileResult extends EnvEditPlan {
+  path: string;
+  /** True when the file did not exist and was created (with mode 0600). */
+  created: boolean;
+  /** False for a dry run, or when nothing needed to change. */
+  written: boolean;
+}
+
+export interface UpdateEnvFileOptions extends AtomicWriteOptions {
+  /** Plan and report the change without touching the file. */
+  dryRun?: boolean;
+}
+
+/** Reads the file (a missing one counts as empty), plans the edits and, unless it is a dry run, writes atomically. */
+export async function updateEnvFile(path: string, edits: readonly EnvEdit[], options: UpdateEnvFileOptions = {}): Promise<UpdateEnvFileResult> {
+  let before = '';
+  let exists = true;
+  try {
+    before = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    exists = false;
+  }
+  const plan = planEnvEdits(before, edits);
+  if (options.dryRun || (!plan.changed && exists)) return { ...plan, path, created: false, written: false };
+  const written = await writeFileAtomically(path, plan.after, options);
+  return { ...plan, path: written.path, created: written.created, written: true };
+}
