@@ -3,9 +3,13 @@
 // Each API family lives in its own file under this folder and is installed here.
 import type { ServerResponse } from 'node:http';
 import { HttpFake, sendJson, type FakeRequest } from '../http-fake.js';
+import type { AgentBehaviour, AgentTurnRecord } from './agent-mind.js';
+import { installAgentSessionRoutes } from './agent-sessions.js';
 import { installAgentRoutes, type FakeAgent } from './agents.js';
 import { installAssistantRoutes, type FakeAssistant } from './assistants.js';
 import { installModelRoutes, type FakeModel } from './models.js';
+import { installResponseRoutes } from './responses.js';
+import { installThreadRoutes } from './threads.js';
 
 /** How the fake treats a key: a working key, or one of the ways a real key fails. */
 export type FakeKeyBehaviour =
@@ -33,6 +37,10 @@ export class FakeOpenAI extends HttpFake {
   assistantsApi: 'available' | 'sunset';
   readonly agents = new Map<string, FakeAgent>();
   readonly assistants = new Map<string, FakeAssistant>();
+  /** The agent behind all three agent backends: tests script its replies, speed and failures here. */
+  agentBehaviour: AgentBehaviour = {};
+  /** Every turn the agent was given, in order, with what it received and how it ended. */
+  readonly agentTurns: AgentTurnRecord[] = [];
 
   constructor(options: FakeOpenAIOptions = {}) {
     super();
@@ -42,6 +50,9 @@ export class FakeOpenAI extends HttpFake {
     installModelRoutes(this);
     installAgentRoutes(this, this.agents);
     installAssistantRoutes(this, this.assistants);
+    installAgentSessionRoutes(this);
+    installThreadRoutes(this);
+    installResponseRoutes(this);
   }
 
   static async start(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {

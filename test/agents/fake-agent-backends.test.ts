@@ -1,0 +1,103 @@
+import OpenAI from 'openai';
+import { afterEach, describe, expect, it } from 'vitest';
+import { waitForAgentTurn } from '../fakes/openai/agent-mind.js';
+import { seedAgent } from '../fakes/openai/agent-sessions.js';
+import { FAKE_OPENAI_KEY, FakeOpenAI } from '../fakes/openai/fake-openai.js';
+import { seedAssistant } from '../fakes/openai/threads.js';
+
+let fake: FakeOpenAI | undefined;
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
+
+async function start(options: ConstructorParameters<typeof FakeOpenAI>[0] = {}): Promise<{ fake: FakeOpenAI; client: OpenAI }> {
+  fake = await FakeOpenAI.start(options);
+  return { fake, client: new OpenAI({ apiKey: FAKE_OPENAI_KEY, baseURL: fake.baseURL, maxRetries: 0 }) };
+}
+
+describe("the fake agent backends satisfy the SDK's own stream helpers", () => {
+  it('streams an Agents API turn at session creation and a follow-up through sessions.stream', async () => {
+    const { fake, client } = await start();
+    const agent = seedAgent(fake);
+    fake.agentBehaviour = { reply: (input) => `First answer to ${input}. Done.` };
+    const created = await client.beta.agents.sessions.create({ agent_id: agent.id, environment: { type: 'none' }, input: 'hello', stream: true });
+    const first = await created.finalResult();
+    expect(first.turn.status).toBe('completed');
+    const sessionId = fake.agentTurns[0]!.conversationId;
+
+    fake.agentBehaviour = { reply: (input) => `Second answer to ${input}. Done.` };
+    const deltas: string[] = [];
+    for await (const event of client.beta.agents.sessions.stream(sessionId, { input: 'and again' })) {
+      if (event.type === 'agent.session.turn.output_text.delta') deltas.push(event.delta);
+    }
+    expect(deltas.join('')).toBe('Second answer to and again. Done.');
+    expect(fake.agentTurns.map((turn) => [turn.input, turn.status])).toEqual([
+      ['hello', 'completed'],
+      ['and again', 'completed'],
+    ]);
+    expect((await client.beta.agents.sessions.retrieve(sessionId)).status).toBe('idle');
+  });
+
+  it('keeps an Agents API turn running when its stream is closed, until input.cancel arrives', async () => {
+    const { fake, client } = await start();
+    const agent = seedAgent(fake);
+    fake.agentBehaviour = { fail: 'hang' };
+    const session = await client.beta.agents.sessions.create({ agent_id: agent.id, environment: { type: 'none' } });
+    const stream = client.beta.agents.sessions.stream(session.id, { input: 'hello' });
+    const reading = (async () => {
+      for await (const _event of stream) void _event;
+    })().catch(() => undefined);
+    const turn = await waitForAgentTurn(fake, () => true);
+    stream.abort();
+    await reading;
+    expect((await client.beta.agents.sessions.retrieve(session.id)).status).toBe('in_progress');
+    await client.beta.agents.sessions.events.create(session.id, { events: [{ type: 'agent.session.input.cancel' }] });
+    await waitForAgentTurn(fake, (candidate) => candidate === turn && candidate.status === 'cancelled');
+    expect(turn.cancelRequested).toBe(true);
+    await client.beta.agents.sessions.delete(session.id);
+  });
+
+  it('streams an Assistants API run through runs.stream and its accumulating helper', async () => {
+    const { fake, client } = await start({ assistantsApi: 'available' });
+    const assistant = seedAssistant(fake);
+    const thread = await client.beta.threads.create();
+    const stream = client.beta.threads.runs.stream(thread.id, { assistant_id: assistant.id, additional_messages: [{ role: 'user', content: 'what time is it' }] });
+    const deltas: string[] = [];
+    stream.on('textDelta', (delta) => deltas.push(delta.value ?? ''));
+    const messages = await stream.finalMessages();
+    const run = await stream.finalRun();
+    expect(run.status).toBe('completed');
+    expect(messages[0]!.content[0]).toMatchObject({ type: 'text', text: { value: deltas.join('') } });
+    expect(fake.agentTurns[0]!.input).toBe('what time is it');
+  });
+
+  it('answers a wf_ assistant_id with the 400 the original bridge got', async () => {
+    const { client } = await start({ assistantsApi: 'available' });
+    const thread = await client.beta.threads.create();
+    const error = await client.beta.threads.runs.create(thread.id, { assistant_id: 'wf_68e1f0a2b3c4' }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((error as Error).message).toBe("400 Invalid 'assistant_id': 'wf_68e1f0a2b3c4'. Expected an ID that begins with 'asst'.");
+  });
+
+  it('streams a Responses API reply in a conversation through responses.stream', async () => {
+    const { fake, client } = await start();
+    const conversation = await client.conversations.create();
+    const stream = client.responses.stream({ model: 'gpt-6-luna', instructions: 'Be brief.', conversation: conversation.id, input: 'hi there' });
+    const deltas: string[] = [];
+    stream.on('response.output_text.delta', (event) => deltas.push(event.delta));
+    const final = await stream.finalResponse();
+    expect(final.status).toBe('completed');
+    expect(final.output_text).toBe(deltas.join(''));
+    expect(fake.agentTurns[0]).toMatchObject({ backend: 'responses', conversationId: conversation.id, input: 'hi there', status: 'completed' });
+  });
+
+  it('fails a Responses API stream with response.failed, which the helper reports as a failed response', async () => {
+    const { fake, client } = await start();
+    fake.agentBehaviour = { fail: 'failed', failAfterDeltas: 2 };
+    const stream = client.responses.stream({ model: 'gpt-6-luna', input: 'hi' });
+    const final = await stream.finalResponse();
+    expect(final.status).toBe('failed');
+    expect(final.error?.code).toBe('server_error');
+  });
+});
