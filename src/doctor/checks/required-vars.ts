@@ -1,10 +1,123 @@
-// Check: Required variables. (To be implemented.)
-import type { Check } from '../check.js';
+// Check 2: every variable a call needs is set, and none still holds an example value.
+// Secret values are never echoed, not even a placeholder (a real secret taken for one must not leak).
+import type { Config, EnvKey } from '../../config/config.js';
+import { classifyAssistantId } from '../../ids/openai-ids.js';
+import type { Check, CheckResult } from '../check.js';
+import { redactResult } from '../redact-result.js';
+import { isPlaceholder } from '../placeholder-values.js';
+
+const SECRET_KEYS: ReadonlySet<EnvKey> = new Set(['OPENAI_API_KEY', 'TWILIO_AUTH_TOKEN', 'TWILIO_API_SECRET']);
+
+/** Where each required value comes from, for the fix line. */
+const WHERE: Partial<Record<EnvKey, string>> = {
+  OPENAI_API_KEY: 'an OpenAI API key, from https://platform.openai.com/api-keys',
+  TWILIO_ACCOUNT_SID: 'AC…, from https://console.twilio.com (Account Info)',
+  TWILIO_AUTH_TOKEN: 'the Auth Token beside the Account SID in https://console.twilio.com',
+  TWILIO_API_KEY: 'SK…, from Console > Account > API keys & tokens',
+  TWILIO_API_SECRET: 'the secret shown once when the API key was created',
+  TWILIO_PHONE_NUMBER: 'your Twilio number in E.164 form, e.g. +14155550123 (Console > Phone Numbers)',
+  WEBHOOK_URL: 'the public https URL Twilio reaches this server at, e.g. the one your tunnel prints',
+};
+
+interface Problem {
+  key: string;
+  text: string;
+}
 
 export const requiredVarsCheck: Check = {
   id: 'required-vars',
   title: 'Required variables',
-  async run() {
-    return { status: 'skip', summary: 'not implemented yet' };
+  timeoutMs: 2_000,
+  async run({ config }) {
+    return redactResult(checkRequiredVars(config), config.secrets);
   },
 };
+
+function checkRequiredVars(config: Config): CheckResult {
+  const missing: Problem[] = [];
+  const placeholders: Problem[] = [];
+  const notes: string[] = [];
+  let advice: string | undefined;
+
+  const require = (key: EnvKey): void => {
+    const value = config.raw[key];
+    if (value === undefined || value.trim() === '' || /^(['"`])\s*\1$/.test(value.trim())) {
+      missing.push({ key, text: `${key} is ${value === undefined ? 'not set' : 'empty'}` });
+    } else if (isPlaceholder(value)) {
+      const shown = SECRET_KEYS.has(key) ? '' : ` (${value.trim()})`;
+      placeholders.push({ key, text: `${key} still holds an example value${shown}` });
+    }
+  };
+
+  require('OPENAI_API_KEY');
+  require('TWILIO_ACCOUNT_SID');
+
+  const hasToken = present(config.raw.TWILIO_AUTH_TOKEN);
+  const hasKey = present(config.raw.TWILIO_API_KEY);
+  const hasSecret = present(config.raw.TWILIO_API_SECRET);
+  if (hasKey !== hasSecret) require(hasKey ? 'TWILIO_API_SECRET' : 'TWILIO_API_KEY');
+  if (hasKey && hasSecret) {
+    require('TWILIO_API_KEY');
+    require('TWILIO_API_SECRET');
+  }
+  if (hasToken || !(hasKey && hasSecret)) {
+    require('TWILIO_AUTH_TOKEN');
+  } else {
+    advice =
+      'Add TWILIO_AUTH_TOKEN as well: the API key covers REST calls, but Twilio signs every webhook with the primary auth token, ' +
+      'and voicebridge serve needs it to verify those signatures.';
+    notes.push('TWILIO_AUTH_TOKEN is not set: REST calls can use TWILIO_API_KEY, but voicebridge serve needs the auth token to check Twilio’s webhook signatures');
+  }
+
+  require('TWILIO_PHONE_NUMBER');
+  require('WEBHOOK_URL');
+
+  // The agent: an ID (any backend; the assistant-id check judges which) or an instructions file for the Responses backend.
+  const idKind = config.assistant.id !== undefined ? classifyAssistantId(config.assistant.id).kind : 'empty';
+  const variable = config.assistant.idVariable ?? 'ASSISTANT_ID';
+  if (idKind === 'placeholder') {
+    placeholders.push({ key: variable, text: `${variable} still holds an example value (${config.assistant.id?.trim()})` });
+  } else if (idKind === 'empty' && config.assistant.instructionsFile === undefined) {
+    missing.push({ key: 'ASSISTANT_ID', text: 'no agent is configured: neither ASSISTANT_ID nor ASSISTANT_INSTRUCTIONS_FILE is set' });
+  }
+  if (config.assistant.idVariable === 'AGENT_WORKFLOW_ID') {
+    notes.push('the agent ID is read from AGENT_WORKFLOW_ID, the old name: rename the variable to ASSISTANT_ID');
+    advice ??= 'Rename AGENT_WORKFLOW_ID to ASSISTANT_ID in your .env (the value stays the same).';
+  }
+  if (present(config.raw.ASSISTANT_ID) && present(config.raw.AGENT_WORKFLOW_ID)) {
+    notes.push('both ASSISTANT_ID and the old AGENT_WORKFLOW_ID are set; ASSISTANT_ID is used: delete AGENT_WORKFLOW_ID');
+    advice ??= 'Delete AGENT_WORKFLOW_ID from your .env: ASSISTANT_ID is the one used.';
+  }
+
+  const problems = [...missing, ...placeholders];
+  if (problems.length > 0) {
+    const names = (list: Problem[]) => list.map((problem) => problem.key).join(', ');
+    const summary = [missing.length > 0 ? `missing ${names(missing)}` : '', placeholders.length > 0 ? `example values in ${names(placeholders)}` : '']
+      .filter(Boolean)
+      .join('; ');
+    return {
+      status: 'fail',
+      summary,
+      detail: [...problems.map((problem) => problem.text), ...notes],
+      fix: [`Set ${problems.length === 1 ? 'it' : 'them'} in ${config.envFile.path}:`, ...problems.map((problem) => `${problem.key}=… ${whereFrom(problem.key)}`)].join('\n'),
+    };
+  }
+  if (notes.length > 0) {
+    return { status: 'warn', summary: notes[0]!, ...(notes.length > 1 ? { detail: notes.slice(1) } : {}), ...(advice ? { fix: advice } : {}) };
+  }
+  const agent = config.assistant.id !== undefined ? variable : 'ASSISTANT_INSTRUCTIONS_FILE';
+  const twilioAuth = hasKey && hasSecret ? 'TWILIO_API_KEY + TWILIO_API_SECRET and TWILIO_AUTH_TOKEN' : 'TWILIO_AUTH_TOKEN';
+  return { status: 'ok', summary: `all set: OPENAI_API_KEY, ${agent}, TWILIO_ACCOUNT_SID, ${twilioAuth}, TWILIO_PHONE_NUMBER, WEBHOOK_URL` };
+}
+
+function present(value: string | undefined): boolean {
+  return value !== undefined && value.trim() !== '';
+}
+
+function whereFrom(key: string): string {
+  if (key === 'ASSISTANT_ID' || key === 'AGENT_WORKFLOW_ID') {
+    return '(run: npx voicebridge create-assistant; or set ASSISTANT_INSTRUCTIONS_FILE to a file with the agent’s instructions)';
+  }
+  const where = WHERE[key as EnvKey];
+  return where ? `(${where})` : '';
+}

@@ -1,10 +1,121 @@
-// Check: Webhook URL. (To be implemented.)
-import type { Check } from '../check.js';
+// Check 8: WEBHOOK_URL is a base URL Twilio can call (https, public host, no query string), and whether a
+// voicebridge server answers behind it right now (GET WEBHOOK_URL/healthz).
+import { DEFAULT_PORT } from '../../config/defaults.js';
+import { healthzUrl, INCOMING_CALL_PATH } from '../../config/webhook-urls.js';
+import type { Check, CheckContext, CheckResult, CheckStatus } from '../check.js';
+import { redactResult } from '../redact-result.js';
+import { probeVoicebridge } from '../probe-voicebridge.js';
+import { unreachableHostReason } from '../public-host.js';
+
+const PROBE_TIMEOUT_MS = 3_000;
 
 export const webhookUrlCheck: Check = {
   id: 'webhook-url',
   title: 'Webhook URL',
-  async run() {
-    return { status: 'skip', summary: 'not implemented yet' };
+  online: true,
+  timeoutMs: 6_000,
+  async run(context) {
+    return redactResult(await checkWebhookUrl(context), context.config.secrets);
   },
 };
+
+interface Finding {
+  status: Exclude<CheckStatus, 'skip'>;
+  summary: string;
+  fix?: string;
+}
+
+async function checkWebhookUrl({ config, signal }: CheckContext): Promise<CheckResult> {
+  const raw = config.webhookUrl;
+  if (raw === undefined) return { status: 'skip', summary: 'WEBHOOK_URL is not set (see Required variables)' };
+  const value = raw.trim();
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return {
+      status: 'fail',
+      summary: `WEBHOOK_URL (${value}) is not a URL`,
+      fix: 'Set WEBHOOK_URL to the public https base URL of this server, e.g. WEBHOOK_URL=https://voice.example.com (the URL your tunnel prints).',
+    };
+  }
+
+  const port = config.port ?? DEFAULT_PORT;
+  const tunnelHint = `Expose the server with a tunnel (e.g. ngrok http ${port}) and set WEBHOOK_URL to the https URL it prints.`;
+  const findings: Finding[] = [];
+  const base = `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
+
+  if (url.protocol === 'http:') {
+    findings.push({
+      status: 'fail',
+      summary: 'WEBHOOK_URL uses http: Twilio needs https (and wss, with a valid certificate, for the call audio)',
+      fix: `Use the https:// URL of your server or tunnel: WEBHOOK_URL=https://${url.host}${url.pathname.replace(/\/+$/, '')}`,
+    });
+  } else if (url.protocol === 'ws:' || url.protocol === 'wss:') {
+    findings.push({
+      status: 'fail',
+      summary: `WEBHOOK_URL uses ${url.protocol.slice(0, -1)}: it must be the https:// base URL (voicebridge derives the wss:// stream URL from it)`,
+      fix: `WEBHOOK_URL=https://${url.host}${url.pathname.replace(/\/+$/, '')}`,
+    });
+  } else if (url.protocol !== 'https:') {
+    findings.push({ status: 'fail', summary: `WEBHOOK_URL uses ${url.protocol}, not https:`, fix: 'Set WEBHOOK_URL to an https:// URL.' });
+  }
+  if (url.search !== '' || url.hash !== '') {
+    findings.push({
+      status: 'fail',
+      summary: `WEBHOOK_URL has a ${url.search !== '' ? 'query string' : '#fragment'}: Twilio rejects a stream URL with a query string (error 31920)`,
+      fix: `Remove everything from "${url.search !== '' ? '?' : '#'}" on: WEBHOOK_URL=${base}`,
+    });
+  }
+  const fullPath = /\/(incoming-call|media-stream|healthz)\/?$/.exec(url.pathname);
+  if (fullPath) {
+    const trimmed = `${url.protocol}//${url.host}${url.pathname.slice(0, fullPath.index)}`;
+    findings.push({
+      status: 'fail',
+      summary: `WEBHOOK_URL ends in /${fullPath[1]}: it must be the base URL (voicebridge adds ${INCOMING_CALL_PATH} itself)`,
+      fix: `WEBHOOK_URL=${trimmed}`,
+    });
+  }
+  const hostReason = unreachableHostReason(url.hostname);
+  if (hostReason) {
+    findings.push({ status: 'warn', summary: `Twilio cannot reach ${url.host}: ${hostReason}`, fix: tunnelHint });
+  }
+
+  const healthz = healthzUrl(base);
+  const detail: string[] = [];
+  if (url.protocol === 'http:' || url.protocol === 'https:') {
+    const probe = await probeVoicebridge(healthz, { timeoutMs: PROBE_TIMEOUT_MS, signal });
+    if (probe.kind === 'voicebridge') {
+      detail.push(`a voicebridge server answers at ${healthz}${probe.version ? ` (version ${probe.version})` : ''}`);
+    } else if (probe.kind === 'other-server') {
+      findings.push({
+        status: 'warn',
+        summary: `a server answers at ${healthz}, but it is not voicebridge (${probe.description})`,
+        fix: `Point the tunnel or proxy at the port voicebridge serve listens on (PORT=${port}), e.g. ngrok http ${port}.`,
+      });
+    } else {
+      findings.push({
+        status: 'warn',
+        summary: `no voicebridge server answers at ${healthz} (${probe.reason})`,
+        fix: `Start one with: npx voicebridge serve (it listens on port ${port}); then ${tunnelHint.charAt(0).toLowerCase()}${tunnelHint.slice(1)}`,
+      });
+    }
+  }
+
+  return combine(findings, detail, base);
+}
+
+function combine(findings: Finding[], detail: string[], base: string): CheckResult {
+  const rank = { ok: 0, warn: 1, fail: 2 } as const;
+  const sorted = [...findings].sort((a, b) => rank[b.status] - rank[a.status]);
+  const worst = sorted[0];
+  if (!worst) return { status: 'ok', summary: `${base} is a public https URL; ${detail[0] ?? 'a voicebridge server answers there'}` };
+  const others = sorted.slice(1);
+  const fixes = [...new Set(sorted.map((finding) => finding.fix).filter((fix): fix is string => fix !== undefined))];
+  return {
+    status: worst.status,
+    summary: worst.summary,
+    detail: [...others.map((finding) => finding.summary), ...detail],
+    ...(fixes.length > 0 ? { fix: fixes.join('\n') } : {}),
+  };
+}
