@@ -18,7 +18,7 @@ export interface DoctorOptions {
 export async function runDoctorCommand(options: DoctorOptions, output: Output = createOutput()): Promise<number> {
   if (options.explain !== undefined) {
     const { explainText, renderExplanation } = await import('../../doctor/explain.js');
-    const explanation = explainText(options.explain);
+    const explanation = explainText(options.explain, clockFromEnvironment().now());
     if (options.json) output.out(JSON.stringify(explanation, null, 2));
     else output.out(renderExplanation(explanation, output.chalk));
     return explanation.matched ? EXIT_OK : EXIT_FAILURE;
