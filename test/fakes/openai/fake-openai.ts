@@ -8,6 +8,7 @@ import { installAgentSessionRoutes } from './agent-sessions.js';
 import { installAgentRoutes, type FakeAgent } from './agents.js';
 import { installAssistantRoutes, type FakeAssistant } from './assistants.js';
 import { installModelRoutes, type FakeModel } from './models.js';
+import { FakeRealtime } from './realtime.js';
 import { installResponseRoutes } from './responses.js';
 import { installThreadRoutes } from './threads.js';
 
@@ -41,6 +42,8 @@ export class FakeOpenAI extends HttpFake {
   agentBehaviour: AgentBehaviour = {};
   /** Every turn the agent was given, in order, with what it received and how it ended. */
   readonly agentTurns: AgentTurnRecord[] = [];
+  /** The Realtime WebSocket at /v1/realtime: its connections, recordings and voice settings. */
+  readonly realtime: FakeRealtime;
 
   constructor(options: FakeOpenAIOptions = {}) {
     super();
@@ -53,6 +56,7 @@ export class FakeOpenAI extends HttpFake {
     installAgentSessionRoutes(this);
     installThreadRoutes(this);
     installResponseRoutes(this);
+    this.realtime = new FakeRealtime(this);
   }
 
   static async start(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {

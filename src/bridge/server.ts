@@ -1,0 +1,287 @@
+// The bridge's one HTTP server: the Twilio voice webhook, the Media Stream WebSocket, and health/readiness probes.
+// Every request from "Twilio" is verified: the webhook and the upgrade by signature, the stream by a per-call token,
+// and nothing that costs money (an OpenAI connection) is opened before all three pass.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Brain } from '../agents/brain.js';
+import type { Config } from '../config/config.js';
+import type { BridgeLog } from './call-log.js';
+import { CallSession } from './call-session.js';
+import { CallTokens, describeTokenProblem } from './call-tokens.js';
+import { publicUrlsFrom, type PublicUrls } from './public-urls.js';
+import type { TwilioStartInfo } from './twilio/twilio-frames.js';
+import { TwilioMediaStream } from './twilio/twilio-media-stream.js';
+import { createTwilioSignatureVerifier, type TwilioSignatureVerifier } from './twilio/twilio-signature.js';
+import { connectStreamTwiml } from './twilio/twiml.js';
+import { voiceEngineFactoryFor } from './voice/create-voice-engine.js';
+import type { VoiceEngineFactory } from './voice/voice-engine.js';
+
+export interface BridgeServerOptions {
+  config: Config;
+  brain: Brain;
+  log: BridgeLog;
+  /** 0 picks a free port. */
+  port: number;
+  host?: string;
+  /** The voice engine for each call; by default the one the configuration selects. */
+  createVoiceEngine?: VoiceEngineFactory;
+  /** How long Twilio has to open the stream after the webhook answered. */
+  tokenTtlMs?: number;
+  /** How long an upgraded socket may take to send its start frame. */
+  startTimeoutMs?: number;
+  agentTimeoutMs?: number;
+}
+
+export interface BridgeServer {
+  readonly port: number;
+  readonly urls: PublicUrls;
+  readonly activeCalls: number;
+  /** Stops taking calls, ends the calls in progress, closes every socket. */
+  close(): Promise<void>;
+}
+
+export class BridgeStartError extends Error {}
+
+/** Twilio's frames are a few hundred bytes; anything near this is not Twilio. */
+const MAX_FRAME_BYTES = 64 * 1024;
+const MAX_WEBHOOK_BODY_BYTES = 64 * 1024;
+const CALL_SID = /^CA[0-9a-f]{32}$/;
+
+export async function startBridgeServer(options: BridgeServerOptions): Promise<BridgeServer> {
+  const { config } = options;
+  const urls = publicUrlsFrom(config.webhookUrl);
+  const authToken = config.twilio.authToken?.trim();
+  if (!authToken) {
+    throw new BridgeStartError(
+      'TWILIO_AUTH_TOKEN is not set. It is the only credential that can verify that webhooks really come from Twilio ' +
+        '(an API key cannot). Copy the Auth Token from the Twilio Console into .env.',
+    );
+  }
+  if (!config.openai.apiKey) throw new BridgeStartError('OPENAI_API_KEY is not set. Put your OpenAI API key in .env.');
+  const verifier = await createTwilioSignatureVerifier(authToken, urls);
+  const bridge = new Bridge(options, urls, verifier);
+  await bridge.listen(options.port, options.host);
+  return bridge;
+}
+
+class Bridge implements BridgeServer {
+  private readonly server: Server;
+  private readonly sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
+  private readonly tokens: CallTokens;
+  private readonly sessions = new Set<CallSession>();
+  private readonly connections = new Set<Socket>();
+  private readonly createVoiceEngine: VoiceEngineFactory;
+  private accepting = false;
+  port = 0;
+
+  constructor(
+    private readonly options: BridgeServerOptions,
+    readonly urls: PublicUrls,
+    private readonly verifier: TwilioSignatureVerifier,
+  ) {
+    this.tokens = new CallTokens({ ttlMs: options.tokenTtlMs });
+    this.createVoiceEngine = options.createVoiceEngine ?? voiceEngineFactoryFor(options.config);
+    this.server = createServer((request, response) => {
+      this.handleRequest(request, response).catch((error: unknown) => {
+        options.log.error(`A request to ${request.url ?? '?'} failed: ${(error as Error).message}`);
+        if (!response.headersSent) sendText(response, 500, 'Internal error');
+        else response.destroy();
+      });
+    });
+    this.server.on('upgrade', (request, socket: Socket, head) => this.handleUpgrade(request, socket, head));
+    this.server.on('connection', (socket) => {
+      this.connections.add(socket);
+      socket.on('close', () => this.connections.delete(socket));
+    });
+    this.server.on('clientError', (_error, socket) => socket.destroy());
+  }
+
+  get activeCalls(): number {
+    return this.sessions.size;
+  }
+
+  async listen(port: number, host: string | undefined): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    this.port = (this.server.address() as AddressInfo).port;
+    this.accepting = true;
+  }
+
+  async close(): Promise<void> {
+    this.accepting = false;
+    await Promise.all([...this.sessions].map((session) => session.close('the server is shutting down')));
+    for (const socket of this.sockets.clients) socket.terminate();
+    this.sockets.close();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.connections) socket.destroy();
+    await closed;
+  }
+
+  private async handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://bridge.invalid');
+    if (url.pathname === '/healthz') {
+      sendJson(response, 200, { service: 'voicebridge', status: 'ok', activeCalls: this.activeCalls });
+      return;
+    }
+    if (url.pathname === '/readyz') {
+      const status = this.accepting ? 'ready' : 'not-ready';
+      sendJson(response, this.accepting ? 200 : 503, { service: 'voicebridge', status, activeCalls: this.activeCalls });
+      return;
+    }
+    if (this.urls.incomingCallPaths.has(url.pathname)) {
+      if (request.method !== 'POST') {
+        response.setHeader('allow', 'POST');
+        sendText(response, 405, 'The voice webhook takes POST requests from Twilio.');
+        return;
+      }
+      await this.incomingCall(request, response, url);
+      return;
+    }
+    sendText(response, 404, 'Not found');
+  }
+
+  /** The voice webhook: verify Twilio's signature, then connect the call to our Media Stream with a fresh token. */
+  private async incomingCall(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+    const body = await readBody(request, MAX_WEBHOOK_BODY_BYTES);
+    if (body === undefined) {
+      sendText(response, 413, 'Request body too large');
+      return;
+    }
+    const params = Object.fromEntries(new URLSearchParams(body));
+    const signature = headerValue(request.headers['x-twilio-signature']);
+    if (!this.verifier.verifyWebhook(signature, url.search, params)) {
+      this.options.log.warn(
+        `Refused a webhook: ${signature ? 'its Twilio signature does not match' : 'it carries no Twilio signature'} ` +
+          `(expected a request signed for ${this.urls.incomingCall}; check WEBHOOK_URL and TWILIO_AUTH_TOKEN)`,
+      );
+      sendText(response, 403, 'Forbidden');
+      return;
+    }
+    const callSid = params.CallSid ?? '';
+    if (!CALL_SID.test(callSid)) {
+      this.options.log.warn('Refused a signed webhook without a valid CallSid');
+      sendText(response, 400, 'Missing CallSid');
+      return;
+    }
+    const token = this.tokens.issue(callSid);
+    const twiml = await connectStreamTwiml(this.urls, token);
+    this.options.log.forCall(callSid).info(`Incoming call from ${params.From ?? 'unknown'} to ${params.To ?? 'unknown'}`);
+    response.writeHead(200, { 'content-type': 'text/xml; charset=utf-8' });
+    response.end(twiml);
+  }
+
+  private handleUpgrade(request: IncomingMessage, socket: Socket, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const url = new URL(request.url ?? '/', 'http://bridge.invalid');
+    if (!this.urls.mediaStreamPaths.has(url.pathname)) {
+      refuseUpgrade(socket, 404, 'Not Found');
+      return;
+    }
+    const signature = headerValue(request.headers['x-twilio-signature']);
+    if (!this.verifier.verifyStreamUpgrade(signature)) {
+      this.options.log.warn(
+        `Refused a media stream connection: ${signature ? 'its Twilio signature does not match' : 'it carries no Twilio signature'} ` +
+          `(expected one signed for ${this.urls.mediaStream})`,
+      );
+      refuseUpgrade(socket, 403, 'Forbidden');
+      return;
+    }
+    if (!this.accepting) {
+      refuseUpgrade(socket, 503, 'Service Unavailable');
+      return;
+    }
+    this.sockets.handleUpgrade(request, socket, head, (ws) => this.acceptStream(ws));
+  }
+
+  /** A signed socket: it still has to present the call's token in its start frame before anything is opened. */
+  private acceptStream(ws: WebSocket): void {
+    const { log } = this.options;
+    let protocolErrors = 0;
+    const stream: TwilioMediaStream = new TwilioMediaStream(ws, {
+      onStart: (info) => {
+        clearTimeout(startTimer);
+        const check = this.tokens.redeem(info.customParameters.token, info.callSid);
+        if (!check.ok) {
+          log.forCall(info.callSid).warn(`Refused a media stream: ${describeTokenProblem(check.problem)}`);
+          stream.close(1008, 'unauthenticated stream');
+          return;
+        }
+        this.startCall(info, stream);
+      },
+      onProtocolError: (problem) => {
+        protocolErrors += 1;
+        // Once per stream, as Twilio itself reports 31951: a flood of bad frames must not flood the log.
+        if (protocolErrors === 1) log.forCall(stream.started?.callSid ?? 'unknown call').warn(`Ignored a bad frame from Twilio: ${problem}`);
+      },
+    });
+    const startTimer = setTimeout(() => {
+      log.warn(`Closed a media stream that sent no start frame within ${(this.startTimeoutMs / 1000).toFixed(0)} s`);
+      stream.close(1008, 'no start frame');
+    }, this.startTimeoutMs);
+    stream.once('closed', () => clearTimeout(startTimer));
+  }
+
+  private get startTimeoutMs(): number {
+    return this.options.startTimeoutMs ?? 10_000;
+  }
+
+  private startCall(info: TwilioStartInfo, stream: TwilioMediaStream): void {
+    const { callSid } = info;
+    const log = this.options.log.forCall(callSid);
+    const controller = new AbortController();
+    const engine = this.createVoiceEngine({ callSid, log });
+    const conversation = this.options.brain.startConversation({ callSid, signal: controller.signal });
+    const session = new CallSession({
+      callSid,
+      line: stream,
+      engine,
+      conversation,
+      greeting: this.options.config.assistant.greeting,
+      log,
+      agentTimeoutMs: this.options.agentTimeoutMs,
+    });
+    this.sessions.add(session);
+    session.once('ended', () => {
+      controller.abort();
+      this.sessions.delete(session);
+    });
+    log.info(`Media stream started (${info.streamSid})`);
+    session.start();
+  }
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function refuseUpgrade(socket: Socket, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+function sendText(response: ServerResponse, status: number, text: string): void {
+  response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+  response.end(text);
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json' });
+  response.end(JSON.stringify(body));
+}
+
+/** The body as text, or undefined when it is larger than the limit. */
+async function readBody(request: IncomingMessage, limit: number): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > limit) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,178 @@
+// Twilio Media Streams wire format: pure decode (validated) of the frames Twilio sends, and encode of the three
+// frames we may send (media, mark, clear). Nothing else in the bridge ever sees Twilio JSON.
+
+export interface TwilioMediaFormat {
+  encoding: string;
+  sampleRate: number;
+  channels: number;
+}
+
+export interface TwilioStartInfo {
+  streamSid: string;
+  accountSid: string;
+  callSid: string;
+  tracks: string[];
+  customParameters: Record<string, string>;
+  mediaFormat: TwilioMediaFormat;
+}
+
+export type TwilioInboundFrame =
+  | { event: 'connected'; protocol: string; version: string }
+  | { event: 'start'; sequenceNumber: string; streamSid: string; start: TwilioStartInfo }
+  | { event: 'media'; sequenceNumber: string; streamSid: string; media: { track: string; chunk: string; timestamp: string; payload: string } }
+  | { event: 'mark'; sequenceNumber: string; streamSid: string; mark: { name: string } }
+  | { event: 'dtmf'; streamSid: string; sequenceNumber?: string; dtmf: { track: string; digit: string } }
+  | { event: 'stop'; sequenceNumber: string; streamSid: string; stop: { accountSid: string; callSid: string } };
+
+export type DecodedTwilioFrame = { ok: true; frame: TwilioInboundFrame } | { ok: false; problem: string };
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** True for standard base64 with correct padding: what Twilio sends and what Realtime accepts. */
+export function isBase64(text: string): boolean {
+  return text.length % 4 === 0 && BASE64.test(text);
+}
+
+/** Bytes of audio carried by a base64 payload, without decoding it. */
+export function base64ByteLength(payload: string): number {
+  if (payload.length === 0) return 0;
+  const padding = payload.endsWith('==') ? 2 : payload.endsWith('=') ? 1 : 0;
+  return (payload.length / 4) * 3 - padding;
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function strings(object: Json, keys: readonly string[]): string | undefined {
+  for (const key of keys) if (typeof object[key] !== 'string') return `"${key}" is missing or not a string`;
+  return undefined;
+}
+
+function fail(problem: string): DecodedTwilioFrame {
+  return { ok: false, problem };
+}
+
+/**
+ * Decodes one text frame from Twilio. Never throws: anything malformed comes back as a problem to log, because a
+ * broken frame must not end a call (or the process).
+ */
+export function decodeTwilioFrame(text: string): DecodedTwilioFrame {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return fail('a frame is not valid JSON');
+  }
+  if (!isObject(parsed)) return fail('a frame is not a JSON object');
+  const frame = parsed;
+  switch (frame.event) {
+    case 'media': {
+      // The hot path: 50 frames a second per call, so checks are plain property tests.
+      const media = frame.media;
+      if (typeof frame.streamSid !== 'string' || !isObject(media)) return fail('a media frame lacks streamSid or media');
+      const problem = strings(media, ['payload']);
+      if (problem) return fail(`media frame: ${problem}`);
+      if (!isBase64(media.payload as string)) return fail('media frame: the payload is not valid base64');
+      return {
+        ok: true,
+        frame: {
+          event: 'media',
+          sequenceNumber: String(frame.sequenceNumber ?? ''),
+          streamSid: frame.streamSid,
+          media: {
+            track: String(media.track ?? 'inbound'),
+            chunk: String(media.chunk ?? ''),
+            timestamp: String(media.timestamp ?? ''),
+            payload: media.payload as string,
+          },
+        },
+      };
+    }
+    case 'connected':
+      return { ok: true, frame: { event: 'connected', protocol: String(frame.protocol ?? ''), version: String(frame.version ?? '') } };
+    case 'start': {
+      const start = frame.start;
+      if (typeof frame.streamSid !== 'string' || !isObject(start)) return fail('a start frame lacks streamSid or start');
+      const problem = strings(start, ['callSid', 'accountSid']);
+      if (problem) return fail(`start frame: ${problem}`);
+      const custom = isObject(start.customParameters) ? start.customParameters : {};
+      const customParameters: Record<string, string> = {};
+      for (const [key, value] of Object.entries(custom)) if (typeof value === 'string') customParameters[key] = value;
+      const format = isObject(start.mediaFormat) ? start.mediaFormat : {};
+      return {
+        ok: true,
+        frame: {
+          event: 'start',
+          sequenceNumber: String(frame.sequenceNumber ?? ''),
+          streamSid: frame.streamSid,
+          start: {
+            streamSid: typeof start.streamSid === 'string' ? start.streamSid : frame.streamSid,
+            accountSid: start.accountSid as string,
+            callSid: start.callSid as string,
+            tracks: Array.isArray(start.tracks) ? start.tracks.filter((track): track is string => typeof track === 'string') : [],
+            customParameters,
+            mediaFormat: {
+              encoding: String(format.encoding ?? ''),
+              sampleRate: Number(format.sampleRate ?? 0),
+              channels: Number(format.channels ?? 0),
+            },
+          },
+        },
+      };
+    }
+    case 'mark': {
+      const mark = frame.mark;
+      if (typeof frame.streamSid !== 'string' || !isObject(mark) || typeof mark.name !== 'string') return fail('a mark frame lacks streamSid or mark.name');
+      return { ok: true, frame: { event: 'mark', sequenceNumber: String(frame.sequenceNumber ?? ''), streamSid: frame.streamSid, mark: { name: mark.name } } };
+    }
+    case 'dtmf': {
+      const dtmf = frame.dtmf;
+      if (typeof frame.streamSid !== 'string' || !isObject(dtmf) || typeof dtmf.digit !== 'string') return fail('a dtmf frame lacks streamSid or dtmf.digit');
+      return {
+        ok: true,
+        frame: {
+          event: 'dtmf',
+          streamSid: frame.streamSid,
+          ...(frame.sequenceNumber !== undefined ? { sequenceNumber: String(frame.sequenceNumber) } : {}),
+          dtmf: { track: String(dtmf.track ?? ''), digit: dtmf.digit },
+        },
+      };
+    }
+    case 'stop': {
+      const stop = isObject(frame.stop) ? frame.stop : {};
+      if (typeof frame.streamSid !== 'string') return fail('a stop frame lacks streamSid');
+      return {
+        ok: true,
+        frame: {
+          event: 'stop',
+          sequenceNumber: String(frame.sequenceNumber ?? ''),
+          streamSid: frame.streamSid,
+          stop: { accountSid: String(stop.accountSid ?? ''), callSid: String(stop.callSid ?? '') },
+        },
+      };
+    }
+    default:
+      return fail(`unknown event ${JSON.stringify(String(frame.event)).slice(0, 40)}`);
+  }
+}
+
+/** Encoders for the frames we send on one stream. The media prefix is built once: the payload is already base64. */
+export interface TwilioFrameEncoder {
+  media(payload: string): string;
+  mark(name: string): string;
+  clear(): string;
+}
+
+export function createFrameEncoder(streamSid: string): TwilioFrameEncoder {
+  const sid = JSON.stringify(streamSid);
+  const mediaPrefix = `{"event":"media","streamSid":${sid},"media":{"payload":"`;
+  const clearFrame = `{"event":"clear","streamSid":${sid}}`;
+  return {
+    media: (payload) => `${mediaPrefix}${payload}"}}`,
+    mark: (name) => `{"event":"mark","streamSid":${sid},"mark":{"name":${JSON.stringify(name)}}}`,
+    clear: () => clearFrame,
+  };
+}

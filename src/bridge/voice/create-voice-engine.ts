@@ -1,0 +1,18 @@
+// Chooses the voice engine for the configuration. The rest of the bridge only ever sees a VoiceEngineFactory.
+import type { Config } from '../../config/config.js';
+import { cleanId } from '../../ids/openai-ids.js';
+import { RealtimeVoiceEngine } from './realtime-voice-engine.js';
+import type { VoiceEngineFactory } from './voice-engine.js';
+
+export function voiceEngineFactoryFor(config: Config): VoiceEngineFactory {
+  const apiKey = cleanId(config.openai.apiKey ?? '');
+  return ({ log }) =>
+    new RealtimeVoiceEngine({
+      apiKey,
+      baseURL: config.openai.baseURL,
+      model: config.openai.realtimeModel,
+      transcribeModel: config.openai.transcribeModel,
+      voice: config.openai.voice,
+      log,
+    });
+}

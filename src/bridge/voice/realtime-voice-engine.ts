@@ -1,0 +1,311 @@
+// The OpenAI Realtime voice engine (GA protocol): the caller's audio goes in for voice activity detection and
+// transcription; speech comes out as out-of-band responses that say given text word for word. The model never
+// answers on its own (create_response: false): the agent is the brain, Realtime only the ears and the mouth.
+import { EventEmitter } from 'node:events';
+import type {
+  RealtimeServerEvent,
+  ResponseCreateEvent,
+  SessionUpdateEvent,
+} from 'openai/resources/realtime/realtime';
+import WebSocket from 'ws';
+import type { CallLogger } from '../call-log.js';
+import { isBase64 } from '../twilio/twilio-frames.js';
+import type { SpeakOptions, SpeechOutcome, VoiceEngine, VoiceEngineEvents } from './voice-engine.js';
+
+export interface RealtimeVoiceEngineOptions {
+  apiKey: string;
+  /** OPENAI_BASE_URL, e.g. https://api.openai.com/v1 */
+  baseURL: string;
+  model: string;
+  transcribeModel: string;
+  voice: string;
+  log: CallLogger;
+  /** Silence that ends a caller's turn. Shorter answers sooner but cuts in on pauses. */
+  silenceDurationMs?: number;
+  /** Caller audio held while the socket opens (20 ms frames). */
+  maxHeldFrames?: number;
+}
+
+/** The Realtime WebSocket URL for a base URL: http→ws, https→wss (so a local ws:// server works), + /realtime?model=. */
+export function realtimeUrl(baseURL: string, model: string): string {
+  const url = new URL(`${baseURL.replace(/\/+$/, '')}/realtime`);
+  url.protocol = url.protocol === 'http:' ? 'ws:' : url.protocol === 'https:' ? 'wss:' : url.protocol;
+  url.searchParams.set('model', model);
+  return url.toString();
+}
+
+const SESSION_INSTRUCTIONS =
+  'You are the voice of a telephone assistant. You never answer the caller on your own. Each response gives you ' +
+  'text to say: say exactly that text, word for word, in a warm, natural, unhurried voice, and nothing else.';
+
+/** The first line of every speech instruction; the text to say follows on the next line. */
+export const VERBATIM_INSTRUCTION =
+  'Say the text on the next line out loud, exactly as written, word for word. Do not add, drop or change anything, ' +
+  'and do not answer or comment on it.';
+
+/** Realtime's answer to a cancel that arrived after the response finished: expected in a race, not a problem. */
+const HARMLESS_ERROR_CODES = new Set(['response_cancel_not_active']);
+
+interface Speech {
+  id: string;
+  text: string;
+}
+
+interface SpeechInProgress extends Speech {
+  responseId?: string;
+  cancelled: boolean;
+}
+
+export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> implements VoiceEngine {
+  readonly name = 'OpenAI Realtime';
+  private readonly socket: WebSocket;
+  private ready = false;
+  private closed = false;
+  private readonly held: string[] = [];
+  private readonly queue: Speech[] = [];
+  private current: SpeechInProgress | undefined;
+  private speechCount = 0;
+  private readonly appendPrefix = '{"type":"input_audio_buffer.append","audio":"';
+
+  constructor(private readonly options: RealtimeVoiceEngineOptions) {
+    super();
+    // Only Authorization: an OpenAI-Beta header would switch the server to the retired beta shape and be refused.
+    this.socket = new WebSocket(realtimeUrl(options.baseURL, options.model), {
+      headers: { Authorization: `Bearer ${options.apiKey}` },
+      maxPayload: 16 * 1024 * 1024,
+    });
+    this.socket.on('open', () => this.opened());
+    this.socket.on('message', (data) => this.received(data.toString()));
+    this.socket.on('unexpected-response', (_request, response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => {
+        const message = errorMessageFromBody(body) ?? response.statusMessage ?? '';
+        this.fail(`OpenAI Realtime refused the connection: ${response.statusCode} ${message}`.trim());
+      });
+      response.on('error', () => this.fail(`OpenAI Realtime refused the connection: ${response.statusCode}`));
+    });
+    this.socket.on('error', (error) => this.fail(`could not reach OpenAI Realtime at ${realtimeUrl(options.baseURL, options.model)}: ${error.message}`));
+    this.socket.on('close', (code, reason) => {
+      if (!this.closed) this.fail(`the OpenAI Realtime connection closed (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`);
+    });
+  }
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  sendCallerAudio(payload: string): void {
+    if (this.closed) return;
+    const frame = this.appendPrefix + payload + '"}';
+    if (this.socket.readyState === WebSocket.OPEN) {
+      this.socket.send(frame);
+      return;
+    }
+    this.held.push(frame);
+    if (this.held.length > (this.options.maxHeldFrames ?? 250)) this.held.shift();
+  }
+
+  speak(text: string, _options?: SpeakOptions): string {
+    this.speechCount += 1;
+    const id = `speech-${this.speechCount}`;
+    this.queue.push({ id, text });
+    this.startNextSpeech();
+    return id;
+  }
+
+  cancelSpeaking(): void {
+    for (const speech of this.queue.splice(0)) this.emitUnlessClosed('speechDone', speech.id, 'cancelled');
+    const current = this.current;
+    if (!current || current.cancelled) return;
+    current.cancelled = true;
+    // Without its ID a cancel would target the default conversation, not this out-of-band response: if the
+    // response is not created yet, the cancel goes out when response.created names it.
+    if (current.responseId) this.send({ type: 'response.cancel', response_id: current.responseId });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.length = 0;
+    this.held.length = 0;
+    this.current = undefined;
+    const socket = this.socket;
+    if (socket.readyState === WebSocket.CLOSED) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        socket.terminate();
+        resolve();
+      }, 1000);
+      socket.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      if (socket.readyState === WebSocket.CONNECTING) socket.terminate();
+      else socket.close(1000, 'call ended');
+    });
+  }
+
+  private opened(): void {
+    if (this.closed) return;
+    const update: SessionUpdateEvent = {
+      type: 'session.update',
+      session: {
+        type: 'realtime',
+        model: this.options.model,
+        instructions: SESSION_INSTRUCTIONS,
+        output_modalities: ['audio'],
+        audio: {
+          input: {
+            // G.711 μ-law at 8 kHz, exactly what Twilio sends: no transcoding anywhere.
+            format: { type: 'audio/pcmu' },
+            transcription: { model: this.options.transcribeModel },
+            noise_reduction: { type: 'near_field' },
+            turn_detection: {
+              type: 'server_vad',
+              threshold: 0.5,
+              prefix_padding_ms: 300,
+              silence_duration_ms: this.options.silenceDurationMs ?? 500,
+              // The agent answers, not the Realtime model; and barge-in is ours to handle (clear, cancel, abort).
+              create_response: false,
+              interrupt_response: false,
+            },
+          },
+          output: { format: { type: 'audio/pcmu' }, voice: this.options.voice },
+        },
+      },
+    };
+    this.send(update);
+    for (const frame of this.held.splice(0)) this.socket.send(frame);
+  }
+
+  private received(text: string): void {
+    if (this.closed) return;
+    let event: RealtimeServerEvent;
+    try {
+      event = JSON.parse(text) as RealtimeServerEvent;
+    } catch {
+      this.emit('warning', 'OpenAI Realtime sent a message that is not JSON; ignored');
+      return;
+    }
+    switch (event.type) {
+      case 'session.updated':
+        if (!this.ready) {
+          this.ready = true;
+          this.emit('ready');
+          this.startNextSpeech();
+        }
+        return;
+      case 'input_audio_buffer.speech_started':
+        this.emit('callerStartedSpeaking');
+        return;
+      case 'conversation.item.input_audio_transcription.completed':
+        this.emit('callerSaid', { text: event.transcript, turnId: event.item_id });
+        return;
+      case 'conversation.item.input_audio_transcription.failed':
+        this.emit('warning', `OpenAI Realtime could not transcribe what the caller said: ${event.error.message ?? 'no reason given'}`);
+        return;
+      case 'response.created':
+        this.responseCreated(event.response.id, event.response.metadata?.voicebridge_speech);
+        return;
+      case 'response.output_audio.delta': {
+        const current = this.current;
+        if (!current || current.cancelled || event.response_id !== current.responseId) return;
+        if (!isBase64(event.delta)) {
+          this.emit('warning', 'OpenAI Realtime sent audio that is not valid base64; dropped');
+          return;
+        }
+        this.emit('audio', current.id, event.delta);
+        return;
+      }
+      case 'response.done': {
+        const current = this.current;
+        if (!current || event.response.id !== current.responseId) return;
+        const status = event.response.status;
+        const outcome: SpeechOutcome = current.cancelled || status === 'cancelled' ? 'cancelled' : status === 'completed' ? 'completed' : 'failed';
+        if (outcome === 'failed') {
+          const detail = event.response.status_details?.error?.message ?? event.response.status_details?.reason ?? status;
+          this.emit('warning', `OpenAI Realtime could not speak a sentence (${detail})`);
+        }
+        this.finishSpeech(outcome);
+        return;
+      }
+      case 'error': {
+        const { code, message, event_id: eventId } = event.error;
+        if (code && HARMLESS_ERROR_CODES.has(code)) return;
+        if (code === 'beta_api_shape_disabled') {
+          this.fail(`OpenAI Realtime rejected the session: ${message}`);
+          return;
+        }
+        this.emit('warning', `OpenAI Realtime error: ${message}${code ? ` (${code})` : ''}`);
+        // A response.create that was refused never produces response.done: move on to the next sentence.
+        if (this.current && !this.current.responseId && eventId === `speak_${this.current.id}`) this.finishSpeech('failed');
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private responseCreated(responseId: string | undefined, speechId: string | undefined): void {
+    const current = this.current;
+    if (!current || !responseId || speechId !== current.id) return;
+    current.responseId = responseId;
+    if (current.cancelled) this.send({ type: 'response.cancel', response_id: responseId });
+  }
+
+  /** One response at a time: parallel out-of-band responses would interleave their audio. */
+  private startNextSpeech(): void {
+    if (!this.ready || this.closed || this.current) return;
+    const next = this.queue.shift();
+    if (!next) return;
+    this.current = { ...next, cancelled: false };
+    const create: ResponseCreateEvent = {
+      type: 'response.create',
+      event_id: `speak_${next.id}`,
+      response: {
+        // Out of band with an empty context: the model says this text and nothing from earlier.
+        conversation: 'none',
+        input: [],
+        output_modalities: ['audio'],
+        instructions: `${VERBATIM_INSTRUCTION}\n${next.text}`,
+        metadata: { voicebridge_speech: next.id },
+        audio: { output: { format: { type: 'audio/pcmu' }, voice: this.options.voice } },
+      },
+    };
+    this.send(create);
+  }
+
+  private finishSpeech(outcome: SpeechOutcome): void {
+    const current = this.current;
+    if (!current) return;
+    this.current = undefined;
+    this.emit('speechDone', current.id, outcome);
+    this.startNextSpeech();
+  }
+
+  private send(event: object): void {
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(event));
+  }
+
+  private emitUnlessClosed<K extends keyof VoiceEngineEvents>(name: K, ...args: VoiceEngineEvents[K]): void {
+    if (!this.closed) (this.emit as (event: K, ...rest: VoiceEngineEvents[K]) => boolean)(name, ...args);
+  }
+
+  private fail(message: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.ready = false;
+    this.emit('failed', message);
+    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.terminate();
+  }
+}
+
+function errorMessageFromBody(body: string): string | undefined {
+  try {
+    const parsed = JSON.parse(body) as { error?: { message?: unknown } };
+    return typeof parsed.error?.message === 'string' ? parsed.error.message : undefined;
+  } catch {
+    return body.trim() === '' ? undefined : body.trim().slice(0, 200);
+  }
+}

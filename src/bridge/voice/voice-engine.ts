@@ -1,0 +1,61 @@
+// The voice engine seam: the ears and the mouth of a call. The call session talks only to this interface, so the
+// session, the brains and the Twilio stream never know which engine (OpenAI Realtime, or another) is in use.
+// Audio is base64 G.711 μ-law at 8 kHz both ways: Twilio's own format, passed through untouched.
+import type { EventEmitter } from 'node:events';
+import type { CallLogger } from '../call-log.js';
+
+export interface CallerUtterance {
+  /** The final transcript of what the caller said. */
+  text: string;
+  /** The engine's handle for this utterance (an item or delegation ID), passed back when answering it. */
+  turnId: string;
+}
+
+export type SpeechOutcome = 'completed' | 'cancelled' | 'failed';
+
+export interface VoiceEngineEvents {
+  /** Connected and configured: from now on speech starts without set-up delay. */
+  ready: [];
+  /** The caller began to speak (used for barge-in). */
+  callerStartedSpeaking: [];
+  /** The caller finished an utterance and it has been transcribed. */
+  callerSaid: [utterance: CallerUtterance];
+  /** Audio for one piece of speech, in order. */
+  audio: [speechId: string, payload: string];
+  /** All audio of this piece of speech has been emitted (or it was cancelled or failed). */
+  speechDone: [speechId: string, outcome: SpeechOutcome];
+  /** A recoverable problem worth a log line. */
+  warning: [message: string];
+  /** The engine cannot go on (connection refused or lost): the call cannot continue with it. */
+  failed: [message: string];
+}
+
+export interface SpeakOptions {
+  /** The utterance this speech answers, for engines that tie speech to a turn. */
+  inReplyTo?: string;
+}
+
+export interface VoiceEngine extends EventEmitter<VoiceEngineEvents> {
+  /** For the log line "Connected to <name>", e.g. "OpenAI Realtime". */
+  readonly name: string;
+  readonly isReady: boolean;
+  /** Forwards caller audio. Audio that arrives before the engine is ready is held, not dropped. */
+  sendCallerAudio(payload: string): void;
+  /**
+   * Speaks the text word for word, after any speech already queued. Returns the speech's ID, used by the
+   * `audio` and `speechDone` events. Speech asked for before the engine is ready waits for it.
+   */
+  speak(text: string, options?: SpeakOptions): string;
+  /** Stops the speech in progress and drops all queued speech (barge-in). */
+  cancelSpeaking(): void;
+  /** Closes the connection. Never throws; emits nothing afterwards. */
+  close(): Promise<void>;
+}
+
+export interface VoiceEngineContext {
+  callSid: string;
+  log: CallLogger;
+}
+
+/** Opens a voice engine for one call; the engine starts connecting at once. */
+export type VoiceEngineFactory = (context: VoiceEngineContext) => VoiceEngine;
