@@ -137,7 +137,7 @@ export function assistantsSunsetAdvice(id: string, variable: string, now: Date, 
   return {
     summary: `${id} is an Assistants API assistant, and ${where} no longer serves the Assistants API`,
     detail: [
-      `OpenAI ${shutdownPhrase(ASSISTANTS_API_SUNSET, now, { past: 'sunset', future: 'sunsets' })} the Assistants API (assistants, threads, runs): /assistants answers 404 "Invalid URL".`,
+      `The Assistants API (assistants, threads, runs) ${shutdownPhrase(ASSISTANTS_API_SUNSET, now, { past: 'was sunset by OpenAI', future: 'will be sunset by OpenAI' })}: /assistants answers 404 "Invalid URL".`,
       'Calls would connect, then the agent would never answer.',
     ],
     fix: withRename(

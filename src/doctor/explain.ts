@@ -411,7 +411,11 @@ export function explainText(input: string, now: Date = new Date()): Explanation 
 
 export function renderExplanation(explanation: Explanation, chalk: ChalkInstance): string {
   const colour = explanation.matched ? chalk.bold : chalk.yellow.bold;
-  const lines = [colour(explanation.title), '', `${chalk.dim('cause:')} ${explanation.cause}`, `${chalk.cyan('fix:')}   ${explanation.fix}`];
-  if (explanation.docs) lines.push(`${chalk.dim('docs:')}  ${explanation.docs}`);
+  const field = (label: string, text: string): string[] => {
+    const [first, ...rest] = text.split('\n');
+    return [`${label} ${first}`, ...rest.map((line) => `       ${line}`)];
+  };
+  const lines = [colour(explanation.title), '', ...field(chalk.dim('cause:'), explanation.cause), ...field(chalk.cyan('fix:  '), explanation.fix)];
+  if (explanation.docs) lines.push(...field(chalk.dim('docs: '), explanation.docs));
   return lines.join('\n');
 }

@@ -132,7 +132,7 @@ describe('the assistant ID check, asking OpenAI', () => {
     const result = await check(withFake({ ASSISTANT_ID: 'asst_abc123def456ghi789' }));
     expect(result.status).toBe('fail');
     expect(result.summary).toContain('no longer serves the Assistants API');
-    expect(visibleText(result)).toContain('sunset on 2026-08-26');
+    expect(visibleText(result)).toContain('was sunset by OpenAI on 2026-08-26');
     expect(result.fix).toContain('voicebridge create-assistant --api agents');
     expect(result.fix).toContain('--api responses');
   });
@@ -204,6 +204,7 @@ describe('the assistant ID check, asking OpenAI', () => {
     expect(result.status).toBe('skip');
     expect(result.summary).toContain('could not look up agent_abc123def456');
     expect(result.summary).toContain('invalid_api_key');
+    expect(result.fix).toBe('Fix the "OpenAI API key" problem, then run the doctor again.');
   });
 
   it('skips the lookup when OpenAI cannot be reached', async () => {
@@ -213,7 +214,7 @@ describe('the assistant ID check, asking OpenAI', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     const result = await check({ ASSISTANT_ID: 'asst_abc123def456', OPENAI_API_KEY: FAKE_OPENAI_KEY, OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1` });
     expect(result.status).toBe('skip');
-    expect(result.summary).toContain('connection was refused');
+    expect(result.summary).toContain('(connection refused)');
     expect(visibleText(result)).toContain('Assistants API');
   });
 

@@ -32,7 +32,7 @@ describe('the Realtime model check', () => {
   it('passes the default models from the shared list, with no request of its own', async () => {
     const result = await checkModels({});
     expect(result.status).toBe('ok');
-    expect(result.summary).toBe('Realtime model: gpt-realtime-2.1 is available (no shutdown announced)');
+    expect(result.summary).toBe('gpt-realtime-2.1 is available (no shutdown announced)');
     expect(result.detail).toEqual(['Transcription model: gpt-transcribe is available (no shutdown announced)']);
     expect(lookups()).toEqual([]);
   });
@@ -40,7 +40,7 @@ describe('the Realtime model check', () => {
   it('warns of a model shutting down within 90 days, with the date, the days left and the successor', async () => {
     const result = await checkModels({ OPENAI_REALTIME_MODEL: 'gpt-realtime' });
     expect(result.status).toBe('warn');
-    expect(result.summary).toBe('Realtime model: gpt-realtime shuts down on 2027-01-20 (57 days left)');
+    expect(result.summary).toBe('gpt-realtime shuts down on 2027-01-20 (57 days left)');
     expect(result.fix).toContain('Set OPENAI_REALTIME_MODEL=gpt-realtime-2.1');
   });
 
@@ -66,7 +66,7 @@ describe('the Realtime model check', () => {
   it('confirms a model missing from the list with GET /models/{model} and fails it on 404', async () => {
     const result = await checkModels({ OPENAI_REALTIME_MODEL: 'gpt-realtime-9' });
     expect(result.status).toBe('fail');
-    expect(result.summary).toBe('Realtime model: gpt-realtime-9 is not available to this key (404 model_not_found)');
+    expect(result.summary).toBe('gpt-realtime-9 is not available to this key (404 model_not_found)');
     expect(result.fix).toContain('Set OPENAI_REALTIME_MODEL=gpt-realtime-2.1');
     expect(lookups()).toEqual(['/v1/models/gpt-realtime-9']);
   });
@@ -84,7 +84,7 @@ describe('the Realtime model check', () => {
     const result = await checkModels({ OPENAI_TRANSCRIBE_MODEL: 'gpt-4o-transcribe' }, '2026-12-15');
     expect(result.status).toBe('warn');
     expect(result.summary).toBe('Transcription model: gpt-4o-transcribe shuts down on 2027-02-26 (73 days left)');
-    expect(result.detail).toEqual(['Realtime model: gpt-realtime-2.1 is available (no shutdown announced)']);
+    expect(result.detail).toEqual(['gpt-realtime-2.1 is available (no shutdown announced)']);
     expect(result.fix).toContain('Set OPENAI_TRANSCRIBE_MODEL=gpt-transcribe');
   });
 

@@ -19,7 +19,7 @@ import {
   shutdownPhrase,
   type Advice,
 } from '../assistant-id-advice.js';
-import { classifyOpenAIError, describeBaseURL, describeKeyOrConnectionFailure } from '../openai-failure.js';
+import { classifyOpenAIError, describeBaseURL, describeKeyOrConnectionFailure, type OpenAIFailure } from '../openai-failure.js';
 import { redactResult } from '../redact-result.js';
 
 export interface AssistantIdCheckOptions {
@@ -141,9 +141,9 @@ async function probe(
   signal: AbortSignal,
   requestTimeoutMs: number,
 ): Promise<CheckResult> {
-  const sunsetNote = `OpenAI ${shutdownPhrase(ASSISTANTS_API_SUNSET, now, { past: 'sunset', future: 'sunsets' })} the Assistants API.`;
+  const sunsetNote = `The Assistants API ${shutdownPhrase(ASSISTANTS_API_SUNSET, now, { past: 'was sunset by OpenAI', future: 'will be sunset by OpenAI' })}.`;
   const apiName = backend === 'assistants' ? 'the Assistants API' : 'the Agents API';
-  const backendNote = backend === 'assistants' ? `${id} is an Assistants API assistant. ${sunsetNote}` : `${id} is taken for an Agents API agent (client.beta.agents).`;
+  const backendNote = backend === 'assistants' ? `${id} is an Assistants API assistant. ${sunsetNote}` : `${id} is read as an Agents API agent ID (client.beta.agents).`;
   const key = config.openai.apiKey;
   if (!key || key.trim() === '') {
     return { status: 'skip', summary: `cannot look up ${id} without OPENAI_API_KEY`, detail: [backendNote], fix: 'Set OPENAI_API_KEY, then run the doctor again.' };
@@ -200,11 +200,12 @@ async function probe(
     }
     // The key or the connection failed, not the ID: the key check reports that; here it only means "not checked".
     const described = describeKeyOrConnectionFailure(failure, config, requestTimeoutMs);
+    const keyProblem = ['bad-key', 'wrong-organization', 'quota', 'rate-limit'].includes(failure.kind);
     return {
       status: 'skip',
-      summary: `could not look up ${id}: ${described?.summary ?? `${where} answered ${failure.status ?? 'an error'}: ${failure.message}`}`,
+      summary: `could not look up ${id} (${shortReason(failure)})`,
       detail: [backendNote],
-      fix: described?.fix ?? 'Fix the "OpenAI API key" problem first, then run the doctor again.',
+      fix: keyProblem || !described ? 'Fix the "OpenAI API key" problem, then run the doctor again.' : described.fix,
     };
   }
 
@@ -223,4 +224,19 @@ async function probe(
     };
   }
   return { status: 'ok', summary: `${id} is an Agents API agent ${name}${model}` };
+}
+
+const REASONS: Partial<Record<OpenAIFailure['kind'], string>> = {
+  refused: 'connection refused',
+  'unknown-host': 'unknown host',
+  timeout: 'no answer in time',
+  tls: 'TLS certificate not accepted',
+  network: 'network error',
+  aborted: 'cancelled',
+};
+
+/** A few words for why a lookup could not happen: "401 invalid_api_key", "connection refused". */
+function shortReason(failure: OpenAIFailure): string {
+  if (failure.status !== undefined) return `${failure.status}${failure.code ? ` ${failure.code}` : ''}`;
+  return REASONS[failure.kind] ?? failure.message;
 }

@@ -17,6 +17,8 @@ export const SHUTDOWN_WARNING_DAYS = 90;
 interface ModelRole {
   variable: 'OPENAI_REALTIME_MODEL' | 'OPENAI_TRANSCRIBE_MODEL';
   label: string;
+  /** Put before each line about this model: the check's title already names the Realtime model. */
+  prefix: string;
   model: string;
   fallback: string;
   /** Words a model of this role has in its name; anything else is probably the wrong kind of model. */
@@ -59,6 +61,7 @@ async function checkModels(config: Config, models: ListedModel[] | undefined, no
     {
       variable: 'OPENAI_REALTIME_MODEL',
       label: 'Realtime',
+      prefix: '',
       model: config.openai.realtimeModel,
       fallback: DEFAULT_REALTIME_MODEL,
       looksRight: /realtime/i,
@@ -67,6 +70,7 @@ async function checkModels(config: Config, models: ListedModel[] | undefined, no
     {
       variable: 'OPENAI_TRANSCRIBE_MODEL',
       label: 'Transcription',
+      prefix: 'Transcription model: ',
       model: config.openai.transcribeModel,
       fallback: DEFAULT_TRANSCRIBE_MODEL,
       looksRight: /transcribe|whisper/i,
@@ -115,7 +119,7 @@ async function judgeModel(
   now: Date,
   lookUp: (model: string) => Promise<ListedModel | Verdict>,
 ): Promise<Verdict> {
-  const prefix = `${role.label} model`;
+  const prefix = role.prefix;
   // A successor of the wrong kind (gpt-4o → an agent model, set as the Realtime model) is no help: use the default.
   const known = replacementFor(role.model);
   const successor = known && role.looksRight.test(known) ? known : role.model === role.fallback ? undefined : role.fallback;
@@ -124,10 +128,10 @@ async function judgeModel(
   let entry: ListedModel | Verdict | undefined = models?.find((model) => model.id === role.model);
   if (!entry) entry = await lookUp(role.model);
   if ('status' in entry) {
-    if (entry.fix) return { ...entry, line: `${prefix}: ${entry.line}` };
+    if (entry.fix) return { ...entry, line: `${prefix}${entry.line}` };
     return {
       status: entry.status,
-      line: `${prefix}: ${entry.line}`,
+      line: `${prefix}${entry.line}`,
       fix: switchFix
         ? `${switchFix} (a current ${role.label.toLowerCase()} model).`
         : `This key's project may not be allowed to use ${role.model}: check project Settings → Limits at https://platform.openai.com.`,
@@ -138,7 +142,7 @@ async function judgeModel(
   if (verdict.status !== 'fail' && !role.looksRight.test(role.model)) {
     return {
       status: 'warn',
-      line: `${prefix}: ${role.model} is available, but its name says it is not ${role.kindName}`,
+      line: `${prefix}${role.model} is available, but its name says it is not ${role.kindName}`,
       fix: `Set ${role.variable}=${role.fallback}, or remove it to use the default.`,
     };
   }
@@ -146,22 +150,22 @@ async function judgeModel(
 }
 
 function judgeShutdown(role: ModelRole, entry: ListedModel, now: Date, prefix: string, switchFix: string | undefined): Verdict {
-  if (!entry.shutdown_date) return { status: 'ok', line: `${prefix}: ${role.model} is available (no shutdown announced)` };
+  if (!entry.shutdown_date) return { status: 'ok', line: `${prefix}${role.model} is available (no shutdown announced)` };
   const shutdown = new Date(`${entry.shutdown_date}T00:00:00Z`);
-  if (Number.isNaN(shutdown.getTime())) return { status: 'ok', line: `${prefix}: ${role.model} is available` };
+  if (Number.isNaN(shutdown.getTime())) return { status: 'ok', line: `${prefix}${role.model} is available` };
   const daysLeft = Math.ceil((shutdown.getTime() - now.getTime()) / 86_400_000);
   const fix = switchFix
     ? `${switchFix} (its successor, with no shutdown announced).`
     : `Choose a ${role.label.toLowerCase()} model with no shutdown date (GET /v1/models lists them) and set ${role.variable}.`;
   if (daysLeft <= 0) {
-    return { status: 'fail', line: `${prefix}: ${role.model} was shut down on ${entry.shutdown_date}: calls with it fail`, fix };
+    return { status: 'fail', line: `${prefix}${role.model} was shut down on ${entry.shutdown_date}: calls with it fail`, fix };
   }
   if (daysLeft <= SHUTDOWN_WARNING_DAYS) {
     return {
       status: 'warn',
-      line: `${prefix}: ${role.model} shuts down on ${entry.shutdown_date} (${daysLeft} day${daysLeft === 1 ? '' : 's'} left)`,
+      line: `${prefix}${role.model} shuts down on ${entry.shutdown_date} (${daysLeft} day${daysLeft === 1 ? '' : 's'} left)`,
       fix,
     };
   }
-  return { status: 'ok', line: `${prefix}: ${role.model} is available (shuts down on ${entry.shutdown_date})` };
+  return { status: 'ok', line: `${prefix}${role.model} is available (shuts down on ${entry.shutdown_date})` };
 }
