@@ -373,7 +373,8 @@ const MATCHERS: Matcher[] = [
   },
   {
     topic: 'id',
-    pattern: /^\s*['"]?\s*([A-Za-z0-9_.:-]{2,200})\s*['"]?\s*$/,
+    // A bare ID or key, alone or as a line of .env (ASSISTANT_ID=wf_…).
+    pattern: /^\s*(?:export\s+)?(?:[A-Z][A-Z0-9_]*\s*=\s*)?['"]?\s*([A-Za-z0-9_.:-]{2,200})\s*['"]?\s*$/,
     explain: (match, now) => explainBareToken(match[1]!, now),
   },
 ];

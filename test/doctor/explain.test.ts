@@ -43,6 +43,12 @@ describe('doctor --explain', () => {
     expect(explanation.fix).not.toBe('');
   });
 
+  it('explains a line pasted from .env by its value', () => {
+    const explanation = explainText('AGENT_WORKFLOW_ID=wf_68f1c2d3e4b5a69788a1b2c3d4e5f601', NOW);
+    expect(explanation.topic).toBe('id.workflow');
+    expect(explanation.fix).toContain('voicebridge create-assistant');
+  });
+
   it('says where an OpenAI key belongs without ever echoing it', () => {
     const key = 'sk-proj-Vb3Nq8Wz1Ls6Pd4Hx9Mc2Tf7Gj5Ya0Rk';
     const explanation = explainText(key, NOW);

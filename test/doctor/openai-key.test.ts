@@ -81,6 +81,16 @@ describe('the OpenAI key check', () => {
     expect(result.summary).toContain('does not start with sk-');
   });
 
+  it('recognises a placeholder and an Anthropic key before calling OpenAI', async () => {
+    const placeholder = await checkWithKey('sk-your-api-key-here', 'ok');
+    expect(placeholder.status).toBe('fail');
+    expect(placeholder.summary).toContain('placeholder');
+    const anthropic = await checkWithKey('sk-ant-api03-Lp9Xk4Vn8Ts3Hm6Jd1Fb5Gc0YaQz7Rw2', 'ok');
+    expect(anthropic.status).toBe('fail');
+    expect(anthropic.summary).toContain('Anthropic key');
+    expect(fake!.requests).toHaveLength(0);
+  });
+
   it('names a rejected key (401 invalid_api_key) and shows it masked', async () => {
     const result = await checkWithKey(OTHER_KEY);
     expect(result.status).toBe('fail');

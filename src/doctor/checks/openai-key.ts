@@ -31,6 +31,9 @@ const KEY_KIND_NAMES: Record<OpenAIKeyKind, string> = {
   invalid: 'not a key',
 };
 
+/** Text only an example has: real keys are long random strings without these. */
+const KEY_PLACEHOLDER = /\.\.\.|…|<|>|your[-_ ]?(openai[-_ ]?)?(api[-_ ]?)?key|changeme|replace[-_ ]?me|placeholder|x{6,}/i;
+
 export interface OpenAIKeyCheckOptions {
   /** How long GET /models may take; the check's own timeout is a little longer, so this message wins. */
   requestTimeoutMs?: number;
@@ -61,6 +64,20 @@ async function checkOpenAIKey(config: Config, signal: AbortSignal, requestTimeou
     };
   }
   const masked = maskSecret(raw);
+  if (KEY_PLACEHOLDER.test(raw)) {
+    return {
+      status: 'fail',
+      summary: 'OPENAI_API_KEY is still a placeholder from an example, not a key',
+      fix: 'Create a project key at https://platform.openai.com/api-keys and put it in OPENAI_API_KEY.',
+    };
+  }
+  if (/^\s*['"]?sk-ant-/.test(raw)) {
+    return {
+      status: 'fail',
+      summary: `OPENAI_API_KEY holds an Anthropic key (${masked}), not an OpenAI key`,
+      fix: 'Create an OpenAI project key at https://platform.openai.com/api-keys and put it in OPENAI_API_KEY.',
+    };
+  }
   const format = classifyOpenAIKey(raw);
   if (format.kind === 'invalid') {
     const cleaned = cleanId(raw);

@@ -45,7 +45,8 @@ export function createRealtimeModelCheck(options: RealtimeModelCheckOptions = {}
     title: 'Realtime model',
     needs: ['openai-key'],
     online: true,
-    timeoutMs: requestTimeoutMs * 2 + 2_000,
+    // Both models are looked up at once, so one request's time bounds the check.
+    timeoutMs: requestTimeoutMs + 2_000,
     async run({ config, clock, results, signal }) {
       const models = listedModels(results.get('openai-key'));
       const result = await checkModels(config, models, clock.now(), signal, requestTimeoutMs);
