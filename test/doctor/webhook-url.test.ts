@@ -1,0 +1,141 @@
+import { createServer } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CheckResult } from '../../src/doctor/check.js';
+import { webhookUrlCheck } from '../../src/doctor/checks/webhook-url.js';
+import { unreachableHostReason } from '../../src/doctor/public-host.js';
+import { HttpFake, sendJson } from '../fakes/http-fake.js';
+import { configFrom, runCheck } from './openai-check-context.js';
+
+let server: HttpFake | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+/** A local server answering /healthz the way `voicebridge serve` does, or the way something else would. */
+async function startServer(kind: 'voicebridge' | 'other' | 'ngrok-offline'): Promise<string> {
+  server = new HttpFake();
+  server.route('GET', '/healthz', (_request, response) => {
+    if (kind === 'voicebridge') sendJson(response, 200, { ok: true, service: 'voicebridge', version: '0.1.0' });
+    else if (kind === 'ngrok-offline') sendJson(response, 404, { error: 'tunnel not found' }, { 'ngrok-error-code': 'ERR_NGROK_3200' });
+    else {
+      response.writeHead(404, { 'content-type': 'text/html' });
+      response.end('<h1>Not Found</h1>');
+    }
+  });
+  await server.listen();
+  return server.origin;
+}
+
+async function check(webhookUrl: string, env: Record<string, string> = {}): Promise<CheckResult> {
+  return runCheck(webhookUrlCheck, configFrom({ WEBHOOK_URL: webhookUrl, ...env }));
+}
+
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+describe('the webhook URL check', () => {
+  it('is an online check, skipped when WEBHOOK_URL is not set', async () => {
+    expect(webhookUrlCheck.online).toBe(true);
+    const result = await runCheck(webhookUrlCheck, configFrom({}));
+    expect(result).toEqual({ status: 'skip', summary: 'WEBHOOK_URL is not set (see Required variables)' });
+  });
+
+  it('fails a value that is not a URL', async () => {
+    const result = await check('voice.acme-clinic.com');
+    expect(result.status).toBe('fail');
+    expect(result.summary).toBe('WEBHOOK_URL (voice.acme-clinic.com) is not a URL');
+  });
+
+  it('fails http, and still says when a voicebridge server answers there', async () => {
+    const origin = await startServer('voicebridge');
+    const result = await check(origin);
+    expect(result.status).toBe('fail');
+    expect(result.summary).toBe('WEBHOOK_URL uses http: Twilio needs https (and wss, with a valid certificate, for the call audio)');
+    expect(result.detail).toEqual([
+      `Twilio cannot reach ${new URL(origin).host}: 127.0.0.1 is this machine (loopback)`,
+      `a voicebridge server answers at ${origin}/healthz (version 0.1.0)`,
+    ]);
+    expect(result.fix?.split('\n')[0]).toBe(`Use the https:// URL of your server or tunnel: WEBHOOK_URL=https://${new URL(origin).host}`);
+  });
+
+  it('warns that Twilio cannot reach localhost, and says how to start a server when none answers', async () => {
+    const port = await closedPort();
+    const result = await check(`https://localhost:${port}`, { PORT: '5050' });
+    expect(result.status).toBe('warn');
+    expect(result.summary).toBe(`Twilio cannot reach localhost:${port}: localhost is this machine`);
+    expect(result.detail).toEqual([`no voicebridge server answers at https://localhost:${port}/healthz (connection refused: nothing listens there)`]);
+    expect(result.fix).toContain('Start one with: npx voicebridge serve (it listens on port 5050)');
+    expect(result.fix).toContain('ngrok http 5050');
+  });
+
+  it('says when the server behind the URL is not voicebridge', async () => {
+    const origin = await startServer('other');
+    const result = await check(origin);
+    expect(result.detail).toContain(`a server answers at ${origin}/healthz, but it is not voicebridge (HTTP 404, text/html, not a voicebridge server)`);
+  });
+
+  it('recognises an ngrok URL whose tunnel is not running', async () => {
+    const origin = await startServer('ngrok-offline');
+    const result = await check(origin);
+    expect(result.detail?.join('\n')).toContain('ngrok answers, but no tunnel is running behind this URL (ERR_NGROK_3200)');
+  });
+
+  it('fails a query string, which Twilio rejects on stream URLs (31920)', async () => {
+    const port = await closedPort();
+    const result = await check(`https://localhost:${port}/?token=abc`);
+    expect(result.status).toBe('fail');
+    expect(result.summary).toBe('WEBHOOK_URL has a query string: Twilio rejects a stream URL with a query string (error 31920)');
+    expect(result.fix?.split('\n')[0]).toBe(`Remove everything from "?" on: WEBHOOK_URL=https://localhost:${port}`);
+  });
+
+  it('fails a fragment', async () => {
+    const port = await closedPort();
+    const result = await check(`https://localhost:${port}#voice`);
+    expect(result.status).toBe('fail');
+    expect(result.summary).toContain('#fragment');
+  });
+
+  it('fails the full voice URL given where the base URL belongs', async () => {
+    const port = await closedPort();
+    const result = await check(`https://localhost:${port}/incoming-call`);
+    expect(result.status).toBe('fail');
+    expect(result.summary).toBe('WEBHOOK_URL ends in /incoming-call: it must be the base URL (voicebridge adds /incoming-call itself)');
+    expect(result.fix?.split('\n')[0]).toBe(`WEBHOOK_URL=https://localhost:${port}`);
+  });
+
+  it('fails a wss:// URL: the https base is wanted', async () => {
+    const result = await check('wss://voice.acme-clinic.com');
+    expect(result.status).toBe('fail');
+    expect(result.summary).toContain('it must be the https:// base URL');
+    expect(result.fix).toBe('WEBHOOK_URL=https://voice.acme-clinic.com');
+  });
+});
+
+describe('which hosts Twilio can reach', () => {
+  it('treats loopback, private, link-local and local-only names as unreachable', () => {
+    expect(unreachableHostReason('localhost')).toBe('localhost is this machine');
+    expect(unreachableHostReason('127.0.0.1')).toBe('127.0.0.1 is this machine (loopback)');
+    expect(unreachableHostReason('[::1]')).toBe('::1 is this machine (loopback)');
+    expect(unreachableHostReason('10.1.2.3')).toBe('10.1.2.3 is a private network address');
+    expect(unreachableHostReason('172.20.0.5')).toBe('172.20.0.5 is a private network address');
+    expect(unreachableHostReason('192.168.1.20')).toBe('192.168.1.20 is a private network address');
+    expect(unreachableHostReason('169.254.10.1')).toBe('169.254.10.1 is a link-local address');
+    expect(unreachableHostReason('100.100.1.1')).toBe('100.100.1.1 is a carrier-grade NAT address, not reachable from the internet');
+    expect(unreachableHostReason('[fd12:3456::1]')).toBe('fd12:3456::1 is a private (unique local) address');
+    expect(unreachableHostReason('[fe80::1]')).toBe('fe80::1 is a link-local address');
+    expect(unreachableHostReason('my-mac.local')).toBe('my-mac.local is a local-network name that does not resolve on the internet');
+    expect(unreachableHostReason('devbox')).toBe('devbox is not a full domain name');
+  });
+
+  it('treats public names and addresses as reachable', () => {
+    for (const host of ['voice.acme-clinic.com', 'abc123.ngrok.app', '8.8.8.8', '172.32.0.1', '[2606:4700::1111]']) {
+      expect(unreachableHostReason(host)).toBeUndefined();
+    }
+  });
+});
