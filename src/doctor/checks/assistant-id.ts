@@ -5,6 +5,7 @@ import { stat, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createOpenAIClient } from '../../clients/openai-client.js';
 import type { Config } from '../../config/config.js';
+import { DEFAULT_OPENAI_BASE_URL } from '../../config/defaults.js';
 import { classifyAssistantId, classifyOpenAIKey, cleanId } from '../../ids/openai-ids.js';
 import type { Check, CheckResult } from '../check.js';
 import {
@@ -201,6 +202,10 @@ async function probe(
     // The key or the connection failed, not the ID: the key check reports that; here it only means "not checked".
     const described = describeKeyOrConnectionFailure(failure, config, requestTimeoutMs);
     const keyProblem = ['bad-key', 'wrong-organization', 'quota', 'rate-limit'].includes(failure.kind);
+    if (backend === 'assistants' && config.openai.baseURL === DEFAULT_OPENAI_BASE_URL && now >= new Date(`${ASSISTANTS_API_SUNSET}T00:00:00Z`)) {
+      // OpenAI itself no longer serves assistants: no answer is needed to know this one cannot work there.
+      return fromAdvice(assistantsSunsetAdvice(id, variable, now, 'api.openai.com'), [`(Not confirmed online: ${shortReason(failure)}.)`]);
+    }
     return {
       status: 'skip',
       summary: `could not look up ${id} (${shortReason(failure)})`,
