@@ -1,6 +1,7 @@
 // The voicebridge command line. Each command's module is imported only when that command runs, so `--help`
 // never loads the OpenAI or Twilio SDKs.
 import { Command, CommanderError } from 'commander';
+import type { CreateAssistantOptions } from './commands/create-assistant.js';
 import { EXIT_FAILURE, EXIT_USAGE, UsageError } from './exit-codes.js';
 
 const VERSION = '0.1.0';
@@ -41,6 +42,36 @@ Examples:
     .action(async (options: { envFile?: string; json?: boolean; explain?: string }) => {
       const { runDoctorCommand } = await import('./commands/doctor.js');
       process.exitCode = await runDoctorCommand(options);
+    });
+
+  program
+    .command('create-assistant')
+    .description('Create the agent the bridge talks to and write its ID into .env, keeping every other line as it is')
+    .option('--api <api>', 'agents (default: an Agents API agent), assistants (where still served) or responses (instructions in a file)')
+    .option('--name <name>', 'the agent\'s name (default "Phone agent")')
+    .option('--instructions <text>', 'the instructions (default: written for phone calls)')
+    .option('--instructions-file <path>', 'read the instructions from this file')
+    .option('--model <model>', 'the model (default gpt-6-luna)')
+    .option('--env-file <path>', 'write this file instead of ./.env')
+    .option('--force', 'replace an ID that still works (without it, the command refuses and shows it)')
+    .option('--dry-run', 'show what would be created and the exact .env change; touch nothing')
+    .option('--json', 'print a machine-readable result: { ok, created: { id }, env: { diff }, error }')
+    .addHelpText(
+      'after',
+      `
+On a terminal, options left out are asked for; without one, defaults are used and nothing waits for input.
+Exit codes: 0 done, 1 failed (the message says why and what to do), 2 usage error.
+
+Examples:
+  $ npx voicebridge create-assistant
+  $ npx voicebridge create-assistant --dry-run
+  $ npx voicebridge create-assistant --name "Front desk" --instructions-file ./front-desk.md
+  $ npx voicebridge create-assistant --api responses          instructions in assistant.md, no object on OpenAI
+  $ npx voicebridge create-assistant --force --json           replace a working ID, print the result as JSON`,
+    )
+    .action(async (options: CreateAssistantOptions) => {
+      const { runCreateAssistantCommand } = await import('./commands/create-assistant.js');
+      process.exitCode = await runCreateAssistantCommand(options);
     });
 
   return program;

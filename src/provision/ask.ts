@@ -1,0 +1,40 @@
+// Questions on the terminal for the options a user left out. Only ever used when both stdin and stdout are a
+// terminal: with no terminal, commands use defaults and never wait for input.
+import { createInterface } from 'node:readline/promises';
+import { UsageError } from '../cli/exit-codes.js';
+
+export interface Asker {
+  /** Asks one question; an empty answer takes the default. */
+  ask(question: string, defaultValue: string): Promise<string>;
+  close(): void;
+}
+
+export function createTerminalAsker(input: NodeJS.ReadableStream = process.stdin, output: NodeJS.WritableStream = process.stdout): Asker {
+  const lines = createInterface({ input, output, terminal: (input as { isTTY?: boolean }).isTTY === true });
+  let closed = false;
+  lines.on('close', () => (closed = true));
+  return {
+    ask(question, defaultValue) {
+      if (closed) return Promise.reject(new UsageError(`no answer to "${question}": the input was closed. Pass the option on the command line instead.`));
+      return new Promise((resolve, reject) => {
+        // Ctrl+D (or a closed pipe) ends the input: stop with a clear message instead of waiting forever.
+        const onClose = () => reject(new UsageError(`no answer to "${question}": the input was closed. Pass the option on the command line instead.`));
+        lines.once('close', onClose);
+        const shownDefault = defaultValue.length > 40 ? `${defaultValue.slice(0, 37)}…` : defaultValue;
+        lines.question(`${question}${shownDefault ? ` [${shownDefault}]` : ''}: `).then(
+          (answer) => {
+            lines.off('close', onClose);
+            resolve(answer.trim() === '' ? defaultValue : answer.trim());
+          },
+          (error: unknown) => {
+            lines.off('close', onClose);
+            reject(error instanceof Error ? error : new Error(String(error)));
+          },
+        );
+      });
+    },
+    close() {
+      lines.close();
+    },
+  };
+}
