@@ -1,0 +1,169 @@
+// The Agents API backend: an agent session per call (created when the call starts, so the first utterance only has to
+// send its input), a turn per utterance, streamed. A cut-short turn is cancelled at the server with
+// `agent.session.input.cancel` — closing the event stream alone leaves it running — and the session is deleted at hang-up.
+import { randomUUID } from 'node:crypto';
+import type OpenAI from 'openai';
+import type { AgentSessionEvent } from 'openai/resources/beta/agents/agents';
+import type { Brain, BrainConversation } from './brain.js';
+import { BrainError } from './brain.js';
+import { toBrainError, turnFailedError, type BrainErrorContext } from './brain-errors.js';
+import type { TurnEvent, TurnSource } from './turn-stream.js';
+import { TurnTakingConversation, type TurnTakingOptions } from './turn-taking-conversation.js';
+
+export interface AgentsBrainOptions {
+  client: OpenAI;
+  agentId: string;
+  errors: Omit<BrainErrorContext, 'action'>;
+  settleTimeoutMs?: number;
+}
+
+/** Retries for the calls around a turn (session, cancel, delete): cheap, and worth one more try. */
+const SETUP_RETRIES = 1;
+/** Event IDs remembered to drop the duplicates a reconnecting stream may deliver. */
+const SEEN_EVENTS_LIMIT = 1_024;
+
+export class AgentsBrain implements Brain {
+  readonly backend = 'agents' as const;
+
+  constructor(private readonly options: AgentsBrainOptions) {}
+
+  describe(): string {
+    return `Agents API agent ${this.options.agentId} (an agent session per call)`;
+  }
+
+  async startConversation(context: { callSid: string; signal?: AbortSignal }): Promise<BrainConversation> {
+    const { client, agentId } = this.options;
+    try {
+      const session = await client.beta.agents.sessions.create(
+        { agent_id: agentId, environment: { type: 'none' }, metadata: { call_sid: context.callSid } },
+        { signal: context.signal, maxRetries: SETUP_RETRIES },
+      );
+      return new AgentSessionConversation(session.id, client, { errors: this.options.errors, settleTimeoutMs: this.options.settleTimeoutMs });
+    } catch (error) {
+      throw await toBrainError(error, { ...this.options.errors, action: 'creating the agent session' });
+    }
+  }
+}
+
+class AgentSessionConversation extends TurnTakingConversation {
+  readonly kind = 'session' as const;
+
+  constructor(
+    id: string,
+    private readonly client: OpenAI,
+    options: TurnTakingOptions,
+  ) {
+    super(id, options);
+  }
+
+  protected openTurn(input: string): TurnSource {
+    const { client, id: sessionId } = this;
+    const controller = new AbortController();
+    let phase: 'subscribing' | 'sending' | 'sent' = 'subscribing';
+    let cancelWanted = false;
+    let cancelSent = false;
+    const sendCancel = (): void => {
+      if (cancelSent) return;
+      cancelSent = true;
+      client.beta.agents.sessions.events
+        .create(sessionId, { events: [{ type: 'agent.session.input.cancel' }] }, { maxRetries: SETUP_RETRIES })
+        .catch(() => undefined);
+    };
+    const failed = (error: BrainError): TurnEvent => ({ type: 'failed', error });
+    const context = this.errorContext("the agent's reply");
+
+    async function* events(): AsyncGenerator<TurnEvent> {
+      try {
+        // Subscribe before sending the input, so no event of the turn is missed.
+        const stream = await client.beta.agents.sessions.events.stream(sessionId, {}, { signal: controller.signal, maxRetries: 0 });
+        phase = 'sending';
+        await client.beta.agents.sessions.events.create(
+          sessionId,
+          {
+            events: [{ type: 'agent.session.input.message', input: [{ role: 'user', content: [{ type: 'input_text', text: input }] }] }],
+            'Idempotency-Key': randomUUID(),
+          },
+          { signal: controller.signal, maxRetries: 0 },
+        );
+        phase = 'sent';
+        if (cancelWanted) sendCancel();
+
+        const seen = new Set<string>();
+        let turnId: string | undefined;
+        let turnEnded = false;
+        for await (const event of stream as AsyncIterable<AgentSessionEvent>) {
+          if (seen.has(event.event_id)) continue;
+          if (seen.size >= SEEN_EVENTS_LIMIT) seen.clear();
+          seen.add(event.event_id);
+          switch (event.type) {
+            case 'agent.session.turn.created':
+              if (turnId !== undefined || event.turn.subagent_id !== null) break;
+              turnId = event.turn_id;
+              // A cancel accepted before the turn existed may have found nothing to cancel: say it again.
+              if (cancelWanted) {
+                cancelSent = false;
+                sendCancel();
+              }
+              break;
+            case 'agent.session.turn.output_text.delta':
+              if (turnId !== undefined && event.turn_id === turnId) yield { type: 'delta', text: event.delta };
+              break;
+            case 'agent.session.turn.completed':
+              if (event.turn_id !== turnId) break;
+              turnEnded = true;
+              yield { type: 'done' };
+              break;
+            case 'agent.session.turn.failed':
+              if (event.turn_id !== turnId) break;
+              turnEnded = true;
+              yield failed(turnFailedError(event.turn.error, context));
+              break;
+            case 'agent.session.turn.cancelled':
+              if (event.turn_id !== turnId) break;
+              turnEnded = true;
+              if (!cancelWanted) yield failed(new BrainError('server', "the agent's reply was cancelled at OpenAI before it was complete", 'Something else cancelled the turn (another client of this session?); the next utterance starts a new one.'));
+              break;
+            case 'error':
+              yield failed(turnFailedError(event.error, context));
+              break;
+            case 'agent.session.requires_action':
+              sendCancel();
+              yield failed(
+                new BrainError(
+                  'bad-request',
+                  'the agent asked for an action a phone call cannot give (a function tool result or an approval)',
+                  "Fix: give the agent only tools it runs by itself (hosted tools, MCP without approval), or set up its functions where the agent is defined.",
+                ),
+              );
+              break;
+            case 'agent.session.failed':
+              yield failed(new BrainError('server', `the agent session failed: ${event.session.error ?? 'no reason given'}`, 'The session cannot take more turns; the next call starts a new one.'));
+              return;
+            case 'agent.session.idle':
+              if (turnEnded) return;
+              break;
+            default:
+              break;
+          }
+        }
+      } finally {
+        controller.abort();
+      }
+    }
+
+    return {
+      events: events(),
+      stop: () => controller.abort(),
+      cancel: async () => {
+        cancelWanted = true;
+        // Before the input was sent there is no turn to cancel: not sending it is enough.
+        if (phase === 'subscribing') controller.abort();
+        else if (phase === 'sent') sendCancel();
+      },
+    };
+  }
+
+  protected async release(): Promise<void> {
+    await this.client.beta.agents.sessions.delete(this.id, { maxRetries: SETUP_RETRIES });
+  }
+}
