@@ -63,7 +63,8 @@ const TURN_FAILURE_KINDS: Record<string, BrainErrorKind> = {
 
 /** One line for the log: the advice's summary, details and fix, without line breaks. */
 export function adviceText(advice: Advice): string {
-  return [`${advice.summary}.`, ...advice.detail, `Fix: ${advice.fix}`].join(' ').replace(/\s*\n\s*/g, ' ');
+  const fix = /^Run:/.test(advice.fix) ? advice.fix : `Fix: ${advice.fix}`;
+  return [`${advice.summary}.`, ...advice.detail, fix].join(' ').replace(/\s*\n\s*/g, ' ');
 }
 
 function make(context: BrainErrorContext, kind: BrainErrorKind, message: string, explanation: string | undefined, cause?: unknown): BrainError {
