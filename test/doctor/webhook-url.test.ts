@@ -70,8 +70,10 @@ describe('the webhook URL check', () => {
     expect(result.status).toBe('warn');
     expect(result.summary).toBe(`Twilio cannot reach localhost:${port}: localhost is this machine`);
     expect(result.detail).toEqual([`no voicebridge server answers at https://localhost:${port}/healthz (connection refused: nothing listens there)`]);
-    expect(result.fix).toContain('Start one with: npx voicebridge serve (it listens on port 5050)');
-    expect(result.fix).toContain('ngrok http 5050');
+    expect(result.fix).toBe(
+      'Start the server: npx voicebridge serve (it listens on port 5050).\n' +
+        'Expose the server with a tunnel (e.g. ngrok http 5050) and set WEBHOOK_URL to the https URL it prints.',
+    );
   });
 
   it('says when the server behind the URL is not voicebridge', async () => {

@@ -123,7 +123,7 @@ async function checkTwilioCredentials(config: Config): Promise<CheckResult> {
   }
 
   const facts: TwilioCredentialFacts = { accountSid: sid, auth: useKey ? 'api-key' : 'auth-token', ...(account ? { accountStatus: account.status } : {}) };
-  const how = useKey ? `API key ${maskSecret(apiKey)}${authToken !== undefined ? ' and auth token' : ''} accepted` : 'accepted';
+  const how = useKey ? `API key ${maskSecret(apiKey)}${authToken !== undefined ? ' and auth token' : ''} accepted` : 'Account SID and auth token accepted';
   if (account === undefined) {
     return { status: 'ok', summary: `${how} for account ${shownSid}`, detail, facts: { ...facts } };
   }

@@ -8,6 +8,8 @@ import { probeVoicebridge } from '../probe-voicebridge.js';
 import { unreachableHostReason } from '../public-host.js';
 
 const PROBE_TIMEOUT_MS = 3_000;
+const START_SERVER = 'Start the server:';
+const EXPOSE_SERVER = 'Expose the server with a tunnel';
 
 export const webhookUrlCheck: Check = {
   id: 'webhook-url',
@@ -41,7 +43,7 @@ async function checkWebhookUrl({ config, signal }: CheckContext): Promise<CheckR
   }
 
   const port = config.port ?? DEFAULT_PORT;
-  const tunnelHint = `Expose the server with a tunnel (e.g. ngrok http ${port}) and set WEBHOOK_URL to the https URL it prints.`;
+  const tunnelHint = `${EXPOSE_SERVER} (e.g. ngrok http ${port}) and set WEBHOOK_URL to the https URL it prints.`;
   const findings: Finding[] = [];
   const base = `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
 
@@ -97,7 +99,7 @@ async function checkWebhookUrl({ config, signal }: CheckContext): Promise<CheckR
       findings.push({
         status: 'warn',
         summary: `no voicebridge server answers at ${healthz} (${probe.reason})`,
-        fix: `Start one with: npx voicebridge serve (it listens on port ${port}); then ${tunnelHint.charAt(0).toLowerCase()}${tunnelHint.slice(1)}`,
+        fix: `${START_SERVER} npx voicebridge serve (it listens on port ${port}).\n${tunnelHint}`,
       });
     }
   }
@@ -111,7 +113,12 @@ function combine(findings: Finding[], detail: string[], base: string): CheckResu
   const worst = sorted[0];
   if (!worst) return { status: 'ok', summary: `${base} is a public https URL; ${detail[0] ?? 'a voicebridge server answers there'}` };
   const others = sorted.slice(1);
-  const fixes = [...new Set(sorted.map((finding) => finding.fix).filter((fix): fix is string => fix !== undefined))];
+  // One fix line per step, each said once: "start a server" and "expose it with a tunnel" often come from two findings.
+  const fixes = [...new Set(sorted.flatMap((finding) => finding.fix?.split('\n') ?? []))];
+  // Starting the server comes before exposing it with a tunnel, whichever finding asked first.
+  const start = fixes.findIndex((line) => line.startsWith(START_SERVER));
+  const expose = fixes.findIndex((line) => line.startsWith(EXPOSE_SERVER));
+  if (start > expose && expose >= 0) fixes.splice(expose, 0, ...fixes.splice(start, 1));
   return {
     status: worst.status,
     summary: worst.summary,

@@ -1,0 +1,189 @@
+// `voicebridge doctor` end to end, as a user runs it: the built CLI in a child process, a .env in a temp folder, and
+// the fake OpenAI and Twilio servers standing in for the real services. Run `npm run build` first.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runCli, type CliResult } from '../helpers/run-cli.js';
+import { FAKE_OPENAI_KEY, FakeOpenAI } from '../fakes/openai/fake-openai.js';
+import {
+  FAKE_TWILIO_ACCOUNT_SID,
+  FAKE_TWILIO_API_KEY,
+  FAKE_TWILIO_API_SECRET,
+  FAKE_TWILIO_AUTH_TOKEN,
+  FAKE_TWILIO_PHONE_NUMBER,
+  FakeTwilioRest,
+} from '../fakes/twilio/fake-twilio-rest.js';
+import { leaksSecret } from './openai-check-context.js';
+
+const CHECK_IDS = [
+  'env-file',
+  'required-vars',
+  'openai-key',
+  'assistant-id',
+  'realtime-model',
+  'twilio-credentials',
+  'phone-number',
+  'webhook-url',
+  'port',
+];
+
+let openai: FakeOpenAI;
+let twilio: FakeTwilioRest;
+let agentId: string;
+let folder: string;
+
+beforeAll(async () => {
+  [openai, twilio] = await Promise.all([FakeOpenAI.start(), FakeTwilioRest.start()]);
+  const client = new OpenAI({ apiKey: FAKE_OPENAI_KEY, baseURL: openai.baseURL, maxRetries: 0 });
+  agentId = (await client.beta.agents.create({ name: 'Front desk', model: 'gpt-6-luna', instructions: 'Answer the phone.' })).id;
+});
+afterAll(async () => {
+  await Promise.all([openai.close(), twilio.close()]);
+});
+beforeEach(() => {
+  folder = mkdtempSync(join(tmpdir(), 'voicebridge-doctor-'));
+});
+afterEach(() => {
+  rmSync(folder, { recursive: true, force: true });
+});
+
+async function unusedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * A setup that can take calls: every value right, the number's voice URL pointing at WEBHOOK_URL/incoming-call.
+ * WEBHOOK_URL is a local https URL with nothing behind it (no public host is reachable from a test), so the webhook
+ * check can only warn; everything else passes.
+ */
+async function healthySetup(): Promise<Record<string, string>> {
+  const webhookUrl = `https://localhost:${await unusedPort()}`;
+  twilio.numberFor(FAKE_TWILIO_PHONE_NUMBER)!.voiceUrl = `${webhookUrl}/incoming-call`;
+  return {
+    OPENAI_API_KEY: FAKE_OPENAI_KEY,
+    OPENAI_BASE_URL: openai.baseURL,
+    ASSISTANT_ID: agentId,
+    TWILIO_ACCOUNT_SID: FAKE_TWILIO_ACCOUNT_SID,
+    TWILIO_AUTH_TOKEN: FAKE_TWILIO_AUTH_TOKEN,
+    TWILIO_PHONE_NUMBER: FAKE_TWILIO_PHONE_NUMBER,
+    TWILIO_API_BASE_URL: twilio.baseURL,
+    WEBHOOK_URL: webhookUrl,
+    PORT: String(await unusedPort()),
+  };
+}
+
+function envText(vars: Record<string, string>, extraLines: string[] = []): string {
+  return [...extraLines, ...Object.entries(vars).map(([key, value]) => `${key}=${value}`), ''].join('\n');
+}
+
+function doctor(args: string[], cwd = folder): Promise<CliResult> {
+  return runCli(['doctor', ...args], { cwd, env: { VOICEBRIDGE_TODAY: '2026-11-24' }, timeoutMs: 20_000 });
+}
+
+interface JsonCheck {
+  id: string;
+  title: string;
+  status: string;
+  summary: string;
+  fix: string | null;
+}
+
+function parseReport(result: CliResult): { ok: boolean; checks: JsonCheck[] } {
+  return JSON.parse(result.stdout) as { ok: boolean; checks: JsonCheck[] };
+}
+
+function statuses(checks: JsonCheck[]): Record<string, string> {
+  return Object.fromEntries(checks.map((check) => [check.id, check.status]));
+}
+
+describe('voicebridge doctor', () => {
+  it('says a healthy setup is ready to take calls, and exits 0', async () => {
+    writeFileSync(join(folder, '.env'), envText(await healthySetup()));
+    const result = await doctor([]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('✓ .env file:');
+    expect(result.stdout).toContain(`✓ Phone number: ${FAKE_TWILIO_PHONE_NUMBER} sends calls to https://localhost:`);
+    expect(result.stdout).toContain('Ready to take calls (1 warning).');
+    expect(result.stdout).not.toContain('✗');
+    expect(leaksSecret(result.stdout, FAKE_TWILIO_AUTH_TOKEN)).toBe(false);
+    expect(leaksSecret(result.stdout, FAKE_OPENAI_KEY)).toBe(false);
+  });
+
+  it('prints the stable JSON report with --json: every check passes but the unreachable local webhook', async () => {
+    writeFileSync(join(folder, '.env'), envText(await healthySetup()));
+    const result = await doctor(['--json']);
+    expect(result.code).toBe(0);
+    const report = parseReport(result);
+    expect(report.ok).toBe(true);
+    expect(report.checks.map((check) => check.id)).toEqual(CHECK_IDS);
+    for (const check of report.checks) {
+      expect(check).toEqual(expect.objectContaining({ id: expect.any(String), title: expect.any(String), status: expect.any(String), summary: expect.any(String) }));
+      expect(check.fix === null || typeof check.fix === 'string').toBe(true);
+    }
+    expect(statuses(report.checks)).toEqual({
+      'env-file': 'ok',
+      'required-vars': 'ok',
+      'openai-key': 'ok',
+      'assistant-id': 'ok',
+      'realtime-model': 'ok',
+      'twilio-credentials': 'ok',
+      'phone-number': 'ok',
+      'webhook-url': 'warn',
+      port: 'ok',
+    });
+    expect(report.checks.find((check) => check.id === 'webhook-url')?.summary).toMatch(/^Twilio cannot reach localhost:\d+: localhost is this machine$/);
+  });
+
+  it('exits 1 on a broken setup, counts the problems, and shows no secret anywhere', async () => {
+    const wrongOpenAIKey = 'sk-proj-Wr0ngKeyWr0ngKeyWr0ngKeyWr0ngKey1234';
+    const olderOpenAIKey = 'sk-proj-0lderKey0lderKey0lderKey0lderKey5678';
+    const wrongToken = '0123456789abcdef0123456789abcdef';
+    const wrongSecret = 'Wr0ngSecretWr0ngSecretWr0ngSecre';
+    const vars = {
+      ...(await healthySetup()),
+      OPENAI_API_KEY: wrongOpenAIKey,
+      TWILIO_AUTH_TOKEN: wrongToken,
+      TWILIO_API_KEY: FAKE_TWILIO_API_KEY,
+      TWILIO_API_SECRET: wrongSecret,
+    };
+    writeFileSync(join(folder, '.env'), envText(vars, [`OPENAI_API_KEY = ${olderOpenAIKey}`, `TWILIO_API_SECRET="${FAKE_TWILIO_API_SECRET}`]).replace(/\n/g, '\r\n'));
+    const human = await doctor([]);
+    const json = await doctor(['--json']);
+    expect(human.code).toBe(1);
+    expect(json.code).toBe(1);
+    expect(human.stdout).toMatch(/\d+ problems? found/);
+    expect(human.stdout).toContain('✗ Twilio credentials: Twilio rejected the Account SID AC…cdef with this auth token (401, error 20003 Authenticate)');
+    const report = parseReport(json);
+    expect(report.ok).toBe(false);
+    expect(statuses(report.checks)).toMatchObject({ 'env-file': 'warn', 'openai-key': 'fail', 'twilio-credentials': 'fail', 'phone-number': 'skip' });
+    const everything = [human.stdout, human.stderr, json.stdout, json.stderr].join('\n');
+    for (const secret of [wrongOpenAIKey, olderOpenAIKey, wrongToken, wrongSecret, FAKE_TWILIO_API_SECRET, FAKE_TWILIO_AUTH_TOKEN]) {
+      expect(leaksSecret(everything, secret)).toBe(false);
+    }
+  });
+
+  it('reads the file given with --env-file instead of ./.env', async () => {
+    mkdirSync(join(folder, 'config'));
+    writeFileSync(join(folder, 'config', 'prod.env'), envText(await healthySetup()));
+    writeFileSync(join(folder, '.env'), 'OPENAI_API_KEY=your_openai_api_key\n');
+    const result = await doctor(['--json', '--env-file', 'config/prod.env']);
+    expect(result.code).toBe(0);
+    const report = parseReport(result);
+    expect(report.checks[0]).toMatchObject({ id: 'env-file', status: 'ok', summary: `${join(folder, 'config', 'prod.env')} (9 variables)` });
+    expect(report.ok).toBe(true);
+  });
+
+  it('exits 2 on a usage error', async () => {
+    const result = await doctor(['--env-file']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("option '--env-file <path>' argument missing");
+  });
+});
