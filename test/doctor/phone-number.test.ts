@@ -111,6 +111,11 @@ describe('the phone number check', () => {
     expect(fake.requests).toEqual([]);
   });
 
+  it('leaves an example number to the required variables check', async () => {
+    const result = await check({}, { TWILIO_PHONE_NUMBER: '+1XXXXXXXXXX' });
+    expect(result).toEqual({ status: 'skip', summary: 'TWILIO_PHONE_NUMBER still holds an example value (see Required variables)' });
+  });
+
   it('warns that the voice URL cannot be compared without WEBHOOK_URL', async () => {
     fake = await FakeTwilioRest.start();
     const config = configFrom({ ...env(), WEBHOOK_URL: '' });

@@ -104,6 +104,12 @@ describe('the Twilio credentials check', () => {
     expect(result).toEqual({ status: 'skip', summary: 'TWILIO_ACCOUNT_SID is not set (see Required variables)' });
   });
 
+  it('leaves example values to the required variables check instead of judging their format', async () => {
+    const result = await check({ TWILIO_ACCOUNT_SID: 'ACxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', TWILIO_AUTH_TOKEN: 'your_auth_token' });
+    expect(result).toEqual({ status: 'skip', summary: 'TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN still hold an example value (see Required variables)' });
+    expect(fake!.requests).toEqual([]);
+  });
+
   it('accepts a Standard API key, saying the account status could not be read with it', async () => {
     const result = await check(KEY_AUTH);
     expect(result.status).toBe('ok');

@@ -46,6 +46,11 @@ describe('the webhook URL check', () => {
     expect(result).toEqual({ status: 'skip', summary: 'WEBHOOK_URL is not set (see Required variables)' });
   });
 
+  it('leaves an example value to the required variables check, without probing it', async () => {
+    const result = await check('https://your-domain.ngrok.app');
+    expect(result).toEqual({ status: 'skip', summary: 'WEBHOOK_URL still holds an example value (see Required variables)' });
+  });
+
   it('fails a value that is not a URL', async () => {
     const result = await check('voice.acme-clinic.com');
     expect(result.status).toBe('fail');
@@ -61,7 +66,7 @@ describe('the webhook URL check', () => {
       `Twilio cannot reach ${new URL(origin).host}: 127.0.0.1 is this machine (loopback)`,
       `a voicebridge server answers at ${origin}/healthz (version 0.1.0)`,
     ]);
-    expect(result.fix?.split('\n')[0]).toBe(`Use the https:// URL of your server or tunnel: WEBHOOK_URL=https://${new URL(origin).host}`);
+    expect(result.fix?.split('\n')[0]).toBe(`Set WEBHOOK_URL=https://${new URL(origin).host} (the https base URL of your server or tunnel).`);
   });
 
   it('warns that Twilio cannot reach localhost, and says how to start a server when none answers', async () => {
@@ -93,7 +98,7 @@ describe('the webhook URL check', () => {
     const result = await check(`https://localhost:${port}/?token=abc`);
     expect(result.status).toBe('fail');
     expect(result.summary).toBe('WEBHOOK_URL has a query string: Twilio rejects a stream URL with a query string (error 31920)');
-    expect(result.fix?.split('\n')[0]).toBe(`Remove everything from "?" on: WEBHOOK_URL=https://localhost:${port}`);
+    expect(result.fix?.split('\n')[0]).toBe(`Set WEBHOOK_URL=https://localhost:${port} (the https base URL of your server or tunnel).`);
   });
 
   it('fails a fragment', async () => {
@@ -103,19 +108,20 @@ describe('the webhook URL check', () => {
     expect(result.summary).toContain('#fragment');
   });
 
-  it('fails the full voice URL given where the base URL belongs', async () => {
-    const port = await closedPort();
-    const result = await check(`https://localhost:${port}/incoming-call`);
+  it('fails the full voice URL given where the base URL belongs, and probes the base', async () => {
+    const origin = await startServer('voicebridge');
+    const result = await check(`${origin}/incoming-call`);
     expect(result.status).toBe('fail');
-    expect(result.summary).toBe('WEBHOOK_URL ends in /incoming-call: it must be the base URL (voicebridge adds /incoming-call itself)');
-    expect(result.fix?.split('\n')[0]).toBe(`WEBHOOK_URL=https://localhost:${port}`);
+    expect(result.detail).toContain('WEBHOOK_URL ends in /incoming-call: it must be the base URL (voicebridge adds /incoming-call itself)');
+    expect(result.detail).toContain(`a voicebridge server answers at ${origin}/healthz (version 0.1.0)`);
+    expect(result.fix?.split('\n')[0]).toBe(`Set WEBHOOK_URL=https://${new URL(origin).host} (the https base URL of your server or tunnel).`);
   });
 
   it('fails a wss:// URL: the https base is wanted', async () => {
     const result = await check('wss://voice.acme-clinic.com');
     expect(result.status).toBe('fail');
     expect(result.summary).toContain('it must be the https:// base URL');
-    expect(result.fix).toBe('WEBHOOK_URL=https://voice.acme-clinic.com');
+    expect(result.fix).toBe('Set WEBHOOK_URL=https://voice.acme-clinic.com (the https base URL of your server or tunnel).');
   });
 });
 

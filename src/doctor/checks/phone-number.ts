@@ -6,6 +6,7 @@ import { createTwilioClient } from '../../clients/twilio-client.js';
 import { phoneNumberProblem } from '../../ids/twilio-ids.js';
 import { maskSecret } from '../../util/mask-secret.js';
 import type { Check, CheckResult } from '../check.js';
+import { isPlaceholder } from '../placeholder-values.js';
 import { redactResult } from '../redact-result.js';
 import { describeTwilioError, genericTwilioFailure } from '../twilio-failure.js';
 
@@ -42,6 +43,7 @@ async function checkPhoneNumber(config: Config): Promise<CheckResult> {
   const raw = config.twilio.phoneNumber;
   if (raw === undefined) return { status: 'skip', summary: 'TWILIO_PHONE_NUMBER is not set (see Required variables)' };
   const number = raw.trim();
+  if (isPlaceholder(number)) return { status: 'skip', summary: 'TWILIO_PHONE_NUMBER still holds an example value (see Required variables)' };
   const formatProblem = phoneNumberProblem(number);
   if (formatProblem) {
     const suggestion = /write it as (\+\d+)|looks like (\+\d+)/.exec(formatProblem);

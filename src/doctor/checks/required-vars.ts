@@ -11,11 +11,11 @@ const SECRET_KEYS: ReadonlySet<EnvKey> = new Set(['OPENAI_API_KEY', 'TWILIO_AUTH
 /** Where each required value comes from, for the fix line. */
 const WHERE: Partial<Record<EnvKey, string>> = {
   OPENAI_API_KEY: 'an OpenAI API key, from https://platform.openai.com/api-keys',
-  TWILIO_ACCOUNT_SID: 'AC…, from https://console.twilio.com (Account Info)',
+  TWILIO_ACCOUNT_SID: 'AC…, from Account Info at https://console.twilio.com',
   TWILIO_AUTH_TOKEN: 'the Auth Token beside the Account SID in https://console.twilio.com',
   TWILIO_API_KEY: 'SK…, from Console > Account > API keys & tokens',
   TWILIO_API_SECRET: 'the secret shown once when the API key was created',
-  TWILIO_PHONE_NUMBER: 'your Twilio number in E.164 form, e.g. +14155550123 (Console > Phone Numbers)',
+  TWILIO_PHONE_NUMBER: 'your Twilio number in E.164 form, e.g. +14155550123, from Console > Phone Numbers',
   WEBHOOK_URL: 'the public https URL Twilio reaches this server at, e.g. the one your tunnel prints',
 };
 

@@ -6,6 +6,7 @@ import { createTwilioClient } from '../../clients/twilio-client.js';
 import { accountSidProblem, apiKeySidProblem, authTokenProblem } from '../../ids/twilio-ids.js';
 import { maskSecret } from '../../util/mask-secret.js';
 import type { Check, CheckResult } from '../check.js';
+import { isPlaceholder } from '../placeholder-values.js';
 import { redactResult } from '../redact-result.js';
 import { describeTwilioError, genericTwilioFailure, isNetworkFailure, twilioErrorLabel, type TwilioFailure } from '../twilio-failure.js';
 
@@ -40,6 +41,18 @@ async function checkTwilioCredentials(config: Config): Promise<CheckResult> {
   const useKey = apiKey !== undefined && apiSecret !== undefined;
   if (authToken === undefined && !useKey) {
     return { status: 'skip', summary: 'no TWILIO_AUTH_TOKEN (or TWILIO_API_KEY and TWILIO_API_SECRET) is set (see Required variables)' };
+  }
+
+  const placeholders = (
+    [
+      ['TWILIO_ACCOUNT_SID', accountSid],
+      ['TWILIO_AUTH_TOKEN', authToken],
+      ['TWILIO_API_KEY', useKey ? apiKey : undefined],
+      ['TWILIO_API_SECRET', useKey ? apiSecret : undefined],
+    ] as const
+  ).filter(([, value]) => value !== undefined && isPlaceholder(value));
+  if (placeholders.length > 0) {
+    return { status: 'skip', summary: `${placeholders.map(([name]) => name).join(', ')} still hold${placeholders.length === 1 ? 's' : ''} an example value (see Required variables)` };
   }
 
   const formatProblems: string[] = [];

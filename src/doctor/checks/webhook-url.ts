@@ -4,6 +4,7 @@ import { DEFAULT_PORT } from '../../config/defaults.js';
 import { healthzUrl, INCOMING_CALL_PATH } from '../../config/webhook-urls.js';
 import type { Check, CheckContext, CheckResult, CheckStatus } from '../check.js';
 import { redactResult } from '../redact-result.js';
+import { isPlaceholder } from '../placeholder-values.js';
 import { probeVoicebridge } from '../probe-voicebridge.js';
 import { unreachableHostReason } from '../public-host.js';
 
@@ -31,6 +32,7 @@ async function checkWebhookUrl({ config, signal }: CheckContext): Promise<CheckR
   const raw = config.webhookUrl;
   if (raw === undefined) return { status: 'skip', summary: 'WEBHOOK_URL is not set (see Required variables)' };
   const value = raw.trim();
+  if (isPlaceholder(value)) return { status: 'skip', summary: 'WEBHOOK_URL still holds an example value (see Required variables)' };
   let url: URL;
   try {
     url = new URL(value);
@@ -45,37 +47,39 @@ async function checkWebhookUrl({ config, signal }: CheckContext): Promise<CheckR
   const port = config.port ?? DEFAULT_PORT;
   const tunnelHint = `${EXPOSE_SERVER} (e.g. ngrok http ${port}) and set WEBHOOK_URL to the https URL it prints.`;
   const findings: Finding[] = [];
-  const base = `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
+  // The base path without a voicebridge route someone pasted on the end; every shape fix proposes the same URL.
+  const fullPath = /\/(incoming-call|media-stream|healthz)\/?$/.exec(url.pathname);
+  const path = (fullPath ? url.pathname.slice(0, fullPath.index) : url.pathname).replace(/\/+$/, '');
+  const base = `${url.protocol}//${url.host}${path}`;
+  const corrected = `Set WEBHOOK_URL=https://${url.host}${path} (the https base URL of your server or tunnel).`;
 
   if (url.protocol === 'http:') {
     findings.push({
       status: 'fail',
       summary: 'WEBHOOK_URL uses http: Twilio needs https (and wss, with a valid certificate, for the call audio)',
-      fix: `Use the https:// URL of your server or tunnel: WEBHOOK_URL=https://${url.host}${url.pathname.replace(/\/+$/, '')}`,
+      fix: corrected,
     });
   } else if (url.protocol === 'ws:' || url.protocol === 'wss:') {
     findings.push({
       status: 'fail',
       summary: `WEBHOOK_URL uses ${url.protocol.slice(0, -1)}: it must be the https:// base URL (voicebridge derives the wss:// stream URL from it)`,
-      fix: `WEBHOOK_URL=https://${url.host}${url.pathname.replace(/\/+$/, '')}`,
+      fix: corrected,
     });
   } else if (url.protocol !== 'https:') {
-    findings.push({ status: 'fail', summary: `WEBHOOK_URL uses ${url.protocol}, not https:`, fix: 'Set WEBHOOK_URL to an https:// URL.' });
+    findings.push({ status: 'fail', summary: `WEBHOOK_URL uses ${url.protocol}, not https:`, fix: corrected });
   }
   if (url.search !== '' || url.hash !== '') {
     findings.push({
       status: 'fail',
       summary: `WEBHOOK_URL has a ${url.search !== '' ? 'query string' : '#fragment'}: Twilio rejects a stream URL with a query string (error 31920)`,
-      fix: `Remove everything from "${url.search !== '' ? '?' : '#'}" on: WEBHOOK_URL=${base}`,
+      fix: corrected,
     });
   }
-  const fullPath = /\/(incoming-call|media-stream|healthz)\/?$/.exec(url.pathname);
   if (fullPath) {
-    const trimmed = `${url.protocol}//${url.host}${url.pathname.slice(0, fullPath.index)}`;
     findings.push({
       status: 'fail',
       summary: `WEBHOOK_URL ends in /${fullPath[1]}: it must be the base URL (voicebridge adds ${INCOMING_CALL_PATH} itself)`,
-      fix: `WEBHOOK_URL=${trimmed}`,
+      fix: corrected,
     });
   }
   const hostReason = unreachableHostReason(url.hostname);
