@@ -1,6 +1,5 @@
 // The .env change create-assistant makes: the new ASSISTANT_ID (or, for the Responses backend, the instructions
 // file and model with ASSISTANT_ID emptied), and the old AGENT_WORKFLOW_ID line commented out with the date and why.
-import { classifyAssistantId, cleanId } from '../ids/openai-ids.js';
 import type { EnvEdit } from '../config/env-editor.js';
 import type { ExistingAssistant } from './existing-assistant.js';
 
@@ -17,18 +16,14 @@ export interface AssistantEnvEditsInput {
   date: string;
 }
 
-function oldVariableReason(input: AssistantEnvEditsInput, value: string): string {
+function oldVariableReason(input: AssistantEnvEditsInput): string {
   const { existing, target } = input;
   const replacement = target.api === 'responses' ? 'ASSISTANT_INSTRUCTIONS_FILE (Responses API)' : 'ASSISTANT_ID';
-  let what: string;
-  if (existing.state !== 'none' && existing.variable === 'AGENT_WORKFLOW_ID') {
-    what = `AGENT_WORKFLOW_ID held ${existing.description}`;
-  } else if (input.fileValues.ASSISTANT_ID?.trim()) {
-    what = 'AGENT_WORKFLOW_ID is the old name of ASSISTANT_ID, ignored while ASSISTANT_ID is set';
-  } else {
-    what = `AGENT_WORKFLOW_ID held ${classifyAssistantId(value).description} (${cleanId(value)})`;
-  }
-  return `${input.date} voicebridge create-assistant: ${what}. Replaced by ${replacement}.`;
+  const what =
+    existing.state !== 'none' && existing.variable === 'AGENT_WORKFLOW_ID'
+      ? existing.description
+      : 'AGENT_WORKFLOW_ID is the old name of ASSISTANT_ID, and is ignored while ASSISTANT_ID is set';
+  return `${input.date} voicebridge create-assistant replaced this line by ${replacement}: ${what}.`;
 }
 
 export function assistantEnvEdits(input: AssistantEnvEditsInput): EnvEdit[] {
@@ -36,7 +31,7 @@ export function assistantEnvEdits(input: AssistantEnvEditsInput): EnvEdit[] {
   const oldValue = input.fileValues.AGENT_WORKFLOW_ID;
   const hasOldVariable = oldValue !== undefined && oldValue.trim() !== '';
   // Once ASSISTANT_ID is written the old name is dead weight; with ASSISTANT_ID empty it would even come back into use.
-  if (hasOldVariable) edits.push({ action: 'comment-out', key: 'AGENT_WORKFLOW_ID', reason: oldVariableReason(input, oldValue) });
+  if (hasOldVariable) edits.push({ action: 'comment-out', key: 'AGENT_WORKFLOW_ID', reason: oldVariableReason(input) });
 
   const { target } = input;
   if (target.api !== 'responses') {

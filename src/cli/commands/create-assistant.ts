@@ -223,6 +223,7 @@ async function createAssistant(options: CreateAssistantOptions, dependencies: Cr
     if (!dryRun) {
       return fail({
         summary: `OPENAI_API_KEY is not set (not in ${envPath}, not in the environment)`,
+        detail: [`Nothing was created and ${envPath} was not changed.`],
         fix: `Add your key to ${envPath}: OPENAI_API_KEY=sk-… (from https://platform.openai.com/api-keys), then run this command again.`,
       });
     }
@@ -261,7 +262,9 @@ async function createAssistant(options: CreateAssistantOptions, dependencies: Cr
     try {
       setup = await planResponsesSetup(request, { cwd, force });
     } catch (error) {
-      if (error instanceof InstructionsFileConflictError) return fail({ summary: error.message, fix: 'Nothing was changed.' });
+      if (error instanceof InstructionsFileConflictError) {
+        return fail({ summary: error.message, detail: [`Nothing was created and no file was changed.`], fix: 'Choose one of the two options above, then run this command again.' });
+      }
       throw error;
     }
     report.instructionsFile = { path: setup.path, action: setup.action, envValue: setup.envValue };
