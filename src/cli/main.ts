@@ -74,6 +74,30 @@ Examples:
       process.exitCode = await runCreateAssistantCommand(options);
     });
 
+  program
+    .command('serve')
+    .description('Run the Twilio <-> OpenAI Realtime <-> agent bridge: the voice webhook and the media stream on one port')
+    .option('--env-file <path>', 'read this file instead of ./.env')
+    .option('--port <number>', 'listen on this port instead of PORT (0 picks a free one)')
+    .option('--skip-checks', 'start without the start-up checks (a broken setup then shows only when a call fails)')
+    .option('--log-format <format>', 'text (default, for people) or json (one object per line, for log collectors)')
+    .addHelpText(
+      'after',
+      `
+Before listening, serve runs the doctor's offline checks and the agent check, and refuses to start (exit 1) when a
+call could not work. Give Twilio the webhook it prints: WEBHOOK_URL/incoming-call (HTTP POST).
+Exit codes: 0 stopped cleanly (SIGINT/SIGTERM), 1 refused to start, 2 usage error.
+
+Examples:
+  $ npx voicebridge serve
+  $ npx voicebridge serve --port 8080 --log-format json
+  $ npx voicebridge serve --env-file ./config/prod.env`,
+    )
+    .action(async (options: { envFile?: string; port?: string; skipChecks?: boolean; logFormat?: string }) => {
+      const { runServeCommand } = await import('./commands/serve.js');
+      process.exitCode = await runServeCommand(options);
+    });
+
   return program;
 }
 

@@ -1,0 +1,161 @@
+// `voicebridge serve`: checks the setup the way the doctor does and refuses to start on anything that would make a
+// call fail (a workflow ID, a sunset Assistants API, a missing key), then runs the Twilio ↔ Realtime ↔ agent bridge
+// until SIGINT or SIGTERM.
+import { BrainError, type Brain } from '../../agents/brain.js';
+import { createBridgeLog, LOG_FORMATS, type BridgeLog, type LogFormat } from '../../bridge/call-log.js';
+import { PublicUrlError } from '../../bridge/public-urls.js';
+import { BridgeStartError, startBridgeServer, type BridgeServer } from '../../bridge/server.js';
+import type { Config } from '../../config/config.js';
+import { DEFAULT_PORT } from '../../config/defaults.js';
+import { loadConfig } from '../../config/load-config.js';
+import { allChecks } from '../../doctor/checks/index.js';
+import { renderCheckLine } from '../../doctor/render-human.js';
+import { runChecks } from '../../doctor/run-checks.js';
+import { clockFromEnvironment } from '../../util/clock.js';
+import { EXIT_FAILURE, EXIT_OK, UsageError } from '../exit-codes.js';
+import { createOutput, type Output } from '../output.js';
+
+export interface ServeOptions {
+  envFile?: string;
+  port?: string;
+  skipChecks?: boolean;
+  logFormat?: string;
+}
+
+export interface ServeRuntime {
+  /** Resolves when the process is asked to stop (first SIGINT/SIGTERM); `onSecond` runs on the next one. */
+  waitForStop(onSecond: () => void): Promise<string>;
+}
+
+const processRuntime: ServeRuntime = {
+  waitForStop(onSecond) {
+    return new Promise((resolve) => {
+      const first = (signal: NodeJS.Signals): void => {
+        process.off('SIGINT', first);
+        process.off('SIGTERM', first);
+        process.once('SIGINT', onSecond);
+        process.once('SIGTERM', onSecond);
+        resolve(signal);
+      };
+      process.on('SIGINT', first);
+      process.on('SIGTERM', first);
+    });
+  },
+};
+
+export async function runServeCommand(options: ServeOptions, output: Output = createOutput(), runtime: ServeRuntime = processRuntime): Promise<number> {
+  const format = parseLogFormat(options.logFormat);
+  const portOverride = parsePort(options.port);
+  let config = loadConfig({ envFile: options.envFile });
+  output.addSecrets(config.secrets);
+  if (portOverride !== undefined) config = { ...config, port: portOverride, portProblem: undefined };
+  const log = createBridgeLog({
+    format,
+    write: (line) => output.out(line),
+    secrets: config.secrets,
+    ...(format === 'text' ? { chalk: output.chalk } : {}),
+  });
+  for (const warning of config.warnings) log.warn(warning);
+
+  if (options.skipChecks) log.warn('Start-up checks skipped (--skip-checks): a broken setup will only show when a call fails.');
+  else if (!(await startUpChecksPass(config, format, output, log))) return EXIT_FAILURE;
+
+  let brain: Brain;
+  try {
+    const { createBrain } = await import('../../agents/create-brain.js');
+    brain = await createBrain(config);
+  } catch (error) {
+    refuse(output, format, log, error instanceof BrainError && error.explanation ? `${error.message}. ${error.explanation}` : (error as Error).message);
+    return EXIT_FAILURE;
+  }
+
+  let server: BridgeServer;
+  try {
+    server = await startBridgeServer({ config, brain, log, port: config.port ?? DEFAULT_PORT });
+  } catch (error) {
+    refuse(output, format, log, startFailure(error, config));
+    return EXIT_FAILURE;
+  }
+  announce(server, brain, config, format, output, log);
+
+  const signal = await runtime.waitForStop(() => {
+    log.warn('Second stop signal: exiting now, without waiting for calls to end.');
+    process.exit(EXIT_FAILURE);
+  });
+  log.info(`${signal}: stopping${server.activeCalls > 0 ? `, ending ${server.activeCalls} call(s) in progress` : ''}.`);
+  await server.close();
+  log.info('Stopped.');
+  return EXIT_OK;
+}
+
+function parseLogFormat(value: string | undefined): LogFormat {
+  if (value === undefined) return 'text';
+  if ((LOG_FORMATS as readonly string[]).includes(value)) return value as LogFormat;
+  throw new UsageError(`--log-format must be text or json (got "${value}")`);
+}
+
+function parsePort(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new UsageError(`--port must be a port number from 0 to 65535 (got "${value}"); 0 picks a free port`);
+  return Number(value);
+}
+
+/** The doctor's offline checks plus the agent check: what would make every call fail. */
+async function startUpChecksPass(config: Config, format: LogFormat, output: Output, log: BridgeLog): Promise<boolean> {
+  const checks = allChecks.filter((check) => !check.online || check.id === 'assistant-id');
+  const reports = await runChecks(checks, { config, clock: clockFromEnvironment() });
+  const failures = reports.filter((report) => report.status === 'fail');
+  for (const report of reports) {
+    if (report.status === 'ok' || report.status === 'skip') continue;
+    if (format === 'json') {
+      log[report.status === 'fail' ? 'error' : 'warn'](`${report.title}: ${report.summary}`, { check: report.id, status: report.status, fix: report.fix });
+    } else {
+      output.out(renderCheckLine(report, output.chalk));
+    }
+  }
+  if (failures.length === 0) return true;
+  refuse(
+    output,
+    format,
+    log,
+    `${failures.length} problem${failures.length === 1 ? '' : 's'} would make calls fail. Fix ${failures.length === 1 ? 'it' : 'them'} and start again (voicebridge doctor explains everything), or use --skip-checks if you are sure.`,
+  );
+  return false;
+}
+
+function refuse(output: Output, format: LogFormat, log: BridgeLog, message: string): void {
+  if (format === 'json') log.error(`voicebridge serve did not start: ${message}`);
+  else output.err(`${output.chalk.red.bold('voicebridge serve did not start:')} ${message}`);
+}
+
+function startFailure(error: unknown, config: Config): string {
+  if (error instanceof BridgeStartError || error instanceof PublicUrlError) return error.message;
+  const code = (error as NodeJS.ErrnoException).code;
+  const port = config.port ?? DEFAULT_PORT;
+  if (code === 'EADDRINUSE') return `port ${port} is already in use. Stop what holds it, or set another PORT (or pass --port).`;
+  if (code === 'EACCES') return `port ${port} needs administrator rights. Use a port above 1023, e.g. PORT=5000.`;
+  return (error as Error).message;
+}
+
+function announce(server: BridgeServer, brain: Brain, config: Config, format: LogFormat, output: Output, log: BridgeLog): void {
+  const voice = `OpenAI Realtime ${config.openai.realtimeModel}, voice ${config.openai.voice}`;
+  if (format === 'json') {
+    log.info('Listening', {
+      port: server.port,
+      webhookUrl: server.urls.incomingCall,
+      mediaStreamUrl: server.urls.mediaStream,
+      backend: brain.backend,
+      agent: brain.describe(),
+      voice,
+    });
+    return;
+  }
+  const { chalk } = output;
+  output.out(chalk.bold('voicebridge serve'));
+  output.out(`  Listening on     http://0.0.0.0:${server.port}  (health: /healthz, ready: /readyz)`);
+  output.out(`  Twilio webhook   ${chalk.cyan(server.urls.incomingCall)}  (the number's voice URL, HTTP POST)`);
+  output.out(`  Media stream     ${server.urls.mediaStream}`);
+  output.out(`  Agent            ${brain.describe()}`);
+  output.out(`  Voice            ${voice}`);
+  output.out(chalk.green('Waiting for calls.') + chalk.dim(' Ctrl+C to stop.'));
+}
