@@ -131,6 +131,23 @@ describe('the .env file check', () => {
     expect(result.detail).toEqual(['line 6: this line is not KEY=value, so dotenv ignores it']);
   });
 
+  it('names variables voicebridge does not read and the name they should have', async () => {
+    const result = await checkFile(
+      [`OPENAI_API_KEY=${OPENAI_KEY}`, `TWILIO_SID=AC0123456789abcdef0123456789abcdef`, `TWILLIO_AUTH_TOKEN=${AUTH_TOKEN}`, 'NGROK_URL=https://abc.ngrok.app', 'DEBUG=1', ''].join('\n'),
+    );
+    expect(result.status).toBe('warn');
+    expect(result.detail).toEqual([
+      'line 2: voicebridge does not read TWILIO_SID; rename it to TWILIO_ACCOUNT_SID',
+      'line 3: voicebridge does not read TWILLIO_AUTH_TOKEN; rename it to TWILIO_AUTH_TOKEN',
+      'line 4: voicebridge does not read NGROK_URL; rename it to WEBHOOK_URL',
+    ]);
+  });
+
+  it('leaves another tool’s variable alone when the one voicebridge reads is set too', async () => {
+    const result = await checkFile(`${CLEAN}PUBLIC_URL=https://acme-clinic.com\n`);
+    expect(result.status).toBe('ok');
+  });
+
   it('says when the shell environment overrides a value in the file', async () => {
     const result = await checkFile(CLEAN, { TWILIO_PHONE_NUMBER: '+14155550999', OPENAI_API_KEY: OPENAI_KEY });
     expect(result.status).toBe('warn');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/doctor/check.js';
+import { buildConfig } from '../../src/config/config.js';
 import { requiredVarsCheck } from '../../src/doctor/checks/required-vars.js';
 import { configFrom, leaksSecret, runCheck, visibleText } from './openai-check-context.js';
 
@@ -39,6 +40,14 @@ describe('the required variables check', () => {
     expect(result.detail).toContain('no agent is configured: neither ASSISTANT_ID nor ASSISTANT_INSTRUCTIONS_FILE is set');
     expect(result.fix).toContain('OPENAI_API_KEY=… (an OpenAI API key, from https://platform.openai.com/api-keys)');
     expect(result.fix).toContain('ASSISTANT_ID=… (run: npx voicebridge create-assistant');
+  });
+
+  it('points at a variable in .env that has another tool’s name', async () => {
+    const values = { ...without('TWILIO_ACCOUNT_SID'), TWILIO_SID: COMPLETE.TWILIO_ACCOUNT_SID };
+    const config = buildConfig({ path: '/project/.env', explicit: false, found: true, text: '', values }, {});
+    const result = await runCheck(requiredVarsCheck, config);
+    expect(result.status).toBe('fail');
+    expect(result.detail).toEqual(['TWILIO_ACCOUNT_SID is not set (the .env file has TWILIO_SID: rename it to TWILIO_ACCOUNT_SID)']);
   });
 
   it('treats an empty value, quoted or not, as missing', async () => {

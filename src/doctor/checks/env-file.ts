@@ -5,6 +5,7 @@ import { ENV_KEYS, type Config } from '../../config/config.js';
 import type { Check, CheckResult } from '../check.js';
 import { redactResult } from '../redact-result.js';
 import { lintEnvText } from '../lint-env-file.js';
+import { intendedVariable } from '../misnamed-variables.js';
 
 export const envFileCheck: Check = {
   id: 'env-file',
@@ -62,6 +63,13 @@ function checkEnvFile(config: Config): CheckResult {
 
   const findings = lintEnvText(text);
   const detail = findings.map((finding) => (finding.line !== undefined ? `line ${finding.line}: ${finding.message}` : finding.message));
+  for (const key of Object.keys(file.values)) {
+    const intended = intendedVariable(key);
+    // Only when the intended variable is missing: a project may share its .env with another tool that reads that name.
+    if (intended === undefined || config.raw[intended] !== undefined) continue;
+    const line = lineOfKey(text, key);
+    detail.push(`${line !== undefined ? `line ${line}: ` : ''}voicebridge does not read ${key}; rename it to ${intended}`);
+  }
   for (const key of ENV_KEYS) {
     if (config.sources[key] === 'process' && file.values[key] !== undefined && file.values[key] !== config.raw[key]) {
       detail.push(`${key} in this file is not used: your shell environment sets a different value, and the environment wins (unset ${key} there to use the file)`);
@@ -76,6 +84,13 @@ function checkEnvFile(config: Config): CheckResult {
     status: 'warn',
     summary: `${file.path} (${variables}): ${warnings} thing${warnings === 1 ? '' : 's'} to fix`,
     detail,
-    fix: `Edit ${file.path} at the lines above: one KEY=value per line, no spaces around =, quotes closed on the same line, each key once.`,
+    fix: `Edit ${file.path} at the lines above: one KEY=value per line, no spaces around =, quotes closed on the same line, each key once, names as in .env.example.`,
   };
+}
+
+/** The 1-based line where `key` is first assigned. */
+function lineOfKey(text: string, key: string): number | undefined {
+  const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const index = text.split(/\r?\n/).findIndex((line) => new RegExp(`^\\s*(?:export\\s+)?${escaped}\\s*[=:]`).test(line));
+  return index >= 0 ? index + 1 : undefined;
 }

@@ -4,6 +4,7 @@ import type { Config, EnvKey } from '../../config/config.js';
 import { classifyAssistantId } from '../../ids/openai-ids.js';
 import type { Check, CheckResult } from '../check.js';
 import { redactResult } from '../redact-result.js';
+import { intendedVariable } from '../misnamed-variables.js';
 import { isPlaceholder } from '../placeholder-values.js';
 
 const SECRET_KEYS: ReadonlySet<EnvKey> = new Set(['OPENAI_API_KEY', 'TWILIO_AUTH_TOKEN', 'TWILIO_API_SECRET']);
@@ -42,7 +43,9 @@ function checkRequiredVars(config: Config): CheckResult {
   const require = (key: EnvKey): void => {
     const value = config.raw[key];
     if (value === undefined || value.trim() === '' || /^(['"`])\s*\1$/.test(value.trim())) {
-      missing.push({ key, text: `${key} is ${value === undefined ? 'not set' : 'empty'}` });
+      const misnamed = Object.keys(config.envFile.values).find((name) => intendedVariable(name) === key);
+      const hint = misnamed && value === undefined ? ` (the .env file has ${misnamed}: rename it to ${key})` : '';
+      missing.push({ key, text: `${key} is ${value === undefined ? 'not set' : 'empty'}${hint}` });
     } else if (isPlaceholder(value)) {
       const shown = SECRET_KEYS.has(key) ? '' : ` (${value.trim()})`;
       placeholders.push({ key, text: `${key} still holds an example value${shown}` });
