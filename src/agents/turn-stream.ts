@@ -1,6 +1,6 @@
 // Drives one streamed turn for a call: hands out the agent's text deltas as they arrive, stops at once when the call
-// aborts (barge-in, hang-up, deadline), and afterwards lets the backend settle — cancel the turn at the server and
-// read its stream to the end — in the background, so the caller never waits on it.
+// aborts (barge-in, hang-up, deadline), and lets the backend settle — cancel the turn at the server and read its
+// stream to the end — in the background, whether or not anyone is still reading, so the caller never waits on it.
 import { BrainError } from './brain.js';
 import { abortedError } from './brain-errors.js';
 
@@ -21,93 +21,107 @@ export interface StreamTurnOptions {
   /** What the turn is, for messages: "the agent's reply". */
   action: string;
   toError(error: unknown): Promise<BrainError>;
-  /** How long the stream may still be read after the call stopped listening, for the backend to settle. */
+  /** How long the stream may still be read after the turn's outcome or interruption, for the backend to settle. */
   settleTimeoutMs: number;
   /** Called once, when the backend has settled or the settle time ran out: the next turn may start. */
   onSettled(): void;
 }
 
-interface TurnState {
-  /** A read of the source that was under way when the call stopped listening. */
-  pending?: Promise<IteratorResult<TurnEvent>>;
-  /** The source finished or threw: nothing is left to read. */
-  sourceEnded: boolean;
-  /** The call stopped listening before the turn ended: the server must be told. */
-  interrupted: boolean;
-}
+type Outcome = { type: 'done' } | { type: 'failed'; error: BrainError };
 
 /** Streams the deltas of one turn. Throws BrainError: the turn's failure, or kind `aborted` when the signal fired. */
-export async function* streamTurn(source: TurnSource, options: StreamTurnOptions): AsyncGenerator<string, void, undefined> {
-  const { signal } = options;
-  let onAbort = (): void => undefined;
-  const aborted = new Promise<'aborted'>((resolve) => {
-    onAbort = () => resolve('aborted');
-  });
-  signal.addEventListener('abort', onAbort, { once: true });
-  const state: TurnState = { sourceEnded: false, interrupted: true };
-  try {
-    for (;;) {
-      if (signal.aborted) throw abortedError(options.action);
-      const pending = source.events.next();
-      state.pending = pending;
-      let result: IteratorResult<TurnEvent> | 'aborted';
-      try {
-        result = await Promise.race([pending, aborted]);
-      } catch (error) {
-        state.sourceEnded = true;
-        state.interrupted = false;
-        throw await options.toError(error);
-      }
-      if (result === 'aborted') throw abortedError(options.action);
-      state.pending = undefined;
-      if (result.done) {
-        state.sourceEnded = true;
-        state.interrupted = false;
-        throw new BrainError(
-          'network',
-          `${options.action} stopped: the stream from OpenAI ended before the reply was complete`,
-          'The connection to OpenAI closed early; usually temporary. If it keeps happening, check proxies between this server and OpenAI.',
-        );
-      }
-      const event = result.value;
-      if (event.type === 'delta') {
-        if (event.text !== '') yield event.text;
-        continue;
-      }
-      state.interrupted = false;
-      if (event.type === 'done') return;
-      throw event.error;
-    }
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-    void settle(source, state, options);
-  }
-}
+export function streamTurn(source: TurnSource, options: StreamTurnOptions): AsyncGenerator<string, void, undefined> {
+  const { signal, action } = options;
+  const queue: string[] = [];
+  let outcome: Outcome | undefined;
+  let interrupted = false;
+  let wake: (() => void) | undefined;
+  let settleTimer: NodeJS.Timeout | undefined;
+  let settled = false;
 
-/** After the call stopped listening: cancel at the server if the turn was cut short, then read to the end, bounded. */
-async function settle(source: TurnSource, state: TurnState, options: StreamTurnOptions): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    if (state.sourceEnded) return;
-    if (state.interrupted) {
-      if (source.cancel) source.cancel().catch(() => undefined);
-      else source.stop();
-    }
-    const drained = (async () => {
-      let next = state.pending ?? source.events.next();
-      for (;;) {
-        const result = await next;
-        if (result.done) return;
-        next = source.events.next();
-      }
-    })().catch(() => undefined);
-    const timedOut = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, options.settleTimeoutMs);
-    });
-    await Promise.race([drained, timedOut]);
-  } finally {
-    clearTimeout(timer);
+  const notify = (): void => {
+    const resolve = wake;
+    wake = undefined;
+    resolve?.();
+  };
+  const markSettled = (): void => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(settleTimer);
+    signal.removeEventListener('abort', interrupt);
     source.stop();
+    notify();
     options.onSettled();
+  };
+  // From the outcome or the interruption on, the stream is read only so the server can finish: bounded.
+  const startSettleClock = (): void => {
+    settleTimer ??= setTimeout(markSettled, options.settleTimeoutMs);
+  };
+  function interrupt(): void {
+    if (outcome || interrupted) return;
+    interrupted = true;
+    if (source.cancel) source.cancel().catch(() => undefined);
+    else source.stop();
+    startSettleClock();
+    notify();
   }
+
+  signal.addEventListener('abort', interrupt, { once: true });
+  if (signal.aborted) interrupt();
+
+  void (async () => {
+    try {
+      for (;;) {
+        const result = await source.events.next();
+        if (result.done) {
+          if (!outcome && !interrupted) {
+            outcome = {
+              type: 'failed',
+              error: new BrainError(
+                'network',
+                `${action} stopped: the stream from OpenAI ended before the reply was complete`,
+                'The connection to OpenAI closed early; usually temporary. If it keeps happening, check proxies between this server and OpenAI.',
+              ),
+            };
+          }
+          return;
+        }
+        if (outcome || interrupted) continue;
+        const event = result.value;
+        if (event.type === 'delta') {
+          if (event.text !== '') queue.push(event.text);
+        } else {
+          outcome = event;
+          startSettleClock();
+        }
+        notify();
+      }
+    } catch (error) {
+      if (!outcome && !interrupted) outcome = { type: 'failed', error: await options.toError(error) };
+    } finally {
+      markSettled();
+    }
+  })().catch(() => markSettled());
+
+  async function* deltas(): AsyncGenerator<string, void, undefined> {
+    try {
+      for (;;) {
+        if (interrupted || signal.aborted) throw abortedError(action);
+        const next = queue.shift();
+        if (next !== undefined) {
+          yield next;
+          continue;
+        }
+        if (outcome?.type === 'done') return;
+        if (outcome?.type === 'failed') throw outcome.error;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+    } finally {
+      // The reader left before the outcome (break, return, a throw in its loop): the turn is not wanted any more.
+      interrupt();
+    }
+  }
+  return deltas();
 }

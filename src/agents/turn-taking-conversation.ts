@@ -118,6 +118,7 @@ export abstract class TurnTakingConversation implements BrainConversation {
 
   close(): Promise<void> {
     this.closed ??= (async () => {
+      // Aborting cuts the turn under way short at the server, even while nobody is reading it.
       this.closing.abort();
       await waitBounded(this.settled, this.settleTimeoutMs + 1_000);
       try {

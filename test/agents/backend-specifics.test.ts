@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AgentsBrain } from '../../src/agents/agents-brain.js';
 import { AssistantsBrain } from '../../src/agents/assistants-brain.js';
 import type { BrainError } from '../../src/agents/brain.js';
+import { ResponsesBrain } from '../../src/agents/responses-brain.js';
 import { waitForAgentTurn } from '../fakes/openai/agent-mind.js';
 import { agentSessions } from '../fakes/openai/agent-sessions.js';
 import { FAKE_OPENAI_KEY } from '../fakes/openai/fake-openai.js';
@@ -96,6 +97,18 @@ describe('the Agents API brain', () => {
     expect(((await replyError(conversation, 'anyone there')).error).kind).toBe('aborted');
   });
 
+  it('cuts a turn short and deletes the session at hang-up even while nobody is reading the reply', async () => {
+    backend = await startBackend('agents');
+    const conversation = await backend.brain.startConversation(CALL);
+    backend.fake.agentBehaviour = { reply: () => 'One. Two. Three. Four. Five. Six. Seven. Eight.', chunkDelayMs: 20 };
+    const iterator = conversation.reply('count for me', { signal: new AbortController().signal })[Symbol.asyncIterator]();
+    expect((await iterator.next()).value).toBe('One.');
+    await conversation.close();
+    expect(backend.fake.agentTurns[0]).toMatchObject({ status: 'cancelled', cancelRequested: true });
+    expect(agentSessions(backend.fake).has(conversation.id)).toBe(false);
+    expect(((await iterator.next().catch((error: unknown) => error)) as BrainError).kind).toBe('aborted');
+  });
+
   it('sends no input when the call aborts before the turn is under way', async () => {
     backend = await startBackend('agents');
     const conversation = await backend.brain.startConversation(CALL);
@@ -136,6 +149,22 @@ describe('the Responses API brain', () => {
       input: 'hello',
       stream: true,
     });
+  });
+
+  it('reports OpenAI not answering in time as a timeout', async () => {
+    backend = await startBackend('responses');
+    const brain = new ResponsesBrain({
+      client: new OpenAI({ apiKey: FAKE_OPENAI_KEY, baseURL: backend.fake.baseURL, maxRetries: 0, timeout: 50 }),
+      model: 'gpt-6-luna',
+      instructions: 'Be brief.',
+      instructionsSource: 'assistant.md',
+      errors: { config: backend.config, backend: 'responses', now: NOW, timeoutMs: 50 },
+    });
+    const conversation = await brain.startConversation(CALL);
+    backend.fake.injectFault({ method: 'POST', path: /\/responses$/, status: 500, body: {}, delayMs: 300 });
+    const { error } = await replyError(conversation, 'hello');
+    expect(error.kind).toBe('timeout');
+    expect(error.message).toContain('no answer from');
   });
 
   it('explains a model OpenAI does not have', async () => {
