@@ -4,6 +4,7 @@ import type { Config } from '../config/config.js';
 import { DEFAULT_ASSISTANT_MODEL } from '../config/defaults.js';
 import { ASSISTANTS_API_SUNSET, shutdownPhrase } from '../doctor/assistant-id-advice.js';
 import { classifyOpenAIError, describeBaseURL, describeKeyOrConnectionFailure, type OpenAIFailure } from '../doctor/openai-failure.js';
+import { classifyOpenAIKey, cleanId } from '../ids/openai-ids.js';
 import { maskSecret } from '../util/mask-secret.js';
 import type { ProvisionApi } from './provision-request.js';
 
@@ -46,6 +47,16 @@ export async function explainProvisionFailure(error: unknown, context: FailureCo
   const said = `OpenAI said: ${failure.message}`;
   const status = failure.status === undefined ? '' : ` (${failure.status}${failure.code ? ` ${failure.code}` : ''})`;
   const base = { kind: failure.kind, ...(failure.status === undefined ? {} : { status: failure.status }) };
+
+  const isAdminKey = config.openai.apiKey !== undefined && classifyOpenAIKey(cleanId(config.openai.apiKey)).kind === 'admin';
+  if (isAdminKey && (failure.kind === 'bad-key' || failure.kind === 'missing-scopes' || failure.kind === 'permission-denied')) {
+    return {
+      ...base,
+      summary: `the key ${key} is an admin key${status}: admin keys manage the organization and cannot create agents or call models`,
+      detail: [said],
+      fix: `Put a project key (sk-proj-…) from https://platform.openai.com/api-keys into OPENAI_API_KEY in ${config.envFile.path}, then run this command again.`,
+    };
+  }
 
   switch (failure.kind) {
     case 'bad-key':

@@ -39,6 +39,17 @@ describe('create-assistant when OpenAI says no', () => {
     expect(stderr).toContain('https://platform.openai.com/api-keys');
   });
 
+  it('explains that an admin key cannot create agents', async () => {
+    const adminKey = 'sk-admin-fakeAdminKeyForTests0123456789abcd';
+    fake = await FakeOpenAI.start({ keys: { [adminKey]: 'admin' } });
+    project = await makeProject(`OPENAI_API_KEY=${adminKey}\n`);
+    const result = await runCreateAssistant(project, fake);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/the key sk-admin-…abcd is an admin key \(401\)/);
+    expect(result.stderr).toContain('project key (sk-proj-…)');
+    expect(result.stderr).not.toContain(adminKey);
+  });
+
   it('explains a key without access to the Agents API beta and offers the Responses backend', async () => {
     await startWithKey('no_agents_access');
     project = await makeProject(envWithKey());

@@ -115,4 +115,14 @@ describe('create-assistant with an ID already in .env', () => {
     expect(after).toContain('# AGENT_WORKFLOW_ID=asst_abc123def456ghi789\n');
     expect(dotenvParse(after)).toMatchObject({ ASSISTANT_ID: [...fake.agents.keys()][0] });
   });
+
+  it('warns when the ID in the shell environment would still win over the new line in .env', async () => {
+    project = await makeProject(envWithKey('ASSISTANT_ID=wf_68e9a1b2c3d4e5f6\n'));
+    const result = await runCreateAssistant(project, fake, [], { ASSISTANT_ID: 'wf_68e9a1b2c3d4e5f6' });
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('ASSISTANT_ID is also set in your shell environment, which wins over');
+    expect(result.stdout).toContain('unset ASSISTANT_ID');
+    expect(dotenvParse(await project.readEnv()).ASSISTANT_ID).toBe([...fake.agents.keys()][0]);
+  });
 });

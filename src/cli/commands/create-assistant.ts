@@ -202,11 +202,45 @@ async function createAssistant(options: CreateAssistantOptions, dependencies: Cr
   }
   const fileValues = documentValues(parseEnvDocument(envText));
 
+  for (const variable of ['ASSISTANT_ID', 'AGENT_WORKFLOW_ID', 'ASSISTANT_INSTRUCTIONS_FILE', 'ASSISTANT_MODEL'] as const) {
+    if (config.sources[variable] === 'process') {
+      warn(`${variable} is also set in your shell environment, which wins over ${envPath}: unset it (unset ${variable}) so the new setting is used.`);
+    }
+  }
+
+  // What is there now: nothing, a dead end that may simply be replaced, or a working ID that needs --force.
+  // Checked before any question is asked, so nobody answers questions only to be refused.
+  const existing: ExistingAssistant = await withSpinner('Checking the ID already configured…', () =>
+    inspectExistingAssistant(config, { now, timeoutMs: Math.min(timeoutMs, LOOKUP_TIMEOUT_MS) }),
+  );
+  if (existing.state !== 'none') {
+    const replaceable = existing.state === 'dead' || force;
+    report.previous = { variable: existing.variable, id: existing.shown, state: existing.state, description: existing.description, replaced: replaceable };
+    if (!replaceable) {
+      return fail({
+        summary: `${existing.variable}=${existing.shown} is already set: ${existing.description}`,
+        detail: [`Nothing was created and ${envPath} was not changed.`],
+        fix: `Keep it (check it with: ${NEXT_COMMAND}), or replace it by running this command again with --force.`,
+      });
+    }
+    if (existing.state === 'dead') say(`Replacing ${existing.variable}=${existing.shown}: ${existing.description}.`);
+    else say(`Replacing ${existing.variable}=${existing.shown} (${existing.description}) because of --force. The old object itself is not deleted.`);
+    if (existing.variable === 'AGENT_WORKFLOW_ID') {
+      say(`AGENT_WORKFLOW_ID is the old name: its line will be commented out (dated, with the reason) and the new value written to ASSISTANT_ID.`);
+    }
+  }
+
   let request: ProvisionRequest;
   try {
     request = await resolveProvisionRequest(options, { cwd, ...(dependencies.asker ? { asker: dependencies.asker } : {}) });
   } catch (error) {
-    if (error instanceof InstructionsFileError) return fail({ summary: error.message, fix: 'Nothing was created.' });
+    if (error instanceof InstructionsFileError) {
+      return fail({
+        summary: error.message,
+        detail: [`Nothing was created and ${envPath} was not changed.`],
+        fix: 'Point --instructions-file at a readable file holding the instructions, then run this command again.',
+      });
+    }
     throw error;
   }
   report.api = request.api;
@@ -228,32 +262,6 @@ async function createAssistant(options: CreateAssistantOptions, dependencies: Cr
       });
     }
     warn('OPENAI_API_KEY is not set: the real run will need it.');
-  }
-
-  // What is there now: nothing, a dead end that may simply be replaced, or a working ID that needs --force.
-  const existing: ExistingAssistant = await withSpinner('Checking the ID already configured…', () =>
-    inspectExistingAssistant(config, { now, timeoutMs: Math.min(timeoutMs, LOOKUP_TIMEOUT_MS) }),
-  );
-  if (existing.state !== 'none') {
-    const replaceable = existing.state === 'dead' || force;
-    report.previous = { variable: existing.variable, id: existing.shown, state: existing.state, description: existing.description, replaced: replaceable };
-    if (!replaceable) {
-      return fail({
-        summary: `${existing.variable}=${existing.shown} is already set: ${existing.description}`,
-        detail: [`Nothing was created and ${envPath} was not changed.`],
-        fix: `Keep it (check it with: ${NEXT_COMMAND}), or replace it by running this command again with --force.`,
-      });
-    }
-    if (existing.state === 'dead') say(`Replacing ${existing.variable}=${existing.shown}: ${existing.description}.`);
-    else say(`Replacing ${existing.variable}=${existing.shown} (${existing.description}) because of --force. The old object itself is not deleted.`);
-    if (existing.variable === 'AGENT_WORKFLOW_ID') {
-      say(`AGENT_WORKFLOW_ID is the old name: its line will be commented out (dated, with the reason) and the new value written to ASSISTANT_ID.`);
-    }
-  }
-  for (const variable of ['ASSISTANT_ID', 'AGENT_WORKFLOW_ID', 'ASSISTANT_INSTRUCTIONS_FILE', 'ASSISTANT_MODEL'] as const) {
-    if (config.sources[variable] === 'process') {
-      warn(`${variable} is also set in your shell environment, which wins over ${envPath}: unset it (unset ${variable}) so the new setting is used.`);
-    }
   }
 
   // Show what will be created before creating it.
