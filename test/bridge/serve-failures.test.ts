@@ -53,3 +53,17 @@ describe('hanging up', () => {
     expect(bridge.callLog(caller).join('\n')).toContain('Call ended (caller hung up)');
   });
 });
+
+describe('when the Realtime connection drops', () => {
+  it('ends the call cleanly and says why in the log', async () => {
+    bridge = await startCallBridge('responses');
+    const caller = await bridge.dial();
+    await caller.waitToHear(DEFAULT_GREETING);
+    bridge.fake.realtime.dropAll();
+    await caller.waitForClose();
+    await eventually(() => bridge!.server.activeCalls === 0, 'the call has ended');
+    const log = bridge.callLog(caller).join('\n');
+    expect(log).toContain('Lost the voice connection: the OpenAI Realtime connection closed');
+    expect(log).toContain('Call ended (voice connection failed)');
+  });
+});
