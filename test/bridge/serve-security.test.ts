@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { DEFAULT_GREETING } from '../../src/config/defaults.js';
 import { FakeTwilioCaller } from '../fakes/twilio/fake-twilio-caller.js';
-import { eventually, PUBLIC_BASE, startCallBridge, type CallBridge } from './call-harness.js';
+import { eventually, startCallBridge, type CallBridge } from './call-harness.js';
 
 let bridge: CallBridge | undefined;
 const callers: FakeTwilioCaller[] = [];
