@@ -3,7 +3,6 @@
 // `agent.session.input.cancel` — closing the event stream alone leaves it running — and the session is deleted at hang-up.
 import { randomUUID } from 'node:crypto';
 import type OpenAI from 'openai';
-import type { AgentSessionEvent } from 'openai/resources/beta/agents/agents';
 import type { Brain, BrainConversation } from './brain.js';
 import { BrainError } from './brain.js';
 import { toBrainError, turnFailedError, type BrainErrorContext } from './brain-errors.js';
@@ -91,7 +90,7 @@ class AgentSessionConversation extends TurnTakingConversation {
         const seen = new Set<string>();
         let turnId: string | undefined;
         let turnEnded = false;
-        for await (const event of stream as AsyncIterable<AgentSessionEvent>) {
+        for await (const event of stream) {
           if (seen.has(event.event_id)) continue;
           if (seen.size >= SEEN_EVENTS_LIMIT) seen.clear();
           seen.add(event.event_id);
