@@ -9,16 +9,20 @@ export interface Asker {
   close(): void;
 }
 
+function cancelled(): UsageError {
+  return new UsageError('cancelled before every question was answered (the input was closed); nothing was created. Pass the options on the command line to skip the questions (see --help).');
+}
+
 export function createTerminalAsker(input: NodeJS.ReadableStream = process.stdin, output: NodeJS.WritableStream = process.stdout): Asker {
   const lines = createInterface({ input, output, terminal: (input as { isTTY?: boolean }).isTTY === true });
   let closed = false;
   lines.on('close', () => (closed = true));
   return {
     ask(question, defaultValue) {
-      if (closed) return Promise.reject(new UsageError(`no answer to "${question}": the input was closed. Pass the option on the command line instead.`));
+      if (closed) return Promise.reject(cancelled());
       return new Promise((resolve, reject) => {
         // Ctrl+D (or a closed pipe) ends the input: stop with a clear message instead of waiting forever.
-        const onClose = () => reject(new UsageError(`no answer to "${question}": the input was closed. Pass the option on the command line instead.`));
+        const onClose = () => reject(cancelled());
         lines.once('close', onClose);
         const shownDefault = defaultValue.length > 40 ? `${defaultValue.slice(0, 37)}…` : defaultValue;
         lines.question(`${question}${shownDefault ? ` [${shownDefault}]` : ''}: `).then(

@@ -82,7 +82,7 @@ export async function resolveProvisionRequest(options: CreateAssistantOptions, c
   let api: ProvisionApi = 'agents';
   if (options.api !== undefined) api = options.api as ProvisionApi;
   else if (asker) {
-    const answer = await asker.ask('Backend: agents (an Agents API agent), assistants (Assistants API, where still served) or responses (instructions in a file)', 'agents');
+    const answer = await asker.ask('Backend: agents, assistants (where still served) or responses (instructions in a file)', 'agents');
     if (!isProvisionApi(answer)) throw new UsageError(`the backend must be one of ${PROVISION_APIS.join(', ')}, not "${answer}".`);
     api = answer;
   }

@@ -53,7 +53,7 @@ describe('create-assistant and its questions', () => {
     const { output } = captureOutput();
     await expect(
       runCreateAssistantCommand({}, { output, asker, cwd: project.dir, env: processEnvFor(fake), clock: fixedClock(`${TODAY}T12:00:00Z`) }),
-    ).rejects.toThrow(/input was closed/);
+    ).rejects.toThrow(/cancelled before every question was answered/);
     expect(fake.agents.size).toBe(0);
   });
 

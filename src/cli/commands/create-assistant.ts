@@ -172,9 +172,11 @@ async function createAssistant(options: CreateAssistantOptions, dependencies: Cr
     return finish(EXIT_FAILURE);
   };
   const withSpinner = async <T>(text: string, work: () => Promise<T>): Promise<T> => {
-    if (json || !output.isTTY) return work();
+    // A terminal that reports no width (some CI ptys) makes a spinner redraw garbage: show none there.
+    if (json || !output.isTTY || !process.stderr.isTTY || !(process.stderr.columns > 0)) return work();
     const { default: ora } = await import('ora');
-    const spinner = ora({ text, stream: process.stderr }).start();
+    // discardStdin off: the questions that may follow read stdin with readline, which a spinner must not disturb.
+    const spinner = ora({ text, stream: process.stderr, discardStdin: false }).start();
     try {
       return await work();
     } finally {
