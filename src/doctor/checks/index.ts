@@ -1,5 +1,6 @@
 // Every doctor check, in the order the report shows them. Adding a check never touches the runner.
 import type { Check } from '../check.js';
+import { agentModelCheck } from './agent-model.js';
 import { assistantIdCheck } from './assistant-id.js';
 import { envFileCheck } from './env-file.js';
 import { openaiKeyCheck } from './openai-key.js';
@@ -16,6 +17,7 @@ export const allChecks: readonly Check[] = [
   openaiKeyCheck,
   assistantIdCheck,
   realtimeModelCheck,
+  agentModelCheck,
   twilioCredentialsCheck,
   phoneNumberCheck,
   webhookUrlCheck,
