@@ -29,6 +29,11 @@ export interface BrainConversation {
   /** What the backend calls it, for the log line `Created <kind>: <id>`. */
   readonly kind: 'thread' | 'session' | 'conversation';
   readonly id: string;
+  /**
+   * Set by backends that create their server object lazily (the Agents API creates the session with the first
+   * utterance): resolves with the ID once it exists. Where absent, `id` is known from the start.
+   */
+  readonly created?: Promise<string>;
   /** Streams the agent's reply to one caller utterance as text deltas, as they are generated. Throws BrainError. */
   reply(callerText: string, options: ReplyOptions): AsyncIterable<string>;
   /**

@@ -39,10 +39,15 @@ export abstract class TurnTakingConversation implements BrainConversation {
   protected readonly settleTimeoutMs: number;
 
   protected constructor(
-    readonly id: string,
+    private readonly initialId: string,
     protected readonly options: TurnTakingOptions,
   ) {
     this.settleTimeoutMs = options.settleTimeoutMs ?? DEFAULT_SETTLE_TIMEOUT_MS;
+  }
+
+  /** The backend's ID for this conversation; a backend that creates it lazily overrides this. */
+  get id(): string {
+    return this.initialId;
   }
 
   /** Starts one turn at the backend with this input. Called only when the previous turn has settled. */

@@ -67,7 +67,12 @@ export class CallSession extends EventEmitter<{ ended: [reason: string] }> {
       (conversation) => {
         if (this.closing) return;
         this.conversationReady = conversation;
-        options.log.info(`Created ${conversation.kind}: ${conversation.id}`);
+        // A backend that creates its object with the first utterance tells its ID when it has one.
+        if (conversation.created) {
+          conversation.created.then((id) => options.log.info(`Created ${conversation.kind}: ${id}`), () => undefined);
+        } else {
+          options.log.info(`Created ${conversation.kind}: ${conversation.id}`);
+        }
       },
       (error: unknown) => {
         if (!this.closing) options.log.error(`Could not start the agent's conversation: ${describeBrainError(error)}`);

@@ -67,18 +67,26 @@ describe('the Assistants API brain', () => {
 });
 
 describe('the Agents API brain', () => {
-  it('creates the session when the call starts, before anyone speaks', async () => {
+  it("creates the session with the caller's first words, as the service requires input for a session with no environment", async () => {
     backend = await startBackend('agents');
     const conversation = await backend.brain.startConversation(CALL);
-    const session = agentSessions(backend.fake).get(conversation.id);
-    expect(session).toMatchObject({ status: 'idle', metadata: { call_sid: CALL.callSid } });
-    expect(backend.fake.agentTurns).toEqual([]);
+    expect(agentSessions(backend.fake).size).toBe(0);
+    expect(await replyText(conversation, 'hello')).toContain('You said: hello.');
+    const sessionId = await conversation.created;
+    expect(sessionId).toBe(conversation.id);
+    expect(agentSessions(backend.fake).get(conversation.id)).toMatchObject({ status: 'idle', metadata: { call_sid: CALL.callSid } });
+    const create = backend.fake.requests.find((request) => request.method === 'POST' && request.path === '/v1/agents/sessions');
+    expect(create?.body).toMatchObject({ stream: true, environment: { type: 'none' } });
+    expect(JSON.stringify((create?.body as { input: unknown }).input)).toContain('hello');
+    expect(await replyText(conversation, 'and again')).toContain('You said: and again.');
+    expect(backend.fake.requests.filter((request) => request.method === 'POST' && request.path === '/v1/agents/sessions')).toHaveLength(1);
   });
 
   it('explains an agent ID that is not in the project of the key', async () => {
     backend = await startBackend('agents');
     backend.fake.agents.clear();
-    const error = (await backend.brain.startConversation(CALL).catch((caught: unknown) => caught)) as BrainError;
+    const conversation = await backend.brain.startConversation(CALL);
+    const { error } = await replyError(conversation, 'hello');
     expect(error.kind).toBe('not-found');
     expect(error.explanation).toContain('no agent');
     expect(error.explanation).toContain('voicebridge create-assistant');
@@ -122,7 +130,7 @@ describe('the Agents API brain', () => {
     expect(backend.fake.agentTurns.map((turn) => turn.input)).toEqual(['hello again']);
   });
 
-  it('reports a session created with a brain built directly and the Agents API beta refused', async () => {
+  it('reports the Agents API beta refused when the first words create the session', async () => {
     backend = await startBackend('agents');
     backend.fake.keys.set(FAKE_OPENAI_KEY, 'no_agents_access');
     const brain = new AgentsBrain({
@@ -130,7 +138,8 @@ describe('the Agents API brain', () => {
       agentId: [...backend.fake.agents.keys()][0]!,
       errors: { config: backend.config, backend: 'agents', now: NOW },
     });
-    const error = (await brain.startConversation(CALL).catch((caught: unknown) => caught)) as BrainError;
+    const conversation = await brain.startConversation(CALL);
+    const { error } = await replyError(conversation, 'hello');
     expect(error.kind).toBe('auth');
     expect(error.message).toContain('403');
   });

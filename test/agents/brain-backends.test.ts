@@ -28,7 +28,8 @@ describe.each<BrainBackend>(['agents', 'assistants', 'responses'])('the %s brain
   it('holds a conversation of two turns, each streamed in order as the agent speaks it', async () => {
     const { fake, conversation } = await startCall();
     expect(conversation.kind).toBe(KINDS[name]);
-    expect(conversation.id).not.toBe('');
+    // The Agents API creates its session with the first words; the others exist from the start.
+    if (name !== 'agents') expect(conversation.id).not.toBe('');
     fake.agentBehaviour = { reply: (input) => `Fresh bread comes out at seven. We close at six. You asked: ${input}.` };
 
     const deltas: string[] = [];
@@ -36,6 +37,7 @@ describe.each<BrainBackend>(['agents', 'assistants', 'responses'])('the %s brain
     expect(deltas.length).toBeGreaterThan(5);
     expect(deltas.join('')).toBe('Fresh bread comes out at seven. We close at six. You asked: when is the bread ready.');
 
+    expect(conversation.id).not.toBe('');
     expect(await replyText(conversation, 'and on sundays')).toBe('Fresh bread comes out at seven. We close at six. You asked: and on sundays.');
     expect(fake.agentTurns.map((turn) => [turn.conversationId, turn.input, turn.status])).toEqual([
       [conversation.id, 'when is the bread ready', 'completed'],
