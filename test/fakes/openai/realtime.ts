@@ -37,6 +37,8 @@ export interface FakeRealtimeConnection {
   /** Every client event received, in order (audio appends included). */
   clientEvents: Json[];
   serverEvents: Json[];
+  /** Event types in the order they crossed the socket: `in:<type>` from the client, `out:<type>` from the fake. */
+  timeline: string[];
   /** The session as configured by session.update (merged). */
   session: Json;
   appendedAudioBytes: number;
@@ -129,6 +131,7 @@ export class FakeRealtime {
       headers: request.headers,
       clientEvents: [],
       serverEvents: [],
+      timeline: [],
       session: {
         type: 'realtime',
         id: fakeId('sess_'),
@@ -161,6 +164,7 @@ export class FakeRealtime {
     const send = (event: Json): void => {
       const full = { event_id: fakeId('event_'), ...event };
       connection.serverEvents.push(full);
+      connection.timeline.push(`out:${String(event.type)}`);
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(full));
     };
     const later = (ms: number, action: () => void): void => {
@@ -339,6 +343,7 @@ export class FakeRealtime {
         return;
       }
       connection.clientEvents.push(event);
+      connection.timeline.push(`in:${String(event.type)}`);
       switch (event.type) {
         case 'session.update': {
           const update = (event.session ?? {}) as Json;

@@ -1,0 +1,131 @@
+// The Realtime voice engine against the fake Realtime service, through a real ws connection.
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createMemoryLog } from '../../src/bridge/call-log.js';
+import { realtimeUrl, RealtimeVoiceEngine } from '../../src/bridge/voice/realtime-voice-engine.js';
+import type { SpeechOutcome } from '../../src/bridge/voice/voice-engine.js';
+import { phrasesInVoice, speechAudio } from '../fakes/fake-audio.js';
+import { FAKE_OPENAI_KEY, FakeOpenAI } from '../fakes/openai/fake-openai.js';
+
+let fake: FakeOpenAI | undefined;
+let engine: RealtimeVoiceEngine | undefined;
+afterEach(async () => {
+  await engine?.close();
+  engine = undefined;
+  await fake?.close();
+  fake = undefined;
+});
+
+function openEngine(apiKey = FAKE_OPENAI_KEY): RealtimeVoiceEngine {
+  engine = new RealtimeVoiceEngine({
+    apiKey,
+    baseURL: fake!.baseURL,
+    model: 'gpt-realtime-2.1',
+    transcribeModel: 'gpt-transcribe',
+    voice: 'cedar',
+    log: createMemoryLog().forCall('CA1'),
+    silenceDurationMs: 200,
+  });
+  return engine;
+}
+
+/** Collects an engine's speech: audio per speech ID, and how each ended. */
+function recordSpeech(voice: RealtimeVoiceEngine) {
+  const audio = new Map<string, Buffer[]>();
+  const done: Array<[string, SpeechOutcome]> = [];
+  voice.on('audio', (id, payload) => audio.set(id, [...(audio.get(id) ?? []), Buffer.from(payload, 'base64')]));
+  voice.on('speechDone', (id, outcome) => done.push([id, outcome]));
+  return { said: (id: string) => phrasesInVoice(Buffer.concat(audio.get(id) ?? [])), done };
+}
+
+const until = (voice: RealtimeVoiceEngine, event: 'ready' | 'failed') => new Promise<unknown[]>((resolve) => voice.once(event, (...args: unknown[]) => resolve(args)));
+
+describe('the Realtime voice engine', () => {
+  it('derives ws:// or wss:// from the base URL', () => {
+    expect(realtimeUrl('http://127.0.0.1:4010/v1', 'gpt-realtime-2.1')).toBe('ws://127.0.0.1:4010/v1/realtime?model=gpt-realtime-2.1');
+    expect(realtimeUrl('https://api.openai.com/v1/', 'gpt-realtime-2.1')).toBe('wss://api.openai.com/v1/realtime?model=gpt-realtime-2.1');
+  });
+
+  it('speaks one piece at a time, in order, each word for word', async () => {
+    fake = await FakeOpenAI.start();
+    const voice = openEngine();
+    const speech = recordSpeech(voice);
+    const first = voice.speak('Good morning.');
+    const second = voice.speak('How are you?');
+    await until(voice, 'ready');
+    await new Promise<void>((resolve) => voice.on('speechDone', (id) => id === second && resolve()));
+    expect(speech.done).toEqual([
+      [first, 'completed'],
+      [second, 'completed'],
+    ]);
+    expect(speech.said(first)).toEqual(['Good morning.']);
+    expect(speech.said(second)).toEqual(['How are you?']);
+    const [firstCreate, secondCreate] = fake.realtime.clientEvents('response.create');
+    // The second response is asked for only once the first is done: their audio can never interleave.
+    const timeline = fake.realtime.connections[0]!.timeline;
+    expect(timeline.lastIndexOf('in:response.create')).toBeGreaterThan(timeline.indexOf('out:response.done'));
+    expect(firstCreate!.response).toMatchObject({ conversation: 'none', input: [], metadata: { voicebridge_speech: first } });
+    expect(secondCreate!.response).toMatchObject({ audio: { output: { format: { type: 'audio/pcmu' }, voice: 'cedar' } } });
+  });
+
+  it('cancels the speech in progress and drops what is queued', async () => {
+    fake = await FakeOpenAI.start();
+    fake.realtime.options.msPerCharacter = 50; // long enough to be cut short
+    const voice = openEngine();
+    const speech = recordSpeech(voice);
+    await until(voice, 'ready');
+    const long = voice.speak('This sentence takes a good while to say out loud.');
+    const queued = voice.speak('Never said.');
+    await new Promise<void>((resolve) => voice.once('audio', () => resolve()));
+    voice.cancelSpeaking();
+    await new Promise<void>((resolve) => voice.on('speechDone', (id) => id === long && resolve()));
+    expect(speech.done).toEqual([
+      [queued, 'cancelled'],
+      [long, 'cancelled'],
+    ]);
+    const [cancel] = fake.realtime.clientEvents('response.cancel');
+    expect(cancel!.response_id).toMatch(/^resp_/);
+    expect(fake.realtime.clientEvents('response.create').length).toBe(1);
+  });
+
+  it('hears the caller start and finish speaking, with the words they said', async () => {
+    fake = await FakeOpenAI.start();
+    const voice = openEngine();
+    await until(voice, 'ready');
+    const started = new Promise<void>((resolve) => voice.once('callerStartedSpeaking', () => resolve()));
+    const said = new Promise<string>((resolve) => voice.once('callerSaid', (utterance) => resolve(utterance.text)));
+    const audio = Buffer.concat([speechAudio('Opening hours please', 200), Buffer.alloc(160 * 15, 0xff)]);
+    for (let offset = 0; offset < audio.length; offset += 160) voice.sendCallerAudio(audio.subarray(offset, offset + 160).toString('base64'));
+    await started;
+    expect(await said).toBe('Opening hours please');
+  });
+
+  it('holds caller audio that arrives before the socket is open', async () => {
+    fake = await FakeOpenAI.start();
+    const voice = openEngine();
+    voice.sendCallerAudio(Buffer.alloc(160, 0xff).toString('base64'));
+    await until(voice, 'ready');
+    expect(fake.realtime.connections[0]!.appendedAudioBytes).toBe(160);
+  });
+
+  it('reports a refused key as a failure, without the key', async () => {
+    fake = await FakeOpenAI.start();
+    const voice = openEngine('sk-proj-notAKeyTheFakeKnows0000000000000');
+    const [message] = await until(voice, 'failed');
+    expect(message).toMatch(/OpenAI Realtime refused the connection: 401 Incorrect API key provided/);
+    expect(message).not.toContain('notAKeyTheFakeKnows');
+  });
+});
+
+describe('the fake Realtime service', () => {
+  it('refuses the retired beta protocol as OpenAI does: an error event, then close', async () => {
+    fake = await FakeOpenAI.start();
+    const socket = new WebSocket(realtimeUrl(fake.baseURL, 'gpt-realtime-2.1'), {
+      headers: { Authorization: `Bearer ${FAKE_OPENAI_KEY}`, 'OpenAI-Beta': 'realtime=v1' },
+    });
+    const messages: Array<Record<string, unknown>> = [];
+    socket.on('message', (data) => messages.push(JSON.parse(data.toString()) as Record<string, unknown>));
+    await new Promise((resolve) => socket.on('close', resolve));
+    expect(messages).toMatchObject([{ type: 'error', error: { code: 'beta_api_shape_disabled' } }]);
+  });
+});
