@@ -69,7 +69,12 @@ export class CallSession extends EventEmitter<{ ended: [reason: string] }> {
         this.conversationReady = conversation;
         // A backend that creates its object with the first utterance tells its ID when it has one.
         if (conversation.created) {
-          conversation.created.then((id) => options.log.info(`Created ${conversation.kind}: ${id}`), () => undefined);
+          conversation.created.then(
+            (id) => {
+              if (!this.closing) options.log.info(`Created ${conversation.kind}: ${id}`);
+            },
+            () => undefined,
+          );
         } else {
           options.log.info(`Created ${conversation.kind}: ${conversation.id}`);
         }

@@ -4,9 +4,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Brain } from '../agents/brain.js';
+import type { Brain, BrainConversation } from '../agents/brain.js';
 import type { Config } from '../config/config.js';
-import type { BridgeLog } from './call-log.js';
+import type { BridgeLog, CallLogger } from './call-log.js';
 import { CallSession } from './call-session.js';
 import { CallTokens, describeTokenProblem } from './call-tokens.js';
 import { publicUrlsFrom, type PublicUrls } from './public-urls.js';
@@ -15,7 +15,7 @@ import { TwilioMediaStream } from './twilio/twilio-media-stream.js';
 import { createTwilioSignatureVerifier, type TwilioSignatureVerifier } from './twilio/twilio-signature.js';
 import { connectStreamTwiml } from './twilio/twiml.js';
 import { voiceEngineFactoryFor } from './voice/create-voice-engine.js';
-import type { VoiceEngineFactory } from './voice/voice-engine.js';
+import type { VoiceEngine, VoiceEngineFactory } from './voice/voice-engine.js';
 
 export interface BridgeServerOptions {
   config: Config;
@@ -231,12 +231,21 @@ class Bridge implements BridgeServer {
     return this.options.startTimeoutMs ?? 10_000;
   }
 
-  private startCall(info: TwilioStartInfo, stream: TwilioMediaStream): void {
-    const { callSid } = info;
-    const log = this.options.log.forCall(callSid);
+  /**
+   * What a call needs before it can speak: the voice engine (connecting from now on) and the agent's conversation
+   * (being created). Opened only once the stream is authenticated.
+   */
+  private openCallResources(callSid: string, log: CallLogger): { engine: VoiceEngine; conversation: Promise<BrainConversation>; controller: AbortController } {
     const controller = new AbortController();
     const engine = this.createVoiceEngine({ callSid, log });
     const conversation = this.options.brain.startConversation({ callSid, signal: controller.signal });
+    return { engine, conversation, controller };
+  }
+
+  private startCall(info: TwilioStartInfo, stream: TwilioMediaStream): void {
+    const { callSid } = info;
+    const log = this.options.log.forCall(callSid);
+    const { engine, conversation, controller } = this.openCallResources(callSid, log);
     const session = new CallSession({
       callSid,
       line: stream,
