@@ -1,6 +1,7 @@
 // The Realtime voice engine against the fake Realtime service, through a real ws connection.
 import { afterEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import type { AddressInfo } from 'node:net';
+import WebSocket, { WebSocketServer } from 'ws';
 import { createMemoryLog } from '../../src/bridge/call-log.js';
 import { realtimeUrl, RealtimeVoiceEngine } from '../../src/bridge/voice/realtime-voice-engine.js';
 import type { SpeechOutcome } from '../../src/bridge/voice/voice-engine.js';
@@ -114,6 +115,34 @@ describe('the Realtime voice engine', () => {
     const [message] = await until(voice, 'failed');
     expect(message).toMatch(/OpenAI Realtime refused the connection: 401 Incorrect API key provided/);
     expect(message).not.toContain('notAKeyTheFakeKnows');
+  });
+});
+
+describe('the Realtime voice engine with a terse service', () => {
+  it('still speaks when the service neither confirms the settings nor echoes response metadata', async () => {
+    // A bare-bones Realtime service: answers response.create with audio, nothing more.
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise((resolve) => server.once('listening', resolve));
+    server.on('connection', (socket) => {
+      socket.on('message', (data) => {
+        const event = JSON.parse(data.toString()) as { type: string };
+        if (event.type !== 'response.create') return;
+        socket.send(JSON.stringify({ type: 'response.created', event_id: 'e1', response: { id: 'resp_1', status: 'in_progress' } }));
+        socket.send(JSON.stringify({ type: 'response.output_audio.delta', event_id: 'e2', response_id: 'resp_1', item_id: 'i', output_index: 0, content_index: 0, delta: '/w==' }));
+        socket.send(JSON.stringify({ type: 'response.done', event_id: 'e3', response: { id: 'resp_1', status: 'completed' } }));
+      });
+    });
+    const { port } = server.address() as AddressInfo;
+    engine = new RealtimeVoiceEngine({ apiKey: FAKE_OPENAI_KEY, baseURL: `http://127.0.0.1:${port}/v1`, model: 'm', transcribeModel: 't', voice: 'v', log: createMemoryLog().forCall('CA1') });
+    const warnings: string[] = [];
+    engine.on('warning', (message) => warnings.push(message));
+    const speech = recordSpeech(engine);
+    const id = engine.speak('Hello');
+    await new Promise<void>((resolve) => engine!.on('speechDone', () => resolve()));
+    expect(speech.done).toEqual([[id, 'completed']]);
+    expect(warnings).toEqual(['OpenAI Realtime did not confirm the session settings within 2 s; speaking anyway']);
+    await engine.close();
+    await new Promise((resolve) => server.close(resolve));
   });
 });
 

@@ -46,6 +46,10 @@ export const VERBATIM_INSTRUCTION =
 /** Realtime's answer to a cancel that arrived after the response finished: expected in a race, not a problem. */
 const HARMLESS_ERROR_CODES = new Set(['response_cancel_not_active']);
 
+/** The client event ID of our session.update, so an error about it can be told apart. */
+const CONFIGURE_EVENT_ID = 'configure_session';
+const READY_FALLBACK_MS = 2_000;
+
 interface Speech {
   id: string;
   text: string;
@@ -65,6 +69,7 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
   private readonly queue: Speech[] = [];
   private current: SpeechInProgress | undefined;
   private speechCount = 0;
+  private readyFallback: NodeJS.Timeout | undefined;
   private readonly appendPrefix = '{"type":"input_audio_buffer.append","audio":"';
 
   constructor(private readonly options: RealtimeVoiceEngineOptions) {
@@ -127,6 +132,7 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.readyFallback);
     this.queue.length = 0;
     this.held.length = 0;
     this.current = undefined;
@@ -150,6 +156,7 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
     if (this.closed) return;
     const update: SessionUpdateEvent = {
       type: 'session.update',
+      event_id: CONFIGURE_EVENT_ID,
       session: {
         type: 'realtime',
         model: this.options.model,
@@ -177,6 +184,20 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
     };
     this.send(update);
     for (const frame of this.held.splice(0)) this.socket.send(frame);
+    // session.updated confirms the settings; a service that never sends it must not keep the caller in silence.
+    this.readyFallback = setTimeout(() => {
+      if (this.ready || this.closed) return;
+      this.emit('warning', `OpenAI Realtime did not confirm the session settings within ${READY_FALLBACK_MS / 1000} s; speaking anyway`);
+      this.becomeReady();
+    }, READY_FALLBACK_MS);
+  }
+
+  private becomeReady(): void {
+    clearTimeout(this.readyFallback);
+    if (this.ready || this.closed) return;
+    this.ready = true;
+    this.emit('ready');
+    this.startNextSpeech();
   }
 
   private received(text: string): void {
@@ -190,11 +211,7 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
     }
     switch (event.type) {
       case 'session.updated':
-        if (!this.ready) {
-          this.ready = true;
-          this.emit('ready');
-          this.startNextSpeech();
-        }
+        this.becomeReady();
         return;
       case 'input_audio_buffer.speech_started':
         this.emit('callerStartedSpeaking');
@@ -210,7 +227,7 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
         return;
       case 'response.output_audio.delta': {
         const current = this.current;
-        if (!current || current.cancelled || event.response_id !== current.responseId) return;
+        if (!current || current.cancelled || !current.responseId || (event.response_id !== undefined && event.response_id !== current.responseId)) return;
         if (!isBase64(event.delta)) {
           this.emit('warning', 'OpenAI Realtime sent audio that is not valid base64; dropped');
           return;
@@ -220,7 +237,7 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
       }
       case 'response.done': {
         const current = this.current;
-        if (!current || event.response.id !== current.responseId) return;
+        if (!current || !current.responseId || (event.response.id !== undefined && event.response.id !== current.responseId)) return;
         const status = event.response.status;
         const outcome: SpeechOutcome = current.cancelled || status === 'cancelled' ? 'cancelled' : status === 'completed' ? 'completed' : 'failed';
         if (outcome === 'failed') {
@@ -237,6 +254,10 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
           this.fail(`OpenAI Realtime rejected the session: ${message}`);
           return;
         }
+        if (eventId === CONFIGURE_EVENT_ID && !this.ready) {
+          this.fail(`OpenAI Realtime refused the session settings: ${message}${code ? ` (${code})` : ''}`);
+          return;
+        }
         this.emit('warning', `OpenAI Realtime error: ${message}${code ? ` (${code})` : ''}`);
         // A response.create that was refused never produces response.done: move on to the next sentence.
         if (this.current && !this.current.responseId && eventId === `speak_${this.current.id}`) this.finishSpeech('failed');
@@ -249,7 +270,9 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
 
   private responseCreated(responseId: string | undefined, speechId: string | undefined): void {
     const current = this.current;
-    if (!current || !responseId || speechId !== current.id) return;
+    // Only our out-of-band responses exist (the model never answers by itself) and they run one at a time, so a
+    // response without our metadata is still ours when we are waiting for one.
+    if (!current || !responseId || current.responseId || (speechId !== undefined && speechId !== current.id)) return;
     current.responseId = responseId;
     if (current.cancelled) this.send({ type: 'response.cancel', response_id: responseId });
   }
@@ -295,6 +318,7 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
   private fail(message: string): void {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.readyFallback);
     this.ready = false;
     this.emit('failed', message);
     if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.terminate();
