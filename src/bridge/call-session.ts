@@ -101,7 +101,7 @@ export class CallSession extends EventEmitter<{ ended: [reason: string] }> {
     this.onEngine('callerSaid', (utterance) => this.callerSaid(utterance));
     this.onEngine('warning', (message) => log.warn(message));
     this.onEngine('failed', (message) => {
-      log.error(`Lost the voice connection: ${message}`);
+      log.error(`The voice connection failed: ${message}`);
       void this.close('voice connection failed');
     });
     if (engine.isReady) log.info(`Connected to ${engine.name}`);

@@ -64,7 +64,7 @@ describe('when the Realtime connection drops', () => {
     await caller.waitForClose();
     await eventually(() => bridge!.server.activeCalls === 0, 'the call has ended');
     const log = bridge.callLog(caller).join('\n');
-    expect(log).toContain('Lost the voice connection: the OpenAI Realtime connection closed');
+    expect(log).toContain('The voice connection failed: the OpenAI Realtime connection closed');
     expect(log).toContain('Call ended (voice connection failed)');
   });
 });
