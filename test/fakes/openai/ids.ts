@@ -1,6 +1,2 @@
-// Random IDs in the shape the real API returns.
-import { randomBytes } from 'node:crypto';
-
-export function fakeId(prefix: string): string {
-  return `${prefix}${randomBytes(12).toString('hex')}`;
-}
+// The tests' fake OpenAI is the simulator voicebridge ships (src/simulator), so demo and tests share one implementation.
+export * from '../../../src/simulator/openai/ids.js';

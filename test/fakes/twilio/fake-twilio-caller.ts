@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import twilio from 'twilio';
 import WebSocket from 'ws';
-import { BYTES_PER_MS, FRAME_BYTES, MULAW_SILENCE, phrasesInVoice, speechAudio } from '../fake-audio.js';
+import { BYTES_PER_MS, FRAME_BYTES, MULAW_SILENCE, phrasesInVoice, speechAudio } from '../../../src/simulator/fake-audio.js';
 
 export type SignatureMode = 'valid' | 'missing' | 'wrong';
 

@@ -1,0 +1,270 @@
+// The fake agent's mind, shared by FakeOpenAI's three agent backends (Agents API sessions, Assistants API runs,
+// Responses API): what it replies, how fast it streams, how it fails, and a record of every turn it was given,
+// so tests can script the agent and assert on what it received (e.g. the note after a barge-in).
+import { EventEmitter } from 'node:events';
+import type { FakeOpenAI } from './fake-openai.js';
+import { fakeId } from './ids.js';
+
+export type FakeAgentBackend = 'agents' | 'assistants' | 'responses';
+
+/**
+ * How a turn fails:
+ * - `error`: the stream carries an `error` event (after `failAfterDeltas` deltas);
+ * - `failed`: the turn/run/response ends as failed, with a server_error;
+ * - `hang`: the stream opens and then says nothing until the turn is cancelled or the client goes away;
+ * - `rate-limit` / `quota` / `server-error`: the turn's HTTP request is answered 429 / 429 / 500 before any stream.
+ */
+export type AgentFailure = 'error' | 'failed' | 'hang' | 'rate-limit' | 'quota' | 'server-error';
+
+export interface AgentBehaviour {
+  /** The agent's whole reply to a turn's input (the text it received, any interruption note included). */
+  reply?: (input: string, turn: AgentTurnRecord) => string;
+  /** Silence before the first delta (default 5 ms). */
+  firstTokenDelayMs?: number;
+  /** Pause between deltas (default 2 ms). */
+  chunkDelayMs?: number;
+  fail?: AgentFailure;
+  /** For `error` and `failed`: how many deltas are streamed before the failure (default 0). */
+  failAfterDeltas?: number;
+  /** How many turns fail before the agent recovers (default: every turn while `fail` is set). */
+  failTimes?: number;
+}
+
+export type AgentTurnStatus = 'rejected' | 'in_progress' | 'completed' | 'cancelled' | 'failed' | 'disconnected';
+
+export interface AgentTurnRecord {
+  backend: FakeAgentBackend;
+  /** The agent session, thread or conversation the turn belongs to. */
+  conversationId: string;
+  /** The turn, run or response ID. */
+  turnId: string;
+  /** Everything the agent received for this turn, as one text. */
+  input: string;
+  /** The reply the agent meant to give. */
+  reply: string;
+  /** What was actually streamed before the turn ended. */
+  streamed: string;
+  status: AgentTurnStatus;
+  /** True once the client asked the server to cancel the turn. */
+  cancelRequested: boolean;
+}
+
+export type TurnEnding =
+  | { outcome: 'completed'; text: string }
+  | { outcome: 'cancelled' }
+  | { outcome: 'disconnected' }
+  | { outcome: 'failed'; code: string; message: string }
+  | { outcome: 'error'; code: string; message: string };
+
+export interface HttpFailure {
+  status: number;
+  error: { message: string; type: string; code: string | null; param?: string | null };
+  headers?: Record<string, string>;
+}
+
+const DEFAULT_FIRST_TOKEN_DELAY_MS = 5;
+const DEFAULT_CHUNK_DELAY_MS = 2;
+
+const emitters = new WeakMap<FakeOpenAI, EventEmitter>();
+
+function emitterFor(fake: FakeOpenAI): EventEmitter {
+  let emitter = emitters.get(fake);
+  if (!emitter) {
+    emitter = new EventEmitter();
+    emitter.setMaxListeners(0);
+    emitters.set(fake, emitter);
+  }
+  return emitter;
+}
+
+/** Tells waiters that a turn record changed. */
+export function touchAgentTurn(fake: FakeOpenAI): void {
+  emitterFor(fake).emit('change');
+}
+
+/** Resolves with the first turn record that satisfies `predicate`, now or as soon as one does. */
+export function waitForAgentTurn(
+  fake: FakeOpenAI,
+  predicate: (turn: AgentTurnRecord) => boolean,
+  timeoutMs = 5_000,
+): Promise<AgentTurnRecord> {
+  return new Promise((resolve, reject) => {
+    const emitter = emitterFor(fake);
+    const check = (): boolean => {
+      const found = fake.agentTurns.find(predicate);
+      if (!found) return false;
+      clearTimeout(timer);
+      emitter.off('change', check);
+      resolve(found);
+      return true;
+    };
+    const timer = setTimeout(() => {
+      emitter.off('change', check);
+      reject(new Error(`no agent turn matched within ${timeoutMs} ms; turns so far: ${JSON.stringify(fake.agentTurns.map((turn) => [turn.input, turn.status]))}`));
+    }, timeoutMs);
+    if (!check()) emitter.on('change', check);
+  });
+}
+
+/** The default reply: several short sentences that repeat the caller's words, so sentence-by-sentence speech is testable. */
+export function defaultAgentReply(input: string): string {
+  const paragraphs = input.trim().split(/\n\s*\n/);
+  const said = (paragraphs[paragraphs.length - 1] ?? '').trim().replace(/[.!?]+$/, '');
+  return `You said: ${said}. I can help with that. Here is the first thing to know. And here is the second one. Is there anything else?`;
+}
+
+/** Splits a reply into token-like deltas: each word with the whitespace before it, as OpenAI streams them. */
+export function replyDeltas(text: string): string[] {
+  return text.match(/\s*\S+/g) ?? [];
+}
+
+/** A turn the fake agent is working on: streams its reply until done, cancelled, disconnected or failed. */
+export class FakeAgentTurn {
+  private stopped?: 'cancelled' | 'disconnected';
+  private wake?: () => void;
+
+  constructor(
+    private readonly fake: FakeOpenAI,
+    readonly record: AgentTurnRecord,
+    private readonly behaviour: AgentBehaviour,
+    private readonly failure: AgentFailure | undefined,
+  ) {}
+
+  get ended(): boolean {
+    return this.record.status !== 'in_progress';
+  }
+
+  /** The client asked the server to cancel the turn (Agents `input.cancel`, Assistants `runs/…/cancel`). */
+  cancel(): void {
+    this.record.cancelRequested = true;
+    touchAgentTurn(this.fake);
+    this.stop('cancelled');
+  }
+
+  /** The client closed the HTTP stream: only the Responses API stops generating then. */
+  disconnect(): void {
+    this.stop('disconnected');
+  }
+
+  private stop(reason: 'cancelled' | 'disconnected'): void {
+    if (this.ended || this.stopped) return;
+    this.stopped = reason;
+    this.wake?.();
+  }
+
+  private pause(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = ms === Infinity ? undefined : setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  private finish(ending: TurnEnding): TurnEnding {
+    this.record.status = ending.outcome === 'error' ? 'failed' : ending.outcome;
+    touchAgentTurn(this.fake);
+    return ending;
+  }
+
+  /** Streams the reply through `onDelta` and resolves with how the turn ended. */
+  async play(onDelta: (text: string) => void): Promise<TurnEnding> {
+    const failure = this.failure;
+    if (failure === 'hang') {
+      await this.pause(Infinity);
+      return this.finish({ outcome: this.stopped ?? 'cancelled' });
+    }
+    await this.pause(this.behaviour.firstTokenDelayMs ?? DEFAULT_FIRST_TOKEN_DELAY_MS);
+    const deltas = replyDeltas(this.record.reply);
+    const failAt = failure === 'error' || failure === 'failed' ? Math.min(this.behaviour.failAfterDeltas ?? 0, deltas.length) : -1;
+    for (let index = 0; index <= deltas.length; index += 1) {
+      if (this.stopped) return this.finish({ outcome: this.stopped });
+      if (index === failAt) {
+        return this.finish({ outcome: failure === 'error' ? 'error' : 'failed', code: 'server_error', message: 'The server had an error while processing your request. Sorry about that!' });
+      }
+      if (index === deltas.length) break;
+      const delta = deltas[index]!;
+      this.record.streamed += delta;
+      onDelta(delta);
+      if (index < deltas.length - 1) await this.pause(this.behaviour.chunkDelayMs ?? DEFAULT_CHUNK_DELAY_MS);
+    }
+    return this.finish({ outcome: 'completed', text: this.record.reply });
+  }
+}
+
+export type BegunTurn = { turn: FakeAgentTurn; httpFailure?: undefined } | { turn?: undefined; httpFailure: HttpFailure };
+
+function httpFailureFor(failure: AgentFailure): HttpFailure | undefined {
+  switch (failure) {
+    case 'rate-limit':
+      return {
+        status: 429,
+        error: {
+          message: 'Rate limit reached for gpt-6-luna in organization org-fake on tokens per min (TPM): Limit 30000, Used 30000, Requested 512. Please try again in 1.02s.',
+          type: 'tokens',
+          code: 'rate_limit_exceeded',
+        },
+        headers: { 'retry-after': '1' },
+      };
+    case 'quota':
+      return {
+        status: 429,
+        error: {
+          message: 'You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.',
+          type: 'insufficient_quota',
+          code: 'insufficient_quota',
+        },
+      };
+    case 'server-error':
+      return { status: 500, error: { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', code: null } };
+    default:
+      return undefined;
+  }
+}
+
+/** Starts a turn of the fake agent for one backend: records it, and decides now whether (and how) it fails. */
+export function beginAgentTurn(fake: FakeOpenAI, meta: { backend: FakeAgentBackend; conversationId: string; turnId?: string; input: string }): BegunTurn {
+  const behaviour = fake.agentBehaviour;
+  let failure = behaviour.fail;
+  if (failure !== undefined && behaviour.failTimes !== undefined) {
+    if (behaviour.failTimes <= 0) failure = undefined;
+    else behaviour.failTimes -= 1;
+  }
+  const record: AgentTurnRecord = {
+    backend: meta.backend,
+    conversationId: meta.conversationId,
+    turnId: meta.turnId ?? fakeId('turn_'),
+    input: meta.input,
+    reply: '',
+    streamed: '',
+    status: 'in_progress',
+    cancelRequested: false,
+  };
+  record.reply = (behaviour.reply ?? defaultAgentReply)(meta.input, record);
+  fake.agentTurns.push(record);
+  const httpFailure = failure ? httpFailureFor(failure) : undefined;
+  if (httpFailure) {
+    record.status = 'rejected';
+    touchAgentTurn(fake);
+    return { httpFailure };
+  }
+  touchAgentTurn(fake);
+  return { turn: new FakeAgentTurn(fake, record, behaviour, failure) };
+}
+
+/** The text of OpenAI input content: a string, or the text parts of message items (`input_text`, `text`, …). */
+export function inputText(input: unknown): string {
+  if (typeof input === 'string') return input;
+  if (Array.isArray(input)) return input.map(inputText).filter((text) => text !== '').join('\n\n');
+  if (input && typeof input === 'object') {
+    const value = input as { text?: unknown; content?: unknown; type?: unknown; value?: unknown };
+    if (typeof value.text === 'string') return value.text;
+    if (value.text && typeof value.text === 'object') return inputText(value.text);
+    if (typeof value.value === 'string') return value.value;
+    if (value.content !== undefined) return inputText(value.content);
+  }
+  return '';
+}

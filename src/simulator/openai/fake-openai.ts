@@ -1,0 +1,162 @@
+// A protocol-faithful fake of the OpenAI HTTP API on 127.0.0.1, for the real `openai` SDK to talk to through
+// OPENAI_BASE_URL. Errors use OpenAI's body shape: { error: { message, type, param, code } }.
+// Each API family lives in its own file under this folder and is installed here.
+import type { ServerResponse } from 'node:http';
+import { HttpFake, sendJson, type FakeRequest } from '../http-fake.js';
+import type { AgentBehaviour, AgentTurnRecord } from './agent-mind.js';
+import { installAgentSessionRoutes } from './agent-sessions.js';
+import { installAgentRoutes, type FakeAgent } from './agents.js';
+import { installAssistantRoutes, type FakeAssistant } from './assistants.js';
+import { installModelRoutes, type FakeModel } from './models.js';
+import { FakeRealtime } from './realtime.js';
+import { installResponseRoutes } from './responses.js';
+import { installThreadRoutes } from './threads.js';
+
+/** How the fake treats a key: a working key, or one of the ways a real key fails. */
+export type FakeKeyBehaviour =
+  | 'ok'
+  | 'mismatched_organization'
+  | 'missing_scopes'
+  | 'insufficient_quota'
+  | 'rate_limited'
+  | 'admin'
+  /** A working key whose organization has no Agents API beta access: 403 on /agents, everything else works. */
+  | 'no_agents_access';
+
+export const FAKE_OPENAI_KEY = 'sk-proj-fakeKeyForTests0123456789abcdefWXYZ';
+
+export interface FakeOpenAIOptions {
+  keys?: Record<string, FakeKeyBehaviour>;
+  models?: FakeModel[];
+  /** 'sunset' answers /assistants and /threads as OpenAI does since 2026-08-26 (404). */
+  assistantsApi?: 'available' | 'sunset';
+}
+
+export class FakeOpenAI extends HttpFake {
+  readonly keys: Map<string, FakeKeyBehaviour>;
+  models: FakeModel[];
+  assistantsApi: 'available' | 'sunset';
+  readonly agents = new Map<string, FakeAgent>();
+  readonly assistants = new Map<string, FakeAssistant>();
+  /** The agent behind all three agent backends: tests script its replies, speed and failures here. */
+  agentBehaviour: AgentBehaviour = {};
+  /** Every turn the agent was given, in order, with what it received and how it ended. */
+  readonly agentTurns: AgentTurnRecord[] = [];
+  /** The Realtime WebSocket at /v1/realtime: its connections, recordings and voice settings. */
+  readonly realtime: FakeRealtime;
+
+  constructor(options: FakeOpenAIOptions = {}) {
+    super();
+    this.keys = new Map(Object.entries(options.keys ?? { [FAKE_OPENAI_KEY]: 'ok' }));
+    this.models = options.models ?? [];
+    this.assistantsApi = options.assistantsApi ?? 'sunset';
+    installModelRoutes(this);
+    installAgentRoutes(this, this.agents);
+    installAssistantRoutes(this, this.assistants);
+    installAgentSessionRoutes(this);
+    installThreadRoutes(this);
+    installResponseRoutes(this);
+    this.realtime = new FakeRealtime(this);
+  }
+
+  static async start(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
+    return new FakeOpenAI(options).listen();
+  }
+
+  /** The value for OPENAI_BASE_URL. */
+  get baseURL(): string {
+    return `${this.origin}/v1`;
+  }
+
+  /** Registers a route under /v1. */
+  api(method: string, path: string, handler: (request: FakeRequest, response: ServerResponse) => void | Promise<void>): void {
+    this.route(method, `/v1${path}`, handler);
+  }
+
+  protected override before(request: FakeRequest, response: ServerResponse): boolean {
+    const header = request.headers.authorization ?? '';
+    const key = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
+    const behaviour = this.keys.get(key);
+    if (!behaviour) {
+      sendOpenAIError(response, 401, {
+        message: key
+          ? `Incorrect API key provided: ${key.slice(0, 3)}${'*'.repeat(6)}${key.slice(-4)}. You can find your API key at https://platform.openai.com/account/api-keys.`
+          : "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+        type: 'invalid_request_error',
+        code: key ? 'invalid_api_key' : null,
+      });
+      return true;
+    }
+    switch (behaviour) {
+      case 'ok':
+        return false;
+      case 'no_agents_access':
+        // The wording of this 403 is not captured from the real service; the status is what clients act on.
+        if (!request.path.startsWith('/v1/agents')) return false;
+        sendOpenAIError(response, 403, {
+          message: 'Your organization does not have access to the Agents API beta.',
+          type: 'invalid_request_error',
+          code: null,
+        });
+        return true;
+      case 'mismatched_organization':
+        sendOpenAIError(response, 401, {
+          message: 'OpenAI-Organization header should match organization for API key',
+          type: 'invalid_request_error',
+          code: 'mismatched_organization',
+        });
+        return true;
+      case 'missing_scopes':
+      case 'admin':
+        sendOpenAIError(response, 401, {
+          message:
+            'You have insufficient permissions for this operation. Missing scopes: api.model.read. Check that you have the correct role in your organization (Reader, Writer, Owner) and project (Member, Owner), and if you\'re using a restricted API key, that it has the necessary scopes.',
+          type: 'invalid_request_error',
+          code: null,
+        });
+        return true;
+      case 'insufficient_quota':
+        sendOpenAIError(response, 429, {
+          message: 'You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.',
+          type: 'insufficient_quota',
+          code: 'insufficient_quota',
+        });
+        return true;
+      case 'rate_limited':
+        sendOpenAIError(
+          response,
+          429,
+          {
+            message: 'Rate limit reached for requests in organization org-fake on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in 20s.',
+            type: 'requests',
+            code: 'rate_limit_exceeded',
+          },
+          { 'retry-after': '20' },
+        );
+        return true;
+    }
+  }
+
+  protected override notFound(request: FakeRequest, response: ServerResponse): void {
+    sendOpenAIError(response, 404, {
+      message: `Invalid URL (${request.method} ${request.path})`,
+      type: 'invalid_request_error',
+      code: null,
+    });
+  }
+}
+
+export interface OpenAIErrorBody {
+  message: string;
+  type: string;
+  param?: string | null;
+  code: string | null;
+}
+
+export function openAIError(error: OpenAIErrorBody): { error: Required<OpenAIErrorBody> } {
+  return { error: { param: null, ...error } as Required<OpenAIErrorBody> };
+}
+
+export function sendOpenAIError(response: ServerResponse, status: number, error: OpenAIErrorBody, headers: Record<string, string> = {}): void {
+  sendJson(response, status, openAIError(error), headers);
+}
