@@ -27,19 +27,26 @@ Examples:
     .option('--env-file <path>', 'read this file instead of ./.env')
     .option('--json', 'print a machine-readable report: { ok, checks: [{ id, title, status, summary, fix }] }')
     .option('--explain <text>', 'explain an error message or an ID (e.g. the text of a 400, a Twilio error code, an ID)')
+    .option('--fix', 'then make the changes the checks know how to make (number\'s voice URL, .env names and quotes, a new agent), each shown and confirmed first')
+    .option('--yes', 'with --fix: make every change without asking (for scripts; without it and without a terminal, changes are only shown)')
     .addHelpText(
       'after',
       `
-Exit codes: 0 nothing failed, 1 a check failed, 2 usage error.
+With --fix, each change is shown exactly (the .env lines, or the number's voice URL before and after) and made after
+a y on the terminal; .env keeps every other line as it is. After the changes the checks run again.
+Exit codes: 0 nothing failed (after the fixes, with --fix), 1 a check failed, 2 usage error.
 
 Examples:
   $ npx voicebridge doctor
   $ npx voicebridge doctor --env-file ./config/prod.env
   $ npx voicebridge doctor --json | jq '.checks[] | select(.status == "fail")'
+  $ npx voicebridge doctor --fix                 show each fix and ask before making it
+  $ npx voicebridge doctor --fix --yes           make every fix without asking (CI, scripts)
+  $ npx voicebridge doctor --fix --yes --json    the report after the fixes, plus { fixes: [{ id, status, change }] }
   $ npx voicebridge doctor --explain "400 Invalid 'assistant_id': 'wf_123'. Expected an ID that begins with 'asst'."
   $ npx voicebridge doctor --explain 31920`,
     )
-    .action(async (options: { envFile?: string; json?: boolean; explain?: string }) => {
+    .action(async (options: { envFile?: string; json?: boolean; explain?: string; fix?: boolean; yes?: boolean }) => {
       const { runDoctorCommand } = await import('./commands/doctor.js');
       process.exitCode = await runDoctorCommand(options);
     });

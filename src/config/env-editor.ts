@@ -26,11 +26,15 @@ export type EnvEdit =
       after?: string;
     }
   /** Turns every line of the key into a comment, under a comment line giving the reason. */
-  | { action: 'comment-out'; key: string; reason: string };
+  | { action: 'comment-out'; key: string; reason: string }
+  /** Gives every line of the key a new name, keeping the rest of each line byte for byte. Refused when `to` is already set. */
+  | { action: 'rename'; key: string; to: string };
 
 export interface EnvChange {
   key: string;
-  action: 'replaced' | 'added' | 'commented-out' | 'unchanged';
+  action: 'replaced' | 'added' | 'commented-out' | 'renamed' | 'unchanged';
+  /** The new name, for a rename. */
+  to?: string;
 }
 
 export interface EnvEditPlan {
@@ -117,6 +121,27 @@ class DocumentEditor {
     this.changes.push({ key, action: 'commented-out' });
   }
 
+  rename(key: string, to: string): void {
+    const entries = this.nodes.filter((node): node is EntryNode => node.kind === 'entry' && node.key === key);
+    if (entries.length === 0 || key === to) {
+      this.changes.push({ key, action: 'unchanged' });
+      return;
+    }
+    if (!/^[\w.-]+$/.test(to)) throw new EnvEditRefusedError(`${to} is not a name dotenv reads as a variable.`);
+    const taken = this.nodes.find((node): node is EntryNode => node.kind === 'entry' && node.key === to);
+    if (taken) throw new EnvEditRefusedError(`${to} is already set on line ${taken.line}: renaming ${key} would set it twice.`, taken.line);
+    for (const entry of entries) {
+      const keyEnd = entry.indent.length + entry.exportPrefix.length + entry.key.length;
+      const renamed: EntryNode = { ...entry, key: to, text: entry.indent + entry.exportPrefix + to + entry.text.slice(keyEnd) };
+      this.nodes.splice(this.nodes.indexOf(entry), 1, renamed);
+      this.anchors.set(to, renamed);
+    }
+    if (!readsBackAsIntended(this.nodes)) {
+      throw new EnvEditRefusedError(`Renaming ${key} to ${to} would change how dotenv reads the file.`, entries[0]!.line);
+    }
+    this.changes.push({ key, action: 'renamed', to });
+  }
+
   set(key: string, value: string, after?: string): void {
     const existing = this.nodes.filter((node): node is EntryNode => node.kind === 'entry' && node.key === key).at(-1);
     if (existing) {
@@ -201,6 +226,7 @@ export function planEnvEdits(before: string, edits: readonly EnvEdit[]): EnvEdit
   const editor = new DocumentEditor(document);
   for (const edit of edits) {
     if (edit.action === 'set') editor.set(edit.key, edit.value, edit.after);
+    else if (edit.action === 'rename') editor.rename(edit.key, edit.to);
     else editor.commentOut(edit.key, edit.reason);
   }
   const after = serializeEnvDocument({ ...document, nodes: editor.nodes });

@@ -14,6 +14,46 @@ export interface CheckResult {
   fix?: string;
   /** Facts other checks may use (e.g. the models list fetched once). Never rendered. */
   facts?: Record<string, unknown>;
+  /** Changes `doctor --fix` may make to put right what this check found, in the order to offer them. */
+  autoFixes?: readonly AutoFix[];
+}
+
+/** What a fix would change right now: worked out just before it is offered, so earlier fixes are taken into account. */
+export type FixPlan =
+  /** The exact change, as lines a person reads (a .env line diff, or "voice URL: old → new (POST)"); no secret in them. */
+  | { kind: 'change'; lines: string[] }
+  /** Nothing left to change (an earlier fix already did it). */
+  | { kind: 'not-needed'; reason: string }
+  /** The fix cannot be made safely; the reason says what to do by hand. */
+  | { kind: 'cannot'; reason: string };
+
+export interface FixOutcome {
+  applied: boolean;
+  /** One line: what happened, or why it did not. */
+  message: string;
+  /** What was changed, when it is more than the plan showed (e.g. the .env lines another command wrote). */
+  lines?: string[];
+}
+
+/** What a fix may use while it works. */
+export interface FixContext {
+  clock: Clock;
+  /** Shows a line to the user while a fix works (nothing is shown with --json); secrets are masked on the way out. */
+  say(line: string): void;
+  /** Runs `voicebridge create-assistant` (with its defaults, or its questions on a terminal) against the same .env. */
+  createAssistant(): Promise<{ ok: boolean; message: string }>;
+}
+
+/** A change that puts right what a check found, offered by `doctor --fix` and made only once confirmed. */
+export interface AutoFix {
+  /** A stable name for scripts, e.g. 'phone-number.voice-url'. */
+  id: string;
+  /** One line: what the fix does. */
+  description: string;
+  /** The command that does the same by hand, shown when the fix is not made. */
+  command?: string;
+  plan(context: FixContext): Promise<FixPlan>;
+  apply(context: FixContext): Promise<FixOutcome>;
 }
 
 export interface CheckContext {
@@ -43,5 +83,6 @@ export interface CheckReport {
   summary: string;
   detail?: string[];
   fix?: string;
+  autoFixes?: readonly AutoFix[];
   durationMs: number;
 }

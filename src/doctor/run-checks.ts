@@ -52,6 +52,7 @@ export async function runChecks(checks: readonly Check[], options: RunChecksOpti
         summary: result.summary,
         ...(result.detail && result.detail.length > 0 ? { detail: result.detail } : {}),
         ...(result.fix ? { fix: result.fix } : {}),
+        ...(result.autoFixes && result.autoFixes.length > 0 ? { autoFixes: result.autoFixes } : {}),
         durationMs: Math.round(performance.now() - began),
       };
       options.onResult?.(report);

@@ -1,49 +1,134 @@
 // `voicebridge doctor`: runs every check and prints the report for people or, with --json, for machines.
+// With --fix it then offers the changes the checks know how to make, makes the confirmed ones, and checks again.
+import { Chalk } from 'chalk';
+import type { Config } from '../../config/config.js';
 import { loadConfig } from '../../config/load-config.js';
-import type { CheckReport } from '../../doctor/check.js';
+import { applyFixes, fixesOffered, type FixMode, type FixRecord } from '../../doctor/apply-fixes.js';
+import type { CheckReport, FixContext } from '../../doctor/check.js';
 import { allChecks } from '../../doctor/checks/index.js';
+import { commandFor } from '../../doctor/fixes/assistant-id-fixes.js';
+import { reloadConfig } from '../../doctor/fixes/reload-config.js';
 import { renderCheckLine, renderVerdict } from '../../doctor/render-human.js';
 import { toJsonReport } from '../../doctor/render-json.js';
 import { runChecks } from '../../doctor/run-checks.js';
-import { clockFromEnvironment } from '../../util/clock.js';
-import { EXIT_FAILURE, EXIT_OK } from '../exit-codes.js';
+import { clockFromEnvironment, type Clock } from '../../util/clock.js';
+import { redactSecrets } from '../../util/mask-secret.js';
+import { askYesNo, type YesNoAnswer } from '../ask-yes-no.js';
+import { EXIT_FAILURE, EXIT_OK, UsageError } from '../exit-codes.js';
 import { createOutput, type Output } from '../output.js';
 
 export interface DoctorOptions {
   envFile?: string;
   json?: boolean;
   explain?: string;
+  fix?: boolean;
+  yes?: boolean;
 }
 
-export async function runDoctorCommand(options: DoctorOptions, output: Output = createOutput()): Promise<number> {
+export interface DoctorDependencies {
+  output: Output;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Asks a y/N question. Left out, questions are asked on the terminal when stdin and stdout both are one. */
+  confirm?: (question: string) => Promise<YesNoAnswer>;
+}
+
+/** More rounds only when a fix uncovers a problem the checks could not see before (e.g. a number behind bad credentials). */
+const MAX_FIX_ROUNDS = 3;
+
+export async function runDoctorCommand(options: DoctorOptions, dependencies: Partial<DoctorDependencies> = {}): Promise<number> {
+  const output = dependencies.output ?? createOutput();
+  const env = dependencies.env ?? process.env;
+  if (options.yes && !options.fix) throw new UsageError('--yes only goes with --fix: voicebridge doctor --fix --yes');
+  if (options.fix && options.explain !== undefined) throw new UsageError('--fix and --explain cannot be used together: --explain only explains a message.');
+
   if (options.explain !== undefined) {
     const { explainText, renderExplanation } = await import('../../doctor/explain.js');
-    const explanation = explainText(options.explain, clockFromEnvironment().now());
+    const explanation = explainText(options.explain, clockFromEnvironment(env).now());
     if (options.json) output.out(JSON.stringify(explanation, null, 2));
     else output.out(renderExplanation(explanation, output.chalk));
     return explanation.matched ? EXIT_OK : EXIT_FAILURE;
   }
 
-  const config = loadConfig({ envFile: options.envFile });
+  const config = loadConfig({ envFile: options.envFile, env, ...(dependencies.cwd ? { cwd: dependencies.cwd } : {}) });
   output.addSecrets(config.secrets);
-  const clock = clockFromEnvironment();
+  const clock = clockFromEnvironment(env);
 
   if (options.json) {
     const reports = await runChecks(allChecks, { config, clock });
-    const report = toJsonReport(reports);
-    output.out(JSON.stringify({ ...report, warnings: config.warnings }, null, 2));
+    if (!options.fix) {
+      const report = toJsonReport(reports);
+      output.out(JSON.stringify({ ...report, warnings: config.warnings }, null, 2));
+      return report.ok ? EXIT_OK : EXIT_FAILURE;
+    }
+    const fixed = await fixAndCheckAgain(reports, config, { output, env, clock, mode: options.yes ? { kind: 'yes' } : { kind: 'show' } });
+    const report = toJsonReport(fixed.reports);
+    output.out(JSON.stringify({ ...report, warnings: fixed.config.warnings, fixes: fixed.records }, null, 2));
     return report.ok ? EXIT_OK : EXIT_FAILURE;
   }
 
   output.out(output.chalk.bold(`voicebridge doctor`) + output.chalk.dim(`  (${config.envFile.path})`));
   for (const warning of config.warnings) output.out(output.chalk.yellow(`! ${warning}`));
   output.out('');
+  const reports = await runWithProgress(config, clock, output);
+  printReport(reports, output);
+  const offers = fixesOffered(reports);
 
+  if (!options.fix) {
+    if (offers.length > 0) {
+      output.out('');
+      output.out(`${output.chalk.bold(commandFor(config, 'doctor --fix'))} can make ${offers.length === 1 ? 'one change' : `${offers.length} changes`} for you, each shown before it is made.`);
+    }
+    return exitCode(reports);
+  }
+
+  const mode = fixMode(options, output, dependencies);
+  const fixed = await fixAndCheckAgain(reports, config, { output, env, clock, mode, print: (line) => output.out(line) });
+  const applied = fixed.records.filter((record) => record.status === 'applied').length;
+  const shownOnly = fixed.records.filter((record) => record.status === 'not-applied');
+
+  output.out('');
+  if (fixed.records.length === 0) {
+    output.out(reports.some((report) => report.status !== 'ok') ? 'Nothing above can be fixed automatically.' : 'Nothing to fix.');
+  }
+  const manual = fixed.reports.filter((report) => (report.status === 'fail' || report.status === 'warn') && !report.autoFixes?.length);
+  if (applied > 0) {
+    output.out(output.chalk.bold(`After ${applied === 1 ? 'the change' : `${applied} changes`}:`));
+    output.out('');
+    printReport(fixed.reports, output);
+  }
+  if (manual.length > 0) {
+    output.out('');
+    output.out(`Left for you (no safe automatic fix): ${manual.map((report) => report.title).join(', ')}. The fix under each says what to do.`);
+  }
+  if (shownOnly.length > 0) {
+    output.out('');
+    output.out(
+      output.chalk.bold(
+        mode.kind === 'show'
+          ? `Nothing was changed: there is no terminal to confirm on. To make ${shownOnly.length === 1 ? 'this change' : 'these changes'}, run: ${commandFor(config, 'doctor --fix --yes')}`
+          : `${shownOnly.length === 1 ? 'One change was' : `${shownOnly.length} changes were`} not made. To make them without questions, run: ${commandFor(config, 'doctor --fix --yes')}`,
+      ),
+    );
+  }
+  return exitCode(fixed.reports);
+}
+
+function exitCode(reports: readonly CheckReport[]): number {
+  return reports.some((report) => report.status === 'fail') ? EXIT_FAILURE : EXIT_OK;
+}
+
+function printReport(reports: readonly CheckReport[], output: Output): void {
+  for (const report of reports) output.out(renderCheckLine(report, output.chalk));
+  output.out('');
+  output.out(renderVerdict(reports, output.chalk));
+}
+
+async function runWithProgress(config: Config, clock: Clock, output: Output): Promise<CheckReport[]> {
   const spinner = output.isTTY ? (await import('ora')).default({ text: 'Checking…', stream: process.stderr }).start() : undefined;
   let done = 0;
-  let reports: CheckReport[];
   try {
-    reports = await runChecks(allChecks, {
+    return await runChecks(allChecks, {
       config,
       clock,
       onResult: () => {
@@ -54,8 +139,90 @@ export async function runDoctorCommand(options: DoctorOptions, output: Output = 
   } finally {
     spinner?.stop();
   }
-  for (const report of reports) output.out(renderCheckLine(report, output.chalk));
-  output.out('');
-  output.out(renderVerdict(reports, output.chalk));
-  return reports.some((report) => report.status === 'fail') ? EXIT_FAILURE : EXIT_OK;
+}
+
+/** --yes makes every change; a terminal is asked; anything else (a pipe, CI) is only shown the changes. */
+function fixMode(options: DoctorOptions, output: Output, dependencies: Partial<DoctorDependencies>): FixMode {
+  if (options.yes) return { kind: 'yes' };
+  if (dependencies.confirm) return { kind: 'ask', confirm: dependencies.confirm };
+  if (dependencies.output === undefined && process.stdin.isTTY === true && output.isTTY) return { kind: 'ask', confirm: (question) => askYesNo(question) };
+  return { kind: 'show' };
+}
+
+interface FixRun {
+  output: Output;
+  env: NodeJS.ProcessEnv;
+  clock: Clock;
+  mode: FixMode;
+  print?: (line: string) => void;
+}
+
+/** Offers the fixes, and after any change checks again, offering what the new report uncovers, a few rounds at most. */
+async function fixAndCheckAgain(
+  initial: CheckReport[],
+  initialConfig: Config,
+  run: FixRun,
+): Promise<{ reports: CheckReport[]; config: Config; records: FixRecord[] }> {
+  const { output, clock, mode, print } = run;
+  const offered = new Set<string>();
+  const records: FixRecord[] = [];
+  let reports = initial;
+  let config = initialConfig;
+  const context: FixContext = {
+    clock,
+    say: (line) => print?.(line),
+    createAssistant: () => createAssistantInProcess(config, run.env, output, print === undefined),
+  };
+  for (let round = 0; round < MAX_FIX_ROUNDS; round += 1) {
+    if (fixesOffered(reports, offered).length === 0) break;
+    if (round === 0) {
+      print?.('');
+      print?.(output.chalk.bold('Changes the doctor can make:'));
+    }
+    const made = await applyFixes(reports, { mode, context, chalk: output.chalk, offered, ...(print ? { print } : {}) });
+    records.push(...made);
+    if (!made.some((record) => record.status === 'applied')) break;
+    config = reloadConfig(initialConfig);
+    output.addSecrets(config.secrets);
+    print?.('');
+    print?.(output.chalk.dim('Checking again…'));
+    reports = await runChecks(allChecks, { config, clock });
+  }
+  return { reports, config, records };
+}
+
+/**
+ * `voicebridge create-assistant` with its defaults, in this process, against the same .env. For people its output is
+ * shown as it comes; for --json its own JSON report is read for the new ID or the reason it failed.
+ */
+async function createAssistantInProcess(config: Config, env: NodeJS.ProcessEnv, output: Output, quiet: boolean): Promise<{ ok: boolean; message: string }> {
+  const { runCreateAssistantCommand } = await import('./create-assistant.js');
+  const envPath = config.envFile.path;
+  if (!quiet) {
+    output.out('');
+    const code = await runCreateAssistantCommand({ envFile: envPath }, { output, env });
+    return code === EXIT_OK
+      ? { ok: true, message: `create-assistant created the agent and wrote its ID into ${envPath}` }
+      : { ok: false, message: `create-assistant did not finish (see above); nothing else was changed by it` };
+  }
+  const lines: string[] = [];
+  const secrets = [...config.secrets];
+  const sink: Output = {
+    chalk: new Chalk({ level: 0 }),
+    isTTY: false,
+    out: (text) => lines.push(redactSecrets(text, secrets)),
+    err: (text) => lines.push(redactSecrets(text, secrets)),
+    addSecrets: (more) => secrets.push(...more),
+  };
+  const code = await runCreateAssistantCommand({ envFile: envPath, json: true }, { output: sink, env });
+  let result: { created?: { id: string }; error?: { summary: string; fix: string } } = {};
+  try {
+    result = JSON.parse(lines.join('\n')) as typeof result;
+  } catch {
+    // Its report is JSON whenever it returns; anything else is covered by the generic message below.
+  }
+  if (code === EXIT_OK) {
+    return { ok: true, message: result.created ? `created ${result.created.id} and wrote ASSISTANT_ID=${result.created.id} into ${envPath}` : `wrote the agent's settings into ${envPath}` };
+  }
+  return { ok: false, message: result.error ? `create-assistant failed: ${result.error.summary}. ${result.error.fix}` : 'create-assistant failed' };
 }

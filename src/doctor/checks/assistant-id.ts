@@ -20,6 +20,7 @@ import {
   shutdownPhrase,
   type Advice,
 } from '../assistant-id-advice.js';
+import { assistantIdFixes } from '../fixes/assistant-id-fixes.js';
 import { classifyOpenAIError, describeBaseURL, describeKeyOrConnectionFailure, type OpenAIFailure } from '../openai-failure.js';
 import { redactResult } from '../redact-result.js';
 
@@ -35,10 +36,30 @@ export function createAssistantIdCheck(options: AssistantIdCheckOptions = {}): C
     online: true,
     timeoutMs: requestTimeoutMs + 2_000,
     async run({ config, clock, signal }) {
-      const result = await checkAssistantId(config, clock.now(), signal, requestTimeoutMs);
-      return redactResult(result, config.secrets);
+      const result = redactResult(await checkAssistantId(config, clock.now(), signal, requestTimeoutMs), config.secrets);
+      const autoFixes = assistantIdFixes(config, fixVerdict(config, result));
+      return autoFixes.length > 0 ? { ...result, autoFixes } : result;
     },
   };
+}
+
+/** Marks a result that proves the ID can never answer (not merely that it could not be checked). */
+function deadId(result: CheckResult): CheckResult {
+  return { ...result, facts: { ...result.facts, assistantIdState: 'dead' } };
+}
+
+/** Offline kinds that can never answer a caller and are best replaced by a new agent (a prompt's own advice differs). */
+const REPLACEABLE_KINDS = new Set(['workflow', 'placeholder', 'not-an-id', 'thread', 'run', 'conversation', 'response', 'realtime-session', 'other-openai-object']);
+
+/** Whether the check found an ID (or the lack of one) that only a new agent can put right, and why in a few words. */
+function fixVerdict(config: Config, result: CheckResult): { dead: boolean; why: string } {
+  const variable = config.assistant.idVariable ?? 'ASSISTANT_ID';
+  const kind = classifyAssistantId(config.assistant.id).kind;
+  if (kind === 'empty') return { dead: result.status === 'fail' && !config.assistant.instructionsFile, why: 'no agent is configured' };
+  if (kind === 'workflow') return { dead: true, why: `${variable} is an Agent Builder workflow, which can never answer a caller` };
+  if (kind === 'placeholder') return { dead: true, why: `${variable} still holds an example value` };
+  if (REPLACEABLE_KINDS.has(kind)) return { dead: true, why: `${variable} is not an agent ID` };
+  return { dead: result.facts?.assistantIdState === 'dead', why: result.summary };
 }
 
 export const assistantIdCheck = createAssistantIdCheck();
@@ -166,7 +187,7 @@ async function probe(
     if (failure.kind === 'not-found') {
       const routeMissing = /invalid url/i.test(failure.message);
       if (backend === 'assistants') {
-        return fromAdvice(routeMissing ? assistantsSunsetAdvice(id, variable, now, where) : assistantNotInProjectAdvice(id, variable));
+        return deadId(fromAdvice(routeMissing ? assistantsSunsetAdvice(id, variable, now, where) : assistantNotInProjectAdvice(id, variable)));
       }
       if (routeMissing) {
         return {
@@ -176,7 +197,7 @@ async function probe(
           fix: `Use OpenAI itself (remove OPENAI_BASE_URL), or switch to the Responses backend: ${CREATE_ASSISTANT} --api responses.`,
         };
       }
-      return fromAdvice(agentNotFoundAdvice(id, variable));
+      return deadId(fromAdvice(agentNotFoundAdvice(id, variable)));
     }
     if (failure.kind === 'missing-scopes' || failure.kind === 'permission-denied') {
       return {
@@ -204,7 +225,7 @@ async function probe(
     const keyProblem = ['bad-key', 'wrong-organization', 'quota', 'rate-limit'].includes(failure.kind);
     if (backend === 'assistants' && config.openai.baseURL === DEFAULT_OPENAI_BASE_URL && now >= new Date(`${ASSISTANTS_API_SUNSET}T00:00:00Z`)) {
       // OpenAI itself no longer serves assistants: no answer is needed to know this one cannot work there.
-      return fromAdvice(assistantsSunsetAdvice(id, variable, now, 'api.openai.com'), [`(Not confirmed online: ${shortReason(failure)}.)`]);
+      return deadId(fromAdvice(assistantsSunsetAdvice(id, variable, now, 'api.openai.com'), [`(Not confirmed online: ${shortReason(failure)}.)`]));
     }
     return {
       status: 'skip',

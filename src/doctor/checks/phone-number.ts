@@ -6,6 +6,7 @@ import { createTwilioClient } from '../../clients/twilio-client.js';
 import { phoneNumberProblem } from '../../ids/twilio-ids.js';
 import { maskSecret } from '../../util/mask-secret.js';
 import type { Check, CheckResult } from '../check.js';
+import { sameVoiceUrl as sameUrl, voiceUrlFix, webhookUrlUnfitForTwilio } from '../fixes/voice-url-fix.js';
 import { isPlaceholder } from '../placeholder-values.js';
 import { redactResult } from '../redact-result.js';
 import { describeTwilioError, genericTwilioFailure } from '../twilio-failure.js';
@@ -117,22 +118,16 @@ async function checkPhoneNumber(config: Config): Promise<CheckResult> {
   }
   if (voiceUrl === null || !sameUrl(voiceUrl, expected) || method !== 'POST') {
     const what = voiceUrl !== null && sameUrl(voiceUrl, expected) ? `Twilio calls it with ${method}, but voicebridge expects POST` : 'its voice URL does not point at this bridge';
+    // Pointing the number at a WEBHOOK_URL that is itself wrong would only move the problem: fix that one first.
+    const fixable = webhookUrlUnfitForTwilio(config.webhookUrl!) === undefined;
     return {
       status: 'fail',
       summary: `${number}: ${what}`,
       detail: [`expected: ${expected} (POST)`, `found:    ${current}`],
       fix: `In ${consolePath}, set "A call comes in" to Webhook ${expected} with HTTP POST, and save.`,
       facts: { ...facts },
+      ...(fixable ? { autoFixes: [voiceUrlFix(config, { phoneNumber: number, numberSid: found.sid, voiceUrl: expected })] } : {}),
     };
   }
   return { status: 'ok', summary: `${number} sends calls to ${expected} (POST)`, facts: { ...facts } };
-}
-
-/** Same URL up to the case of the scheme and host (which Twilio and browsers ignore). */
-function sameUrl(a: string, b: string): boolean {
-  try {
-    return new URL(a.trim()).href === new URL(b.trim()).href;
-  } catch {
-    return a.trim() === b.trim();
-  }
 }

@@ -2,7 +2,9 @@
 // Secret values are never echoed, not even a placeholder (a real secret taken for one must not leak).
 import type { Config, EnvKey } from '../../config/config.js';
 import { classifyAssistantId } from '../../ids/openai-ids.js';
-import type { Check, CheckResult } from '../check.js';
+import { entriesFor } from '../../config/env-document.js';
+import type { AutoFix, Check, CheckResult } from '../check.js';
+import { envEditFix } from '../fixes/env-edit-fix.js';
 import { redactResult } from '../redact-result.js';
 import { intendedVariable } from '../misnamed-variables.js';
 import { isPlaceholder } from '../placeholder-values.js';
@@ -30,9 +32,34 @@ export const requiredVarsCheck: Check = {
   title: 'Required variables',
   timeoutMs: 2_000,
   async run({ config }) {
-    return redactResult(checkRequiredVars(config), config.secrets);
+    const result = redactResult(checkRequiredVars(config), config.secrets);
+    const autoFixes = requiredVarsFixes(config);
+    return autoFixes.length > 0 ? { ...result, autoFixes } : result;
   },
 };
+
+/** The old AGENT_WORKFLOW_ID beside ASSISTANT_ID is dead weight (and would come back into use if ASSISTANT_ID were emptied). */
+function requiredVarsFixes(config: Config): AutoFix[] {
+  if (!present(config.raw.ASSISTANT_ID) || !present(config.raw.AGENT_WORKFLOW_ID) || config.sources.AGENT_WORKFLOW_ID !== 'env-file') return [];
+  return [
+    envEditFix({
+      id: 'required-vars.comment-out-old-name',
+      description: 'Comment out AGENT_WORKFLOW_ID: it is the old name of ASSISTANT_ID, and ignored while ASSISTANT_ID is set',
+      envPath: config.envFile.path,
+      secrets: config.secrets,
+      edits: (document, { clock }) =>
+        entriesFor(document, 'AGENT_WORKFLOW_ID').length === 0
+          ? []
+          : [
+              {
+                action: 'comment-out',
+                key: 'AGENT_WORKFLOW_ID',
+                reason: `${clock.now().toISOString().slice(0, 10)} voicebridge doctor --fix: AGENT_WORKFLOW_ID is the old name of ASSISTANT_ID, and ignored while ASSISTANT_ID is set.`,
+              },
+            ],
+    }),
+  ];
+}
 
 function checkRequiredVars(config: Config): CheckResult {
   const missing: Problem[] = [];

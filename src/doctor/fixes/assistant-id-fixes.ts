@@ -1,0 +1,110 @@
+// The fixes for the agent ID: a working ID under the old name AGENT_WORKFLOW_ID is renamed to ASSISTANT_ID in place;
+// a value that can never answer a caller (a workflow, a deleted or sunset assistant, a placeholder, nothing at all)
+// is not renamed but replaced, by running create-assistant, which comments the old line out with the reason.
+import { readFile } from 'node:fs/promises';
+import type { Config } from '../../config/config.js';
+import { DEFAULT_ASSISTANT_MODEL } from '../../config/defaults.js';
+import { documentValues, effectiveEntry, entriesFor, parseEnvDocument } from '../../config/env-document.js';
+import { EnvEditRefusedError, planEnvEdits, type EnvEdit } from '../../config/env-editor.js';
+import { assistantEnvEdits } from '../../provision/assistant-env-edits.js';
+import { inspectExistingAssistant } from '../../provision/existing-assistant.js';
+import { NEW_ID_PLACEHOLDER } from '../../provision/render-env-change.js';
+import { DEFAULT_ASSISTANT_NAME } from '../../provision/speech-instructions.js';
+import type { AutoFix, FixPlan } from '../check.js';
+import { describeBaseURL } from '../openai-failure.js';
+import { envEditFix, refusalText } from './env-edit-fix.js';
+import { reloadConfig } from './reload-config.js';
+import { showEnvChange } from './show-env-change.js';
+
+const LOOKUP_TIMEOUT_MS = 10_000;
+
+/** A command for the same .env: `--env-file` is added when the doctor was given one. */
+export function commandFor(config: Config, command: string): string {
+  if (!config.envFile.explicit) return `npx voicebridge ${command}`;
+  const path = config.envFile.path;
+  return `npx voicebridge ${command} --env-file ${/^[\w./:@+-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`}`;
+}
+
+export function renameOldIdVariableFix(config: Config): AutoFix {
+  return envEditFix({
+    id: 'assistant-id.rename-old-name',
+    description: 'Rename AGENT_WORKFLOW_ID to ASSISTANT_ID (its current name), keeping the value',
+    envPath: config.envFile.path,
+    secrets: config.secrets,
+    edits: (document, { clock }): EnvEdit[] => {
+      const old = effectiveEntry(document, 'AGENT_WORKFLOW_ID');
+      if (!old) return [];
+      const current = effectiveEntry(document, 'ASSISTANT_ID');
+      if (!current) return [{ action: 'rename', key: 'AGENT_WORKFLOW_ID', to: 'ASSISTANT_ID' }];
+      // An ASSISTANT_ID line is already there (empty, or the old name would not be in use): it takes the value.
+      const reason = `${clock.now().toISOString().slice(0, 10)} voicebridge doctor --fix: AGENT_WORKFLOW_ID is the old name of ASSISTANT_ID.`;
+      const comment: EnvEdit = { action: 'comment-out', key: 'AGENT_WORKFLOW_ID', reason };
+      return current.value.trim() === '' ? [comment, { action: 'set', key: 'ASSISTANT_ID', value: old.value }] : [comment];
+    },
+  });
+}
+
+export function createAssistantFix(config: Config, why: string): AutoFix {
+  const command = commandFor(config, 'create-assistant');
+  const envPath = config.envFile.path;
+  const oldName = config.assistant.idVariable === 'AGENT_WORKFLOW_ID';
+  return {
+    id: 'assistant-id.create-assistant',
+    description:
+      `Create an agent for the bridge (${command}) and write its ID into ASSISTANT_ID${oldName ? ', commenting out AGENT_WORKFLOW_ID' : ''}: ${why}`,
+    command,
+    async plan({ clock }): Promise<FixPlan> {
+      const now = clock.now();
+      const current = reloadConfig(config);
+      if (!current.openai.apiKey) return { kind: 'cannot', reason: `OPENAI_API_KEY is not set, so no agent can be created. Set it, then run: ${command}` };
+      const existing = await inspectExistingAssistant(current, { now, timeoutMs: LOOKUP_TIMEOUT_MS });
+      if (existing.state === 'working') return { kind: 'not-needed', reason: `${existing.variable}=${existing.shown} works now: ${existing.description}` };
+      if (existing.state === 'unverified') {
+        return { kind: 'cannot', reason: `${existing.variable}=${existing.shown} could not be checked (${existing.description}), so it is not replaced automatically. To replace it anyway: ${command} --force` };
+      }
+      let text = '';
+      try {
+        text = await readFile(envPath, 'utf8');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return { kind: 'cannot', reason: `${envPath} cannot be read: ${(error as Error).message}` };
+      }
+      const edits = assistantEnvEdits({
+        target: { api: 'agents', id: NEW_ID_PLACEHOLDER },
+        fileValues: documentValues(parseEnvDocument(text)),
+        existing,
+        date: now.toISOString().slice(0, 10),
+      });
+      try {
+        const plan = planEnvEdits(text, edits);
+        const diff = showEnvChange(plan.hunks, current.secrets).map((line) => line.split(NEW_ID_PLACEHOLDER).join("<the new agent's ID>"));
+        return {
+          kind: 'change',
+          lines: [
+            `create an Agents API agent "${DEFAULT_ASSISTANT_NAME}" on ${describeBaseURL(current)}, model ${DEFAULT_ASSISTANT_MODEL}, with the default phone-call instructions`,
+            envPath,
+            ...diff,
+          ],
+        };
+      } catch (error) {
+        if (!(error instanceof EnvEditRefusedError)) throw error;
+        return { kind: 'cannot', reason: `${envPath} cannot be edited safely (${refusalText(error)}), so no agent was created. Fix that line by hand, then run: ${command}` };
+      }
+    },
+    async apply(context) {
+      const result = await context.createAssistant();
+      return { applied: result.ok, message: result.message };
+    },
+  };
+}
+
+/** Which of the two the check's verdict calls for, if any. `dead` is the check's finding that the ID cannot answer. */
+export function assistantIdFixes(config: Config, verdict: { dead: boolean; why: string }): AutoFix[] {
+  const variable = config.assistant.idVariable ?? 'ASSISTANT_ID';
+  // A value from the shell is not in .env: no edit of the file would change what runs.
+  if (config.assistant.id !== undefined && config.sources[variable] !== 'env-file') return [];
+  if (verdict.dead) return config.openai.apiKey ? [createAssistantFix(config, verdict.why)] : [];
+  if (variable === 'AGENT_WORKFLOW_ID' && entriesFor(parseEnvDocument(config.envFile.text ?? ''), 'AGENT_WORKFLOW_ID').length > 0) {
+    return [renameOldIdVariableFix(config)];
+  }
+  return [];
+}

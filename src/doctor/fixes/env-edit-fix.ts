@@ -1,0 +1,81 @@
+// A fix that edits .env through the safe editor: the edits are worked out from the file as it is when the fix is
+// offered (earlier fixes may have changed it), shown as the exact line diff, and written atomically once confirmed.
+// A file the editor cannot change safely is left alone, and the refusal names the line.
+import { readFile } from 'node:fs/promises';
+import { parseEnvDocument, type EnvDocument } from '../../config/env-document.js';
+import { EnvEditRefusedError, planEnvEdits, updateEnvFile, type EnvEdit } from '../../config/env-editor.js';
+import type { AutoFix, FixContext, FixOutcome, FixPlan } from '../check.js';
+import { showEnvChange } from './show-env-change.js';
+
+export interface EnvEditFixSpec {
+  id: string;
+  description: string;
+  /** The .env file to edit (absolute). */
+  envPath: string;
+  /** Secrets to mask in what is shown. */
+  secrets: readonly string[];
+  /** The edits for the file as it is now; none when there is nothing left to do. */
+  edits(document: EnvDocument, context: FixContext): EnvEdit[];
+}
+
+async function readText(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw error;
+  }
+}
+
+/** "line 3: …" for a refusal, whichever way the editor worded it. */
+export function refusalText(error: EnvEditRefusedError): string {
+  const message = error.message.replace(/\.$/, '');
+  return error.line !== undefined && !/^line \d+/.test(message) ? `line ${error.line}: ${message}` : message;
+}
+
+function failureText(error: unknown): string {
+  if (error instanceof EnvEditRefusedError) return refusalText(error);
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EROFS') return 'the file system is read-only';
+  if (code === 'ENOSPC') return 'the disk is full';
+  return (error as Error).message;
+}
+
+export function envEditFix(spec: EnvEditFixSpec): AutoFix {
+  const byHand = `Change ${spec.envPath} by hand, then run the doctor again.`;
+  return {
+    id: spec.id,
+    description: spec.description,
+    async plan(context): Promise<FixPlan> {
+      let text: string;
+      try {
+        text = await readText(spec.envPath);
+      } catch (error) {
+        return { kind: 'cannot', reason: `${spec.envPath} cannot be read (${failureText(error)}). ${byHand}` };
+      }
+      const edits = spec.edits(parseEnvDocument(text), context);
+      if (edits.length === 0) return { kind: 'not-needed', reason: `${spec.envPath} already says this` };
+      try {
+        const plan = planEnvEdits(text, edits);
+        if (!plan.changed) return { kind: 'not-needed', reason: `${spec.envPath} already says this` };
+        return { kind: 'change', lines: [spec.envPath, ...showEnvChange(plan.hunks, spec.secrets)] };
+      } catch (error) {
+        if (!(error instanceof EnvEditRefusedError)) throw error;
+        return { kind: 'cannot', reason: `${spec.envPath} was left as it is: ${refusalText(error)}. ${byHand}` };
+      }
+    },
+    async apply(context): Promise<FixOutcome> {
+      try {
+        const text = await readText(spec.envPath);
+        const edits = spec.edits(parseEnvDocument(text), context);
+        if (edits.length === 0) return { applied: false, message: `nothing to change: ${spec.envPath} already says this` };
+        const result = await updateEnvFile(spec.envPath, edits);
+        if (!result.written) return { applied: false, message: `nothing to change: ${spec.envPath} already says this` };
+        return { applied: true, message: `updated ${result.path}` };
+      } catch (error) {
+        return { applied: false, message: `${spec.envPath} was not changed: ${failureText(error)}. ${byHand}` };
+      }
+    },
+  };
+}
