@@ -55,16 +55,17 @@ describe('hanging up', () => {
   });
 });
 
-describe('when the Realtime connection drops', () => {
+describe('when the Realtime connection drops and cannot be regained', () => {
   it('ends the call cleanly and says why in the log', async () => {
     bridge = await startCallBridge('responses');
     const caller = await bridge.dial();
     await caller.waitToHear(DEFAULT_GREETING);
+    bridge.fake.realtime.refuseConnections = 1;
     bridge.fake.realtime.dropAll();
     await caller.waitForClose();
     await eventually(() => bridge!.server.activeCalls === 0, 'the call has ended');
     const log = bridge.callLog(caller).join('\n');
-    expect(log).toContain('The voice connection failed: the OpenAI Realtime connection closed');
+    expect(log).toMatch(/The voice connection failed: the OpenAI Realtime connection closed \(\d+\), and reconnecting failed: OpenAI Realtime refused the connection: 503/);
     expect(log).toContain('Call ended (voice connection failed)');
   });
 });

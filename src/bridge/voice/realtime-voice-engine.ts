@@ -49,6 +49,14 @@ const HARMLESS_ERROR_CODES = new Set(['response_cancel_not_active']);
 /** The client event ID of our session.update, so an error about it can be told apart. */
 const CONFIGURE_EVENT_ID = 'configure_session';
 const READY_FALLBACK_MS = 2_000;
+/** Realtime events are small (audio deltas of a few KB); anything this large is not the service talking. */
+export const MAX_REALTIME_MESSAGE_BYTES = 4 * 1024 * 1024;
+/** A connection that does not open in this time is as good as refused. */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+/** Each drop of a working connection gets one reconnect; a call that keeps dropping ends after this many. */
+const MAX_RECONNECTS_PER_CALL = 3;
+/** Unreadable events are logged this many times per call, then only counted: a broken peer must not flood the log. */
+const MAX_LOGGED_BAD_EVENTS = 3;
 
 interface Speech {
   id: string;
@@ -62,9 +70,13 @@ interface SpeechInProgress extends Speech {
 
 export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> implements VoiceEngine {
   readonly name = 'OpenAI Realtime';
-  private readonly socket: WebSocket;
+  private socket: WebSocket;
   private ready = false;
   private closed = false;
+  private reconnects = 0;
+  /** Set while a reconnect is under way: the reason the previous connection was lost. */
+  private reconnectingAfter: string | undefined;
+  private badEvents = 0;
   private readonly held: string[] = [];
   private readonly queue: Speech[] = [];
   private current: SpeechInProgress | undefined;
@@ -74,26 +86,75 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
 
   constructor(private readonly options: RealtimeVoiceEngineOptions) {
     super();
+    this.socket = this.connect();
+  }
+
+  /** Opens a connection; events of a connection that has since been replaced are ignored. */
+  private connect(): WebSocket {
+    const { options } = this;
+    const url = realtimeUrl(options.baseURL, options.model);
     // Only Authorization: an OpenAI-Beta header would switch the server to the retired beta shape and be refused.
-    this.socket = new WebSocket(realtimeUrl(options.baseURL, options.model), {
+    const socket = new WebSocket(url, {
       headers: { Authorization: `Bearer ${options.apiKey}` },
-      maxPayload: 16 * 1024 * 1024,
+      maxPayload: MAX_REALTIME_MESSAGE_BYTES,
+      handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
     });
-    this.socket.on('open', () => this.opened());
-    this.socket.on('message', (data) => this.received(data.toString()));
-    this.socket.on('unexpected-response', (_request, response) => {
+    socket.on('open', () => {
+      if (socket === this.socket) this.opened();
+    });
+    socket.on('message', (data) => {
+      if (socket !== this.socket) return;
+      try {
+        this.received(data.toString());
+      } catch (error) {
+        // An event with the right type but the wrong shape: skip it, keep the call.
+        this.badEvent(`OpenAI Realtime sent an event the bridge could not read (${(error as Error).message}); ignored`);
+      }
+    });
+    socket.on('unexpected-response', (_request, response) => {
       let body = '';
       response.on('data', (chunk: Buffer) => (body += chunk.toString()));
       response.on('end', () => {
         const message = errorMessageFromBody(body) ?? response.statusMessage ?? '';
-        this.fail(`OpenAI Realtime refused the connection: ${response.statusCode} ${message}`.trim());
+        this.lost(socket, `OpenAI Realtime refused the connection: ${response.statusCode} ${message}`.trim());
       });
-      response.on('error', () => this.fail(`OpenAI Realtime refused the connection: ${response.statusCode}`));
+      response.on('error', () => this.lost(socket, `OpenAI Realtime refused the connection: ${response.statusCode}`));
     });
-    this.socket.on('error', (error) => this.fail(`could not reach OpenAI Realtime at ${realtimeUrl(options.baseURL, options.model)}: ${error.message}`));
-    this.socket.on('close', (code, reason) => {
-      if (!this.closed) this.fail(`the OpenAI Realtime connection closed (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`);
-    });
+    socket.on('error', (error) => this.lost(socket, `could not reach OpenAI Realtime at ${url}: ${error.message}`));
+    socket.on('close', (code, reason) => this.lost(socket, `the OpenAI Realtime connection closed (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`));
+    return socket;
+  }
+
+  /**
+   * The connection is gone. A working one (configured, mid-call) is opened again once with the same settings: the
+   * speech under way ends where it was cut, queued speech and the caller's audio wait for the new connection. A
+   * connection that never worked, or a reconnect that fails, ends the engine.
+   */
+  private lost(socket: WebSocket, message: string): void {
+    if (socket !== this.socket || this.closed) return;
+    if (this.reconnectingAfter !== undefined) {
+      this.fail(`${this.reconnectingAfter}, and reconnecting failed: ${message}`);
+      return;
+    }
+    if (!this.ready || this.reconnects >= MAX_RECONNECTS_PER_CALL) {
+      this.fail(message);
+      return;
+    }
+    this.reconnects += 1;
+    this.reconnectingAfter = message;
+    this.ready = false;
+    clearTimeout(this.readyFallback);
+    if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) socket.terminate();
+    this.emit('reconnecting', message);
+    if (this.current) this.finishSpeech('failed');
+    this.socket = this.connect();
+  }
+
+  private badEvent(message: string): void {
+    this.badEvents += 1;
+    if (this.badEvents <= MAX_LOGGED_BAD_EVENTS) {
+      this.emit('warning', this.badEvents === MAX_LOGGED_BAD_EVENTS ? `${message} (further ones on this call are not logged)` : message);
+    }
   }
 
   get isReady(): boolean {
@@ -196,7 +257,12 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
     clearTimeout(this.readyFallback);
     if (this.ready || this.closed) return;
     this.ready = true;
-    this.emit('ready');
+    if (this.reconnectingAfter !== undefined) {
+      this.reconnectingAfter = undefined;
+      this.emit('reconnected');
+    } else {
+      this.emit('ready');
+    }
     this.startNextSpeech();
   }
 
@@ -206,7 +272,11 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
     try {
       event = JSON.parse(text) as RealtimeServerEvent;
     } catch {
-      this.emit('warning', 'OpenAI Realtime sent a message that is not JSON; ignored');
+      this.badEvent('OpenAI Realtime sent a message that is not JSON; ignored');
+      return;
+    }
+    if (typeof event !== 'object' || event === null) {
+      this.badEvent('OpenAI Realtime sent a message that is not an event object; ignored');
       return;
     }
     switch (event.type) {
@@ -216,11 +286,14 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
       case 'input_audio_buffer.speech_started':
         this.emit('callerStartedSpeaking');
         return;
-      case 'conversation.item.input_audio_transcription.completed':
-        this.emit('callerSaid', { text: event.transcript, turnId: event.item_id });
+      case 'conversation.item.input_audio_transcription.completed': {
+        const text = typeof event.transcript === 'string' ? event.transcript.trim() : '';
+        if (text === '') this.emit('callerNotUnderstood', 'the transcript of what the caller said is empty');
+        else this.emit('callerSaid', { text, turnId: String(event.item_id) });
         return;
+      }
       case 'conversation.item.input_audio_transcription.failed':
-        this.emit('warning', `OpenAI Realtime could not transcribe what the caller said: ${event.error.message ?? 'no reason given'}`);
+        this.emit('callerNotUnderstood', `OpenAI Realtime could not transcribe what the caller said: ${event.error?.message ?? 'no reason given'}`);
         return;
       case 'response.created':
         this.responseCreated(event.response.id, event.response.metadata?.voicebridge_speech);
@@ -228,8 +301,8 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
       case 'response.output_audio.delta': {
         const current = this.current;
         if (!current || current.cancelled || !current.responseId || (event.response_id !== undefined && event.response_id !== current.responseId)) return;
-        if (!isBase64(event.delta)) {
-          this.emit('warning', 'OpenAI Realtime sent audio that is not valid base64; dropped');
+        if (typeof event.delta !== 'string' || !isBase64(event.delta)) {
+          this.badEvent('OpenAI Realtime sent audio that is not valid base64; dropped');
           return;
         }
         this.emit('audio', current.id, event.delta);

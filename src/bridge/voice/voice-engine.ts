@@ -20,13 +20,19 @@ export interface VoiceEngineEvents {
   callerStartedSpeaking: [];
   /** The caller finished an utterance and it has been transcribed. */
   callerSaid: [utterance: CallerUtterance];
+  /** The caller spoke but the words could not be made out (empty or failed transcription). */
+  callerNotUnderstood: [reason: string];
   /** Audio for one piece of speech, in order. */
   audio: [speechId: string, payload: string];
   /** All audio of this piece of speech has been emitted (or it was cancelled or failed). */
   speechDone: [speechId: string, outcome: SpeechOutcome];
   /** A recoverable problem worth a log line. */
   warning: [message: string];
-  /** The engine cannot go on (connection refused or lost): the call cannot continue with it. */
+  /** The connection dropped mid-call and the engine is opening a new one with the same settings. */
+  reconnecting: [reason: string];
+  /** The new connection is configured: speech resumes where it left off. */
+  reconnected: [];
+  /** The engine cannot go on (connection refused, or lost and not regained): the call cannot continue with it. */
   failed: [message: string];
 }
 

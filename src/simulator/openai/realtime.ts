@@ -75,6 +75,10 @@ export class FakeRealtime {
   };
   /** Transcripts for speech bursts that carry no words (e.g. a plain tone), used in order. */
   readonly transcripts: string[] = [];
+  /** How many of the next connection attempts to refuse with 503, as an overloaded service would. */
+  refuseConnections = 0;
+  /** How many of the next transcriptions fail (`conversation.item.input_audio_transcription.failed`). */
+  failTranscriptions = 0;
   private readonly sockets = new WebSocketServer({ noServer: true });
   private readonly cleanups = new Set<() => void>();
 
@@ -106,6 +110,12 @@ export class FakeRealtime {
     const url = new URL(request.url ?? '/', 'http://fake');
     if (url.pathname !== '/v1/realtime') {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    if (this.refuseConnections > 0) {
+      this.refuseConnections -= 1;
+      const body = JSON.stringify(openAIError({ message: 'The server is overloaded. Please try again later.', type: 'server_error', code: 'server_overloaded' }));
+      socket.end(`HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
       return;
     }
     const header = request.headers.authorization ?? '';
@@ -290,6 +300,16 @@ export class FakeRealtime {
       send({ type: 'conversation.item.done', previous_item_id: null, item });
       if (input().transcription) {
         later(this.options.transcriptionDelayMs, () => {
+          if (this.failTranscriptions > 0) {
+            this.failTranscriptions -= 1;
+            send({
+              type: 'conversation.item.input_audio_transcription.failed',
+              item_id: itemId,
+              content_index: 0,
+              error: { type: 'transcription_error', code: 'audio_unintelligible', message: 'The audio could not be transcribed.', param: null },
+            });
+            return;
+          }
           const transcript = wordsInSpeech(burst) || this.transcripts.shift() || '';
           const middle = Math.ceil(transcript.length / 2);
           for (const delta of [transcript.slice(0, middle), transcript.slice(middle)]) {
