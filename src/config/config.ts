@@ -1,8 +1,11 @@
 // The one typed configuration object every command receives. Parsed once, at the edge, with zod.
 // Values are kept as the user wrote them (the doctor must see stray quotes and spaces); derived values sit beside them.
 import { z } from 'zod';
+import { phoneNumberProblem } from '../ids/twilio-ids.js';
 import {
+  DEFAULT_AGENT_TIMEOUT_MS,
   DEFAULT_ASSISTANT_MODEL,
+  DEFAULT_DRAIN_TIMEOUT_MS,
   DEFAULT_GREETING,
   DEFAULT_OPENAI_BASE_URL,
   DEFAULT_PORT,
@@ -33,6 +36,10 @@ export const ENV_KEYS = [
   'OPENAI_TRANSCRIBE_MODEL',
   'VOICE',
   'GREETING',
+  'AGENT_TIMEOUT_MS',
+  'TRANSFER_NUMBER',
+  'MAX_CALLS',
+  'DRAIN_TIMEOUT_MS',
 ] as const;
 export type EnvKey = (typeof ENV_KEYS)[number];
 
@@ -72,6 +79,17 @@ export interface Config {
     apiBaseURL: string;
   };
   webhookUrl?: string;
+  /** How serve runs calls: deadlines, limits, and where a call goes when the agent keeps failing. */
+  calls: {
+    /** How long the agent may stay silent on a turn before the caller hears an apology. */
+    agentTimeoutMs: number;
+    /** E.164 number to transfer a call to when the agent keeps failing; without it such a call ends politely. */
+    transferNumber?: string;
+    /** Most calls at once (undefined: no limit); more are turned away politely. */
+    maxCalls?: number;
+    /** How long a stopping server lets calls in progress finish. */
+    drainTimeoutMs: number;
+  };
   /** The port to listen on, or undefined when PORT is not a valid port number (see portProblem). */
   port?: number;
   portProblem?: string;
@@ -83,6 +101,25 @@ export interface Config {
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
+}
+
+/** A whole number of milliseconds or calls; a wrong value falls back to the default with a warning saying so. */
+function parseCount(key: EnvKey, raw: string | undefined, fallback: number | undefined, min: number, unit: string, warnings: string[]): number | undefined {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = raw.trim();
+  if (/^\d+$/.test(value) && Number(value) >= min && Number.isSafeInteger(Number(value))) return Number(value);
+  const instead = fallback === undefined ? 'no limit is applied' : `${fallback} is used`;
+  warnings.push(`${key}=${raw} is not a whole number of ${unit} (at least ${min}); ${instead}. Fix ${key} in .env.`);
+  return fallback;
+}
+
+function parseTransferNumber(raw: string | undefined, warnings: string[]): string | undefined {
+  const value = nonEmpty(raw)?.trim();
+  if (value === undefined) return undefined;
+  const problem = phoneNumberProblem(value);
+  if (!problem) return value;
+  warnings.push(`TRANSFER_NUMBER=${value} ${problem}; calls whose agent keeps failing will be ended instead of transferred. Fix TRANSFER_NUMBER in .env.`);
+  return undefined;
 }
 
 function parsePort(raw: string | undefined): { port?: number; problem?: string } {
@@ -154,6 +191,12 @@ export function buildConfig(envFile: EnvFileSnapshot, processEnv: NodeJS.Process
       apiBaseURL: (nonEmpty(raw.TWILIO_API_BASE_URL)?.trim() ?? DEFAULT_TWILIO_API_BASE_URL).replace(/\/+$/, ''),
     },
     webhookUrl: nonEmpty(raw.WEBHOOK_URL),
+    calls: {
+      agentTimeoutMs: parseCount('AGENT_TIMEOUT_MS', raw.AGENT_TIMEOUT_MS, DEFAULT_AGENT_TIMEOUT_MS, 100, 'milliseconds', warnings) ?? DEFAULT_AGENT_TIMEOUT_MS,
+      transferNumber: parseTransferNumber(raw.TRANSFER_NUMBER, warnings),
+      maxCalls: parseCount('MAX_CALLS', raw.MAX_CALLS, undefined, 1, 'calls', warnings),
+      drainTimeoutMs: parseCount('DRAIN_TIMEOUT_MS', raw.DRAIN_TIMEOUT_MS, DEFAULT_DRAIN_TIMEOUT_MS, 0, 'milliseconds', warnings) ?? DEFAULT_DRAIN_TIMEOUT_MS,
+    },
     port,
     portProblem,
     warnings,

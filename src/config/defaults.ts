@@ -10,3 +10,10 @@ export const DEFAULT_ASSISTANT_MODEL = 'gpt-6-luna';
 export const DEFAULT_VOICE = 'marin';
 export const DEFAULT_GREETING = 'Hello! Thanks for calling. How can I help you today?';
 export const DEFAULT_ENV_FILE = '.env';
+/** How long the agent may stay silent on a turn before the caller hears an apology. */
+export const DEFAULT_AGENT_TIMEOUT_MS = 10_000;
+/**
+ * How long a stopping server lets calls in progress finish. Below Kubernetes' default 30 s grace period, so the
+ * calls are closed by us, cleanly, before the orchestrator's SIGKILL.
+ */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 25_000;
