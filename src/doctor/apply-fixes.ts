@@ -115,8 +115,8 @@ export async function applyFixes(reports: readonly CheckReport[], options: Apply
 
     let answer: Answer = 'no';
     if (mode.kind === 'yes') answer = 'yes';
-    else if (mode.kind === 'ask' && !stopped) {
-      answer = await mode.confirm(`   Make this change? [y/N] `);
+    else if (mode.kind === 'ask') {
+      answer = stopped ? 'stop' : await mode.confirm(`   Make this change? [y/N] `);
       if (answer === 'stop') stopped = true;
     }
     if (answer !== 'yes') {

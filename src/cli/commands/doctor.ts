@@ -88,17 +88,17 @@ export async function runDoctorCommand(options: DoctorOptions, dependencies: Par
   const shownOnly = fixed.records.filter((record) => record.status === 'not-applied');
 
   output.out('');
-  if (fixed.records.length === 0) {
-    output.out(reports.some((report) => report.status !== 'ok') ? 'Nothing above can be fixed automatically.' : 'Nothing to fix.');
-  }
-  const manual = fixed.reports.filter((report) => (report.status === 'fail' || report.status === 'warn') && !report.autoFixes?.length);
   if (applied > 0) {
     output.out(output.chalk.bold(`After ${applied === 1 ? 'the change' : `${applied} changes`}:`));
     output.out('');
     printReport(fixed.reports, output);
+  } else if (fixed.records.length === 0 && !reports.some((report) => report.status === 'fail' || report.status === 'warn')) {
+    output.out('Nothing to fix.');
   }
-  if (manual.length > 0) {
-    output.out('');
+  // Only once the report says what is really left: a problem another check's fix would clear is not "left" before it is made.
+  const manual = fixed.reports.filter((report) => (report.status === 'fail' || report.status === 'warn') && !report.autoFixes?.length);
+  if (manual.length > 0 && (applied > 0 || fixed.records.length === 0)) {
+    if (applied > 0) output.out('');
     output.out(`Left for you (no safe automatic fix): ${manual.map((report) => report.title).join(', ')}. The fix under each says what to do.`);
   }
   if (shownOnly.length > 0) {
@@ -107,7 +107,7 @@ export async function runDoctorCommand(options: DoctorOptions, dependencies: Par
       output.chalk.bold(
         mode.kind === 'show'
           ? `Nothing was changed: there is no terminal to confirm on. To make ${shownOnly.length === 1 ? 'this change' : 'these changes'}, run: ${commandFor(config, 'doctor --fix --yes')}`
-          : `${shownOnly.length === 1 ? 'One change was' : `${shownOnly.length} changes were`} not made. To make them without questions, run: ${commandFor(config, 'doctor --fix --yes')}`,
+          : `${shownOnly.length === 1 ? 'One change was' : `${shownOnly.length} changes were`} not asked about. To make ${shownOnly.length === 1 ? 'it' : 'them'} without questions, run: ${commandFor(config, 'doctor --fix --yes')}`,
       ),
     );
   }

@@ -70,7 +70,7 @@ export function voiceUrlFix(config: Config, target: VoiceUrlTarget): AutoFix {
         if (number.voiceUrl && sameVoiceUrl(number.voiceUrl, voiceUrl) && method === 'POST') {
           return { kind: 'not-needed', reason: `${phoneNumber} already sends calls to ${voiceUrl} (POST)` };
         }
-        return { kind: 'change', lines: [`${phoneNumber} (${numberSid})`, `voice URL: ${current} (${method}) → ${voiceUrl} (POST)`] };
+        return { kind: 'change', lines: [`voice URL: ${current} (${method}) → ${voiceUrl} (POST)`] };
       } catch (error) {
         return { kind: 'cannot', reason: `${phoneNumber} could not be read back (${failureText(error)}). ${byHand}` };
       }
