@@ -83,15 +83,17 @@ export async function applyFixes(reports: readonly CheckReport[], options: Apply
   const records: FixRecord[] = [];
   let stopped = false;
 
-  for (const [index, { report, fix }] of offers.entries()) {
+  for (const { report, fix } of offers) {
     offered.add(fix.id);
+    // Numbered across rounds: a fix uncovered by an earlier one continues the list.
+    const number = offered.size;
     const record = (status: FixStatus, message: string, change: string[] = []): FixRecord => {
       const entry: FixRecord = { check: report.id, id: fix.id, description: fix.description, change, status, message, ...(fix.command ? { command: fix.command } : {}) };
       records.push(entry);
       return entry;
     };
     print('');
-    print(`${chalk.bold(`${index + 1}. ${report.title}:`)} ${fix.description}`);
+    print(`${chalk.bold(`${number}. ${report.title}:`)} ${fix.description}`);
 
     let plan;
     try {
@@ -138,8 +140,7 @@ export async function applyFixes(reports: readonly CheckReport[], options: Apply
     } catch (error) {
       outcome = { applied: false, message: `it failed: ${(error as Error).message}` };
     }
-    record(outcome.applied ? 'applied' : 'failed', outcome.message, [...plan.lines, ...(outcome.lines ?? [])]);
-    for (const line of outcome.lines ?? []) print(`     ${colourChange(line, chalk)}`);
+    record(outcome.applied ? 'applied' : 'failed', outcome.message, outcome.lines ?? plan.lines);
     print(outcome.applied ? `   ${chalk.green('✓')} ${outcome.message}` : `   ${chalk.red('✗')} ${outcome.message}`);
   }
   return records;

@@ -31,17 +31,18 @@ export interface FixOutcome {
   applied: boolean;
   /** One line: what happened, or why it did not. */
   message: string;
-  /** What was changed, when it is more than the plan showed (e.g. the .env lines another command wrote). */
+  /** What was changed, when it differs from the plan shown (e.g. the real ID where the plan had a placeholder). */
   lines?: string[];
 }
 
 /** What a fix may use while it works. */
 export interface FixContext {
   clock: Clock;
-  /** Shows a line to the user while a fix works (nothing is shown with --json); secrets are masked on the way out. */
-  say(line: string): void;
-  /** Runs `voicebridge create-assistant` (with its defaults, or its questions on a terminal) against the same .env. */
-  createAssistant(): Promise<{ ok: boolean; message: string }>;
+  /**
+   * Runs `voicebridge create-assistant` with its defaults against the same .env: its own output is shown as it goes,
+   * except with --json, where `lines` carries the .env change it made.
+   */
+  createAssistant(): Promise<{ ok: boolean; message: string; lines?: string[] }>;
 }
 
 /** A change that puts right what a check found, offered by `doctor --fix` and made only once confirmed. */

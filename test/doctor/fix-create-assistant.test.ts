@@ -92,6 +92,7 @@ describe('doctor --fix and an ID that cannot answer', () => {
     expect(report.fixes.map((fix) => [fix.id, fix.status])).toEqual([['assistant-id.create-assistant', 'applied']]);
     expect(report.fixes[0]!.message).toBe(`created ${agent!.id} and wrote ASSISTANT_ID=${agent!.id} into ${project.envPath}`);
     expect(report.fixes[0]!.command).toBe('npx voicebridge create-assistant');
+    expect(report.fixes[0]!.change).toEqual([project.envPath, 'line 3:', '- ASSISTANT_ID=asst_Q2w3E4r5T6y7U8i9O0p1A2s3', `+ ASSISTANT_ID=${agent!.id}`]);
     expect(report.checks.find((check) => check.id === 'assistant-id')?.status).toBe('ok');
     expect(await project.readEnv()).toContain(`\nASSISTANT_ID=${agent!.id}\n`);
     expect(report.ok).toBe(true);

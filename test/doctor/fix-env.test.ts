@@ -160,6 +160,13 @@ describe('doctor --fix and .env', () => {
     expect(result.code).toBe(1);
   });
 
+  it('refuses --yes without --fix as a usage error', async () => {
+    project = await makeProject(envText(linesWith({})));
+    const result = await project.doctor(['--yes']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--yes only goes with --fix');
+  });
+
   it('renames in place through the editor, refusing a name already in use', () => {
     const text = 'export AGENT_WORKFLOW_ID="agent_1" # old\r\nOTHER=1\r\n';
     const plan = planEnvEdits(text, [{ action: 'rename', key: 'AGENT_WORKFLOW_ID', to: 'ASSISTANT_ID' }]);

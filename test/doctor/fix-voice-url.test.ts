@@ -117,6 +117,20 @@ describe('doctor --fix and the phone number', () => {
     expect(result.code).toBe(1);
   });
 
+  it('offers, in a second round, the fix a first one uncovers: quotes in the auth token hid the voice URL', async () => {
+    const vars = (await healthyVars(world)).map(([key, value]): [string, string] | string => (key === 'TWILIO_AUTH_TOKEN' ? `${key}='"${value}"'` : [key, value]));
+    webhookUrl = (vars.find((line) => Array.isArray(line) && line[0] === 'WEBHOOK_URL') as [string, string])[1];
+    project = await makeProject(envText(vars));
+    const result = await project.doctor(['--fix', '--yes']);
+    expect(result.stdout).toContain('- Phone number: skipped: needs "Twilio credentials" to pass first');
+    expect(result.stdout).toContain('1. .env file: Strip the stray quotes and spaces from the value of TWILIO_AUTH_TOKEN');
+    expect(result.stdout).toContain(`2. Phone number: Point ${FAKE_TWILIO_PHONE_NUMBER} at this bridge`);
+    expect(number.voiceUrl).toBe(`${webhookUrl}/incoming-call`);
+    expect(result.stdout.slice(result.stdout.indexOf('After 2 changes:'))).toContain('Ready to take calls (1 warning).');
+    expect(result.code).toBe(0);
+    expect(leaksAny(result, SECRETS)).toBe(false);
+  });
+
   it('with --json, prints the report after the fix and the fix made', async () => {
     const { doctor } = await projectWith();
     const result = await doctor(['--fix', '--yes', '--json']);

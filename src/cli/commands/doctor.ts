@@ -2,12 +2,14 @@
 // With --fix it then offers the changes the checks know how to make, makes the confirmed ones, and checks again.
 import { Chalk } from 'chalk';
 import type { Config } from '../../config/config.js';
+import type { DiffHunk } from '../../config/line-diff.js';
 import { loadConfig } from '../../config/load-config.js';
 import { applyFixes, fixesOffered, type FixMode, type FixRecord } from '../../doctor/apply-fixes.js';
 import type { CheckReport, FixContext } from '../../doctor/check.js';
 import { allChecks } from '../../doctor/checks/index.js';
 import { commandFor } from '../../doctor/fixes/assistant-id-fixes.js';
 import { reloadConfig } from '../../doctor/fixes/reload-config.js';
+import { showEnvChange } from '../../doctor/fixes/show-env-change.js';
 import { renderCheckLine, renderVerdict } from '../../doctor/render-human.js';
 import { toJsonReport } from '../../doctor/render-json.js';
 import { runChecks } from '../../doctor/run-checks.js';
@@ -170,7 +172,6 @@ async function fixAndCheckAgain(
   let config = initialConfig;
   const context: FixContext = {
     clock,
-    say: (line) => print?.(line),
     createAssistant: () => createAssistantInProcess(config, run.env, output, print === undefined),
   };
   for (let round = 0; round < MAX_FIX_ROUNDS; round += 1) {
@@ -195,7 +196,12 @@ async function fixAndCheckAgain(
  * `voicebridge create-assistant` with its defaults, in this process, against the same .env. For people its output is
  * shown as it comes; for --json its own JSON report is read for the new ID or the reason it failed.
  */
-async function createAssistantInProcess(config: Config, env: NodeJS.ProcessEnv, output: Output, quiet: boolean): Promise<{ ok: boolean; message: string }> {
+async function createAssistantInProcess(
+  config: Config,
+  env: NodeJS.ProcessEnv,
+  output: Output,
+  quiet: boolean,
+): Promise<{ ok: boolean; message: string; lines?: string[] }> {
   const { runCreateAssistantCommand } = await import('./create-assistant.js');
   const envPath = config.envFile.path;
   if (!quiet) {
@@ -215,14 +221,18 @@ async function createAssistantInProcess(config: Config, env: NodeJS.ProcessEnv, 
     addSecrets: (more) => secrets.push(...more),
   };
   const code = await runCreateAssistantCommand({ envFile: envPath, json: true }, { output: sink, env });
-  let result: { created?: { id: string }; error?: { summary: string; fix: string } } = {};
+  let result: { created?: { id: string }; env?: { diff: DiffHunk[] }; error?: { summary: string; fix: string } } = {};
   try {
     result = JSON.parse(lines.join('\n')) as typeof result;
   } catch {
     // Its report is JSON whenever it returns; anything else is covered by the generic message below.
   }
   if (code === EXIT_OK) {
-    return { ok: true, message: result.created ? `created ${result.created.id} and wrote ASSISTANT_ID=${result.created.id} into ${envPath}` : `wrote the agent's settings into ${envPath}` };
+    return {
+      ok: true,
+      message: result.created ? `created ${result.created.id} and wrote ASSISTANT_ID=${result.created.id} into ${envPath}` : `wrote the agent's settings into ${envPath}`,
+      ...(result.env ? { lines: [envPath, ...showEnvChange(result.env.diff, secrets)] } : {}),
+    };
   }
   return { ok: false, message: result.error ? `create-assistant failed: ${result.error.summary}. ${result.error.fix}` : 'create-assistant failed' };
 }

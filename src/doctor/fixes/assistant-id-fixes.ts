@@ -92,7 +92,7 @@ export function createAssistantFix(config: Config, why: string): AutoFix {
     },
     async apply(context) {
       const result = await context.createAssistant();
-      return { applied: result.ok, message: result.message };
+      return { applied: result.ok, message: result.message, ...(result.lines ? { lines: result.lines } : {}) };
     },
   };
 }
