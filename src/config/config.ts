@@ -40,6 +40,7 @@ export const ENV_KEYS = [
   'TRANSFER_NUMBER',
   'MAX_CALLS',
   'DRAIN_TIMEOUT_MS',
+  'NGROK_AUTHTOKEN',
 ] as const;
 export type EnvKey = (typeof ENV_KEYS)[number];
 
@@ -79,6 +80,8 @@ export interface Config {
     apiBaseURL: string;
   };
   webhookUrl?: string;
+  /** ngrok's auth token, for `serve --tunnel`. */
+  ngrokAuthtoken?: string;
   /** How serve runs calls: deadlines, limits, and where a call goes when the agent keeps failing. */
   calls: {
     /** How long the agent may stay silent on a turn before the caller hears an apology. */
@@ -160,7 +163,7 @@ export function buildConfig(envFile: EnvFileSnapshot, processEnv: NodeJS.Process
     }
   }
   const { port, problem: portProblem } = parsePort(raw.PORT);
-  const secrets = [raw.OPENAI_API_KEY, raw.TWILIO_AUTH_TOKEN, raw.TWILIO_API_SECRET].filter(
+  const secrets = [raw.OPENAI_API_KEY, raw.TWILIO_AUTH_TOKEN, raw.TWILIO_API_SECRET, raw.NGROK_AUTHTOKEN].filter(
     (value): value is string => typeof value === 'string' && value.trim() !== '',
   );
 
@@ -191,6 +194,7 @@ export function buildConfig(envFile: EnvFileSnapshot, processEnv: NodeJS.Process
       apiBaseURL: (nonEmpty(raw.TWILIO_API_BASE_URL)?.trim() ?? DEFAULT_TWILIO_API_BASE_URL).replace(/\/+$/, ''),
     },
     webhookUrl: nonEmpty(raw.WEBHOOK_URL),
+    ngrokAuthtoken: nonEmpty(raw.NGROK_AUTHTOKEN)?.trim(),
     calls: {
       agentTimeoutMs: parseCount('AGENT_TIMEOUT_MS', raw.AGENT_TIMEOUT_MS, DEFAULT_AGENT_TIMEOUT_MS, 100, 'milliseconds', warnings) ?? DEFAULT_AGENT_TIMEOUT_MS,
       transferNumber: parseTransferNumber(raw.TRANSFER_NUMBER, warnings),
