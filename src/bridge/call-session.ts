@@ -1,15 +1,33 @@
 // Turn-taking for one call: the greeting as soon as the stream starts; each caller utterance to the agent; the
 // agent's streamed reply spoken sentence by sentence while the rest is generated; barge-in; an apology instead of
-// silence when the agent fails. It knows the caller's line, the voice engine and the brain only by their interfaces.
+// silence when the agent fails, and a polite end (goodbye and hang-up, or a transfer) when it keeps failing or the
+// voice is lost for good. It knows the caller's line, the voice engine, the brain and Twilio's call control only by
+// their interfaces.
 import { EventEmitter } from 'node:events';
 import { BrainError, type BrainConversation } from '../agents/brain.js';
+import { DEFAULT_AGENT_TIMEOUT_MS } from '../config/defaults.js';
+import type { CallMetrics, CallOutcome } from './bridge-metrics.js';
+import { describeTwilioFailure, type CallControl } from './call-control.js';
 import type { CallLogger } from './call-log.js';
+import { AGENT_GOODBYE, AGENT_TRANSFER, DEFAULT_APOLOGY, NOT_UNDERSTOOD, VOICE_FAILED_GOODBYE, VOICE_FAILED_TRANSFER } from './caller-messages.js';
 import type { CallerLine, CallerLineEvents } from './caller-line.js';
 import { SentenceSplitter } from './sentence-splitter.js';
+import { sayAndHangUpTwiml, sayAndTransferTwiml } from './twilio/twiml.js';
 import type { CallerUtterance, SpeechOutcome, VoiceEngine, VoiceEngineEvents } from './voice/voice-engine.js';
 
-export const DEFAULT_APOLOGY = "I'm sorry, I'm having trouble answering right now. Could you say that again in a moment?";
-export const DEFAULT_AGENT_TIMEOUT_MS = 10_000;
+export { DEFAULT_AGENT_TIMEOUT_MS, DEFAULT_APOLOGY };
+
+/** Failed turns in a row after which the agent is given up on and the call ends politely (or is transferred). */
+export const MAX_CONSECUTIVE_AGENT_FAILURES = 3;
+/** How long the goodbye may take to play before the call is hung up anyway. */
+const GOODBYE_TIMEOUT_MS = 15_000;
+
+const UNCOUNTED: CallMetrics = {
+  frames: { toVoice: 0, toCaller: 0 },
+  turnAnswered: () => undefined,
+  agentError: () => undefined,
+  realtimeReconnect: () => undefined,
+};
 
 export interface CallSessionOptions {
   callSid: string;
@@ -22,9 +40,15 @@ export interface CallSessionOptions {
   /** How long the agent may go without producing anything before the caller hears an apology. */
   agentTimeoutMs?: number;
   apology?: string;
+  /** Hangs up or transfers through Twilio's REST API; without it a call is ended by closing its stream. */
+  callControl?: CallControl;
+  /** E.164 number to hand the caller to when the agent keeps failing or the voice is lost (TRANSFER_NUMBER). */
+  transferNumber?: string;
+  maxAgentFailures?: number;
+  metrics?: CallMetrics;
 }
 
-type PieceKind = 'greeting' | 'reply' | 'apology';
+type PieceKind = 'greeting' | 'reply' | 'apology' | 'goodbye';
 
 /** One piece of speech: a sentence of a reply, the greeting or an apology, followed by one mark. */
 interface Piece {
@@ -41,6 +65,9 @@ interface Piece {
 interface Turn {
   number: number;
   utterance: CallerUtterance;
+  /** When the caller's words were known (performance.now()), for the turn latency. */
+  heardAt: number;
+  answered: boolean;
   controller: AbortController;
   reply: string;
   /** Sentences of the reply the caller has heard to the end. */
@@ -49,7 +76,7 @@ interface Turn {
   interrupted: boolean;
 }
 
-export class CallSession extends EventEmitter<{ ended: [reason: string] }> {
+export class CallSession extends EventEmitter<{ ended: [reason: string, outcome: CallOutcome] }> {
   private readonly pieces = new Map<string, Piece>();
   private readonly piecesByMark = new Map<string, Piece>();
   private conversationReady: BrainConversation | undefined;
@@ -59,10 +86,17 @@ export class CallSession extends EventEmitter<{ ended: [reason: string] }> {
   private closing: Promise<void> | undefined;
   private readonly agentTimeoutMs: number;
   private readonly detach: Array<() => void> = [];
+  private readonly metrics: CallMetrics;
+  private consecutiveAgentFailures = 0;
+  /** Set once the call is being ended by us (goodbye, transfer, voice lost): how it will have ended. */
+  private ending: CallOutcome | undefined;
+  private goodbyeTimer: NodeJS.Timeout | undefined;
+  private reconnecting = false;
 
   constructor(private readonly options: CallSessionOptions) {
     super();
     this.agentTimeoutMs = options.agentTimeoutMs ?? DEFAULT_AGENT_TIMEOUT_MS;
+    this.metrics = options.metrics ?? UNCOUNTED;
     options.conversation.then(
       (conversation) => {
         if (this.closing) return;
@@ -88,21 +122,36 @@ export class CallSession extends EventEmitter<{ ended: [reason: string] }> {
   /** Wires the line and the engine together and greets the caller. */
   start(): void {
     const { engine, log } = this.options;
-    this.onLine('audio', (payload) => engine.sendCallerAudio(payload));
+    const frames = this.metrics.frames;
+    this.onLine('audio', (payload) => {
+      frames.toVoice += 1;
+      engine.sendCallerAudio(payload);
+    });
     this.onLine('markPlayed', (name) => this.markPlayed(name));
     this.onLine('markCleared', (name) => this.markCleared(name));
     this.onLine('dtmf', (digit) => log.info(`Caller pressed ${digit}`));
-    this.onLine('stop', () => void this.close('caller hung up'));
-    this.onLine('closed', () => void this.close('stream closed'));
+    this.onLine('stop', () => void this.close('caller hung up', 'completed'));
+    this.onLine('closed', () => void this.close('stream closed', 'stream_lost'));
     this.onEngine('ready', () => log.info(`Connected to ${engine.name}`));
     this.onEngine('audio', (speechId, payload) => this.speechAudio(speechId, payload));
     this.onEngine('speechDone', (speechId, outcome) => this.speechDone(speechId, outcome));
     this.onEngine('callerStartedSpeaking', () => this.bargeIn('caller started speaking'));
     this.onEngine('callerSaid', (utterance) => this.callerSaid(utterance));
+    this.onEngine('callerNotUnderstood', (reason) => this.callerNotUnderstood(reason));
     this.onEngine('warning', (message) => log.warn(message));
+    this.onEngine('reconnecting', (reason) => {
+      this.reconnecting = true;
+      log.warn(`The voice connection dropped (${reason}); reconnecting`);
+    });
+    this.onEngine('reconnected', () => {
+      this.reconnecting = false;
+      this.metrics.realtimeReconnect('ok');
+      log.info(`Reconnected to ${engine.name}`);
+    });
     this.onEngine('failed', (message) => {
+      if (this.reconnecting) this.metrics.realtimeReconnect('failed');
       log.error(`The voice connection failed: ${message}`);
-      void this.close('voice connection failed');
+      void this.endAfterVoiceFailure();
     });
     if (engine.isReady) log.info(`Connected to ${engine.name}`);
     this.speak(this.options.greeting, 'greeting', undefined);
@@ -113,9 +162,10 @@ export class CallSession extends EventEmitter<{ ended: [reason: string] }> {
   }
 
   /** Ends the call's session: stops the agent, closes the voice connection, the conversation and the line. */
-  close(reason: string): Promise<void> {
+  close(reason: string, outcome: CallOutcome = 'shutdown'): Promise<void> {
     if (this.closing) return this.closing;
     const { engine, line, log } = this.options;
+    clearTimeout(this.goodbyeTimer);
     for (const undo of this.detach.splice(0)) undo();
     if (this.turn) {
       this.turn.interrupted = true;
@@ -138,7 +188,8 @@ export class CallSession extends EventEmitter<{ ended: [reason: string] }> {
         ),
       ]);
     })();
-    this.emit('ended', reason);
+    // A call we were already ending ended the way we ended it, even if Twilio's stop arrived first.
+    this.emit('ended', reason, this.ending ?? outcome);
     return this.closing;
   }
 
@@ -166,7 +217,13 @@ export class CallSession extends EventEmitter<{ ended: [reason: string] }> {
     const piece = this.pieces.get(speechId);
     if (!piece || piece.state !== 'speaking') return; // dropped by a barge-in: never reaches the caller
     this.options.line.sendAudio(payload);
+    this.metrics.frames.toCaller += 1;
     piece.audioSent = true;
+    const turn = piece.turn;
+    if (turn && !turn.answered) {
+      turn.answered = true;
+      this.metrics.turnAnswered((performance.now() - turn.heardAt) / 1000);
+    }
   }
 
   private speechDone(speechId: string, _outcome: SpeechOutcome): void {
@@ -174,6 +231,7 @@ export class CallSession extends EventEmitter<{ ended: [reason: string] }> {
     if (!piece || piece.state !== 'speaking') return;
     if (!piece.audioSent) {
       this.pieces.delete(speechId);
+      if (piece.kind === 'goodbye') void this.hangUpAfterGoodbye();
       return;
     }
     piece.state = 'playing';
@@ -187,6 +245,7 @@ export class CallSession extends EventEmitter<{ ended: [reason: string] }> {
     this.piecesByMark.delete(name);
     this.pieces.delete(piece.speechId);
     if (piece.kind === 'reply' && piece.turn) piece.turn.heard.push(piece.text);
+    if (piece.kind === 'goodbye') void this.hangUpAfterGoodbye();
   }
 
   private markCleared(name: string): void {
@@ -201,7 +260,7 @@ export class CallSession extends EventEmitter<{ ended: [reason: string] }> {
    * said, and tell the agent what the caller actually heard.
    */
   private bargeIn(why: string): void {
-    if (this.closing) return;
+    if (this.closing || this.ending) return; // the goodbye is said to the end
     const unplayed = [...this.pieces.values()];
     const turn = this.turn;
     const replyCutShort = turn !== undefined && (turn.streaming || unplayed.some((piece) => piece.turn === turn && piece.kind === 'reply'));
@@ -224,9 +283,12 @@ export class CallSession extends EventEmitter<{ ended: [reason: string] }> {
   }
 
   private callerSaid(utterance: CallerUtterance): void {
-    if (this.closing) return;
+    if (this.closing || this.ending) return;
     const text = utterance.text.trim();
-    if (text === '') return;
+    if (text === '') {
+      this.callerNotUnderstood('the transcript of what the caller said is empty');
+      return;
+    }
     this.options.log.info(`Customer said: ${text}`);
     // Engines without a speech-started event: the finished utterance is the barge-in.
     this.bargeIn('new utterance');
@@ -234,6 +296,8 @@ export class CallSession extends EventEmitter<{ ended: [reason: string] }> {
     const turn: Turn = {
       number: this.turnCount,
       utterance,
+      heardAt: performance.now(),
+      answered: false,
       controller: new AbortController(),
       reply: '',
       heard: [],
@@ -261,15 +325,100 @@ export class CallSession extends EventEmitter<{ ended: [reason: string] }> {
       const rest = splitter.flush();
       if (rest) this.speak(rest, 'reply', turn);
       turn.streaming = false;
+      this.consecutiveAgentFailures = 0;
       log.info(`← Assistant: ${turn.reply.trim()}`);
     } catch (error) {
       turn.streaming = false;
       if (iterator?.return) Promise.resolve(iterator.return()).catch(() => undefined);
-      if (turn.interrupted || this.closing) return;
+      if (turn.interrupted || this.closing || this.ending) return;
       turn.controller.abort(error);
-      log.error(`The agent did not answer: ${describeBrainError(error)}`, brainErrorFields(error));
-      this.speak(this.options.apology ?? DEFAULT_APOLOGY, 'apology', turn);
+      this.agentFailed(turn, error);
     }
+  }
+
+  /** One failed turn: an apology and the call goes on; too many in a row: the call ends politely or is transferred. */
+  private agentFailed(turn: Turn, error: unknown): void {
+    const { log } = this.options;
+    this.consecutiveAgentFailures += 1;
+    this.metrics.agentError(error instanceof BrainError ? error.kind : 'unknown');
+    log.error(`The agent did not answer: ${describeBrainError(error)}`, brainErrorFields(error));
+    const limit = this.options.maxAgentFailures ?? MAX_CONSECUTIVE_AGENT_FAILURES;
+    if (this.consecutiveAgentFailures < limit) {
+      this.speak(this.options.apology ?? DEFAULT_APOLOGY, 'apology', turn);
+      return;
+    }
+    void this.endAfterAgentFailures(limit);
+  }
+
+  private async endAfterAgentFailures(failures: number): Promise<void> {
+    const { log, callControl, transferNumber, callSid } = this.options;
+    this.ending = 'agent_failed';
+    if (callControl && transferNumber) {
+      log.warn(`The agent failed ${failures} turns in a row: transferring the call to ${transferNumber}`);
+      try {
+        await callControl.redirect(callSid, await sayAndTransferTwiml(AGENT_TRANSFER, transferNumber));
+        this.ending = 'transferred';
+        await this.close(`transferred to ${transferNumber}`, 'transferred');
+        return;
+      } catch (error) {
+        log.error(`Could not transfer the call through Twilio's REST API (${describeTwilioFailure(error)}); saying goodbye instead`);
+      }
+    } else {
+      log.warn(`The agent failed ${failures} turns in a row: saying goodbye and hanging up`);
+    }
+    if (this.closing) return;
+    this.speak(AGENT_GOODBYE, 'goodbye', undefined);
+    // A goodbye whose mark never comes back must not keep the line open.
+    this.goodbyeTimer = setTimeout(() => void this.hangUpAfterGoodbye(), GOODBYE_TIMEOUT_MS);
+  }
+
+  private async hangUpAfterGoodbye(): Promise<void> {
+    if (this.closing || this.ending !== 'agent_failed' || this.goodbyeTimer === undefined) return;
+    clearTimeout(this.goodbyeTimer);
+    this.goodbyeTimer = undefined;
+    const { log, callControl, callSid } = this.options;
+    if (callControl) {
+      try {
+        await callControl.hangUp(callSid);
+        log.info('Hung up the call through Twilio after the goodbye');
+      } catch (error) {
+        log.error(`Could not hang up through Twilio's REST API (${describeTwilioFailure(error)}); closing the stream instead, which ends the call`);
+      }
+    }
+    await this.close('the agent kept failing', 'agent_failed');
+  }
+
+  /** Speech that could not be made out: ask again rather than leave the caller wondering whether anyone listens. */
+  private callerNotUnderstood(reason: string): void {
+    if (this.closing || this.ending) return;
+    this.options.log.info(`Did not catch what the caller said (${reason}); asking again`);
+    this.speak(NOT_UNDERSTOOD, 'apology', undefined);
+  }
+
+  /**
+   * The voice is gone for good: the caller would hear nothing more from us. Twilio's own voice says why, then hands
+   * the caller to TRANSFER_NUMBER or hangs up; without call control, closing the stream ends the call.
+   */
+  private async endAfterVoiceFailure(): Promise<void> {
+    if (this.closing) return;
+    const { log, callControl, transferNumber, callSid } = this.options;
+    const wasEnding = this.ending;
+    this.ending = wasEnding ?? 'voice_failed';
+    if (callControl) {
+      try {
+        if (transferNumber) {
+          await callControl.redirect(callSid, await sayAndTransferTwiml(VOICE_FAILED_TRANSFER, transferNumber));
+          this.ending = 'transferred';
+          log.info(`Transferred the call to ${transferNumber} through Twilio`);
+        } else {
+          await callControl.redirect(callSid, await sayAndHangUpTwiml(VOICE_FAILED_GOODBYE));
+          log.info('Ended the call through Twilio with an apology');
+        }
+      } catch (error) {
+        log.error(`Could not end the call through Twilio's REST API (${describeTwilioFailure(error)}); closing the stream instead, which ends the call`);
+      }
+    }
+    await this.close('voice connection failed', this.ending);
   }
 
   /**
