@@ -1,0 +1,67 @@
+// What the softphone's caller says: a WAV file turned into 8 kHz μ-law (the phone line's format), or silence.
+// Only formats that convert without guesswork are taken; anything else is refused with what the file is and
+// what would work.
+import { readFile } from 'node:fs/promises';
+import { decodeMulaw, encodeMulaw, MULAW_SAMPLE_RATE, MULAW_SILENCE } from './mulaw.js';
+import { mixToMono, resample } from './resample.js';
+import { describeWav, parseWav, pcm16Samples, WAV_FORMAT_MULAW, WAV_FORMAT_PCM, WavFormatError } from './wav-file.js';
+
+/** Sample rates a 16-bit PCM recording may have. */
+export const PCM_SAMPLE_RATES = [8000, 16000, 22050, 24000, 44100, 48000] as const;
+
+export const ACCEPTED_WAV_FORMATS =
+  'μ-law at 8000 Hz, or 16-bit PCM at 8, 16, 22.05, 24, 44.1 or 48 kHz; mono or stereo (mixed down to mono)';
+
+export interface CallerAudio {
+  /** 8 kHz μ-law, ready for 20 ms media frames. */
+  mulaw: Buffer;
+  /** What the source was, e.g. "caller.wav: 16-bit PCM, 16000 Hz, stereo, 3.2 s". */
+  description: string;
+}
+
+/** A caller audio file that cannot be used; the message says what it is and what is accepted. */
+export class CallerAudioError extends Error {}
+
+export async function readCallerWav(path: string): Promise<CallerAudio> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'there is no such file' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+    throw new CallerAudioError(`cannot read ${path}: ${why}.`);
+  }
+  return callerAudioFromWav(bytes, path);
+}
+
+export function callerAudioFromWav(bytes: Buffer, name: string): CallerAudio {
+  let wav;
+  try {
+    wav = parseWav(bytes);
+  } catch (error) {
+    if (error instanceof WavFormatError) throw new CallerAudioError(`${name} cannot be used: ${error.message}. Give a WAV file: ${ACCEPTED_WAV_FORMATS}.`);
+    throw error;
+  }
+  const what = describeWav(wav);
+  const refuse = (): never => {
+    throw new CallerAudioError(
+      `${name} is ${what}, which voicebridge call does not take. It takes ${ACCEPTED_WAV_FORMATS}. ` +
+        `Convert it, e.g.: ffmpeg -i ${name} -ar 8000 -ac 1 -c:a pcm_mulaw caller-8k.wav`,
+    );
+  };
+  if (wav.channels < 1 || wav.channels > 2) refuse();
+  let mulaw: Buffer;
+  if (wav.format === WAV_FORMAT_MULAW && wav.bitsPerSample === 8 && wav.sampleRate === MULAW_SAMPLE_RATE) {
+    // Already the phone line's format: passed through byte for byte.
+    mulaw = wav.channels === 1 ? wav.data : encodeMulaw(mixToMono(decodeMulaw(wav.data), 2));
+  } else if (wav.format === WAV_FORMAT_PCM && wav.bitsPerSample === 16 && (PCM_SAMPLE_RATES as readonly number[]).includes(wav.sampleRate)) {
+    mulaw = encodeMulaw(resample(mixToMono(pcm16Samples(wav.data), wav.channels), wav.sampleRate, MULAW_SAMPLE_RATE));
+  } else {
+    return refuse();
+  }
+  return { mulaw, description: `${name}: ${what}, ${(mulaw.length / MULAW_SAMPLE_RATE).toFixed(1)} s` };
+}
+
+export function silence(seconds: number): CallerAudio {
+  return { mulaw: Buffer.alloc(Math.round(seconds * MULAW_SAMPLE_RATE), MULAW_SILENCE), description: `${seconds} s of silence` };
+}
