@@ -75,6 +75,8 @@ export class FakeRealtime {
   };
   /** Transcripts for speech bursts that carry no words (e.g. a plain tone), used in order. */
   readonly transcripts: string[] = [];
+  /** Script mode: the k-th burst of caller speech on a connection is heard as the k-th line, whatever its audio (the demo's caller). */
+  script: readonly string[] | undefined;
   /** How many of the next connection attempts to refuse with 503, as an overloaded service would. */
   refuseConnections = 0;
   /** How many of the next transcriptions fail (`conversation.item.input_audio_transcription.failed`). */
@@ -170,6 +172,7 @@ export class FakeRealtime {
     let audioMs = 0;
     let leftover = Buffer.alloc(0);
     let previousItemId: string | null = null;
+    let bursts = 0;
 
     const send = (event: Json): void => {
       const full = { event_id: fakeId('event_'), ...event };
@@ -289,6 +292,8 @@ export class FakeRealtime {
     const endOfSpeech = (): void => {
       const itemId = vad.itemId;
       const burst = Buffer.concat(vad.burst);
+      const scripted = this.script?.[bursts];
+      bursts += 1;
       vad.speaking = false;
       vad.burst = [];
       vad.silenceMs = 0;
@@ -310,7 +315,7 @@ export class FakeRealtime {
             });
             return;
           }
-          const transcript = wordsInSpeech(burst) || this.transcripts.shift() || '';
+          const transcript = scripted ?? (wordsInSpeech(burst) || this.transcripts.shift() || '');
           const middle = Math.ceil(transcript.length / 2);
           for (const delta of [transcript.slice(0, middle), transcript.slice(middle)]) {
             if (delta) send({ type: 'conversation.item.input_audio_transcription.delta', item_id: itemId, content_index: 0, delta });
