@@ -1,21 +1,23 @@
 // The bridge's one HTTP server: the Twilio voice webhook, the Media Stream WebSocket, and health/readiness probes.
-// Every request from "Twilio" is verified: the webhook and the upgrade by signature, the stream by a per-call token,
-// and nothing that costs money (an OpenAI connection) is opened before all three pass.
+// Every request from "Twilio" is verified: the webhook and the upgrade by signature, the stream by a per-call token.
+// Nothing that costs money (an OpenAI connection, an agent conversation) is opened for a request that fails these
+// checks; a verified webhook opens its call's connections at once (pre-warm), and they are released if no stream comes.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Brain, BrainConversation } from '../agents/brain.js';
+import type { Brain } from '../agents/brain.js';
 import type { Config } from '../config/config.js';
-import type { BridgeLog, CallLogger } from './call-log.js';
+import type { BridgeLog } from './call-log.js';
 import { CallSession } from './call-session.js';
 import { CallTokens, describeTokenProblem } from './call-tokens.js';
+import { DEFAULT_PREWARM_TIMEOUT_MS, PrewarmedCalls } from './prewarmed-calls.js';
 import { publicUrlsFrom, type PublicUrls } from './public-urls.js';
 import type { TwilioStartInfo } from './twilio/twilio-frames.js';
 import { TwilioMediaStream } from './twilio/twilio-media-stream.js';
 import { createTwilioSignatureVerifier, type TwilioSignatureVerifier } from './twilio/twilio-signature.js';
 import { connectStreamTwiml } from './twilio/twiml.js';
 import { voiceEngineFactoryFor } from './voice/create-voice-engine.js';
-import type { VoiceEngine, VoiceEngineFactory } from './voice/voice-engine.js';
+import type { VoiceEngineFactory } from './voice/voice-engine.js';
 
 export interface BridgeServerOptions {
   config: Config;
@@ -31,6 +33,11 @@ export interface BridgeServerOptions {
   /** How long an upgraded socket may take to send its start frame. */
   startTimeoutMs?: number;
   agentTimeoutMs?: number;
+  /**
+   * How long a call opened ahead by its webhook (voice connection and agent conversation) waits for its stream before
+   * it is released; 0 opens nothing before the stream starts. Default 15 s.
+   */
+  prewarmTimeoutMs?: number;
 }
 
 export interface BridgeServer {
@@ -72,6 +79,7 @@ class Bridge implements BridgeServer {
   private readonly sessions = new Set<CallSession>();
   private readonly connections = new Set<Socket>();
   private readonly createVoiceEngine: VoiceEngineFactory;
+  private readonly prewarmed: PrewarmedCalls;
   private accepting = false;
   port = 0;
 
@@ -82,6 +90,13 @@ class Bridge implements BridgeServer {
   ) {
     this.tokens = new CallTokens({ ttlMs: options.tokenTtlMs });
     this.createVoiceEngine = options.createVoiceEngine ?? voiceEngineFactoryFor(options.config);
+    this.prewarmed = new PrewarmedCalls({
+      timeoutMs: options.prewarmTimeoutMs ?? DEFAULT_PREWARM_TIMEOUT_MS,
+      openEngine: (callSid) => this.createVoiceEngine({ callSid, log: options.log.forCall(callSid) }),
+      startConversation: (callSid, signal) => options.brain.startConversation({ callSid, signal }),
+      log: (callSid) => options.log.forCall(callSid),
+      streamUrl: urls.mediaStream,
+    });
     this.server = createServer((request, response) => {
       this.handleRequest(request, response).catch((error: unknown) => {
         options.log.error(`A request to ${request.url ?? '?'} failed: ${(error as Error).message}`);
@@ -115,7 +130,7 @@ class Bridge implements BridgeServer {
 
   async close(): Promise<void> {
     this.accepting = false;
-    await Promise.all([...this.sessions].map((session) => session.close('the server is shutting down')));
+    await Promise.all([...[...this.sessions].map((session) => session.close('the server is shutting down')), this.prewarmed.closeAll()]);
     for (const socket of this.sockets.clients) socket.terminate();
     this.sockets.close();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -170,6 +185,8 @@ class Bridge implements BridgeServer {
       return;
     }
     const token = this.tokens.issue(callSid);
+    // The signed webhook is Twilio's word that this call exists: open what it needs now, not when the stream starts.
+    this.prewarmed.warm(callSid);
     const twiml = await connectStreamTwiml(this.urls, token);
     this.options.log.forCall(callSid).info(`Incoming call from ${params.From ?? 'unknown'} to ${params.To ?? 'unknown'}`);
     response.writeHead(200, { 'content-type': 'text/xml; charset=utf-8' });
@@ -231,21 +248,11 @@ class Bridge implements BridgeServer {
     return this.options.startTimeoutMs ?? 10_000;
   }
 
-  /**
-   * What a call needs before it can speak: the voice engine (connecting from now on) and the agent's conversation
-   * (being created). Opened only once the stream is authenticated.
-   */
-  private openCallResources(callSid: string, log: CallLogger): { engine: VoiceEngine; conversation: Promise<BrainConversation>; controller: AbortController } {
-    const controller = new AbortController();
-    const engine = this.createVoiceEngine({ callSid, log });
-    const conversation = this.options.brain.startConversation({ callSid, signal: controller.signal });
-    return { engine, conversation, controller };
-  }
-
   private startCall(info: TwilioStartInfo, stream: TwilioMediaStream): void {
     const { callSid } = info;
     const log = this.options.log.forCall(callSid);
-    const { engine, conversation, controller } = this.openCallResources(callSid, log);
+    // Adopts what the webhook opened for this call (or opens it now), so the greeting starts without set-up.
+    const { engine, conversation, controller } = this.prewarmed.take(callSid);
     const session = new CallSession({
       callSid,
       line: stream,

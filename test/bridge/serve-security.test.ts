@@ -1,5 +1,6 @@
-// Who may use the bridge: only Twilio, for a call our webhook accepted. Every refusal happens before an OpenAI
-// connection is opened or an agent conversation created, so nothing is spent on a request we cannot trust.
+// Who may use the bridge: only Twilio, for a call our webhook accepted. A request we cannot trust opens no OpenAI
+// connection and creates no agent conversation; what a genuine webhook opened ahead of its stream is released when
+// that stream is refused or never comes, so nothing is left running.
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { DEFAULT_GREETING } from '../../src/config/defaults.js';
@@ -26,9 +27,18 @@ function expectNothingOpened(): void {
   expect(bridge!.fake.requests.filter((request) => request.path.startsWith('/v1/agents/sessions'))).toEqual([]);
 }
 
+/** A genuine webhook opened its call's Realtime socket ahead of the stream; with no accepted stream, it is released. */
+async function expectWarmedCallReleased(): Promise<void> {
+  await eventually(() => bridge!.fake.realtime.openConnections.length === 0, 'the Realtime sockets opened ahead are closed');
+  expect(bridge!.fake.requests.filter((request) => request.path.startsWith('/v1/agents/sessions'))).toEqual([]);
+}
+
+/** Pre-warmed calls that get no stream are released quickly here, so the tests need not wait 15 s. */
+const QUICK_RELEASE = { server: { prewarmTimeoutMs: 200 } };
+
 describe('the voice webhook', () => {
   it('answers TwiML that connects a bidirectional stream on the public host, with a per-call token', async () => {
-    bridge = await startCallBridge('agents');
+    bridge = await startCallBridge('agents', QUICK_RELEASE);
     const answer = await newCaller().postWebhook();
     expect(answer.status).toBe(200);
     expect(answer.body).toMatch(/^<\?xml[^>]*\?><Response><Connect><Stream url="wss:\/\/voice\.example\.test\/media-stream">/);
@@ -36,7 +46,7 @@ describe('the voice webhook', () => {
     expect(Object.keys(answer.parameters)).toEqual(['token']);
     const second = await newCaller().postWebhook();
     expect(second.parameters.token).not.toBe(answer.parameters.token);
-    expectNothingOpened();
+    await expectWarmedCallReleased();
   });
 
   it('refuses a webhook without a signature or with a wrong one (403)', async () => {
@@ -63,23 +73,23 @@ describe('the voice webhook', () => {
 
 describe('the media stream', () => {
   it('refuses an upgrade without a valid Twilio signature before accepting the socket', async () => {
-    bridge = await startCallBridge('agents');
+    bridge = await startCallBridge('agents', QUICK_RELEASE);
     for (const signature of ['missing', 'wrong'] as const) {
       const caller = newCaller();
       const answer = await caller.postWebhook();
       await expect(caller.connectStream(answer, { signature })).rejects.toThrow(/refused the WebSocket upgrade: 403/);
     }
-    expectNothingOpened();
+    await expectWarmedCallReleased();
   });
 
-  it('closes a signed stream whose start frame carries no token, before opening anything', async () => {
-    bridge = await startCallBridge('agents');
+  it('closes a signed stream whose start frame carries no token, leaving nothing open', async () => {
+    bridge = await startCallBridge('agents', QUICK_RELEASE);
     const caller = newCaller();
     const answer = await caller.postWebhook();
     await caller.connectStream(answer, { parameters: {} });
     expect((await caller.waitForClose()).code).toBe(1008);
     expect(caller.heard()).toEqual([]);
-    expectNothingOpened();
+    await expectWarmedCallReleased();
     expect(bridge.lines.join('\n')).toContain('Refused a media stream: the stream carried no token');
   });
 
@@ -99,12 +109,12 @@ describe('the media stream', () => {
   });
 
   it('closes a stream that presents another call\'s token', async () => {
-    bridge = await startCallBridge('agents');
+    bridge = await startCallBridge('agents', QUICK_RELEASE);
     const caller = newCaller();
     const answer = await caller.postWebhook();
     await caller.connectStream(answer, { callSid: 'CAffffffffffffffffffffffffffffffff' });
     expect((await caller.waitForClose()).code).toBe(1008);
-    expectNothingOpened();
+    await expectWarmedCallReleased();
   });
 
   it('closes a signed socket that never sends its start frame', async () => {
