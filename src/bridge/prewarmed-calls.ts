@@ -33,8 +33,6 @@ interface WarmCall {
   unwatch(): void;
 }
 
-export const DEFAULT_PREWARM_TIMEOUT_MS = 15_000;
-
 export class PrewarmedCalls {
   private readonly calls = new Map<string, WarmCall>();
 

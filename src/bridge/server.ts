@@ -10,7 +10,7 @@ import type { Config } from '../config/config.js';
 import type { BridgeLog } from './call-log.js';
 import { CallSession } from './call-session.js';
 import { CallTokens, describeTokenProblem } from './call-tokens.js';
-import { DEFAULT_PREWARM_TIMEOUT_MS, PrewarmedCalls } from './prewarmed-calls.js';
+import { PrewarmedCalls } from './prewarmed-calls.js';
 import { publicUrlsFrom, type PublicUrls } from './public-urls.js';
 import type { TwilioStartInfo } from './twilio/twilio-frames.js';
 import { TwilioMediaStream } from './twilio/twilio-media-stream.js';
@@ -35,7 +35,7 @@ export interface BridgeServerOptions {
   agentTimeoutMs?: number;
   /**
    * How long a call opened ahead by its webhook (voice connection and agent conversation) waits for its stream before
-   * it is released; 0 opens nothing before the stream starts. Default 15 s.
+   * it is released; 0 opens nothing before the stream starts. Default: PREWARM_TIMEOUT_MS (15 s).
    */
   prewarmTimeoutMs?: number;
 }
@@ -91,7 +91,7 @@ class Bridge implements BridgeServer {
     this.tokens = new CallTokens({ ttlMs: options.tokenTtlMs });
     this.createVoiceEngine = options.createVoiceEngine ?? voiceEngineFactoryFor(options.config);
     this.prewarmed = new PrewarmedCalls({
-      timeoutMs: options.prewarmTimeoutMs ?? DEFAULT_PREWARM_TIMEOUT_MS,
+      timeoutMs: options.prewarmTimeoutMs ?? options.config.calls.prewarmTimeoutMs,
       openEngine: (callSid) => this.createVoiceEngine({ callSid, log: options.log.forCall(callSid) }),
       startConversation: (callSid, signal) => options.brain.startConversation({ callSid, signal }),
       log: (callSid) => options.log.forCall(callSid),

@@ -6,6 +6,7 @@ import {
   DEFAULT_AGENT_TIMEOUT_MS,
   DEFAULT_ASSISTANT_MODEL,
   DEFAULT_DRAIN_TIMEOUT_MS,
+  DEFAULT_PREWARM_TIMEOUT_MS,
   DEFAULT_GREETING,
   DEFAULT_OPENAI_BASE_URL,
   DEFAULT_PORT,
@@ -40,6 +41,7 @@ export const ENV_KEYS = [
   'TRANSFER_NUMBER',
   'MAX_CALLS',
   'DRAIN_TIMEOUT_MS',
+  'PREWARM_TIMEOUT_MS',
   'NGROK_AUTHTOKEN',
 ] as const;
 export type EnvKey = (typeof ENV_KEYS)[number];
@@ -92,6 +94,8 @@ export interface Config {
     maxCalls?: number;
     /** How long a stopping server lets calls in progress finish. */
     drainTimeoutMs: number;
+    /** How long a call opened ahead by its webhook waits for its stream; 0: open nothing before the stream. */
+    prewarmTimeoutMs: number;
   };
   /** The port to listen on, or undefined when PORT is not a valid port number (see portProblem). */
   port?: number;
@@ -200,6 +204,8 @@ export function buildConfig(envFile: EnvFileSnapshot, processEnv: NodeJS.Process
       transferNumber: parseTransferNumber(raw.TRANSFER_NUMBER, warnings),
       maxCalls: parseCount('MAX_CALLS', raw.MAX_CALLS, undefined, 1, 'calls', warnings),
       drainTimeoutMs: parseCount('DRAIN_TIMEOUT_MS', raw.DRAIN_TIMEOUT_MS, DEFAULT_DRAIN_TIMEOUT_MS, 0, 'milliseconds', warnings) ?? DEFAULT_DRAIN_TIMEOUT_MS,
+      prewarmTimeoutMs:
+        parseCount('PREWARM_TIMEOUT_MS', raw.PREWARM_TIMEOUT_MS, DEFAULT_PREWARM_TIMEOUT_MS, 0, 'milliseconds', warnings) ?? DEFAULT_PREWARM_TIMEOUT_MS,
     },
     port,
     portProblem,

@@ -17,3 +17,8 @@ export const DEFAULT_AGENT_TIMEOUT_MS = 10_000;
  * calls are closed by us, cleanly, before the orchestrator's SIGKILL.
  */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 25_000;
+/**
+ * How long a call opened ahead by its webhook waits for Twilio's media stream before its connections are released.
+ * Twilio opens the stream within a second or two of the webhook; 0 turns pre-warming off.
+ */
+export const DEFAULT_PREWARM_TIMEOUT_MS = 15_000;
