@@ -8,12 +8,11 @@ import { BridgeStartError, startBridgeServer, type BridgeServer } from '../../br
 import type { Config } from '../../config/config.js';
 import { DEFAULT_PORT } from '../../config/defaults.js';
 import { loadConfig } from '../../config/load-config.js';
-import { allChecks } from '../../doctor/checks/index.js';
 import { renderCheckLine } from '../../doctor/render-human.js';
-import { runChecks } from '../../doctor/run-checks.js';
 import { clockFromEnvironment } from '../../util/clock.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../exit-codes.js';
 import { createOutput, type Output } from '../output.js';
+import { runStartUpChecks } from '../serve-start-up-checks.js';
 
 export interface ServeOptions {
   envFile?: string;
@@ -100,14 +99,14 @@ function parsePort(value: string | undefined): number | undefined {
   return Number(value);
 }
 
-/** The doctor's offline checks plus the agent check: what would make every call fail. */
+/** The doctor's offline checks plus the key, agent and model checks: what would make every call fail. */
 async function startUpChecksPass(config: Config, format: LogFormat, output: Output, log: BridgeLog): Promise<boolean> {
-  const checks = allChecks.filter((check) => !check.online || check.id === 'assistant-id');
-  const reports = await runChecks(checks, { config, clock: clockFromEnvironment() });
-  const failures = reports.filter((report) => report.status === 'fail');
-  for (const report of reports) {
-    if (report.status === 'ok' || report.status === 'skip') continue;
-    if (format === 'json') {
+  const findings = await runStartUpChecks(config, clockFromEnvironment());
+  const failures = findings.filter(({ report }) => report.status === 'fail');
+  for (const { report, retiringModels } of findings) {
+    if (retiringModels) {
+      for (const warning of retiringModels) log.warn(warning.line, warning.fields);
+    } else if (format === 'json') {
       log[report.status === 'fail' ? 'error' : 'warn'](`${report.title}: ${report.summary}`, { check: report.id, status: report.status, fix: report.fix });
     } else {
       output.out(renderCheckLine(report, output.chalk));

@@ -9,6 +9,7 @@ import type { Clock } from '../../util/clock.js';
 import { CREATE_ASSISTANT } from '../assistant-id-advice.js';
 import type { Check, CheckResult } from '../check.js';
 import { createModelFinder, type ModelFinder } from '../model-entry.js';
+import { modelVerdictFacts } from '../model-verdict-facts.js';
 import { classifyOpenAIError, describeBaseURL, type OpenAIFailure } from '../openai-failure.js';
 import { redactResult } from '../redact-result.js';
 import { listedModels } from './openai-key.js';
@@ -93,15 +94,20 @@ function unreadableReason(failure: OpenAIFailure, kind: 'assistant' | 'agent', i
 async function judgeAgentModel(source: AgentModelSource, find: ModelFinder, clock: Clock): Promise<CheckResult> {
   const { model } = source;
   const detail = [whereSet(source)];
+  const label = 'Agent model';
+  const setting = source.backend === 'responses' ? 'ASSISTANT_MODEL' : `${source.backend === 'agents' ? 'agent' : 'assistant'} ${source.id}`;
   const found = await find(model);
-  if (found.kind === 'unknown') return { status: found.status, summary: found.line, detail, fix: found.fix };
+  if (found.kind === 'unknown') {
+    return { status: found.status, summary: found.line, detail, fix: found.fix, facts: modelVerdictFacts([{ label, setting, status: found.status }]) };
+  }
 
   const lifecycle = modelLifecycle(model, found.kind === 'found' ? [found.entry] : [], clock, { role: 'agent' });
   const status = lifecycleSeverity(lifecycle);
   const summary = describeModelLifecycle(lifecycle);
-  if (status === 'ok') return { status, summary, detail };
+  const facts = modelVerdictFacts([{ label, setting, status, lifecycle }]);
+  if (status === 'ok') return { status, summary, detail, facts };
   if (found.kind === 'missing') detail.push(`GET /models/${model} answered 404${found.code ? ` ${found.code}` : ''}.`);
-  return { status, summary, detail, fix: howToChange(source, lifecycle) };
+  return { status, summary, detail, fix: howToChange(source, lifecycle), facts };
 }
 
 function whereSet(source: AgentModelSource): string {

@@ -9,11 +9,13 @@ import {
   modelLifecycle,
   modelLifecycleHeadline,
   successorFor,
+  type ModelLifecycle,
   type ModelRole,
 } from '../../models/model-lifecycle.js';
 import type { Clock } from '../../util/clock.js';
 import type { Check, CheckResult, CheckStatus } from '../check.js';
 import { createModelFinder, type ModelFinder } from '../model-entry.js';
+import { modelVerdictFacts } from '../model-verdict-facts.js';
 import { redactResult } from '../redact-result.js';
 import { listedModels } from './openai-key.js';
 
@@ -33,6 +35,8 @@ interface Verdict {
   status: Exclude<CheckStatus, 'skip'>;
   line: string;
   fix?: string;
+  /** The shutdown-date verdict this one comes from, if it does. */
+  lifecycle?: ModelLifecycle;
 }
 
 const RANK: Record<Verdict['status'], number> = { ok: 0, warn: 1, fail: 2 };
@@ -87,6 +91,14 @@ async function checkModels(config: Config, find: ModelFinder, clock: Clock): Pro
     summary: worst.line,
     detail: others.map((verdict) => verdict.line),
     ...(fixes.length > 0 ? { fix: [...new Set(fixes)].join('\n') } : {}),
+    facts: modelVerdictFacts(
+      verdicts.map((verdict, index) => ({
+        label: `${inPlay[index]!.label} model`,
+        setting: inPlay[index]!.variable,
+        status: verdict.status,
+        ...(verdict.lifecycle ? { lifecycle: verdict.lifecycle } : {}),
+      })),
+    ),
   };
 }
 
@@ -102,6 +114,7 @@ async function judgeModel(used: ModelInPlay, find: ModelFinder, clock: Clock): P
     const gone = modelLifecycle(model, [], clock, { role });
     return {
       status: 'fail',
+      lifecycle: gone,
       line: `${prefix}${gone.state === 'retired' ? modelLifecycleHeadline(gone) : `${model} is not available to this key (404${found.code ? ` ${found.code}` : ''})`}`,
       fix: switchFix
         ? `${switchFix} (a current ${used.label.toLowerCase()} model).`
@@ -118,9 +131,10 @@ async function judgeModel(used: ModelInPlay, find: ModelFinder, clock: Clock): P
       fix: `Set ${variable}=${defaultModelFor(role)}, or remove it to use the default.`,
     };
   }
-  if (status === 'ok') return { status, line: `${prefix}${modelLifecycleHeadline(lifecycle)}` };
+  if (status === 'ok') return { status, line: `${prefix}${modelLifecycleHeadline(lifecycle)}`, lifecycle };
   return {
     status,
+    lifecycle,
     line: `${prefix}${modelLifecycleHeadline(lifecycle)}`,
     fix: switchFix
       ? `${switchFix} (its successor, with no shutdown announced).`

@@ -1,0 +1,72 @@
+// The checks `serve` runs before it listens: the doctor's offline checks plus the online ones whose failure would make
+// every call fail (the key, the agent ID, and the shutdown dates of the Realtime, transcription and agent models).
+// A model within 90 days of its shutdown date becomes one warning line of its own instead of the check's report.
+import type { Config } from '../config/config.js';
+import type { CheckReport, CheckResult } from '../doctor/check.js';
+import { allChecks } from '../doctor/checks/index.js';
+import { modelVerdictsOf } from '../doctor/model-verdict-facts.js';
+import { runChecks } from '../doctor/run-checks.js';
+import { describeModelLifecycle } from '../models/model-lifecycle.js';
+import type { Clock } from '../util/clock.js';
+
+/** The online checks serve runs: one GET /models serves the key and every model check. */
+export const START_UP_ONLINE_CHECKS: readonly string[] = ['openai-key', 'assistant-id', 'realtime-model', 'agent-model'];
+
+/** One model within 90 days of its shutdown date: the line to log and its facts for structured logs. */
+export interface RetiringModelWarning {
+  line: string;
+  fields: { check: string; model: string; shutdownDate?: string; daysLeft?: number; replacement?: string };
+}
+
+export interface StartUpFinding {
+  report: CheckReport;
+  /** Set when every warning of this check is a retiring model: log these lines instead of the check's report. */
+  retiringModels?: RetiringModelWarning[];
+}
+
+/** Runs the start-up checks; returns every check that did not simply pass, in the doctor's order. */
+export async function runStartUpChecks(config: Config, clock: Clock): Promise<StartUpFinding[]> {
+  const results = new Map<string, CheckResult>();
+  // Wrapped only to keep each result's facts, which the report leaves out.
+  const checks = allChecks
+    .filter((check) => !check.online || START_UP_ONLINE_CHECKS.includes(check.id))
+    .map((check) => ({
+      ...check,
+      async run(context: Parameters<typeof check.run>[0]): Promise<CheckResult> {
+        const result = await check.run(context);
+        results.set(check.id, result);
+        return result;
+      },
+    }));
+  const reports = await runChecks(checks, { config, clock });
+  return reports
+    .filter((report) => report.status === 'warn' || report.status === 'fail')
+    .map((report) => {
+      const retiringModels = report.status === 'warn' ? retiringModelWarnings(report.id, results.get(report.id)) : undefined;
+      return retiringModels ? { report, retiringModels } : { report };
+    });
+}
+
+function retiringModelWarnings(checkId: string, result: CheckResult | undefined): RetiringModelWarning[] | undefined {
+  const verdicts = modelVerdictsOf(result);
+  if (!verdicts) return undefined;
+  const warnings = verdicts.filter((verdict) => verdict.status === 'warn');
+  if (warnings.length === 0 || !warnings.every((verdict) => verdict.lifecycle?.state === 'retiring')) return undefined;
+  return warnings.flatMap(({ label, setting, lifecycle }) =>
+    lifecycle
+      ? [
+          {
+            // "Realtime model: gpt-realtime shuts down on 2027-01-20 (57 days left); switch to gpt-realtime-2.1 (OPENAI_REALTIME_MODEL)"
+            line: `${label}: ${describeModelLifecycle(lifecycle)} (${setting})`,
+            fields: {
+              check: checkId,
+              model: lifecycle.model,
+              ...(lifecycle.shutdownDate ? { shutdownDate: lifecycle.shutdownDate } : {}),
+              ...(lifecycle.daysLeft !== undefined ? { daysLeft: lifecycle.daysLeft } : {}),
+              ...(lifecycle.replacement ? { replacement: lifecycle.replacement } : {}),
+            },
+          },
+        ]
+      : [],
+  );
+}
