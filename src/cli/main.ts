@@ -1,7 +1,10 @@
 // The voicebridge command line. Each command's module is imported only when that command runs, so `--help`
 // never loads the OpenAI or Twilio SDKs.
 import { Command, CommanderError } from 'commander';
+import type { CallOptions } from './commands/call.js';
 import type { CreateAssistantOptions } from './commands/create-assistant.js';
+import type { DemoOptions } from './commands/demo.js';
+import type { ServeOptions } from './commands/serve.js';
 import { EXIT_FAILURE, EXIT_USAGE, UsageError } from './exit-codes.js';
 
 const VERSION = '0.1.0';
@@ -16,9 +19,11 @@ function buildProgram(): Command {
       'after',
       `
 Examples:
+  $ npx voicebridge demo                   a simulated call through the whole bridge: no accounts, nothing real called
   $ npx voicebridge doctor                 check .env, keys, IDs, the number and the webhook
   $ npx voicebridge create-assistant       provision the agent and write ASSISTANT_ID into .env
-  $ npx voicebridge serve                  run the Twilio <-> OpenAI bridge on PORT (default 5000)`,
+  $ npx voicebridge serve                  run the Twilio <-> OpenAI bridge on PORT (default 5000)
+  $ npx voicebridge call                   call the running bridge as Twilio would: no phone, no tunnel`,
     );
 
   program
@@ -88,21 +93,75 @@ Examples:
     .option('--port <number>', 'listen on this port instead of PORT (0 picks a free one)')
     .option('--skip-checks', 'start without the start-up checks (a broken setup then shows only when a call fails)')
     .option('--log-format <format>', 'text (default, for people) or json (one object per line, for log collectors)')
+    .option('--tunnel', 'open a public HTTPS tunnel (ngrok, NGROK_AUTHTOKEN) and use its URL as WEBHOOK_URL for this run')
+    .option('--configure-number', 'with --tunnel: point TWILIO_PHONE_NUMBER\'s voice URL at <tunnel>/incoming-call (POST)')
+    .option('--restore-number', 'with --configure-number: put the number\'s previous voice URL back on exit')
     .addHelpText(
       'after',
       `
 Before listening, serve runs the doctor's offline checks and the agent check, and refuses to start (exit 1) when a
 call could not work. Give Twilio the webhook it prints: WEBHOOK_URL/incoming-call (HTTP POST).
+The tunnel needs the internet and an ngrok auth token (NGROK_AUTHTOKEN, from https://dashboard.ngrok.com).
 Exit codes: 0 stopped cleanly (SIGINT/SIGTERM), 1 refused to start, 2 usage error.
 
 Examples:
   $ npx voicebridge serve
   $ npx voicebridge serve --port 8080 --log-format json
-  $ npx voicebridge serve --env-file ./config/prod.env`,
+  $ npx voicebridge serve --env-file ./config/prod.env
+  $ npx voicebridge serve --tunnel --configure-number --restore-number`,
     )
-    .action(async (options: { envFile?: string; port?: string; skipChecks?: boolean; logFormat?: string }) => {
+    .action(async (options: ServeOptions) => {
       const { runServeCommand } = await import('./commands/serve.js');
       process.exitCode = await runServeCommand(options);
+    });
+
+  program
+    .command('call')
+    .description('Call the bridge exactly as Twilio would, from this machine: no phone number, no tunnel')
+    .option('--url <url>', 'where voicebridge serve listens (default http://localhost:PORT)')
+    .option('--wav <file>', 'what the caller says: a WAV file (8 kHz μ-law, or 16-bit PCM at 8/16/22.05/24/44.1/48 kHz)')
+    .option('--silence <seconds>', 'the caller says nothing for this long (default 3)')
+    .option('--record <file>', 'write what the agent said to this WAV file')
+    .option('--record-format <format>', 'pcm16 (default) or mulaw, both 8 kHz mono')
+    .option('--wait <seconds>', 'after the caller\'s audio, hang up once the agent has been quiet this long (default 4)')
+    .option('--env-file <path>', 'read this file instead of ./.env (the same one serve reads)')
+    .addHelpText(
+      'after',
+      `
+The call signs its webhook and media stream with TWILIO_AUTH_TOKEN for WEBHOOK_URL, as Twilio does, and sends them to
+--url instead of the public address. It prints what the caller hears as it plays, then hangs up.
+Exit codes: 0 the call completed and the agent spoke, 1 the call failed (the message says why), 2 usage error or an
+unusable WAV file.
+
+Examples:
+  $ npx voicebridge call                                   hear the greeting, then hang up
+  $ npx voicebridge call --wav question.wav --record reply.wav
+  $ npx voicebridge call --url https://abc123.ngrok.app --silence 5`,
+    )
+    .action(async (options: CallOptions) => {
+      const { runCallCommand } = await import('./commands/call.js');
+      process.exitCode = await runCallCommand(options);
+    });
+
+  program
+    .command('demo')
+    .description('Run a simulated call through the whole bridge: simulated OpenAI, simulated Twilio, no accounts needed')
+    .option('--script <file>', 'what the caller says: one line per turn (default: a short booking conversation)')
+    .option('--port <number>', 'the port the bridge listens on, on 127.0.0.1 (default: a free one)')
+    .addHelpText(
+      'after',
+      `
+Starts voicebridge serve in this process against the bundled OpenAI simulator, calls it with voicebridge call's
+softphone, and prints the call's log. Nothing leaves this machine; no key, account or number is used.
+Exit codes: 0 the call went through, 1 it did not, 2 usage error.
+
+Examples:
+  $ npx voicebridge demo
+  $ npx voicebridge demo --script ./my-caller.txt`,
+    )
+    .action(async (options: DemoOptions) => {
+      const { runDemoCommand } = await import('./commands/demo.js');
+      process.exitCode = await runDemoCommand(options);
     });
 
   return program;

@@ -1,6 +1,6 @@
 // `voicebridge serve`: checks the setup the way the doctor does and refuses to start on anything that would make a
 // call fail (a workflow ID, a sunset Assistants API, a missing key), then runs the Twilio ↔ Realtime ↔ agent bridge
-// until SIGINT or SIGTERM.
+// until SIGINT or SIGTERM. With --tunnel, a public HTTPS tunnel is the run's WEBHOOK_URL (and, when asked, the number's).
 import { BrainError, type Brain } from '../../agents/brain.js';
 import { createBridgeLog, LOG_FORMATS, type BridgeLog, type LogFormat } from '../../bridge/call-log.js';
 import { PublicUrlError } from '../../bridge/public-urls.js';
@@ -8,6 +8,8 @@ import { BridgeStartError, startBridgeServer, type BridgeServer } from '../../br
 import type { Config } from '../../config/config.js';
 import { DEFAULT_PORT } from '../../config/defaults.js';
 import { loadConfig } from '../../config/load-config.js';
+import type { ServeTunnel } from '../../tunnel/serve-tunnel.js';
+import type { TunnelProvider } from '../../tunnel/tunnel-provider.js';
 import { renderCheckLine } from '../../doctor/render-human.js';
 import { clockFromEnvironment } from '../../util/clock.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../exit-codes.js';
@@ -19,11 +21,28 @@ export interface ServeOptions {
   port?: string;
   skipChecks?: boolean;
   logFormat?: string;
+  tunnel?: boolean;
+  configureNumber?: boolean;
+  restoreNumber?: boolean;
 }
 
 export interface ServeRuntime {
   /** Resolves when the process is asked to stop (first SIGINT/SIGTERM); `onSecond` runs on the next one. */
   waitForStop(onSecond: () => void): Promise<string>;
+  /** Told once the bridge listens (a command that embeds serve places its calls then). */
+  onListening?(server: BridgeServer): void;
+}
+
+/** What a command embedding serve (demo, tests) gives instead of what the command line and the machine give. */
+export interface ServeSetup {
+  /** Instead of reading .env and the environment. */
+  config?: Config;
+  /** Listen on this address only (default: every interface). */
+  host?: string;
+  /** The tunnel service for --tunnel (default: ngrok). */
+  tunnelProvider?: TunnelProvider;
+  /** No banner: the embedding command says what runs. */
+  quiet?: boolean;
 }
 
 const processRuntime: ServeRuntime = {
@@ -42,10 +61,19 @@ const processRuntime: ServeRuntime = {
   },
 };
 
-export async function runServeCommand(options: ServeOptions, output: Output = createOutput(), runtime: ServeRuntime = processRuntime): Promise<number> {
+export async function runServeCommand(
+  options: ServeOptions,
+  output: Output = createOutput(),
+  runtime: ServeRuntime = processRuntime,
+  setup: ServeSetup = {},
+): Promise<number> {
   const format = parseLogFormat(options.logFormat);
   const portOverride = parsePort(options.port);
-  let config = loadConfig({ envFile: options.envFile });
+  if (options.configureNumber && !options.tunnel) {
+    throw new UsageError('--configure-number goes with --tunnel (to point the number at WEBHOOK_URL, run voicebridge doctor --fix)');
+  }
+  if (options.restoreNumber && !options.configureNumber) throw new UsageError('--restore-number goes with --configure-number');
+  let config = setup.config ?? loadConfig({ envFile: options.envFile });
   output.addSecrets(config.secrets);
   if (portOverride !== undefined) config = { ...config, port: portOverride, portProblem: undefined };
   const log = createBridgeLog({
@@ -56,8 +84,25 @@ export async function runServeCommand(options: ServeOptions, output: Output = cr
   });
   for (const warning of config.warnings) log.warn(warning);
 
+  let tunnel: ServeTunnel | undefined;
+  if (options.tunnel) {
+    try {
+      const { openServeTunnel } = await import('../../tunnel/serve-tunnel.js');
+      tunnel = await openServeTunnel(config, options, setup.tunnelProvider);
+    } catch (error) {
+      refuse(output, format, log, (error as Error).message);
+      return EXIT_FAILURE;
+    }
+    config = tunnel.config;
+    log.info(`Tunnel open: ${tunnel.url} → port ${config.port} (${tunnel.provider}); it is WEBHOOK_URL for this run.`);
+  }
+  const refused = async (): Promise<number> => {
+    await tunnel?.close(log);
+    return EXIT_FAILURE;
+  };
+
   if (options.skipChecks) log.warn('Start-up checks skipped (--skip-checks): a broken setup will only show when a call fails.');
-  else if (!(await startUpChecksPass(config, format, output, log))) return EXIT_FAILURE;
+  else if (!(await startUpChecksPass(config, format, output, log))) return refused();
 
   let brain: Brain;
   try {
@@ -65,17 +110,24 @@ export async function runServeCommand(options: ServeOptions, output: Output = cr
     brain = await createBrain(config);
   } catch (error) {
     refuse(output, format, log, error instanceof BrainError && error.explanation ? `${error.message}. ${error.explanation}` : (error as Error).message);
-    return EXIT_FAILURE;
+    return refused();
   }
 
   let server: BridgeServer;
   try {
-    server = await startBridgeServer({ config, brain, log, port: config.port ?? DEFAULT_PORT });
+    server = await startBridgeServer({ config, brain, log, port: config.port ?? DEFAULT_PORT, ...(setup.host ? { host: setup.host } : {}) });
   } catch (error) {
     refuse(output, format, log, startFailure(error, config));
-    return EXIT_FAILURE;
+    return refused();
   }
-  announce(server, brain, config, format, output, log);
+  if (!setup.quiet) announce(server, brain, config, format, output, log);
+  const numberProblem = await tunnel?.configureNumber(log);
+  if (numberProblem) {
+    refuse(output, format, log, numberProblem);
+    await server.close();
+    return refused();
+  }
+  runtime.onListening?.(server);
 
   const signal = await runtime.waitForStop(() => {
     log.warn('Second stop signal: exiting now, without waiting for calls to end.');
@@ -83,6 +135,7 @@ export async function runServeCommand(options: ServeOptions, output: Output = cr
   });
   log.info(`${signal}: stopping${server.activeCalls > 0 ? `, ending ${server.activeCalls} call(s) in progress` : ''}.`);
   await server.close();
+  await tunnel?.close(log);
   log.info('Stopped.');
   return EXIT_OK;
 }

@@ -1,0 +1,96 @@
+// `voicebridge demo`: the whole pipeline in one command with no accounts. Starts `serve` in this process against the
+// bundled OpenAI simulator, places a simulated call with `voicebridge call`'s softphone, and prints the call's log as
+// it happens. Nothing real is called, and the output says so at the start and at the end.
+import { publicUrlsFrom } from '../../bridge/public-urls.js';
+import type { BridgeServer } from '../../bridge/server.js';
+import { placeDemoCall, type DemoCallResult } from '../../demo/demo-call.js';
+import { createDemoProject } from '../../demo/demo-project.js';
+import { DEFAULT_DEMO_SCRIPT, DemoScriptError, readDemoScript } from '../../demo/demo-script.js';
+import { startSimulatedOpenAI } from '../../demo/simulated-openai.js';
+import { findFreePort } from '../../util/free-port.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from '../exit-codes.js';
+import { createOutput, type Output } from '../output.js';
+import { runServeCommand } from './serve.js';
+
+export interface DemoOptions {
+  script?: string;
+  port?: string;
+}
+
+export const NOTHING_REAL_WAS_CALLED = 'Nothing real was called: OpenAI was simulated, the phone call was simulated (no Twilio), no key or account was used.';
+
+export async function runDemoCommand(options: DemoOptions, output: Output = createOutput()): Promise<number> {
+  const { chalk } = output;
+  const port = parsePort(options.port);
+  let script: readonly string[];
+  try {
+    script = options.script !== undefined ? await readDemoScript(options.script) : DEFAULT_DEMO_SCRIPT;
+  } catch (error) {
+    if (!(error instanceof DemoScriptError)) throw error;
+    output.err(`${chalk.red.bold('voicebridge demo:')} ${error.message}`);
+    return EXIT_USAGE;
+  }
+
+  const simulator = await startSimulatedOpenAI(script);
+  const project = await createDemoProject(simulator, port ?? (await findFreePort()));
+  output.addSecrets(project.config.secrets);
+  try {
+    output.out(chalk.bold('voicebridge demo') + ' — one phone call through the whole bridge, ' + chalk.yellow.bold('simulated: nothing real is called'));
+    output.out(`  OpenAI   ${chalk.yellow('simulated')}: the bundled simulator at ${simulator.baseURL} (Realtime voice and agent; synthetic speech)`);
+    output.out(`  Twilio   ${chalk.yellow('simulated')}: voicebridge call's softphone rings the bridge as Twilio would; no account, no number`);
+    output.out(`  Caller   ${script.length} line${script.length === 1 ? '' : 's'} (${options.script === undefined ? 'the default script; --script FILE for your own' : options.script})`);
+    output.out(`  Bridge   voicebridge serve, in this process, on ${project.serverUrl}`);
+    output.out('');
+
+    let call: Promise<DemoCallResult> | undefined;
+    let callOver: () => void = () => undefined;
+    const over = new Promise<string>((resolve) => (callOver = () => resolve('Demo call over')));
+    const exitCode = await runServeCommand(
+      {},
+      output,
+      {
+        waitForStop: () => over,
+        onListening: (server: BridgeServer) => {
+          call = placeDemoCall({
+            serverUrl: `http://127.0.0.1:${server.port}`,
+            voiceUrl: publicUrlsFrom(project.config.webhookUrl).incomingCall,
+            authToken: project.config.twilio.authToken ?? '',
+            accountSid: project.config.twilio.accountSid ?? '',
+            to: project.config.twilio.phoneNumber ?? '',
+            script,
+            print: (line) => output.out(`${chalk.cyan('caller')} ${line}`),
+          });
+          call.then(callOver, callOver);
+        },
+      },
+      { config: project.config, host: '127.0.0.1', quiet: true },
+    );
+    if (exitCode !== EXIT_OK || !call) {
+      output.err(`${chalk.red.bold('The demo could not start the bridge')} (the lines above say why).`);
+      output.out(NOTHING_REAL_WAS_CALLED);
+      return EXIT_FAILURE;
+    }
+    let result: DemoCallResult;
+    try {
+      result = await call;
+    } catch (error) {
+      output.err(`${chalk.red.bold('The demo call failed:')} ${(error as Error).message}`);
+      output.out(NOTHING_REAL_WAS_CALLED);
+      return EXIT_FAILURE;
+    }
+    output.out('');
+    output.out(chalk.green.bold('Demo finished') + `: ${result.turns} turn${result.turns === 1 ? '' : 's'}, ${result.heardSeconds.toFixed(1)} s of synthetic agent speech heard.`);
+    output.out(chalk.yellow.bold(NOTHING_REAL_WAS_CALLED));
+    output.out('For real calls: cp .env.example .env, fill it in, then npx voicebridge doctor, npx voicebridge serve, and npx voicebridge call.');
+    return EXIT_OK;
+  } finally {
+    await project.remove();
+    await simulator.close();
+  }
+}
+
+function parsePort(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 65535) throw new UsageError(`--port must be a port number from 1 to 65535 (got "${value}")`);
+  return Number(value);
+}

@@ -1,0 +1,24 @@
+// What the demo's caller says: one line per turn, from --script FILE or the default conversation.
+import { readFile } from 'node:fs/promises';
+
+export const DEFAULT_DEMO_SCRIPT: readonly string[] = ['Hi, are you open on Saturday?', 'Can I book a table for two at seven?', 'Great, thank you. Goodbye!'];
+
+/** A script file that cannot be used; the message says why and what a script looks like. */
+export class DemoScriptError extends Error {}
+
+/** The caller's lines: one per non-empty line of the file; lines starting with # are comments. */
+export async function readDemoScript(path: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new DemoScriptError(`cannot read the script ${path}: ${code === 'ENOENT' ? 'there is no such file' : (error as Error).message}.`);
+  }
+  const lines = text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+  if (lines.length === 0) throw new DemoScriptError(`the script ${path} has no lines. Write one line per thing the caller says, e.g. "Are you open on Saturday?".`);
+  return lines;
+}

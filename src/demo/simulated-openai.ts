@@ -1,0 +1,26 @@
+// The demo's stand-in for OpenAI: the bundled simulator on 127.0.0.1 (the one the tests use), with an agent seeded,
+// the caller's lines as its transcription script, and a simple, deterministic agent that acknowledges each line.
+import { seedAgent } from '../simulator/openai/agent-sessions.js';
+import { FAKE_OPENAI_KEY, FakeOpenAI } from '../simulator/openai/fake-openai.js';
+
+export interface SimulatedOpenAI {
+  baseURL: string;
+  apiKey: string;
+  agentId: string;
+  close(): Promise<void>;
+}
+
+/** The simulated agent's reply to what the caller said (any note about an interruption comes first, and is left out). */
+export function demoAgentReply(input: string): string {
+  const paragraphs = input.trim().split(/\n\s*\n/);
+  const said = (paragraphs[paragraphs.length - 1] ?? '').trim().replace(/[.!?]+$/, '');
+  return `You said: ${said}. I am the simulated agent, so I can only repeat what I hear.`;
+}
+
+export async function startSimulatedOpenAI(script: readonly string[]): Promise<SimulatedOpenAI> {
+  const fake = await FakeOpenAI.start();
+  const agent = seedAgent(fake, { name: 'Demo agent', instructions: 'Acknowledge what the caller says.' });
+  fake.realtime.script = script;
+  fake.agentBehaviour = { reply: demoAgentReply };
+  return { baseURL: fake.baseURL, apiKey: FAKE_OPENAI_KEY, agentId: agent.id, close: () => fake.close() };
+}
