@@ -1,12 +1,14 @@
 // A protocol-faithful fake of the OpenAI HTTP API on 127.0.0.1, for the real `openai` SDK to talk to through
 // OPENAI_BASE_URL. Errors use OpenAI's body shape: { error: { message, type, param, code } }.
 // Each API family lives in its own file under this folder and is installed here.
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { HttpFake, sendJson, type FakeRequest } from '../http-fake.js';
 import type { AgentBehaviour, AgentTurnRecord } from './agent-mind.js';
 import { installAgentSessionRoutes } from './agent-sessions.js';
 import { installAgentRoutes, type FakeAgent } from './agents.js';
 import { installAssistantRoutes, type FakeAssistant } from './assistants.js';
+import { FakeLive } from './live.js';
 import { installModelRoutes, type FakeModel } from './models.js';
 import { FakeRealtime } from './realtime.js';
 import { installResponseRoutes } from './responses.js';
@@ -44,6 +46,10 @@ export class FakeOpenAI extends HttpFake {
   readonly agentTurns: AgentTurnRecord[] = [];
   /** The Realtime WebSocket at /v1/realtime: its connections, recordings and voice settings. */
   readonly realtime: FakeRealtime;
+  /** The GPT-Live WebSocket at /v1/live/sessions: its connections, recordings and voice settings. */
+  readonly live: FakeLive;
+  /** WebSocket endpoints by path: each voice fake claims its own; an upgrade to any other path is answered 404. */
+  private readonly webSockets = new Map<string, (request: IncomingMessage, socket: Socket, head: Buffer) => void>();
 
   constructor(options: FakeOpenAIOptions = {}) {
     super();
@@ -56,7 +62,18 @@ export class FakeOpenAI extends HttpFake {
     installAgentSessionRoutes(this);
     installThreadRoutes(this);
     installResponseRoutes(this);
+    this.server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
+      const accept = this.webSockets.get(new URL(request.url ?? '/', 'http://fake').pathname);
+      if (accept) accept(request, socket, head);
+      else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    });
     this.realtime = new FakeRealtime(this);
+    this.live = new FakeLive(this);
+  }
+
+  /** Registers the WebSocket endpoint at this exact path (e.g. /v1/realtime). */
+  webSocket(path: string, accept: (request: IncomingMessage, socket: Socket, head: Buffer) => void): void {
+    this.webSockets.set(path, accept);
   }
 
   static async start(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {

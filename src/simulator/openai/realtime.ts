@@ -81,11 +81,13 @@ export class FakeRealtime {
   refuseConnections = 0;
   /** How many of the next transcriptions fail (`conversation.item.input_audio_transcription.failed`). */
   failTranscriptions = 0;
+  /** Told of each event just before the fake sends it: lets a benchmark time the bridge against the fake's events. */
+  onServerEvent: ((connection: FakeRealtimeConnection, event: Json) => void) | undefined;
   private readonly sockets = new WebSocketServer({ noServer: true });
   private readonly cleanups = new Set<() => void>();
 
   constructor(private readonly fake: FakeOpenAI) {
-    fake.server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => this.upgrade(request, socket, head));
+    fake.webSocket('/v1/realtime', (request: IncomingMessage, socket: Socket, head: Buffer) => this.upgrade(request, socket, head));
     fake.server.on('close', () => this.stopAll());
   }
 
@@ -178,6 +180,7 @@ export class FakeRealtime {
       const full = { event_id: fakeId('event_'), ...event };
       connection.serverEvents.push(full);
       connection.timeline.push(`out:${String(event.type)}`);
+      this.onServerEvent?.(connection, full);
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(full));
     };
     const later = (ms: number, action: () => void): void => {
