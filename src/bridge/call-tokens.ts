@@ -54,6 +54,14 @@ export class CallTokens {
     return this.tokens.size;
   }
 
+  /** Tokens issued and not yet presented nor expired: calls answered by the webhook whose stream is still to come. */
+  get outstanding(): number {
+    const now = this.now();
+    let count = 0;
+    for (const issued of this.tokens.values()) if (!issued.used && issued.expiresAt > now) count += 1;
+    return count;
+  }
+
   /**
    * Forgets tokens one lifetime after they expired (kept until then so a late or replayed one reads as what it is).
    * Runs on use: no timers to leak.

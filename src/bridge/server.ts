@@ -7,15 +7,18 @@ import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Brain } from '../agents/brain.js';
 import type { Config } from '../config/config.js';
+import type { BridgeMetrics, CallOutcome } from './bridge-metrics.js';
+import { twilioCallControl, type CallControl } from './call-control.js';
 import type { BridgeLog } from './call-log.js';
 import { CallSession } from './call-session.js';
+import { LINES_BUSY } from './caller-messages.js';
 import { CallTokens, describeTokenProblem } from './call-tokens.js';
 import { PrewarmedCalls } from './prewarmed-calls.js';
 import { publicUrlsFrom, type PublicUrls } from './public-urls.js';
 import type { TwilioStartInfo } from './twilio/twilio-frames.js';
 import { TwilioMediaStream } from './twilio/twilio-media-stream.js';
 import { createTwilioSignatureVerifier, type TwilioSignatureVerifier } from './twilio/twilio-signature.js';
-import { connectStreamTwiml } from './twilio/twiml.js';
+import { connectStreamTwiml, sayAndHangUpTwiml } from './twilio/twiml.js';
 import { voiceEngineFactoryFor } from './voice/create-voice-engine.js';
 import type { VoiceEngineFactory } from './voice/voice-engine.js';
 
@@ -38,12 +41,27 @@ export interface BridgeServerOptions {
    * it is released; 0 opens nothing before the stream starts. Default: PREWARM_TIMEOUT_MS (15 s).
    */
   prewarmTimeoutMs?: number;
+  /** Most calls at once, counting those answered whose stream has not started; default MAX_CALLS (no limit). */
+  maxCalls?: number;
+  /** Hangs up and transfers calls through Twilio's REST API; default: the Twilio client of the config. */
+  callControl?: CallControl;
+  /** What GET /metrics exposes; default: Prometheus metrics of this server's calls. */
+  metrics?: BridgeMetrics;
 }
 
 export interface BridgeServer {
   readonly port: number;
   readonly urls: PublicUrls;
   readonly activeCalls: number;
+  /** Calls answered by the webhook whose media stream has not started yet. */
+  readonly pendingCalls: number;
+  /** HTTP and WebSocket connections open to this server right now. */
+  readonly openConnections: number;
+  /**
+   * Stops taking calls (/readyz answers 503, webhooks get a polite refusal) and waits up to `timeoutMs` for the calls in
+   * progress, and those already answered, to end; then closes everything.
+   */
+  drain(timeoutMs: number): Promise<void>;
   /** Stops taking calls, ends the calls in progress, closes every socket. */
   close(): Promise<void>;
 }
@@ -67,7 +85,8 @@ export async function startBridgeServer(options: BridgeServerOptions): Promise<B
   }
   if (!config.openai.apiKey) throw new BridgeStartError('OPENAI_API_KEY is not set. Put your OpenAI API key in .env.');
   const verifier = await createTwilioSignatureVerifier(authToken, urls);
-  const bridge = new Bridge(options, urls, verifier);
+  const metrics = options.metrics ?? (await import('./prometheus-metrics.js')).createPrometheusMetrics();
+  const bridge = new Bridge(options, urls, verifier, metrics, options.callControl ?? twilioCallControl(config));
   await bridge.listen(options.port, options.host);
   return bridge;
 }
@@ -81,13 +100,19 @@ class Bridge implements BridgeServer {
   private readonly createVoiceEngine: VoiceEngineFactory;
   private readonly prewarmed: PrewarmedCalls;
   private accepting = false;
+  /** Set by close(): from then on not even an answered call's stream is taken. */
+  private stopped = false;
+  private readonly callsChanged = new Set<() => void>();
   port = 0;
 
   constructor(
     private readonly options: BridgeServerOptions,
     readonly urls: PublicUrls,
     private readonly verifier: TwilioSignatureVerifier,
+    private readonly metrics: BridgeMetrics,
+    private readonly callControl: CallControl,
   ) {
+    metrics.watchCalls(() => ({ active: this.sessions.size, pending: this.tokens.outstanding }));
     this.tokens = new CallTokens({ ttlMs: options.tokenTtlMs });
     this.createVoiceEngine = options.createVoiceEngine ?? voiceEngineFactoryFor(options.config);
     this.prewarmed = new PrewarmedCalls({
@@ -116,6 +141,14 @@ class Bridge implements BridgeServer {
     return this.sessions.size;
   }
 
+  get pendingCalls(): number {
+    return this.tokens.outstanding;
+  }
+
+  get openConnections(): number {
+    return this.connections.size;
+  }
+
   async listen(port: number, host: string | undefined): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
@@ -128,8 +161,32 @@ class Bridge implements BridgeServer {
     this.accepting = true;
   }
 
+  async drain(timeoutMs: number): Promise<void> {
+    this.accepting = false;
+    const idle = (): boolean => this.sessions.size === 0 && this.tokens.outstanding === 0;
+    if (!idle()) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          clearInterval(poll);
+          this.callsChanged.delete(check);
+          resolve();
+        };
+        const check = (): void => {
+          if (idle()) done();
+        };
+        const timer = setTimeout(done, timeoutMs);
+        // An answered call whose stream never comes stops counting when its token expires: look again now and then.
+        const poll = setInterval(check, 1_000);
+        this.callsChanged.add(check);
+      });
+    }
+    await this.close();
+  }
+
   async close(): Promise<void> {
     this.accepting = false;
+    this.stopped = true;
     await Promise.all([...[...this.sessions].map((session) => session.close('the server is shutting down')), this.prewarmed.closeAll()]);
     for (const socket of this.sockets.clients) socket.terminate();
     this.sockets.close();
@@ -147,6 +204,16 @@ class Bridge implements BridgeServer {
     if (url.pathname === '/readyz') {
       const status = this.accepting ? 'ready' : 'not-ready';
       sendJson(response, this.accepting ? 200 : 503, { service: 'voicebridge', status, activeCalls: this.activeCalls });
+      return;
+    }
+    if (url.pathname === '/metrics') {
+      const exposition = await this.metrics.render();
+      if (!exposition) {
+        sendText(response, 404, 'Not found');
+        return;
+      }
+      response.writeHead(200, { 'content-type': exposition.contentType });
+      response.end(exposition.body);
       return;
     }
     if (this.urls.incomingCallPaths.has(url.pathname)) {
@@ -184,6 +251,15 @@ class Bridge implements BridgeServer {
       sendText(response, 400, 'Missing CallSid');
       return;
     }
+    const refusal = this.refusalFor();
+    if (refusal) {
+      // Twilio plays this and hangs up: a caller hears why, rather than ringing out or a failed-call tone.
+      this.options.log.forCall(callSid).warn(refusal === 'refused_busy' ? `Turned a call away: ${this.maxCalls} calls are in progress (MAX_CALLS)` : 'Turned a call away: the server is stopping');
+      this.metrics.callEnded(refusal);
+      response.writeHead(200, { 'content-type': 'text/xml; charset=utf-8' });
+      response.end(await sayAndHangUpTwiml(LINES_BUSY));
+      return;
+    }
     const token = this.tokens.issue(callSid);
     // The signed webhook is Twilio's word that this call exists: open what it needs now, not when the stream starts.
     this.prewarmed.warm(callSid);
@@ -209,7 +285,8 @@ class Bridge implements BridgeServer {
       refuseUpgrade(socket, 403, 'Forbidden');
       return;
     }
-    if (!this.accepting) {
+    // While draining, calls the webhook already answered still get their stream (the token decides).
+    if (this.stopped) {
       refuseUpgrade(socket, 503, 'Service Unavailable');
       return;
     }
@@ -248,6 +325,18 @@ class Bridge implements BridgeServer {
     return this.options.startTimeoutMs ?? 10_000;
   }
 
+  private get maxCalls(): number | undefined {
+    return this.options.maxCalls ?? this.options.config.calls.maxCalls;
+  }
+
+  /** Why a new call cannot be taken now, if it cannot. Answered calls still waiting for their stream count too. */
+  private refusalFor(): Extract<CallOutcome, 'refused_busy' | 'refused_draining'> | undefined {
+    if (!this.accepting) return 'refused_draining';
+    const limit = this.maxCalls;
+    if (limit !== undefined && this.sessions.size + this.tokens.outstanding >= limit) return 'refused_busy';
+    return undefined;
+  }
+
   private startCall(info: TwilioStartInfo, stream: TwilioMediaStream): void {
     const { callSid } = info;
     const log = this.options.log.forCall(callSid);
@@ -260,12 +349,17 @@ class Bridge implements BridgeServer {
       conversation,
       greeting: this.options.config.assistant.greeting,
       log,
-      agentTimeoutMs: this.options.agentTimeoutMs,
+      agentTimeoutMs: this.options.agentTimeoutMs ?? this.options.config.calls.agentTimeoutMs,
+      callControl: this.callControl,
+      transferNumber: this.options.config.calls.transferNumber,
+      metrics: this.metrics,
     });
     this.sessions.add(session);
-    session.once('ended', () => {
+    session.once('ended', (_reason, outcome) => {
       controller.abort();
       this.sessions.delete(session);
+      this.metrics.callEnded(outcome);
+      for (const changed of [...this.callsChanged]) changed();
     });
     log.info(`Media stream started (${info.streamSid})`);
     session.start();

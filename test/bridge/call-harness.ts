@@ -1,5 +1,6 @@
-// A whole bridge for call tests: FakeOpenAI (Realtime plus the agent backend createBrain picks), the real serve
-// server on loopback, and fake Twilio callers that dial it as Twilio would.
+// A whole bridge for call tests: FakeOpenAI (Realtime plus the agent backend createBrain picks), the fake Twilio REST
+// API (where the bridge hangs up or transfers calls), the real serve server on loopback, and fake Twilio callers that
+// dial it as Twilio would.
 import type { BrainBackend } from '../../src/agents/brain.js';
 import { createMemoryLog } from '../../src/bridge/call-log.js';
 import { startBridgeServer, type BridgeServer, type BridgeServerOptions } from '../../src/bridge/server.js';
@@ -7,6 +8,7 @@ import type { RawEnv } from '../../src/config/config.js';
 import { startBackend, type BackendUnderTest } from '../agents/brain-harness.js';
 import type { FakeOpenAI } from '../../src/simulator/openai/fake-openai.js';
 import { FakeTwilioCaller, type FakeTwilioCallerOptions } from '../fakes/twilio/fake-twilio-caller.js';
+import { fakeSid, FakeTwilioRest, type FakeCall } from '../fakes/twilio/fake-twilio-rest.js';
 
 export const TWILIO_AUTH_TOKEN = '0123456789abcdef0123456789abcdef';
 export const TWILIO_ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef';
@@ -16,6 +18,10 @@ export interface CallBridge {
   fake: FakeOpenAI;
   server: BridgeServer;
   backend: BackendUnderTest;
+  /** Twilio's REST API: each dialled call is registered here, so hang-ups and transfers show in `call(…).updates`. */
+  twilio: FakeTwilioRest;
+  /** The REST API's record of a dialled call. */
+  call(caller: FakeTwilioCaller): FakeCall;
   /** Every log line the bridge wrote. */
   lines: string[];
   /** Options for a fake caller of this bridge. */
@@ -31,9 +37,11 @@ export async function startCallBridge(
   backendName: BrainBackend,
   options: { env?: RawEnv; server?: Partial<BridgeServerOptions> } = {},
 ): Promise<CallBridge> {
+  const twilio = await FakeTwilioRest.start({ accounts: [{ sid: TWILIO_ACCOUNT_SID, authToken: TWILIO_AUTH_TOKEN }] });
   const backend = await startBackend(backendName, {
     TWILIO_ACCOUNT_SID,
     TWILIO_AUTH_TOKEN,
+    TWILIO_API_BASE_URL: twilio.baseURL,
     TWILIO_PHONE_NUMBER: '+14155550100',
     WEBHOOK_URL: PUBLIC_BASE,
     ...options.env,
@@ -52,10 +60,18 @@ export async function startCallBridge(
     fake: backend.fake,
     server,
     backend,
+    twilio,
+    call(caller) {
+      const call = twilio.calls.get(caller.callSid);
+      if (!call) throw new Error(`the fake Twilio REST API has no call ${caller.callSid}`);
+      return call;
+    },
     lines: log.lines,
     callerOptions,
     async dial(overrides) {
-      const caller = await FakeTwilioCaller.dial(callerOptions(overrides));
+      const options = callerOptions({ callSid: fakeSid('CA'), ...overrides });
+      if (options.callSid && !twilio.calls.has(options.callSid)) twilio.addCall({ sid: options.callSid, accountSid: TWILIO_ACCOUNT_SID });
+      const caller = await FakeTwilioCaller.dial(options);
       callers.push(caller);
       return caller;
     },
@@ -64,6 +80,7 @@ export async function startCallBridge(
       for (const caller of callers) caller.drop();
       await server.close();
       await backend.stop();
+      await twilio.close();
     },
   };
 }
