@@ -254,7 +254,13 @@ class Bridge implements BridgeServer {
     const refusal = this.refusalFor();
     if (refusal) {
       // Twilio plays this and hangs up: a caller hears why, rather than ringing out or a failed-call tone.
-      this.options.log.forCall(callSid).warn(refusal === 'refused_busy' ? `Turned a call away: ${this.maxCalls} calls are in progress (MAX_CALLS)` : 'Turned a call away: the server is stopping');
+      this.options.log
+        .forCall(callSid)
+        .warn(
+          refusal === 'refused_busy'
+            ? `Turned a call away: MAX_CALLS=${this.maxCalls} calls are already in progress or connecting; raise MAX_CALLS or add an instance if this happens often`
+            : 'Turned a call away: the server is stopping',
+        );
       this.metrics.callEnded(refusal);
       response.writeHead(200, { 'content-type': 'text/xml; charset=utf-8' });
       response.end(await sayAndHangUpTwiml(LINES_BUSY));
