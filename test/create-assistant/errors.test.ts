@@ -73,12 +73,13 @@ describe('create-assistant when OpenAI says no', () => {
     expect(rateLimit).not.toMatch(/billing/);
   });
 
-  it('names a model the key cannot use', async () => {
+  it('names a model the key cannot use, before asking to create anything', async () => {
     await startWithKey('ok');
     project = await makeProject(envWithKey());
     const stderr = await expectCleanFailure(['--model', 'gpt-nonexistent']);
-    expect(stderr).toMatch(/the model "gpt-nonexistent" does not exist or this key cannot use it \(400 model_not_found\)/);
-    expect(stderr).toContain('--model');
+    expect(stderr).toContain('gpt-nonexistent is not among the models OpenAI offers this key');
+    expect(stderr).toContain('Run again with --model gpt-6-luna');
+    expect(fake!.requests.filter((request) => request.method === 'POST')).toEqual([]);
   });
 
   it("passes on the API's own words for any other 400", async () => {

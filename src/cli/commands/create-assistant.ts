@@ -7,9 +7,12 @@ import { documentValues, parseEnvDocument } from '../../config/env-document.js';
 import { EnvEditRefusedError, planEnvEdits, updateEnvFile, type EnvChange } from '../../config/env-editor.js';
 import { valueRenderings } from '../../config/env-value.js';
 import type { DiffHunk } from '../../config/line-diff.js';
+import { DEFAULT_ASSISTANT_MODEL } from '../../config/defaults.js';
 import { loadConfig } from '../../config/load-config.js';
 import { describeBaseURL } from '../../doctor/openai-failure.js';
+import type { ModelLifecycle } from '../../models/model-lifecycle.js';
 import { createTerminalAsker, type Asker } from '../../provision/ask.js';
+import { checkAssistantModel, shutdownNote, type AssistantModelVerdict } from '../../provision/assistant-model-check.js';
 import { assistantEnvEdits, type AssistantEnvTarget } from '../../provision/assistant-env-edits.js';
 import { createAgent } from '../../provision/backends/agents.js';
 import { createAssistantsApiAssistant } from '../../provision/backends/assistants.js';
@@ -59,6 +62,8 @@ interface CreateAssistantReport {
   api: ProvisionApi;
   name?: string;
   model?: string;
+  /** The model's shutdown date as GET /models gives it, when it could be read. */
+  modelLifecycle?: ModelLifecycle;
   instructions?: { source: ProvisionRequest['instructionsSource']; characters: number; file?: string };
   envFile: string;
   previous?: { variable: string; id: string; state: string; description: string; replaced: boolean };
@@ -266,6 +271,42 @@ async function createAssistant(options: CreateAssistantOptions, dependencies: Cr
     warn('OPENAI_API_KEY is not set: the real run will need it.');
   }
 
+  // Never create on a model that is shut down or about to be: one GET /models before anything is created.
+  let modelVerdict: AssistantModelVerdict | undefined;
+  if (config.openai.apiKey) {
+    const lookupTimeoutMs = Math.min(timeoutMs, LOOKUP_TIMEOUT_MS);
+    const client = await createOpenAIClient(config, { maxRetries: 0, timeoutMs: lookupTimeoutMs });
+    const asker = dependencies.asker;
+    modelVerdict = await withSpinner(`Checking ${request.model}'s shutdown date…`, () =>
+      checkAssistantModel(client, request.model, {
+        clock: dependencies.clock,
+        chosen: options.model !== undefined || request.model !== DEFAULT_ASSISTANT_MODEL,
+        config,
+        timeoutMs: lookupTimeoutMs,
+        ...(asker ? { ask: (question: string, defaultValue: string) => asker.ask(question, defaultValue) } : {}),
+      }),
+    );
+  } else if (!needsApi) {
+    warn(`OPENAI_API_KEY is not set, so ${request.model}'s shutdown date was not checked; the bridge will need the key too.`);
+  }
+  if (modelVerdict?.kind === 'refused') {
+    report.modelLifecycle = modelVerdict.lifecycle;
+    return fail({
+      summary: modelVerdict.summary,
+      detail: [`Nothing was created and ${envPath} was not changed.`],
+      fix: modelVerdict.fix,
+      kind: 'model-retired',
+    });
+  }
+  if (modelVerdict?.kind === 'unchecked' || modelVerdict?.kind === 'retiring') warn(modelVerdict.warning);
+  if (modelVerdict?.kind === 'replaced') {
+    warn(modelVerdict.note);
+    request = { ...request, model: modelVerdict.model };
+    report.model = request.model;
+  }
+  if (modelVerdict && modelVerdict.kind !== 'unchecked') report.modelLifecycle = modelVerdict.lifecycle;
+  const modelShown = modelVerdict ? `${request.model} (shutdown: ${shutdownNote(modelVerdict)})` : request.model;
+
   // Show what will be created before creating it.
   let setup: ResponsesSetup | undefined;
   if (request.api === 'responses') {
@@ -278,7 +319,7 @@ async function createAssistant(options: CreateAssistantOptions, dependencies: Cr
       throw error;
     }
     report.instructionsFile = { path: setup.path, action: setup.action, envValue: setup.envValue };
-    say(`${dryRun ? 'Would set up' : 'Setting up'} ${TITLES.responses}: model ${request.model}`);
+    say(`${dryRun ? 'Would set up' : 'Setting up'} ${TITLES.responses}: model ${modelShown}`);
     say(
       setup.action === 'keep'
         ? `  instructions: ${setup.path} (${setup.note ?? 'kept as it is'})`
@@ -287,7 +328,7 @@ async function createAssistant(options: CreateAssistantOptions, dependencies: Cr
   } else {
     say(`${dryRun ? 'Would create' : 'Creating'} ${TITLES[request.api]} on ${describeBaseURL(config)}:`);
     say(`  name: ${request.name}`);
-    say(`  model: ${request.model}`);
+    say(`  model: ${modelShown}`);
     say(`  instructions: ${describeInstructions(request)}`);
   }
   const editsFor = (target: AssistantEnvTarget) => assistantEnvEdits({ target, fileValues, existing, date: now.toISOString().slice(0, 10) });
