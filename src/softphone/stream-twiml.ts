@@ -10,9 +10,16 @@ export interface StreamTwiml {
 /** TwiML that would not connect a two-way Media Stream; the message says what Twilio would do instead. */
 export class StreamTwimlError extends Error {}
 
+// Attributes may hold a bare '>' (XML only requires '<' and '&' to be escaped in them), so tags are matched
+// attribute by attribute.
+const ATTRIBUTES = String.raw`((?:\s+[\w.:-]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*`;
+const CONNECT = new RegExp(String.raw`<Connect\b${ATTRIBUTES}>([\s\S]*?)<\/Connect>`);
+const STREAM = new RegExp(String.raw`<Stream\b${ATTRIBUTES}(?:\/>|>([\s\S]*?)<\/Stream>)`);
+const PARAMETER = new RegExp(String.raw`<Parameter\b${ATTRIBUTES}\/?>`, 'g');
+
 export function readStreamTwiml(twiml: string): StreamTwiml {
-  const connect = /<Connect\b[^>]*>([\s\S]*?)<\/Connect>/.exec(twiml);
-  const stream = connect ? /<Stream\b([^>]*?)(?:\/>|>([\s\S]*?)<\/Stream>)/.exec(connect[1]!) : null;
+  const connect = CONNECT.exec(twiml);
+  const stream = connect ? STREAM.exec(connect[2]!) : null;
   if (!stream) {
     if (/<Start\b[^>]*>[\s\S]*?<Stream\b/.test(twiml)) {
       throw new StreamTwimlError('the TwiML starts a one-way stream (<Start><Stream>): the caller would hear nothing the bridge sends. A bridge must answer <Connect><Stream>.');
@@ -24,7 +31,7 @@ export function readStreamTwiml(twiml: string): StreamTwiml {
   if (!url.startsWith('wss://')) throw new StreamTwimlError(`Twilio only opens wss:// Stream URLs; the TwiML asks for ${url} (Twilio error 31920)`);
   if (new URL(url).search !== '') throw new StreamTwimlError(`Twilio rejects a Stream URL with a query string (31920): ${url}. Pass per-call data as <Parameter>s.`);
   const parameters: Record<string, string> = {};
-  for (const match of (stream[2] ?? '').matchAll(/<Parameter\b([^>]*?)\/?>/g)) {
+  for (const match of (stream[2] ?? '').matchAll(PARAMETER)) {
     const { name, value } = attributes(match[1]!);
     if (name !== undefined) parameters[name] = value ?? '';
   }

@@ -1,0 +1,70 @@
+// `voicebridge demo` as a user runs it on a fresh machine: the built CLI, no .env, no accounts, nothing real called.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { NOTHING_REAL_WAS_CALLED } from '../../src/cli/commands/demo.js';
+import { DEFAULT_DEMO_SCRIPT } from '../../src/demo/demo-script.js';
+import { runCli } from '../helpers/run-cli.js';
+
+let folder: string | undefined;
+
+afterEach(async () => {
+  if (folder) await rm(folder, { recursive: true, force: true });
+  folder = undefined;
+});
+
+/** Asserts that each pattern matches a line after the line the previous one matched; returns the matched lines. */
+function expectInOrder(lines: string[], patterns: Array<string | RegExp>): string[] {
+  const matched: string[] = [];
+  let from = 0;
+  for (const pattern of patterns) {
+    const index = lines.findIndex((line, at) => at >= from && (typeof pattern === 'string' ? line.includes(pattern) : pattern.test(line)));
+    expect(index, `"${String(pattern)}" after line ${from} of:\n${lines.join('\n')}`).toBeGreaterThanOrEqual(0);
+    matched.push(lines[index]!);
+    from = index + 1;
+  }
+  return matched;
+}
+
+describe('voicebridge demo', () => {
+  it('runs a whole simulated call on its own, prints its log in order, and says plainly that nothing real was called', async () => {
+    folder = await mkdtemp(join(tmpdir(), 'voicebridge-demo-test-'));
+    const result = await runCli(['demo'], { cwd: folder, timeoutMs: 20_000 });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stderr).toBe('');
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toContain('voicebridge demo');
+    expect(lines[0]).toContain('simulated: nothing real is called');
+    expect(result.stdout).toContain('OpenAI   simulated');
+    expect(result.stdout).toContain('Twilio   simulated');
+
+    const turns = DEFAULT_DEMO_SCRIPT.flatMap((line) => [`Customer said: ${line}`, `→ Assistant: ${line}`, `← Assistant: You said: ${line.replace(/[.!?]+$/, '')}.`]);
+    const [incoming] = expectInOrder(lines, ['Incoming call from', 'Connected to OpenAI Realtime', /heard greeting-1 .*"Hello! Thanks for calling/, ...turns, 'Call ended (caller hung up)']);
+    const callSid = /\[(CA[0-9a-f]{32})\]/.exec(incoming!)?.[1];
+    expect(callSid).toBeDefined();
+    expect(lines.filter((line) => line.includes('Customer said:'))).toEqual(DEFAULT_DEMO_SCRIPT.map((line) => expect.stringContaining(`[${callSid}] Customer said: ${line}`)));
+    expect(result.stdout).toMatch(new RegExp(`\\[${callSid}\\] Created session: \\S+`));
+    expect(lines.filter((line) => line.trim() !== '').at(-2)).toBe(NOTHING_REAL_WAS_CALLED);
+    expect(result.stdout).not.toContain('sk-proj-');
+  });
+
+  it('says the lines of --script FILE, one per turn', async () => {
+    folder = await mkdtemp(join(tmpdir(), 'voicebridge-demo-test-'));
+    await writeFile(join(folder, 'caller.txt'), '# my caller\nDo you have oat milk?\n\nHow much is a latte?\n');
+    const result = await runCli(['demo', '--script', 'caller.txt'], { cwd: folder, timeoutMs: 20_000 });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toContain('Caller   2 lines (caller.txt)');
+    const said = result.stdout.split('\n').filter((line) => line.includes('Customer said:'));
+    expect(said.map((line) => line.replace(/^.*Customer said: /, ''))).toEqual(['Do you have oat milk?', 'How much is a latte?']);
+    expect(result.stdout).toContain(NOTHING_REAL_WAS_CALLED);
+  });
+
+  it('refuses a script with no lines as a usage error', async () => {
+    folder = await mkdtemp(join(tmpdir(), 'voicebridge-demo-test-'));
+    await writeFile(join(folder, 'empty.txt'), '# nothing to say\n\n');
+    const result = await runCli(['demo', '--script', 'empty.txt'], { cwd: folder });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('the script empty.txt has no lines. Write one line per thing the caller says');
+  });
+});
