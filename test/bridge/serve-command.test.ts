@@ -62,6 +62,15 @@ function startServe(cwd: string, args: string[]): Promise<{ stdout: () => string
   });
 }
 
+/** Resolves once the output contains `text`. */
+async function waitForOutput(output: () => string, text: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!output().includes(text)) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for "${text}" in:\n${output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 describe('voicebridge serve', () => {
   it('refuses to start on a workflow ID, with the doctor\'s explanation and exit code 1', async () => {
     fake = await FakeOpenAI.start();
@@ -84,7 +93,7 @@ describe('voicebridge serve', () => {
     expect(result.stdout + result.stderr).toMatch(/Assistants API/);
   });
 
-  it('prints where it listens, the webhook for Twilio and the agent, takes a call, and stops cleanly on SIGTERM', async () => {
+  it('prints where it listens, the webhook for Twilio and the agent, takes a call, and on SIGTERM lets it finish before it exits', async () => {
     fake = await FakeOpenAI.start();
     const agent = seedAgent(fake);
     const cwd = await project(agent.id);
@@ -109,14 +118,38 @@ describe('voicebridge serve', () => {
     await caller.waitToHear('You said: Do you deliver.');
 
     child!.kill('SIGTERM');
+    await waitForOutput(serve.stdout, 'SIGTERM: taking no new calls');
+    // Draining: not ready for the load balancer, new calls turned away politely, the call in progress goes on.
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(503);
+    const late = await new FakeTwilioCaller({ serverOrigin: `http://127.0.0.1:${port}`, voiceUrl: `${PUBLIC_BASE}/incoming-call`, authToken: TWILIO_AUTH_TOKEN }).postWebhook();
+    expect(late.body).toMatch(/<Say>.*<\/Say><Hangup\/><\/Response>$/);
+    await caller.say('Is it free');
+    await caller.waitToHear('You said: Is it free.');
+    await caller.hangUp();
     expect(await serve.exited).toBe(0);
-    await caller.waitForClose();
     const log = serve.stdout();
     expect(log).toContain(`[${caller.callSid}] Connected to OpenAI Realtime`);
     expect(log).toContain(`[${caller.callSid}] Customer said: Do you deliver`);
-    expect(log).toContain('SIGTERM: stopping, ending 1 call(s) in progress.');
+    expect(log).toContain('SIGTERM: taking no new calls; waiting up to 25 s for 1 call(s) in progress to end (DRAIN_TIMEOUT_MS). Send SIGTERM again to exit at once.');
+    expect(log).toContain(`[${caller.callSid}] Call ended (caller hung up)`);
+    expect(log).toContain('Stopped.');
     expect(log).not.toContain(FAKE_OPENAI_KEY);
     expect(fake.realtime.openConnections).toEqual([]);
+  });
+
+  it('exits at once on a second stop signal, without waiting for the call in progress', async () => {
+    fake = await FakeOpenAI.start();
+    const cwd = await project(seedAgent(fake).id);
+    const serve = await startServe(cwd, ['--port', '0']);
+    const port = Number(/Listening on\s+http:\/\/0\.0\.0\.0:(\d+)/.exec(serve.stdout())?.[1]);
+    const caller = await FakeTwilioCaller.dial({ serverOrigin: `http://127.0.0.1:${port}`, voiceUrl: `${PUBLIC_BASE}/incoming-call`, authToken: TWILIO_AUTH_TOKEN });
+    await caller.waitToHear(DEFAULT_GREETING);
+    child!.kill('SIGINT');
+    await waitForOutput(serve.stdout, 'SIGINT: taking no new calls');
+    child!.kill('SIGINT');
+    expect(await serve.exited).toBe(1);
+    expect(serve.stdout()).toContain('Second stop signal: exiting now, without waiting for calls to end.');
+    await caller.waitForClose();
   });
 
   it('writes one JSON object per line with --log-format json, the CallSid on every call line', async () => {

@@ -76,12 +76,11 @@ export async function runServeCommand(
   let config = setup.config ?? loadConfig({ envFile: options.envFile });
   output.addSecrets(config.secrets);
   if (portOverride !== undefined) config = { ...config, port: portOverride, portProblem: undefined };
-  const log = createBridgeLog({
-    format,
-    write: (line) => output.out(line),
-    secrets: config.secrets,
-    ...(format === 'text' ? { chalk: output.chalk } : {}),
-  });
+  // JSON lines come from pino (loaded only for them); the readable text log stays the bridge's own.
+  const log =
+    format === 'json'
+      ? (await import('../../bridge/json-log.js')).createJsonLog({ write: (line) => output.out(line), secrets: config.secrets })
+      : createBridgeLog({ format, write: (line) => output.out(line), secrets: config.secrets, chalk: output.chalk });
   for (const warning of config.warnings) log.warn(warning);
 
   let tunnel: ServeTunnel | undefined;
@@ -115,7 +114,9 @@ export async function runServeCommand(
 
   let server: BridgeServer;
   try {
-    server = await startBridgeServer({ config, brain, log, port: config.port ?? DEFAULT_PORT, ...(setup.host ? { host: setup.host } : {}) });
+    const { createPrometheusMetrics } = await import('../../bridge/prometheus-metrics.js');
+    const metrics = createPrometheusMetrics({ processMetrics: true });
+    server = await startBridgeServer({ config, brain, log, metrics, port: config.port ?? DEFAULT_PORT, ...(setup.host ? { host: setup.host } : {}) });
   } catch (error) {
     refuse(output, format, log, startFailure(error, config));
     return refused();
@@ -133,11 +134,21 @@ export async function runServeCommand(
     log.warn('Second stop signal: exiting now, without waiting for calls to end.');
     process.exit(EXIT_FAILURE);
   });
-  log.info(`${signal}: stopping${server.activeCalls > 0 ? `, ending ${server.activeCalls} call(s) in progress` : ''}.`);
-  await server.close();
+  const calls = server.activeCalls + server.pendingCalls;
+  const drainMs = config.calls.drainTimeoutMs;
+  log.info(
+    calls > 0
+      ? `${signal}: taking no new calls; waiting up to ${formatSeconds(drainMs)} for ${calls} call(s) in progress to end (DRAIN_TIMEOUT_MS). Send ${signal} again to exit at once.`
+      : `${signal}: stopping.`,
+  );
+  await server.drain(drainMs);
   await tunnel?.close(log);
   log.info('Stopped.');
   return EXIT_OK;
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 function parseLogFormat(value: string | undefined): LogFormat {
@@ -199,15 +210,31 @@ function announce(server: BridgeServer, brain: Brain, config: Config, format: Lo
       backend: brain.backend,
       agent: brain.describe(),
       voice,
+      maxCalls: config.calls.maxCalls ?? null,
+      agentTimeoutMs: config.calls.agentTimeoutMs,
+      transferNumber: config.calls.transferNumber ?? null,
+      drainTimeoutMs: config.calls.drainTimeoutMs,
     });
     return;
   }
   const { chalk } = output;
   output.out(chalk.bold('voicebridge serve'));
-  output.out(`  Listening on     http://0.0.0.0:${server.port}  (health: /healthz, ready: /readyz)`);
+  output.out(`  Listening on     http://0.0.0.0:${server.port}  (health: /healthz, ready: /readyz, metrics: /metrics)`);
   output.out(`  Twilio webhook   ${chalk.cyan(server.urls.incomingCall)}  (the number's voice URL, HTTP POST)`);
   output.out(`  Media stream     ${server.urls.mediaStream}`);
   output.out(`  Agent            ${brain.describe()}`);
   output.out(`  Voice            ${voice}`);
+  output.out(`  Calls            ${describeCallPolicy(config)}`);
   output.out(chalk.green('Waiting for calls.') + chalk.dim(' Ctrl+C to stop.'));
+}
+
+/** One line on how calls are run: the limit, the agent's deadline, where a failing call goes, the drain time. */
+function describeCallPolicy(config: Config): string {
+  const { maxCalls, agentTimeoutMs, transferNumber, drainTimeoutMs } = config.calls;
+  return [
+    maxCalls === undefined ? 'no limit (MAX_CALLS)' : `at most ${maxCalls} at once`,
+    `agent timeout ${formatSeconds(agentTimeoutMs)}`,
+    transferNumber ? `transfer to ${transferNumber} when the agent keeps failing` : 'goodbye and hang-up when the agent keeps failing',
+    `drain ${formatSeconds(drainTimeoutMs)}`,
+  ].join(', ');
 }
