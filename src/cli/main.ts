@@ -63,7 +63,7 @@ Examples:
     .option('--name <name>', 'the agent\'s name (default "Phone agent")')
     .option('--instructions <text>', 'the instructions (default: written for phone calls)')
     .option('--instructions-file <path>', 'read the instructions from this file')
-    .option('--model <model>', 'the model (default gpt-6-luna)')
+    .option('--model <model>', 'the model (default gpt-6-luna); one past its shutdown date is refused, one within 90 days warned about')
     .option('--env-file <path>', 'write this file instead of ./.env')
     .option('--force', 'replace an ID that still works (without it, the command refuses and shows it)')
     .option('--dry-run', 'show what would be created and the exact .env change; touch nothing')
@@ -99,8 +99,10 @@ Examples:
     .addHelpText(
       'after',
       `
-Before listening, serve runs the doctor's offline checks and the agent check, and refuses to start (exit 1) when a
-call could not work. Give Twilio the webhook it prints: WEBHOOK_URL/incoming-call (HTTP POST).
+Before listening, serve runs the doctor's offline checks and its key, agent and model checks, and refuses to start
+(exit 1) when a call could not work, e.g. on a model past its shutdown date (VOICEBRIDGE_TODAY=YYYY-MM-DD asks about
+another day). A model within 90 days of its shutdown date is one warning line.
+Give Twilio the webhook it prints: WEBHOOK_URL/incoming-call (HTTP POST).
 The tunnel needs the internet and an ngrok auth token (NGROK_AUTHTOKEN, from https://dashboard.ngrok.com).
 Exit codes: 0 stopped cleanly (SIGINT/SIGTERM), 1 refused to start, 2 usage error.
 

@@ -71,7 +71,7 @@ export interface Check {
   title: string;
   /** Ids of checks that must finish first; if one of them failed or was skipped, this check is skipped. */
   needs?: string[];
-  /** Checks that touch the network; `serve` runs only the offline ones plus the agent check. */
+  /** Checks that touch the network; `serve` runs the offline ones plus those in src/cli/serve-start-up-checks.ts. */
   online?: boolean;
   timeoutMs?: number;
   run(context: CheckContext): Promise<CheckResult>;
