@@ -78,8 +78,19 @@ async function project(setup: Setup): Promise<{ fake: FakeOpenAI; cwd: string; a
 
 /** The port serve printed, in text or JSON, once it listens. */
 function listeningPort(output: string): number | undefined {
-  const match = /Listening on\s+http:\/\/0\.0\.0\.0:(\d+)|"msg":"Listening".*?"port":(\d+)/.exec(output);
-  return match ? Number(match[1] ?? match[2]) : undefined;
+  const text = /Listening on\s+http:\/\/0\.0\.0\.0:(\d+)/.exec(output);
+  if (text) return Number(text[1]);
+  for (const line of output.split('\n')) {
+    if (!line.startsWith('{') || !line.endsWith('}')) continue;
+    let entry: { msg?: unknown; port?: unknown };
+    try {
+      entry = JSON.parse(line) as typeof entry;
+    } catch {
+      continue; // a line still arriving
+    }
+    if (entry.msg === 'Listening' && typeof entry.port === 'number') return entry.port;
+  }
+  return undefined;
 }
 
 /** Starts serve, waits until it answers /healthz (so it is waiting for signals), stops it with SIGTERM, returns its output. */
