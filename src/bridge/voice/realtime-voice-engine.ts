@@ -98,6 +98,8 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
       headers: { Authorization: `Bearer ${options.apiKey}` },
       maxPayload: MAX_REALTIME_MESSAGE_BYTES,
       handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+      // Audio is base64 μ-law, which barely compresses: deflate would cost CPU and latency on every frame.
+      perMessageDeflate: false,
     });
     socket.on('open', () => {
       if (socket === this.socket) this.opened();
