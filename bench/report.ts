@@ -1,0 +1,102 @@
+// The benchmark's results as one object (printed as JSON) and as the table a person reads.
+import type { DirectionResult, LoadStepResult } from './load/load-step.js';
+import type { TurnResult } from './turn-overhead.js';
+
+export interface TargetVerdict {
+  target: string;
+  met: boolean;
+  measured: string;
+}
+
+export interface BenchReport {
+  mode: 'quick' | 'full';
+  machine: { cores: number; cpu: string; node: string; pinning: string; commit: string | undefined };
+  plan: { warmupMs: number; windowMs: number; p99LimitMs: number };
+  relay: { calls: number; floor: LoadStepResult; bridge: LoadStepResult };
+  capacity: {
+    largestPassing: number | undefined;
+    firstFailing: number | undefined;
+    /** True when every step passed: the largest N is at least the last one tried. */
+    searchCapped: boolean;
+    bridge: LoadStepResult | undefined;
+    floor: LoadStepResult | undefined;
+  };
+  turns: TurnResult[];
+  coldGreeting: TurnResult;
+  steps: LoadStepResult[];
+  targets: TargetVerdict[];
+  durationSeconds: number;
+}
+
+export function median(values: number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+const ms = (value: number): string => (Number.isFinite(value) ? value.toFixed(2) : '–');
+const latency = (direction: DirectionResult): string => `${ms(direction.p50)} / ${ms(direction.p99)} / ${ms(direction.max)}`;
+const ratio = (value: number, floor: number): string => (floor > 0 && Number.isFinite(value / floor) ? `${(value / floor).toFixed(1)}×` : '–');
+const lost = (step: LoadStepResult): string => `${step.toRealtime.lost + step.toCaller.lost} of ${step.toRealtime.sent + step.toCaller.sent}`;
+const cpuPercent = (step: LoadStepResult): number => (step.cpuMsPerCallSecond * step.calls) / 10;
+const mb = (bytes: number): string => (bytes / (1024 * 1024)).toFixed(2);
+
+function row(cells: string[], widths: number[]): string {
+  return cells.map((cell, index) => cell.padEnd(widths[index] ?? 0)).join('  ').trimEnd();
+}
+
+export function renderReport(report: BenchReport): string {
+  const { machine, relay, capacity } = report;
+  const { floor, bridge } = relay;
+  const lines: string[] = [];
+  lines.push(`voicebridge bench (${report.mode}) — ${machine.cores} × ${machine.cpu}, Node ${machine.node}${machine.commit ? `, commit ${machine.commit}` : ''}`);
+  lines.push(`${machine.pinning}; ${report.plan.windowMs / 1000} s measured per step after a ${report.plan.warmupMs / 1000} s warm-up; took ${report.durationSeconds} s`);
+  lines.push('');
+  const widths = [44, 22, 22, 12];
+  lines.push(row([`Frame relay, ${relay.calls} calls, 20 ms frames each way`, 'null relay (floor)', 'voicebridge serve', 'serve ÷ floor'], widths));
+  lines.push(row(['  Twilio → Realtime p50 / p99 / max (ms)', latency(floor.toRealtime), latency(bridge.toRealtime), ratio(bridge.toRealtime.p99, floor.toRealtime.p99)], widths));
+  lines.push(row(['  Realtime → Twilio p50 / p99 / max (ms)', latency(floor.toCaller), latency(bridge.toCaller), ratio(bridge.toCaller.p99, floor.toCaller.p99)], widths));
+  lines.push(row(['  frames lost', lost(floor), lost(bridge), ''], widths));
+  lines.push(row(['  CPU per call-second (ms)', ms(floor.cpuMsPerCallSecond), ms(bridge.cpuMsPerCallSecond), ratio(bridge.cpuMsPerCallSecond, floor.cpuMsPerCallSecond)], widths));
+  lines.push(row(['  CPU of one core (%)', cpuPercent(floor).toFixed(0), cpuPercent(bridge).toFixed(0), ''], widths));
+  lines.push(row(['  RSS per call (MB)', mb(floor.rssPerCallBytes), mb(bridge.rssPerCallBytes), ratio(bridge.rssPerCallBytes, floor.rssPerCallBytes)], widths));
+  lines.push('');
+  lines.push(`Capacity on one core (p99 ≤ ${report.plan.p99LimitMs} ms both ways, every call up):`);
+  for (const step of report.steps.filter((each) => each.target === 'bridge' && each.calls !== relay.calls)) {
+    const ok = step.callsUp === step.calls && Math.max(step.toRealtime.p99, step.toCaller.p99) <= report.plan.p99LimitMs;
+    lines.push(
+      `  ${ok ? 'pass' : 'FAIL'} ${String(step.calls).padStart(5)} calls: p99 ${ms(step.toRealtime.p99)} / ${ms(step.toCaller.p99)} ms, lost ${lost(step)}, ` +
+        `CPU ${cpuPercent(step).toFixed(0)} %, RSS ${mb(step.rssLoadedBytes)} MB, calls up ${step.callsUp}, generator CPU ${step.generator.cpuPercent.toFixed(0)} %` +
+        (step.generator.skippedFrames > 0 ? `, generator fell behind (${step.generator.skippedFrames} frames skipped)` : ''),
+    );
+  }
+  const largest = capacity.largestPassing;
+  lines.push(
+    largest === undefined
+      ? '  → no step passed'
+      : `  → largest N: ${capacity.searchCapped ? '≥ ' : ''}${largest} calls${capacity.firstFailing ? ` (fails at ${capacity.firstFailing})` : ' (the search stops there)'}`,
+  );
+  if (capacity.floor) lines.push(`  null relay at ${capacity.floor.calls} calls: p99 ${ms(capacity.floor.toRealtime.p99)} / ${ms(capacity.floor.toCaller.p99)} ms, CPU ${cpuPercent(capacity.floor).toFixed(0)} %`);
+  lines.push('');
+  const turnWidths = [44, 12, 12, 8];
+  lines.push(row(['Turn overhead (answer audio − transcript − simulator delays)', '', '', ''], turnWidths));
+  lines.push(row(['  backend', 'median (ms)', 'worst (ms)', 'turns'], turnWidths));
+  for (const turn of report.turns) {
+    lines.push(row([`  ${turn.backend}`, ms(median(turn.overheadMs)), ms(Math.max(...turn.overheadMs)), String(turn.overheadMs.length)], turnWidths));
+  }
+  const warmGreetings = report.turns.flatMap((turn) => turn.greetingMs);
+  lines.push(
+    `Greeting after the stream starts (− voice delay): median ${ms(median(warmGreetings))} ms pre-warmed, ${ms(median(report.coldGreeting.greetingMs))} ms without pre-warm (PREWARM_TIMEOUT_MS=0)`,
+  );
+  lines.push('');
+  lines.push('Targets:');
+  for (const verdict of report.targets) lines.push(`  ${verdict.met ? 'met    ' : 'NOT MET'} ${verdict.target}: ${verdict.measured}`);
+  const problems = [...report.steps.flatMap((step) => step.problems), ...report.turns.flatMap((turn) => turn.problems)];
+  const protocolErrors = report.steps.flatMap((step) => step.protocolErrors);
+  const crossed = report.steps.reduce((total, step) => total + step.crossedFrames, 0);
+  const altered = report.steps.reduce((total, step) => total + step.toRealtime.altered + step.toCaller.altered, 0);
+  lines.push('');
+  lines.push(`Checks: ${altered} payloads altered, ${crossed} frames crossed between calls, ${protocolErrors.length} protocol errors, ${problems.length} warnings logged by the bridge`);
+  for (const line of [...protocolErrors, ...problems].slice(0, 10)) lines.push(`  ${line}`);
+  return lines.join('\n');
+}

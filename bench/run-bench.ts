@@ -1,0 +1,202 @@
+// `npm run bench [-- --quick] [-- --json <file>]`: measures `voicebridge serve` on this machine and prints a table
+// and the same results as JSON. Every measurement starts a fresh process under test on loopback:
+//   1. frame relay at 200 calls, for the null relay (the floor) and for the bridge: per-frame transit each way,
+//      frames lost, CPU time per call-second, RSS per call;
+//   2. capacity: the largest number of calls the bridge carries on one core before the p99 transit passes 20 ms
+//      (a bounded search: a few doublings, then a few halvings of the gap);
+//   3. turn overhead for each agent backend against the full simulator, and the greeting with and without pre-warm.
+// Every loop is bounded in count and in time; the full run takes a few minutes, --quick well under one.
+import { execSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { BrainBackend } from '../src/agents/brain.js';
+import { runLoadStep, type LoadStepResult } from './load/load-step.js';
+import { median, renderReport, type BenchReport, type TargetVerdict } from './report.js';
+import { choosePinning, pinGenerator } from './target-process.js';
+import { measureTurns, type TurnResult } from './turn-overhead.js';
+
+interface Plan {
+  mode: 'quick' | 'full';
+  warmupMs: number;
+  windowMs: number;
+  latencyCalls: number;
+  /** Call counts tried in order until one fails; then the gap is halved `bisections` times. */
+  capacitySteps: number[];
+  bisections: number;
+  turnCalls: number;
+  turnsPerCall: number;
+  /** The capacity search stops starting new steps after this long. */
+  budgetMs: number;
+}
+
+const PLANS: Record<Plan['mode'], Plan> = {
+  quick: { mode: 'quick', warmupMs: 500, windowMs: 2_000, latencyCalls: 200, capacitySteps: [500], bisections: 0, turnCalls: 1, turnsPerCall: 3, budgetMs: 60_000 },
+  full: { mode: 'full', warmupMs: 1_000, windowMs: 5_000, latencyCalls: 200, capacitySteps: [500, 1_000, 2_000], bisections: 2, turnCalls: 2, turnsPerCall: 4, budgetMs: 240_000 },
+};
+
+const P99_LIMIT_MS = 20;
+const BACKENDS: BrainBackend[] = ['agents', 'assistants', 'responses'];
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+function argument(name: string): string | undefined {
+  const index = process.argv.indexOf(name);
+  return index >= 0 ? process.argv[index + 1] : undefined;
+}
+
+function cpuModel(): string {
+  try {
+    const match = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    return match?.[1]?.trim() ?? 'unknown CPU';
+  } catch {
+    return 'unknown CPU';
+  }
+}
+
+function progress(message: string): void {
+  process.stderr.write(`· ${message}\n`);
+}
+
+function passes(step: LoadStepResult): boolean {
+  return step.callsUp === step.calls && step.toRealtime.p99 <= P99_LIMIT_MS && step.toCaller.p99 <= P99_LIMIT_MS;
+}
+
+function describeStep(step: LoadStepResult): string {
+  const lost = step.toRealtime.lost + step.toCaller.lost;
+  return `${step.target} × ${step.calls}: p99 ${step.toRealtime.p99.toFixed(2)} / ${step.toCaller.p99.toFixed(2)} ms, lost ${lost}, ${(
+    (step.cpuMsPerCallSecond * step.calls) /
+    10
+  ).toFixed(0)} % CPU, generator ${step.generator.cpuPercent.toFixed(0)} %`;
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const plan = process.argv.includes('--quick') ? PLANS.quick : PLANS.full;
+  const jsonFile = argument('--json');
+  const cores = availableParallelism();
+  const pinning = choosePinning();
+  pinGenerator(pinning);
+  const machine = {
+    cores,
+    cpu: cpuModel(),
+    node: process.version,
+    pinning: pinning.description,
+    commit: safeCommit(),
+  };
+  progress(`${plan.mode} run on ${machine.cores} × ${machine.cpu}, Node ${machine.node}; ${pinning.description}`);
+  const steps: LoadStepResult[] = [];
+  const measure = async (target: LoadStepResult['target'], calls: number): Promise<LoadStepResult> => {
+    const step = await runLoadStep({ target, calls, warmupMs: plan.warmupMs, windowMs: plan.windowMs, pinning, repoRoot });
+    steps.push(step);
+    progress(describeStep(step));
+    return step;
+  };
+
+  const floor = await measure('null relay', plan.latencyCalls);
+  const bridge = await measure('bridge', plan.latencyCalls);
+
+  // Capacity: the largest N whose p99 stays within 20 ms both ways, found in a bounded number of steps.
+  let passed: LoadStepResult | undefined = passes(bridge) ? bridge : undefined;
+  let failedAt = Infinity;
+  const budgetLeft = (): boolean => performance.now() - started < plan.budgetMs;
+  for (const calls of plan.capacitySteps) {
+    if (!budgetLeft()) break;
+    const step = await measure('bridge', calls);
+    if (passes(step)) passed = step;
+    else {
+      failedAt = calls;
+      break;
+    }
+  }
+  for (let round = 0; round < plan.bisections && Number.isFinite(failedAt) && budgetLeft(); round += 1) {
+    const low = passed?.calls ?? 0;
+    const calls = Math.round((low + failedAt) / 2 / 50) * 50;
+    if (calls <= low || calls >= failedAt) break;
+    const step = await measure('bridge', calls);
+    if (passes(step)) passed = step;
+    else failedAt = calls;
+  }
+  const floorAtCapacity = passed && passed.calls !== plan.latencyCalls && plan.mode === 'full' ? await measure('null relay', passed.calls) : undefined;
+
+  const turns: TurnResult[] = [];
+  for (const backend of BACKENDS) {
+    progress(`turns on the ${backend} backend`);
+    turns.push(await measureTurns({ backend, calls: plan.turnCalls, turnsPerCall: plan.turnsPerCall, prewarm: true, pinning, repoRoot }));
+  }
+  progress('greeting without pre-warm');
+  const coldGreeting = await measureTurns({ backend: 'responses', calls: Math.max(2, plan.turnCalls), turnsPerCall: 1, prewarm: false, pinning, repoRoot });
+
+  const fiveHundred = steps.find((step) => step.target === 'bridge' && step.calls === 500);
+  const report: BenchReport = {
+    mode: plan.mode,
+    machine,
+    plan: { warmupMs: plan.warmupMs, windowMs: plan.windowMs, p99LimitMs: P99_LIMIT_MS },
+    relay: { calls: plan.latencyCalls, floor, bridge },
+    capacity: {
+      largestPassing: passed?.calls,
+      firstFailing: Number.isFinite(failedAt) ? failedAt : undefined,
+      searchCapped: !Number.isFinite(failedAt),
+      bridge: passed,
+      floor: floorAtCapacity,
+    },
+    turns,
+    coldGreeting,
+    steps,
+    targets: verdicts(bridge, floor, fiveHundred, turns),
+    durationSeconds: 0,
+  };
+  report.durationSeconds = Math.round((performance.now() - started) / 1000);
+  process.stdout.write(`${renderReport(report)}\n`);
+  const json = JSON.stringify(report, jsonReplacer, 2);
+  process.stdout.write(`\nJSON:\n${json}\n`);
+  if (jsonFile) writeFileSync(jsonFile, `${json}\n`);
+}
+
+function verdicts(bridge: LoadStepResult, floor: LoadStepResult, fiveHundred: LoadStepResult | undefined, turns: TurnResult[]): TargetVerdict[] {
+  const worstP99 = Math.max(bridge.toRealtime.p99, bridge.toCaller.p99);
+  const addedP99 = (direction: 'toRealtime' | 'toCaller'): number => bridge[direction].p99 - floor[direction].p99;
+  const lost = (step: LoadStepResult): number => step.toRealtime.lost + step.toCaller.lost;
+  const sent = (step: LoadStepResult): number => step.toRealtime.sent + step.toCaller.sent;
+  const medians = turns.map((turn) => ({ backend: turn.backend, median: median(turn.overheadMs), max: Math.max(...turn.overheadMs) }));
+  const worstMedian = Math.max(...medians.map((entry) => entry.median));
+  const mbPerCall = bridge.rssPerCallBytes / (1024 * 1024);
+  return [
+    {
+      target: `p99 transit per frame ≤ 1 ms at ${bridge.calls} calls`,
+      met: worstP99 <= 1,
+      measured: `${bridge.toRealtime.p99.toFixed(2)} ms Twilio → Realtime, ${bridge.toCaller.p99.toFixed(2)} ms Realtime → Twilio (the floor's: ${floor.toRealtime.p99.toFixed(2)} / ${floor.toCaller.p99.toFixed(
+        2,
+      )} ms; above the floor: ${addedP99('toRealtime').toFixed(2)} / ${addedP99('toCaller').toFixed(2)} ms)`,
+    },
+    {
+      target: '≥ 500 calls on one core, no frame lost',
+      met: fiveHundred !== undefined && passes(fiveHundred) && lost(fiveHundred) === 0,
+      measured: fiveHundred ? `500 calls: ${lost(fiveHundred)} of ${sent(fiveHundred)} frames lost, p99 ${Math.max(fiveHundred.toRealtime.p99, fiveHundred.toCaller.p99).toFixed(2)} ms` : 'not measured (time budget)',
+    },
+    {
+      target: 'turn overhead ≤ 30 ms',
+      met: worstMedian <= 30,
+      measured: medians.map((entry) => `${entry.backend} median ${entry.median.toFixed(1)} ms (worst turn ${entry.max.toFixed(1)})`).join(', '),
+    },
+    { target: '≤ 2 MB per call', met: mbPerCall <= 2, measured: `${mbPerCall.toFixed(2)} MB RSS per call at ${bridge.calls} calls` },
+  ];
+}
+
+/** Rounds times to µs in the JSON; NaN and Infinity become null. */
+function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'number') return Number.isFinite(value) ? Math.round(value * 1000) / 1000 : null;
+  return value;
+}
+
+function safeCommit(): string | undefined {
+  try {
+    return execSync('git rev-parse --short HEAD', { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`The benchmark failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
