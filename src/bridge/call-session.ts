@@ -21,6 +21,11 @@ export { DEFAULT_AGENT_TIMEOUT_MS, DEFAULT_APOLOGY };
 export const MAX_CONSECUTIVE_AGENT_FAILURES = 3;
 /** How long the goodbye may take to play before the call is hung up anyway. */
 const GOODBYE_TIMEOUT_MS = 15_000;
+/**
+ * With an engine that stops itself when interrupted, the phone's buffer is flushed only when more than this much
+ * speech is still to play there: less is over by the time a `clear` would arrive.
+ */
+export const FLUSH_THRESHOLD_MS = 200;
 
 const UNCOUNTED: CallMetrics = {
   frames: { toVoice: 0, toCaller: 0 },
@@ -48,7 +53,8 @@ export interface CallSessionOptions {
   metrics?: CallMetrics;
 }
 
-type PieceKind = 'greeting' | 'reply' | 'apology' | 'goodbye';
+/** 'voice': speech an engine that takes turns began on its own. */
+type PieceKind = 'greeting' | 'reply' | 'apology' | 'goodbye' | 'voice';
 
 /** One piece of speech: a sentence of a reply, the greeting or an apology, followed by one mark. */
 interface Piece {
@@ -135,7 +141,8 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
     this.onEngine('ready', () => log.info(`Connected to ${engine.name}`));
     this.onEngine('audio', (speechId, payload) => this.speechAudio(speechId, payload));
     this.onEngine('speechDone', (speechId, outcome) => this.speechDone(speechId, outcome));
-    this.onEngine('callerStartedSpeaking', () => this.bargeIn('caller started speaking'));
+    this.onEngine('speechStarted', (speechId) => this.engineSpeechStarted(speechId));
+    this.onEngine('callerStartedSpeaking', () => (this.engineTakesTurns ? this.callerSpokeOverEngine() : this.bargeIn('caller started speaking')));
     this.onEngine('callerSaid', (utterance) => this.callerSaid(utterance));
     this.onEngine('callerNotUnderstood', (reason) => this.callerNotUnderstood(reason));
     this.onEngine('warning', (message) => log.warn(message));
@@ -226,11 +233,13 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
     }
   }
 
-  private speechDone(speechId: string, _outcome: SpeechOutcome): void {
+  private speechDone(speechId: string, outcome: SpeechOutcome): void {
     const piece = this.pieces.get(speechId);
     if (!piece || piece.state !== 'speaking') return;
     if (!piece.audioSent) {
       this.pieces.delete(speechId);
+      // An engine that takes turns may say several sentences in one breath, all its audio under the first one's ID.
+      if (this.engineTakesTurns && outcome === 'completed' && piece.kind === 'reply' && piece.turn) piece.turn.heard.push(piece.text);
       if (piece.kind === 'goodbye') void this.hangUpAfterGoodbye();
       return;
     }
@@ -282,8 +291,44 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
     );
   }
 
+  private get engineTakesTurns(): boolean {
+    return this.options.engine.turnTaking === 'engine';
+  }
+
+  /** Speech an engine that takes turns began on its own: played and marked like any other. */
+  private engineSpeechStarted(speechId: string): void {
+    if (this.closing || this.pieces.has(speechId)) return;
+    this.markCount += 1;
+    this.pieces.set(speechId, { speechId, mark: `voice-${this.markCount}`, text: '', kind: 'voice', turn: undefined, state: 'speaking', audioSent: false });
+  }
+
+  /**
+   * The caller spoke over an engine that stops itself when interrupted: only what the phone still has buffered would
+   * play on, so it is flushed when there is more than FLUSH_THRESHOLD_MS of it. The agent is not stopped: whether the
+   * caller asked something new is the engine's to say, with a new request.
+   */
+  private callerSpokeOverEngine(): void {
+    if (this.closing || this.ending) return; // the goodbye is said to the end
+    const unplayedMs = this.options.line.unplayedAudioMs();
+    if (unplayedMs <= FLUSH_THRESHOLD_MS) return;
+    this.options.line.clear();
+    this.options.log.info(`Caller interrupted (caller started speaking with ${Math.round(unplayedMs)} ms of speech still to play)`);
+  }
+
+  /** A new request from an engine that takes turns makes the reply still being generated obsolete: stop the agent. */
+  private dropObsoleteTurn(): void {
+    const turn = this.turn;
+    if (!turn || !turn.streaming) return;
+    turn.interrupted = true;
+    turn.controller.abort(new BrainError('aborted', 'the caller moved on to a new request'));
+    const heard = turn.heard.join(' ');
+    this.conversationReady?.noteInterrupted(heard);
+    this.options.log.info(`The caller moved on before the agent finished; the rest of its reply is dropped${heard === '' ? '' : ` (the caller heard: ${heard})`}`);
+  }
+
   private callerSaid(utterance: CallerUtterance): void {
     if (this.closing || this.ending) return;
+    if (this.engineTakesTurns) this.dropObsoleteTurn();
     const text = utterance.text.trim();
     if (text === '') {
       this.callerNotUnderstood('the transcript of what the caller said is empty');
@@ -291,7 +336,7 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
     }
     this.options.log.info(`Customer said: ${text}`);
     // Engines without a speech-started event: the finished utterance is the barge-in.
-    this.bargeIn('new utterance');
+    if (!this.engineTakesTurns) this.bargeIn('new utterance');
     this.turnCount += 1;
     const turn: Turn = {
       number: this.turnCount,

@@ -14,6 +14,9 @@ import {
   DEFAULT_TRANSCRIBE_MODEL,
   DEFAULT_TWILIO_API_BASE_URL,
   DEFAULT_VOICE,
+  DEFAULT_VOICE_ENGINE,
+  VOICE_ENGINES,
+  type VoiceEngineName,
 } from './defaults.js';
 import type { EnvFileSnapshot } from './env-file.js';
 
@@ -36,6 +39,7 @@ export const ENV_KEYS = [
   'OPENAI_REALTIME_MODEL',
   'OPENAI_TRANSCRIBE_MODEL',
   'VOICE',
+  'VOICE_ENGINE',
   'GREETING',
   'AGENT_TIMEOUT_MS',
   'TRANSFER_NUMBER',
@@ -63,6 +67,8 @@ export interface Config {
     realtimeModel: string;
     transcribeModel: string;
     voice: string;
+    /** VOICE_ENGINE: OpenAI Realtime ('realtime', the default) or GPT-Live ('live'). */
+    voiceEngine: VoiceEngineName;
   };
   assistant: {
     /** The assistant/agent ID as written (may carry quotes or spaces: see classifyAssistantId). */
@@ -129,6 +135,14 @@ function parseTransferNumber(raw: string | undefined, warnings: string[]): strin
   return undefined;
 }
 
+function parseVoiceEngine(raw: string | undefined, warnings: string[]): VoiceEngineName {
+  const value = nonEmpty(raw)?.trim().toLowerCase();
+  if (value === undefined) return DEFAULT_VOICE_ENGINE;
+  if ((VOICE_ENGINES as readonly string[]).includes(value)) return value as VoiceEngineName;
+  warnings.push(`VOICE_ENGINE=${raw} is not a voice engine (realtime or live); ${DEFAULT_VOICE_ENGINE} is used. Fix VOICE_ENGINE in .env.`);
+  return DEFAULT_VOICE_ENGINE;
+}
+
 function parsePort(raw: string | undefined): { port?: number; problem?: string } {
   if (raw === undefined || raw.trim() === '') return { port: DEFAULT_PORT };
   const port = z.coerce.number().int().min(1).max(65535).safeParse(raw.trim());
@@ -181,6 +195,7 @@ export function buildConfig(envFile: EnvFileSnapshot, processEnv: NodeJS.Process
       realtimeModel: nonEmpty(raw.OPENAI_REALTIME_MODEL)?.trim() ?? DEFAULT_REALTIME_MODEL,
       transcribeModel: nonEmpty(raw.OPENAI_TRANSCRIBE_MODEL)?.trim() ?? DEFAULT_TRANSCRIBE_MODEL,
       voice: nonEmpty(raw.VOICE)?.trim() ?? DEFAULT_VOICE,
+      voiceEngine: parseVoiceEngine(raw.VOICE_ENGINE, warnings),
     },
     assistant: {
       id,

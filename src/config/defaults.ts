@@ -8,6 +8,12 @@ export const DEFAULT_TRANSCRIBE_MODEL = 'gpt-transcribe';
 /** The agent's model: the fast tier of the current family, because a phone caller waits for every token. */
 export const DEFAULT_ASSISTANT_MODEL = 'gpt-6-luna';
 export const DEFAULT_VOICE = 'marin';
+/** Which voice engine calls use: OpenAI Realtime until GPT-Live is available to every key. */
+export const VOICE_ENGINES = ['realtime', 'live'] as const;
+export type VoiceEngineName = (typeof VOICE_ENGINES)[number];
+export const DEFAULT_VOICE_ENGINE: VoiceEngineName = 'realtime';
+/** The GPT-Live model VOICE_ENGINE=live speaks with. */
+export const DEFAULT_LIVE_MODEL = 'gpt-live-1';
 export const DEFAULT_GREETING = 'Hello! Thanks for calling. How can I help you today?';
 export const DEFAULT_ENV_FILE = '.env';
 /** How long the agent may stay silent on a turn before the caller hears an apology. */

@@ -1,11 +1,16 @@
-// Chooses the voice engine for the configuration. The rest of the bridge only ever sees a VoiceEngineFactory.
+// Chooses the voice engine for the configuration (VOICE_ENGINE: OpenAI Realtime or GPT-Live). The rest of the bridge
+// only ever sees a VoiceEngineFactory.
 import type { Config } from '../../config/config.js';
 import { cleanId } from '../../ids/openai-ids.js';
+import { LiveVoiceEngine } from './live-voice-engine.js';
 import { RealtimeVoiceEngine } from './realtime-voice-engine.js';
 import type { VoiceEngineFactory } from './voice-engine.js';
 
 export function voiceEngineFactoryFor(config: Config): VoiceEngineFactory {
   const apiKey = cleanId(config.openai.apiKey ?? '');
+  if (config.openai.voiceEngine === 'live') {
+    return ({ log }) => new LiveVoiceEngine({ apiKey, baseURL: config.openai.baseURL, voice: config.openai.voice, log });
+  }
   return ({ log }) =>
     new RealtimeVoiceEngine({
       apiKey,

@@ -22,6 +22,11 @@ export interface VoiceEngineEvents {
   callerSaid: [utterance: CallerUtterance];
   /** The caller spoke but the words could not be made out (empty or failed transcription). */
   callerNotUnderstood: [reason: string];
+  /**
+   * An engine that takes turns itself began speaking on its own (an acknowledgement, or words it was not asked for
+   * through `speak`): its `audio` and `speechDone` follow under this new ID.
+   */
+  speechStarted: [speechId: string];
   /** Audio for one piece of speech, in order. */
   audio: [speechId: string, payload: string];
   /** All audio of this piece of speech has been emitted (or it was cancelled or failed). */
@@ -45,6 +50,15 @@ export interface VoiceEngine extends EventEmitter<VoiceEngineEvents> {
   /** For the log line "Connected to <name>", e.g. "OpenAI Realtime". */
   readonly name: string;
   readonly isReady: boolean;
+  /**
+   * Who takes turns. 'bridge' (the default, e.g. Realtime): the engine speaks only when asked, and a caller who starts
+   * speaking is a barge-in for the bridge to handle (flush, cancel, stop the agent); every utterance is a new turn.
+   * 'engine' (e.g. GPT-Live): full duplex, the engine decides when to answer and asks for content with `callerSaid`
+   * (whose `turnId` the answer's `speak` must name), may speak on its own, and stops itself when interrupted; the
+   * bridge only flushes what the caller's phone still has buffered, and drops the answer to a request a newer one
+   * replaced.
+   */
+  readonly turnTaking?: 'bridge' | 'engine';
   /** Forwards caller audio. Audio that arrives before the engine is ready is held, not dropped. */
   sendCallerAudio(payload: string): void;
   /**

@@ -27,6 +27,8 @@ export interface FakeLiveOptions {
   burstAhead: number;
   /** Delay between a commentary (or acknowledgement) and its first audio. */
   firstAudioDelayMs: number;
+  /** Delay between session.start and session.started (a slow start: caller audio must wait for it). */
+  startDelayMs: number;
   /** Mean μ-law amplitude above which a 20 ms frame counts as speech. */
   speechAmplitude: number;
   /** Silence that ends a burst of caller speech. */
@@ -99,6 +101,7 @@ export class FakeLive {
     audioChunkMs: 40,
     burstAhead: 1,
     firstAudioDelayMs: 10,
+    startDelayMs: 0,
     speechAmplitude: 2000,
     silenceMs: 400,
     delegationDelayMs: 20,
@@ -109,6 +112,8 @@ export class FakeLive {
   readonly transcripts: string[] = [];
   /** How many of the next connection attempts to refuse with 503, as an overloaded service would. */
   refuseConnections = 0;
+  /** Told of each event just before the fake sends it: lets a benchmark time the bridge against the fake's events. */
+  onServerEvent: ((connection: FakeLiveConnection, event: Json) => void) | undefined;
   private readonly sockets = new WebSocketServer({ noServer: true });
   private readonly closers = new Map<FakeLiveConnection, (reason: string) => void>();
   private readonly cleanups = new Set<() => void>();
@@ -199,6 +204,7 @@ export class FakeLive {
     this.connections.push(connection);
     const timers = new Set<NodeJS.Timeout>();
     let startedAt = 0;
+    let starting = false;
     let inputMs = 0;
     let leftover = Buffer.alloc(0);
     let acknowledgementDelayMs = DEFAULT_ACKNOWLEDGEMENT_DELAY_MS;
@@ -211,6 +217,7 @@ export class FakeLive {
       const full = { event_id: fakeId('event_'), ...event };
       connection.serverEvents.push(full);
       connection.timeline.push(`out:${String(event.type)}`);
+      this.onServerEvent?.(connection, full);
       if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(full));
     };
     const later = (ms: number, action: () => void): NodeJS.Timeout => {
@@ -362,7 +369,7 @@ export class FakeLive {
       const delegation = (session.delegation ?? { type: 'client' }) as Json;
       acknowledgementDelayMs = typeof delegation.acknowledgement_delay_ms === 'number' ? delegation.acknowledgement_delay_ms : DEFAULT_ACKNOWLEDGEMENT_DELAY_MS;
       const audio = (session.audio ?? {}) as Json;
-      connection.session = {
+      const resolved: Json = {
         id: fakeId('sess_'),
         expires_at: Math.floor(Date.now() / 1000) + 3600,
         model,
@@ -375,8 +382,14 @@ export class FakeLive {
         instructions: session.instructions ?? null,
         store: session.store ?? false,
       };
-      startedAt = performance.now();
-      send({ type: 'session.started', ...(typeof event.event_id === 'string' ? { client_event_id: event.event_id } : {}), session: connection.session });
+      starting = true;
+      const started = (): void => {
+        connection.session = resolved;
+        startedAt = performance.now();
+        send({ type: 'session.started', ...(typeof event.event_id === 'string' ? { client_event_id: event.event_id } : {}), session: resolved });
+      };
+      if (options.startDelayMs > 0) later(options.startDelayMs, started);
+      else started();
     };
 
     const appendContext = (event: Json, kind: 'commentary' | 'thinking' | 'instructions'): void => {
@@ -416,6 +429,7 @@ export class FakeLive {
         if (!connection.session) {
           if (event.type === 'session.input_audio.append') connection.audioBeforeStart += 1;
           if (event.type !== 'session.start') throw new LiveRefusal('session_not_started', `'${String(event.type)}' was sent before the session started. Send session.start first and wait for session.started.`);
+          if (starting) throw new LiveRefusal('session_already_started', 'The session is already starting; wait for session.started.');
           start(event);
           return;
         }

@@ -1,0 +1,382 @@
+// The GPT-Live voice engine (`gpt-live-1`, VOICE_ENGINE=live). GPT-Live is full duplex and decides turns itself; with
+// client delegation it hands each request to us (`session.delegation.created`), and through the call session to the
+// caller's own agent. The engine rebuilds the request from the caller's transcript since the previous delegation and
+// reports it as "caller said" with the delegation ID as the turn; speech for that turn becomes commentary for that
+// delegation, and a request made obsolete by a newer one is never answered late. Audio is G.711 μ-law at 8 kHz both
+// ways, so Twilio's audio passes through untouched.
+import { EventEmitter } from 'node:events';
+import type { CommentaryAppendEvent, ErrorEvent, ServerEvent, SessionStartEvent } from 'openai/resources/live/live';
+import WebSocket from 'ws';
+import { DEFAULT_LIVE_MODEL } from '../../config/defaults.js';
+import type { CallLogger } from '../call-log.js';
+import { base64ByteLength, isBase64 } from '../twilio/twilio-frames.js';
+import { commentaryChunks } from './commentary-chunks.js';
+import type { SpeakOptions, SpeechOutcome, VoiceEngine, VoiceEngineEvents } from './voice-engine.js';
+import { VoicedSpeech } from './voiced-speech.js';
+
+export interface LiveVoiceEngineOptions {
+  apiKey: string;
+  /** OPENAI_BASE_URL, e.g. https://api.openai.com/v1 */
+  baseURL: string;
+  model?: string;
+  voice: string;
+  log: CallLogger;
+  /**
+   * How long GPT-Live waits for the agent's first sentence before it acknowledges the request by itself ("One
+   * moment"). Shorter fills silence sooner; longer spares the caller a filler when the agent is quick.
+   */
+  acknowledgementDelayMs?: number;
+  /** Caller audio held until the session has started (20 ms frames). */
+  maxHeldFrames?: number;
+  /** A pause this long in the caller's transcript ends their speaking (the next words start it again). */
+  callerPauseMs?: number;
+}
+
+/** The GPT-Live WebSocket URL for a base URL: http→ws, https→wss (so a local ws:// server works), + /live/sessions. */
+export function liveSessionsUrl(baseURL: string): string {
+  const url = new URL(`${baseURL.replace(/\/+$/, '')}/live/sessions`);
+  url.protocol = url.protocol === 'http:' ? 'ws:' : url.protocol === 'https:' ? 'wss:' : url.protocol;
+  return url.toString();
+}
+
+/** Frontend instructions, written for a phone line; the agent's own instructions stay with the agent. */
+export const LIVE_PHONE_INSTRUCTIONS = [
+  'You are the voice of a telephone assistant, talking with a caller on an ordinary phone line.',
+  'Speak warmly and naturally, in short sentences, as people do on the phone; never read out lists, links, symbols or formatting.',
+  'Do not answer from your own knowledge: delegate whatever the caller asks or wants done, and tell the caller what the',
+  'delegation returns, faithfully, adding no facts of your own.',
+  'Commentary that belongs to no delegation, such as the greeting, is what to say next: say it as written.',
+  'If the caller starts talking while you speak, stop and listen.',
+].join(' ');
+
+const START_EVENT_ID = 'start_session';
+const DEFAULT_ACKNOWLEDGEMENT_DELAY_MS = 1_200;
+const DEFAULT_CALLER_PAUSE_MS = 800;
+/** A delivery pause this long means the voice went quiet: the stretch of speech (and its mark) ends there. */
+const VOICE_PAUSE_MS = 250;
+/** The longest stretch of speech without a mark, so the caller's progress is known during a long answer. */
+const MAX_STRETCH_MS = 2_000;
+/** GPT-Live events are small (audio deltas of a few KB); anything this large is not the service talking. */
+export const MAX_LIVE_MESSAGE_BYTES = 4 * 1024 * 1024;
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+const MAX_LOGGED_BAD_EVENTS = 3;
+
+const CLOSE_REASONS: Record<string, string> = {
+  close_requested: 'closed on request',
+  expired: 'the session reached its duration limit',
+  content: 'a safety filter ended it',
+  remote_hangup: 'the remote side hung up',
+  connection_lost: 'the connection was lost',
+};
+
+interface PendingSpeech {
+  speechId: string;
+  chunks: string[];
+  delegationId: string | null;
+}
+
+export class LiveVoiceEngine extends EventEmitter<VoiceEngineEvents> implements VoiceEngine {
+  readonly name = 'OpenAI GPT-Live';
+  readonly turnTaking = 'engine';
+  private readonly socket: WebSocket;
+  private started = false;
+  private closed = false;
+  private badEvents = 0;
+  private readonly held: string[] = [];
+  /** Speech asked for before the session started. */
+  private readonly outbox: PendingSpeech[] = [];
+  /** The delegation each speech sent (and not yet voiced) answers: null for the greeting and other general speech. */
+  private readonly speechDelegation = new Map<string, string | null>();
+  private readonly speechByEvent = new Map<string, string>();
+  private latestDelegation: string | undefined;
+  /** The caller's words since the last delegation, as GPT-Live transcribed them. */
+  private callerWords = '';
+  private callerSpeaking = false;
+  private callerPause: NodeJS.Timeout | undefined;
+  private speechCount = 0;
+  private readonly voiced: VoicedSpeech;
+  /** When the audio received so far would have finished playing, had it been played as it arrived. */
+  private audioAheadUntil = 0;
+  private maxLeadMs = 0;
+  private readonly appendPrefix = '{"type":"session.input_audio.append","audio":"';
+
+  constructor(private readonly options: LiveVoiceEngineOptions) {
+    super();
+    this.voiced = new VoicedSpeech({
+      pauseMs: VOICE_PAUSE_MS,
+      maxStretchMs: MAX_STRETCH_MS,
+      newSpeechId: () => this.newSpeechId('voice'),
+      onOwnSpeech: (speechId) => this.emitUnlessClosed('speechStarted', speechId),
+      onAudio: (speechId, payload) => this.emitUnlessClosed('audio', speechId, payload),
+      onDone: (speechId, outcome) => {
+        this.speechDelegation.delete(speechId);
+        this.emitUnlessClosed('speechDone', speechId, outcome);
+      },
+    });
+    this.socket = this.connect();
+  }
+
+  get isReady(): boolean {
+    return this.started && !this.closed;
+  }
+
+  /** The furthest GPT-Live's audio has run ahead of real time on this call: what Twilio had buffered at most. */
+  get maxAudioLeadMs(): number {
+    return this.maxLeadMs;
+  }
+
+  sendCallerAudio(payload: string): void {
+    if (this.closed) return;
+    const frame = this.appendPrefix + payload + '"}';
+    if (this.started && this.socket.readyState === WebSocket.OPEN) {
+      this.socket.send(frame);
+      return;
+    }
+    // Nothing goes to GPT-Live before session.started: the caller's first words wait for it.
+    this.held.push(frame);
+    if (this.held.length > (this.options.maxHeldFrames ?? 250)) this.held.shift();
+  }
+
+  speak(text: string, options?: SpeakOptions): string {
+    const speechId = this.newSpeechId('speech');
+    const delegationId = options?.inReplyTo ?? null;
+    const chunks = commentaryChunks(text);
+    // An answer to a request the caller has since replaced is dropped, never spoken late.
+    const obsolete = delegationId !== null && delegationId !== this.latestDelegation;
+    if (obsolete || chunks.length === 0 || this.closed) {
+      const outcome: SpeechOutcome = obsolete ? 'cancelled' : 'completed';
+      queueMicrotask(() => this.emitUnlessClosed('speechDone', speechId, outcome));
+      return speechId;
+    }
+    const speech: PendingSpeech = { speechId, chunks, delegationId };
+    if (this.started) this.sendCommentary(speech);
+    else this.outbox.push(speech);
+    return speechId;
+  }
+
+  /** GPT-Live stops itself when the caller speaks; what the bridge can do is forget the speech still waiting. */
+  cancelSpeaking(): void {
+    for (const speech of this.outbox.splice(0)) queueMicrotask(() => this.emitUnlessClosed('speechDone', speech.speechId, 'cancelled'));
+    this.voiced.drop(new Set(this.speechDelegation.keys()), 'cancelled');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopTimers();
+    this.held.length = 0;
+    this.outbox.length = 0;
+    if (this.maxLeadMs > 0) this.options.log.info(`GPT-Live sent its audio up to ${Math.round(this.maxLeadMs)} ms ahead of real time on this call`);
+    const socket = this.socket;
+    if (socket.readyState === WebSocket.CLOSED) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        socket.terminate();
+        resolve();
+      }, 1000);
+      socket.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      if (socket.readyState !== WebSocket.OPEN) socket.terminate();
+      // session.close lets GPT-Live finalize the session; it answers session.closed and closes the socket.
+      else if (this.started) socket.send(JSON.stringify({ type: 'session.close' }));
+      else socket.close(1000, 'call ended');
+    });
+  }
+
+  private connect(): WebSocket {
+    const url = liveSessionsUrl(this.options.baseURL);
+    // Authorization only: the model goes in session.start, never in the URL.
+    const socket = new WebSocket(url, {
+      headers: { Authorization: `Bearer ${this.options.apiKey}` },
+      maxPayload: MAX_LIVE_MESSAGE_BYTES,
+      handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+    });
+    socket.on('open', () => this.opened());
+    socket.on('message', (data) => {
+      try {
+        this.received(data.toString());
+      } catch (error) {
+        this.badEvent(`GPT-Live sent an event the bridge could not read (${(error as Error).message}); ignored`);
+      }
+    });
+    socket.on('unexpected-response', (_request, response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => this.fail(`GPT-Live refused the connection: ${response.statusCode} ${errorMessageFromBody(body) ?? response.statusMessage ?? ''}`.trim()));
+      response.on('error', () => this.fail(`GPT-Live refused the connection: ${response.statusCode}`));
+    });
+    socket.on('error', (error) => this.fail(`could not reach GPT-Live at ${url}: ${error.message}`));
+    socket.on('close', (code, reason) => this.fail(`the GPT-Live connection closed (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`));
+    return socket;
+  }
+
+  private opened(): void {
+    if (this.closed) return;
+    const start: SessionStartEvent = {
+      type: 'session.start',
+      event_id: START_EVENT_ID,
+      session: {
+        model: this.options.model ?? DEFAULT_LIVE_MODEL,
+        instructions: LIVE_PHONE_INSTRUCTIONS,
+        // G.711 μ-law at 8 kHz both ways, exactly what Twilio sends and plays: no transcoding anywhere.
+        audio: { format: { type: 'audio/pcmu', rate: 8000 }, output: { voice: this.options.voice } },
+        delegation: { type: 'client', acknowledgement_delay_ms: this.options.acknowledgementDelayMs ?? DEFAULT_ACKNOWLEDGEMENT_DELAY_MS },
+      },
+    };
+    this.socket.send(JSON.stringify(start));
+  }
+
+  private received(text: string): void {
+    if (this.closed) return;
+    let event: ServerEvent;
+    try {
+      event = JSON.parse(text) as ServerEvent;
+    } catch {
+      this.badEvent('GPT-Live sent a message that is not JSON; ignored');
+      return;
+    }
+    if (typeof event !== 'object' || event === null) {
+      this.badEvent('GPT-Live sent a message that is not an event object; ignored');
+      return;
+    }
+    switch (event.type) {
+      case 'session.started':
+        this.sessionStarted();
+        return;
+      case 'session.output_audio.delta':
+        if (typeof event.delta !== 'string' || !isBase64(event.delta)) {
+          this.badEvent('GPT-Live sent audio that is not valid base64; dropped');
+          return;
+        }
+        this.measureLead(event.delta);
+        this.voiced.audio(event.delta);
+        return;
+      case 'session.input_transcript.delta':
+        if (typeof event.delta !== 'string') return;
+        this.callerWords += event.delta;
+        this.callerActive();
+        return;
+      case 'session.delegation.created':
+        if (event.delegation?.target === 'client' && typeof event.delegation.id === 'string') this.delegated(event.delegation.id);
+        return;
+      case 'session.closed':
+        this.fail(`GPT-Live ended the session (${CLOSE_REASONS[event.reason] ?? String(event.reason)})`);
+        return;
+      case 'error':
+        this.serviceError(event);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private sessionStarted(): void {
+    if (this.started) return;
+    this.started = true;
+    for (const frame of this.held.splice(0)) this.socket.send(frame);
+    this.emit('ready');
+    for (const speech of this.outbox.splice(0)) {
+      if (speech.delegationId !== null && speech.delegationId !== this.latestDelegation) this.emitUnlessClosed('speechDone', speech.speechId, 'cancelled');
+      else this.sendCommentary(speech);
+    }
+  }
+
+  /** Words from the caller: the first after a pause is the caller starting to speak (barge-in, for the bridge). */
+  private callerActive(): void {
+    clearTimeout(this.callerPause);
+    this.callerPause = setTimeout(() => (this.callerSpeaking = false), this.options.callerPauseMs ?? DEFAULT_CALLER_PAUSE_MS);
+    if (this.callerSpeaking) return;
+    this.callerSpeaking = true;
+    this.emit('callerStartedSpeaking');
+  }
+
+  /** GPT-Live asks us for content: the caller's words since the last request are the task. */
+  private delegated(delegationId: string): void {
+    this.latestDelegation = delegationId;
+    const text = this.callerWords.replace(/\s+/g, ' ').trim();
+    this.callerWords = '';
+    // GPT-Live took the caller's turn: their next words are a new start (perhaps over the answer).
+    clearTimeout(this.callerPause);
+    this.callerSpeaking = false;
+    // Speech for earlier requests that GPT-Live has not voiced yet will not be: those requests are obsolete.
+    const obsolete = new Set([...this.speechDelegation].filter(([, answers]) => answers !== null).map(([speechId]) => speechId));
+    if (obsolete.size > 0) this.voiced.drop(obsolete, 'cancelled');
+    this.emit('callerSaid', { text, turnId: delegationId });
+  }
+
+  private sendCommentary(speech: PendingSpeech): void {
+    speech.chunks.forEach((content, index) => {
+      const eventId = `speak_${speech.speechId}_${index}`;
+      this.speechByEvent.set(eventId, speech.speechId);
+      const append: CommentaryAppendEvent = { type: 'session.commentary.append', event_id: eventId, delegation_id: speech.delegationId, content };
+      this.send(append);
+    });
+    this.speechDelegation.set(speech.speechId, speech.delegationId);
+    this.voiced.expect(speech.speechId);
+  }
+
+  private serviceError(event: ErrorEvent): void {
+    const { code, message } = event.error ?? { code: '', message: 'no details given' };
+    const clientEventId = event.client_event_id ?? event.error?.client_event_id;
+    const detail = `${message}${code ? ` (${code})` : ''}`;
+    if (!this.started) {
+      const hint = code === 'model_not_found' ? '. This key may not have GPT-Live yet: run voicebridge doctor, or set VOICE_ENGINE=realtime' : '';
+      this.fail(`GPT-Live refused the session: ${detail}${hint}`);
+      return;
+    }
+    const speechId = clientEventId ? this.speechByEvent.get(clientEventId) : undefined;
+    this.emit('warning', speechId ? `GPT-Live refused a sentence: ${detail}` : `GPT-Live error: ${detail}`);
+    if (speechId) this.voiced.drop(new Set([speechId]), 'failed');
+  }
+
+  private measureLead(payload: string): void {
+    const now = performance.now();
+    const ms = base64ByteLength(payload) / 8;
+    this.audioAheadUntil = Math.max(this.audioAheadUntil, now) + ms;
+    this.maxLeadMs = Math.max(this.maxLeadMs, this.audioAheadUntil - now);
+  }
+
+  private newSpeechId(kind: 'speech' | 'voice'): string {
+    this.speechCount += 1;
+    return `${kind}-${this.speechCount}`;
+  }
+
+  private send(event: object): void {
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(event));
+  }
+
+  private badEvent(message: string): void {
+    this.badEvents += 1;
+    if (this.badEvents <= MAX_LOGGED_BAD_EVENTS) {
+      this.emit('warning', this.badEvents === MAX_LOGGED_BAD_EVENTS ? `${message} (further ones on this call are not logged)` : message);
+    }
+  }
+
+  private emitUnlessClosed<K extends keyof VoiceEngineEvents>(name: K, ...args: VoiceEngineEvents[K]): void {
+    if (!this.closed) (this.emit as (event: K, ...rest: VoiceEngineEvents[K]) => boolean)(name, ...args);
+  }
+
+  private stopTimers(): void {
+    clearTimeout(this.callerPause);
+    this.voiced.close();
+  }
+
+  private fail(message: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopTimers();
+    this.emit('failed', message);
+    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.terminate();
+  }
+}
+
+function errorMessageFromBody(body: string): string | undefined {
+  try {
+    const parsed = JSON.parse(body) as { error?: { message?: unknown } };
+    return typeof parsed.error?.message === 'string' ? parsed.error.message : undefined;
+  } catch {
+    return body.trim() === '' ? undefined : body.trim().slice(0, 200);
+  }
+}
