@@ -116,7 +116,7 @@ export class FakeTwilioCaller {
         start: { accountSid: this.accountSid, callSid: options.callSid ?? this.callSid, streamSid: this.streamSid, customParameters: options.parameters ?? answer.parameters },
       });
     } catch (error) {
-      if (error instanceof StreamRefusedError) throw new Error(`the bridge refused the WebSocket upgrade: ${error.status}`);
+      if (error instanceof StreamRefusedError) throw new Error(`the bridge refused the WebSocket upgrade: ${error.status}`, { cause: error });
       throw error;
     }
     const stream = this.stream;
