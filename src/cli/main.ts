@@ -96,6 +96,7 @@ Examples:
     .option('--tunnel', 'open a public HTTPS tunnel (ngrok, NGROK_AUTHTOKEN) and use its URL as WEBHOOK_URL for this run')
     .option('--configure-number', 'with --tunnel: point TWILIO_PHONE_NUMBER\'s voice URL at <tunnel>/incoming-call (POST)')
     .option('--restore-number', 'with --configure-number: put the number\'s previous voice URL back on exit')
+    .option('--voice-engine <engine>', 'realtime (OpenAI Realtime, the default) or live (GPT-Live, with your agent as its delegate); overrides VOICE_ENGINE')
     .addHelpText(
       'after',
       `
@@ -110,6 +111,7 @@ Examples:
   $ npx voicebridge serve
   $ npx voicebridge serve --port 8080 --log-format json
   $ npx voicebridge serve --env-file ./config/prod.env
+  $ npx voicebridge serve --voice-engine live         GPT-Live speaks and listens, your agent answers
   $ npx voicebridge serve --tunnel --configure-number --restore-number`,
     )
     .action(async (options: ServeOptions) => {

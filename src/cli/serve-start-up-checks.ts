@@ -1,5 +1,6 @@
 // The checks `serve` runs before it listens: the doctor's offline checks plus the online ones whose failure would make
-// every call fail (the key, the agent ID, and the shutdown dates of the Realtime, transcription and agent models).
+// every call fail (the key, the agent ID, the shutdown dates of the Realtime, transcription and agent models, and with
+// VOICE_ENGINE=live whether the key has GPT-Live).
 // A model within 90 days of its shutdown date becomes one warning line of its own instead of the check's report.
 import type { Config } from '../config/config.js';
 import type { CheckReport, CheckResult } from '../doctor/check.js';
@@ -10,7 +11,7 @@ import { describeModelLifecycle } from '../models/model-lifecycle.js';
 import type { Clock } from '../util/clock.js';
 
 /** The online checks serve runs: one GET /models serves the key and every model check. */
-export const START_UP_ONLINE_CHECKS: readonly string[] = ['openai-key', 'assistant-id', 'realtime-model', 'agent-model'];
+export const START_UP_ONLINE_CHECKS: readonly string[] = ['openai-key', 'assistant-id', 'realtime-model', 'live-model', 'agent-model'];
 
 /** One model within 90 days of its shutdown date: the line to log and its facts for structured logs. */
 export interface RetiringModelWarning {

@@ -6,7 +6,7 @@ import { createBridgeLog, LOG_FORMATS, type BridgeLog, type LogFormat } from '..
 import { PublicUrlError } from '../../bridge/public-urls.js';
 import { BridgeStartError, startBridgeServer, type BridgeServer } from '../../bridge/server.js';
 import type { Config } from '../../config/config.js';
-import { DEFAULT_PORT } from '../../config/defaults.js';
+import { DEFAULT_LIVE_MODEL, DEFAULT_PORT, VOICE_ENGINES, type VoiceEngineName } from '../../config/defaults.js';
 import { loadConfig } from '../../config/load-config.js';
 import type { ServeTunnel } from '../../tunnel/serve-tunnel.js';
 import type { TunnelProvider } from '../../tunnel/tunnel-provider.js';
@@ -24,6 +24,8 @@ export interface ServeOptions {
   tunnel?: boolean;
   configureNumber?: boolean;
   restoreNumber?: boolean;
+  /** realtime or live: overrides VOICE_ENGINE. */
+  voiceEngine?: string;
 }
 
 export interface ServeRuntime {
@@ -69,6 +71,7 @@ export async function runServeCommand(
 ): Promise<number> {
   const format = parseLogFormat(options.logFormat);
   const portOverride = parsePort(options.port);
+  const voiceEngine = parseVoiceEngine(options.voiceEngine);
   if (options.configureNumber && !options.tunnel) {
     throw new UsageError('--configure-number goes with --tunnel (to point the number at WEBHOOK_URL, run voicebridge doctor --fix)');
   }
@@ -76,6 +79,7 @@ export async function runServeCommand(
   let config = setup.config ?? loadConfig({ envFile: options.envFile });
   output.addSecrets(config.secrets);
   if (portOverride !== undefined) config = { ...config, port: portOverride, portProblem: undefined };
+  if (voiceEngine !== undefined) config = { ...config, openai: { ...config.openai, voiceEngine } };
   // JSON lines come from pino (loaded only for them); the readable text log stays the bridge's own.
   const log =
     format === 'json'
@@ -157,6 +161,12 @@ function parseLogFormat(value: string | undefined): LogFormat {
   throw new UsageError(`--log-format must be text or json (got "${value}")`);
 }
 
+function parseVoiceEngine(value: string | undefined): VoiceEngineName | undefined {
+  if (value === undefined) return undefined;
+  if ((VOICE_ENGINES as readonly string[]).includes(value)) return value as VoiceEngineName;
+  throw new UsageError(`--voice-engine must be realtime (OpenAI Realtime) or live (GPT-Live) (got "${value}")`);
+}
+
 function parsePort(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value) || Number(value) > 65535) throw new UsageError(`--port must be a port number from 0 to 65535 (got "${value}"); 0 picks a free port`);
@@ -201,7 +211,10 @@ function startFailure(error: unknown, config: Config): string {
 }
 
 function announce(server: BridgeServer, brain: Brain, config: Config, format: LogFormat, output: Output, log: BridgeLog): void {
-  const voice = `OpenAI Realtime ${config.openai.realtimeModel}, voice ${config.openai.voice}`;
+  const voice =
+    config.openai.voiceEngine === 'live'
+      ? `OpenAI GPT-Live ${DEFAULT_LIVE_MODEL} (your agent as its delegate), voice ${config.openai.voice}`
+      : `OpenAI Realtime ${config.openai.realtimeModel}, voice ${config.openai.voice}`;
   if (format === 'json') {
     log.info('Listening', {
       port: server.port,

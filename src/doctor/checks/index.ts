@@ -3,6 +3,7 @@ import type { Check } from '../check.js';
 import { agentModelCheck } from './agent-model.js';
 import { assistantIdCheck } from './assistant-id.js';
 import { envFileCheck } from './env-file.js';
+import { liveModelCheck } from './live-model.js';
 import { openaiKeyCheck } from './openai-key.js';
 import { phoneNumberCheck } from './phone-number.js';
 import { portCheck } from './port.js';
@@ -17,6 +18,7 @@ export const allChecks: readonly Check[] = [
   openaiKeyCheck,
   assistantIdCheck,
   realtimeModelCheck,
+  liveModelCheck,
   agentModelCheck,
   twilioCredentialsCheck,
   phoneNumberCheck,

@@ -55,6 +55,7 @@ export function createRealtimeModelCheck(options: RealtimeModelCheckOptions = {}
     // Both models are looked up at once, so one request's time bounds the check.
     timeoutMs: requestTimeoutMs + 2_000,
     async run({ config, clock, results, signal }) {
+      if (config.openai.voiceEngine === 'live') return { status: 'ok', summary: 'not in use: calls speak through GPT-Live (VOICE_ENGINE=live)' };
       const find = createModelFinder(config, listedModels(results.get('openai-key')), signal, requestTimeoutMs);
       return redactResult(await checkModels(config, find, clock), config.secrets);
     },
