@@ -17,7 +17,7 @@ afterEach(async () => {
 async function checkLive(env: Record<string, string>, options: { withKeyResult?: boolean } = {}): Promise<CheckResult> {
   fake ??= await FakeOpenAI.start();
   const config = configFrom({ OPENAI_API_KEY: FAKE_OPENAI_KEY, OPENAI_BASE_URL: fake.baseURL, ...env });
-  const results = options.withKeyResult === false ? {} : { 'openai-key': await runCheck(openaiKeyCheck, config) };
+  const results: Record<string, CheckResult> = options.withKeyResult === false ? {} : { 'openai-key': await runCheck(openaiKeyCheck, config) };
   const result = await runCheck(liveModelCheck, config, { results });
   expect(leaksSecret(visibleText(result), FAKE_OPENAI_KEY)).toBe(false);
   return result;
