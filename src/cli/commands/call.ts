@@ -95,13 +95,24 @@ export async function runCallCommand(options: CallOptions, dependencies: Partial
   output.out(`  Media stream  ${placed.socketUrl} (CallSid ${stream.callSid}, StreamSid ${stream.streamSid})`);
   const narration = new CallNarration(stream, { print: (line) => output.out(line) });
   let closedByBridge = false;
-  stream.once('closed', () => (closedByBridge = true));
-
-  narration.print(`caller: speaking (${(audio.mulaw.length / BYTES_PER_MS / 1000).toFixed(1)} s of audio, in real time)`);
-  await stream.say(audio.mulaw);
-  if (!closedByBridge) {
-    narration.print(`caller: audio finished; hanging up after ${waitMs / 1000} s without agent audio`);
-    await stream.waitUntilQuiet(waitMs, MAX_REPLY_MS);
+  let interrupted = false;
+  stream.once('closed', () => (closedByBridge = !interrupted));
+  // Ctrl+C hangs up as a caller would (stop, then close), so the bridge ends the call cleanly.
+  const interrupt = (): void => {
+    interrupted = true;
+    narration.print('caller: Ctrl+C, hanging up');
+    void stream.hangUp();
+  };
+  process.once('SIGINT', interrupt);
+  try {
+    narration.print(`caller: streaming ${(audio.mulaw.length / BYTES_PER_MS / 1000).toFixed(1)} s of audio in real time`);
+    await stream.say(audio.mulaw);
+    if (!closedByBridge && !interrupted) {
+      narration.print(`caller: audio finished; hanging up once the agent has been quiet for ${waitMs / 1000} s`);
+      await stream.waitUntilQuiet(waitMs, MAX_REPLY_MS);
+    }
+  } finally {
+    process.off('SIGINT', interrupt);
   }
   if (closedByBridge) {
     const closed = stream.closed;
