@@ -13,6 +13,7 @@ import { mulawWav, parseWav, pcm16Samples, pcm16Wav } from '../../src/softphone/
 import { findFreePort } from '../../src/util/free-port.js';
 import { startCallBridge, PUBLIC_BASE, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, type CallBridge } from '../bridge/call-harness.js';
 import { captureOutput } from '../create-assistant/project.js';
+import { runCli } from '../helpers/run-cli.js';
 
 let bridge: CallBridge | undefined;
 let folder: string | undefined;
@@ -160,5 +161,26 @@ describe('voicebridge call', () => {
     expect(result.text).toMatch(/the bridge ended the call after \d\.\d s \(WebSocket close \d+/);
     expect(result.text).toContain("The server's log says why.");
     expect(bridge.lines.join('\n')).toContain('The voice connection failed');
+  });
+});
+
+describe('voicebridge call on the command line', () => {
+  it('takes either --wav or --silence, not both', async () => {
+    const result = await runCli(['call', '--wav', 'question.wav', '--silence', '2']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--wav and --silence cannot be used together');
+  });
+
+  it('names the record formats it can write', async () => {
+    const result = await runCli(['call', '--record', 'reply.wav', '--record-format', 'mp3']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--record-format must be pcm16 or mulaw (got "mp3")');
+  });
+
+  it('exits 1 with the reason when the call cannot be placed', async () => {
+    const cwd = await project();
+    const result = await runCli(['call', '--url', `http://127.0.0.1:${await findFreePort()}`], { cwd });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('The call failed: nothing answers at');
   });
 });
