@@ -10,7 +10,7 @@ export interface TargetVerdict {
 
 export interface BenchReport {
   mode: 'quick' | 'full';
-  machine: { cores: number; cpu: string; node: string; pinning: string; commit: string | undefined };
+  machine: { cores: number; cpu: string; node: string; pinning: string; commit: string | undefined; loadAverageAtStart: number };
   plan: { warmupMs: number; windowMs: number; p99LimitMs: number };
   relay: { calls: number; floor: LoadStepResult; bridge: LoadStepResult };
   capacity: {
@@ -18,6 +18,8 @@ export interface BenchReport {
     firstFailing: number | undefined;
     /** True when every step passed: the largest N is at least the last one tried. */
     searchCapped: boolean;
+    /** True when the load generator fell behind in the failing step: the bridge's own limit may be higher. */
+    generatorBehind: boolean;
     bridge: LoadStepResult | undefined;
     floor: LoadStepResult | undefined;
   };
@@ -50,7 +52,9 @@ export function renderReport(report: BenchReport): string {
   const { floor, bridge } = relay;
   const lines: string[] = [];
   lines.push(`voicebridge bench (${report.mode}) — ${machine.cores} × ${machine.cpu}, Node ${machine.node}${machine.commit ? `, commit ${machine.commit}` : ''}`);
-  lines.push(`${machine.pinning}; ${report.plan.windowMs / 1000} s measured per step after a ${report.plan.warmupMs / 1000} s warm-up; took ${report.durationSeconds} s`);
+  lines.push(
+    `${machine.pinning}; load average ${machine.loadAverageAtStart.toFixed(2)} at start; ${report.plan.windowMs / 1000} s measured per step after a ${report.plan.warmupMs / 1000} s warm-up; took ${report.durationSeconds} s`,
+  );
   lines.push('');
   const widths = [44, 22, 22, 12];
   lines.push(row([`Frame relay, ${relay.calls} calls, 20 ms frames each way`, 'null relay (floor)', 'voicebridge serve', 'serve ÷ floor'], widths));
@@ -67,14 +71,19 @@ export function renderReport(report: BenchReport): string {
     lines.push(
       `  ${ok ? 'pass' : 'FAIL'} ${String(step.calls).padStart(5)} calls: p99 ${ms(step.toRealtime.p99)} / ${ms(step.toCaller.p99)} ms, lost ${lost(step)}, ` +
         `CPU ${cpuPercent(step).toFixed(0)} %, RSS ${mb(step.rssLoadedBytes)} MB, calls up ${step.callsUp}, generator CPU ${step.generator.cpuPercent.toFixed(0)} %` +
-        (step.generator.skippedFrames > 0 ? `, generator fell behind (${step.generator.skippedFrames} frames skipped)` : ''),
+        (step.generatorBehind ? ` — the load generator fell behind its clock (${step.generator.skippedFrames} frames skipped)` : ''),
     );
   }
   const largest = capacity.largestPassing;
   lines.push(
     largest === undefined
       ? '  → no step passed'
-      : `  → largest N: ${capacity.searchCapped ? '≥ ' : ''}${largest} calls${capacity.firstFailing ? ` (fails at ${capacity.firstFailing})` : ' (the search stops there)'}`,
+      : `  → largest N: ${capacity.searchCapped || capacity.generatorBehind ? '≥ ' : ''}${largest} calls` +
+          (capacity.firstFailing
+            ? capacity.generatorBehind
+              ? ` (at ${capacity.firstFailing} the load generator fell behind: the limit found is the generator's or the machine's, the bridge's may be higher)`
+              : ` (fails at ${capacity.firstFailing})`
+            : ' (the search stops there)'),
   );
   if (capacity.floor) lines.push(`  null relay at ${capacity.floor.calls} calls: p99 ${ms(capacity.floor.toRealtime.p99)} / ${ms(capacity.floor.toCaller.p99)} ms, CPU ${cpuPercent(capacity.floor).toFixed(0)} %`);
   lines.push('');

@@ -8,7 +8,7 @@
 // Every loop is bounded in count and in time; the full run takes a few minutes, --quick well under one.
 import { execSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { BrainBackend } from '../src/agents/brain.js';
 import { runLoadStep, type LoadStepResult } from './load/load-step.js';
@@ -82,6 +82,8 @@ async function main(): Promise<void> {
     node: process.version,
     pinning: pinning.description,
     commit: safeCommit(),
+    /** Other work on the machine shows in the tails: the one-minute load average when the run began. */
+    loadAverageAtStart: loadavg()[0] ?? 0,
   };
   progress(`${plan.mode} run on ${machine.cores} × ${machine.cpu}, Node ${machine.node}; ${pinning.description}`);
   const steps: LoadStepResult[] = [];
@@ -98,6 +100,7 @@ async function main(): Promise<void> {
   // Capacity: the largest N whose p99 stays within 20 ms both ways, found in a bounded number of steps.
   let passed: LoadStepResult | undefined = passes(bridge) ? bridge : undefined;
   let failedAt = Infinity;
+  let failedStep: LoadStepResult | undefined;
   const budgetLeft = (): boolean => performance.now() - started < plan.budgetMs;
   for (const calls of plan.capacitySteps) {
     if (!budgetLeft()) break;
@@ -105,6 +108,7 @@ async function main(): Promise<void> {
     if (passes(step)) passed = step;
     else {
       failedAt = calls;
+      failedStep = step;
       break;
     }
   }
@@ -114,7 +118,10 @@ async function main(): Promise<void> {
     if (calls <= low || calls >= failedAt) break;
     const step = await measure('bridge', calls);
     if (passes(step)) passed = step;
-    else failedAt = calls;
+    else {
+      failedAt = calls;
+      failedStep = step;
+    }
   }
   const floorAtCapacity = passed && passed.calls !== plan.latencyCalls && plan.mode === 'full' ? await measure('null relay', passed.calls) : undefined;
 
@@ -136,6 +143,7 @@ async function main(): Promise<void> {
       largestPassing: passed?.calls,
       firstFailing: Number.isFinite(failedAt) ? failedAt : undefined,
       searchCapped: !Number.isFinite(failedAt),
+      generatorBehind: failedStep?.generatorBehind ?? false,
       bridge: passed,
       floor: floorAtCapacity,
     },

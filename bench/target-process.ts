@@ -169,6 +169,8 @@ export function startBridge(repoRoot: string, env: Record<string, string>, pinni
       TWILIO_AUTH_TOKEN: BENCH_TWILIO_AUTH_TOKEN,
       TWILIO_PHONE_NUMBER: '+14155550100',
       WEBHOOK_URL: BENCH_PUBLIC_BASE,
+      // Nothing leaves the machine: were a call to reach for Twilio's REST API, it would meet a closed local port.
+      TWILIO_API_BASE_URL: 'http://127.0.0.1:9',
       MAX_CALLS: '100000',
       DRAIN_TIMEOUT_MS: '1000',
       ...env,

@@ -53,6 +53,11 @@ export interface LoadStepResult {
   rssLoadedBytes: number;
   rssPerCallBytes: number;
   generator: { cpuPercent: number; maxLateMs: number; lateFrames: number; skippedFrames: number };
+  /**
+   * The generator fell behind its 20 ms clock (it skipped frames, or used over 90 % of its core): the step then measures
+   * the generator, or other work on the machine, more than the process under test.
+   */
+  generatorBehind: boolean;
   /** Warnings and errors the process under test logged. */
   problems: string[];
   problemCount: number;
@@ -153,6 +158,7 @@ export async function runLoadStep(options: LoadStepOptions): Promise<LoadStepRes
       rssLoadedBytes,
       rssPerCallBytes: (rssLoadedBytes - rssIdleBytes) / calls,
       generator,
+      generatorBehind: generator.skippedFrames > 0 || generator.cpuPercent > 90,
       problems: target.problems,
       problemCount: target.problemCount,
     };
