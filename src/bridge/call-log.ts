@@ -43,7 +43,9 @@ export function createBridgeLog(options: BridgeLogOptions): BridgeLog {
     } else {
       const clock = time.toISOString().slice(11, 23);
       const tag = callSid ? `[${callSid}] ` : '';
-      const text = level === 'error' ? chalk?.red(message) ?? message : level === 'warn' ? chalk?.yellow(message) ?? message : message;
+      // One event, one line: words that came from outside (a transcript, a peer's error) cannot start a forged one.
+      const flat = message.replace(/[\r\n\u2028\u2029]+/g, ' ⏎ ');
+      const text = level === 'error' ? chalk?.red(flat) ?? flat : level === 'warn' ? chalk?.yellow(flat) ?? flat : flat;
       line = `${chalk ? chalk.dim(clock) : clock} ${tag}${text}`;
     }
     options.write(redactSecrets(line, secrets));

@@ -365,12 +365,13 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
         const next = await this.withinDeadline(turn, iterator.next());
         if (next.done) break;
         turn.reply += next.value;
+        // The agent answers: even if the caller cuts this reply short, it no longer counts as failing.
+        this.consecutiveAgentFailures = 0;
         for (const sentence of splitter.push(next.value)) this.speak(sentence, 'reply', turn);
       }
       const rest = splitter.flush();
       if (rest) this.speak(rest, 'reply', turn);
       turn.streaming = false;
-      this.consecutiveAgentFailures = 0;
       log.info(`← Assistant: ${turn.reply.trim()}`);
     } catch (error) {
       turn.streaming = false;

@@ -55,8 +55,10 @@ export interface BridgeServer {
   readonly activeCalls: number;
   /** Calls answered by the webhook whose media stream has not started yet. */
   readonly pendingCalls: number;
-  /** HTTP and WebSocket connections open to this server right now. */
+  /** HTTP and WebSocket connections open to this server right now (idle keep-alive ones included). */
   readonly openConnections: number;
+  /** Media Stream WebSockets open right now, started or not. */
+  readonly openStreams: number;
   /**
    * Stops taking calls (/readyz answers 503, webhooks get a polite refusal) and waits up to `timeoutMs` for the calls in
    * progress, and those already answered, to end; then closes everything.
@@ -147,6 +149,10 @@ class Bridge implements BridgeServer {
 
   get openConnections(): number {
     return this.connections.size;
+  }
+
+  get openStreams(): number {
+    return this.sockets.clients.size;
   }
 
   async listen(port: number, host: string | undefined): Promise<void> {

@@ -27,6 +27,9 @@ export type TwilioInboundFrame =
 export type DecodedTwilioFrame = { ok: true; frame: TwilioInboundFrame } | { ok: false; problem: string };
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const CALL_SID = /^CA[0-9a-f]{32}$/;
+/** The keys of a phone keypad, as Twilio reports them. */
+const DTMF_DIGIT = /^[0-9A-D*#]$/;
 
 /** True for standard base64 with correct padding: what Twilio sends and what Realtime accepts. */
 export function isBase64(text: string): boolean {
@@ -102,6 +105,8 @@ export function decodeTwilioFrame(text: string): DecodedTwilioFrame {
       if (typeof frame.streamSid !== 'string' || !isObject(start)) return fail('a start frame lacks streamSid or start');
       const problem = strings(start, ['callSid', 'accountSid']);
       if (problem) return fail(`start frame: ${problem}`);
+      // The CallSid binds the stream to its webhook's token and tags every log line: nothing else may pass for one.
+      if (!CALL_SID.test(start.callSid as string)) return fail('start frame: "callSid" is not a CallSid (CA and 32 hex digits)');
       const custom = isObject(start.customParameters) ? start.customParameters : {};
       const customParameters: Record<string, string> = {};
       for (const [key, value] of Object.entries(custom)) if (typeof value === 'string') customParameters[key] = value;
@@ -135,6 +140,7 @@ export function decodeTwilioFrame(text: string): DecodedTwilioFrame {
     case 'dtmf': {
       const dtmf = frame.dtmf;
       if (typeof frame.streamSid !== 'string' || !isObject(dtmf) || typeof dtmf.digit !== 'string') return fail('a dtmf frame lacks streamSid or dtmf.digit');
+      if (!DTMF_DIGIT.test(dtmf.digit)) return fail('a dtmf frame carries something other than one keypad key');
       return {
         ok: true,
         frame: {

@@ -57,6 +57,8 @@ const HANDSHAKE_TIMEOUT_MS = 10_000;
 const MAX_RECONNECTS_PER_CALL = 3;
 /** Unreadable events are logged this many times per call, then only counted: a broken peer must not flood the log. */
 const MAX_LOGGED_BAD_EVENTS = 3;
+/** Realtime `error` events logged per call; a service that sends a stream of them is noted once more, then not. */
+const MAX_LOGGED_ERROR_EVENTS = 10;
 
 interface Speech {
   id: string;
@@ -77,6 +79,7 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
   /** Set while a reconnect is under way: the reason the previous connection was lost. */
   private reconnectingAfter: string | undefined;
   private badEvents = 0;
+  private errorEvents = 0;
   private readonly held: string[] = [];
   private readonly queue: Speech[] = [];
   private current: SpeechInProgress | undefined;
@@ -122,7 +125,11 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
       });
       response.on('error', () => this.lost(socket, `OpenAI Realtime refused the connection: ${response.statusCode}`));
     });
-    socket.on('error', (error) => this.lost(socket, `could not reach OpenAI Realtime at ${url}: ${error.message}`));
+    let opened = false;
+    socket.once('open', () => (opened = true));
+    socket.on('error', (error) =>
+      this.lost(socket, opened ? `the OpenAI Realtime connection failed: ${error.message}` : `could not reach OpenAI Realtime at ${url}: ${error.message}`),
+    );
     socket.on('close', (code, reason) => this.lost(socket, `the OpenAI Realtime connection closed (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`));
     return socket;
   }
@@ -333,7 +340,11 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
           this.fail(`OpenAI Realtime refused the session settings: ${message}${code ? ` (${code})` : ''}`);
           return;
         }
-        this.emit('warning', `OpenAI Realtime error: ${message}${code ? ` (${code})` : ''}`);
+        this.errorEvents += 1;
+        if (this.errorEvents <= MAX_LOGGED_ERROR_EVENTS) {
+          const more = this.errorEvents === MAX_LOGGED_ERROR_EVENTS ? ' (further errors on this call are not logged)' : '';
+          this.emit('warning', `OpenAI Realtime error: ${message}${code ? ` (${code})` : ''}${more}`);
+        }
         // A response.create that was refused never produces response.done: move on to the next sentence.
         if (this.current && !this.current.responseId && eventId === `speak_${this.current.id}`) this.finishSpeech('failed');
         return;
