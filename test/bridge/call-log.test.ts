@@ -22,6 +22,13 @@ describe('the call log', () => {
     ]);
   });
 
+  it('keeps one event on one line when outside words carry line breaks', () => {
+    const lines: string[] = [];
+    const log = createBridgeLog({ format: 'text', write: (line) => lines.push(line), now: at });
+    log.forCall('CA0123456789abcdef0123456789abcdef').info('Customer said: hi\n10:11:12.345 [CAforged] Call ended\r\nbye');
+    expect(lines).toEqual(['10:11:12.345 [CA0123456789abcdef0123456789abcdef] Customer said: hi ⏎ 10:11:12.345 [CAforged] Call ended ⏎ bye']);
+  });
+
   it('never writes a secret, in either format', () => {
     for (const format of ['text', 'json'] as const) {
       const lines: string[] = [];

@@ -74,6 +74,15 @@ describe('decoding Twilio Media Streams frames', () => {
       problem: 'start frame: "callSid" is missing or not a string',
     });
   });
+
+  it('refuses a start frame whose callSid is not a CallSid, and a dtmf frame that is not one keypad key', () => {
+    const start = (callSid: string) => JSON.stringify({ event: 'start', streamSid: STREAM, start: { accountSid: 'AC1', callSid } });
+    expect(decodeTwilioFrame(start('CA0123\n12:00:00 [CAfake] Call ended'))).toEqual({ ok: false, problem: 'start frame: "callSid" is not a CallSid (CA and 32 hex digits)' });
+    expect(decodeTwilioFrame(start('MZ0123456789abcdef0123456789abcdef'))).toMatchObject({ ok: false });
+    const dtmf = (digit: string) => `{"event":"dtmf","streamSid":"${STREAM}","dtmf":{"track":"inbound_track","digit":${JSON.stringify(digit)}}}`;
+    for (const key of ['0', '9', '*', '#', 'A', 'D']) expect(decodeTwilioFrame(dtmf(key))).toMatchObject({ ok: true });
+    for (const junk of ['', '12', 'x', '💥', '\n']) expect(decodeTwilioFrame(dtmf(junk))).toEqual({ ok: false, problem: 'a dtmf frame carries something other than one keypad key' });
+  });
 });
 
 describe('encoding the frames we send', () => {
