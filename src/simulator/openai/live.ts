@@ -210,7 +210,9 @@ export class FakeLive {
     let acknowledgementDelayMs = DEFAULT_ACKNOWLEDGEMENT_DELAY_MS;
     const pendingAcknowledgements = new Map<string, NodeJS.Timeout>();
     const burst = { speaking: false, frames: [] as Buffer[], silenceMs: 0, startMs: 0, emitted: 0 };
-    const voice: { queue: string[]; current: Utterance | undefined } = { queue: [], current: undefined };
+    // freeAt: when the audio already sent will have been delivered at the voice's pace; the next utterance goes on
+    // from there, so consecutive utterances form one stream paced like a single one.
+    const voice: { queue: string[]; current: Utterance | undefined; freeAt: number } = { queue: [], current: undefined, freeAt: 0 };
 
     const sessionMs = (): number => (startedAt === 0 ? 0 : Math.round(performance.now() - startedAt));
     const send = (event: Json): void => {
@@ -240,6 +242,7 @@ export class FakeLive {
       if (voice.current) clearTimeout(voice.current.timer);
       voice.current = undefined;
       voice.queue.length = 0;
+      voice.freeAt = 0;
     };
     const cleanup = (): void => {
       for (const timer of timers) clearTimeout(timer);
@@ -273,13 +276,16 @@ export class FakeLive {
       const audio = voiceAudio(text, options.msPerCharacter);
       const durationMs = audio.length / BYTES_PER_MS;
       send({ type: 'session.output_transcript.delta', delta: text, start_ms: sessionMs(), end_ms: sessionMs() + Math.round(durationMs) });
-      const current: Utterance = { audio, sent: 0, dueFrom: performance.now() + options.firstAudioDelayMs, timer: undefined };
+      const pace = Math.max(0.01, options.burstAhead);
+      const dueFrom = Math.max(performance.now() + options.firstAudioDelayMs, voice.freeAt);
+      voice.freeAt = dueFrom + durationMs / pace;
+      const current: Utterance = { audio, sent: 0, dueFrom, timer: undefined };
       voice.current = current;
       const chunkBytes = Math.max(1, Math.round(options.audioChunkMs * BYTES_PER_MS));
       const pump = (): void => {
         if (voice.current !== current) return;
         const elapsed = performance.now() - current.dueFrom;
-        const dueBytes = Math.min(audio.length, (Math.floor((elapsed * Math.max(0.01, options.burstAhead)) / options.audioChunkMs) + 1) * chunkBytes);
+        const dueBytes = Math.min(audio.length, (Math.floor((elapsed * pace) / options.audioChunkMs) + 1) * chunkBytes);
         while (current.sent < dueBytes) {
           const delta = audio.subarray(current.sent, current.sent + chunkBytes);
           current.sent += delta.length;
@@ -290,10 +296,10 @@ export class FakeLive {
           speakNext();
           return;
         }
-        const nextDue = current.dueFrom + ((current.sent / chunkBytes) * options.audioChunkMs) / Math.max(0.01, options.burstAhead);
+        const nextDue = current.dueFrom + ((current.sent / chunkBytes) * options.audioChunkMs) / pace;
         current.timer = later(Math.max(1, nextDue - performance.now()), pump);
       };
-      current.timer = later(options.firstAudioDelayMs, pump);
+      current.timer = later(Math.max(0, dueFrom - performance.now()), pump);
     };
     const say = (text: string): void => {
       voice.queue.push(text);
