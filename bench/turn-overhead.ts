@@ -1,14 +1,16 @@
-// Turn overhead for one agent backend: a few calls through a fresh `voicebridge serve` against the full simulator
-// (FakeOpenAI: Realtime with voice detection and transcription, and the backend's agent). For each turn the caller
-// speaks, the simulator's Realtime sends the final transcript, and the overhead is the time until the first audio
-// of the answer reaches the caller, minus what the simulated services spend on purpose (the agent's first-token
-// and between-word delays, the voice's delay before its first audio). Also the greeting: from the stream's start
-// frame to the greeting's first audio, minus the voice's delay.
+// Turn overhead for one agent backend and voice engine: a few calls through a fresh `voicebridge serve` against the
+// full simulator (FakeOpenAI: Realtime with voice detection and transcription, or GPT-Live with its delegations, and
+// the backend's agent). For each turn the caller speaks, the simulated voice says the caller's words are final (the
+// Realtime transcript, or GPT-Live's delegation), and the overhead is the time until the first audio of the answer
+// reaches the caller, minus what the simulated services spend on purpose (the agent's first-token and between-word
+// delays, the voice's delay before its first audio). Also the greeting: from the stream's start frame to the
+// greeting's first audio, minus the voice's delay.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BrainBackend } from '../src/agents/brain.js';
+import type { VoiceEngineName } from '../src/config/defaults.js';
 import { speechAudio } from '../src/simulator/fake-audio.js';
 import { replyDeltas } from '../src/simulator/openai/agent-mind.js';
 import { seedAgent } from '../src/simulator/openai/agent-sessions.js';
@@ -20,6 +22,8 @@ import { BENCH_PUBLIC_BASE, BENCH_TWILIO_ACCOUNT_SID, BENCH_TWILIO_AUTH_TOKEN, s
 
 export interface TurnOptions {
   backend: BrainBackend;
+  /** The voice engine serve runs with (default realtime). */
+  voiceEngine?: VoiceEngineName;
   calls: number;
   turnsPerCall: number;
   /** false runs the bridge with PREWARM_TIMEOUT_MS=0. */
@@ -30,6 +34,7 @@ export interface TurnOptions {
 
 export interface TurnResult {
   backend: BrainBackend;
+  voiceEngine: VoiceEngineName;
   prewarm: boolean;
   /** Per turn: first answer audio at the caller − final transcript sent − the simulator's own delays, in ms. */
   overheadMs: number[];
@@ -51,14 +56,24 @@ const STEP_TIMEOUT_MS = 10_000;
 export async function measureTurns(options: TurnOptions): Promise<TurnResult> {
   const fake = await FakeOpenAI.start({ assistantsApi: 'available' });
   fake.agentBehaviour = { reply: () => REPLY, firstTokenDelayMs: AGENT_FIRST_TOKEN_MS, chunkDelayMs: AGENT_CHUNK_MS };
-  const voiceDelayMs = fake.realtime.options.firstAudioDelayMs;
+  const voiceEngine = options.voiceEngine ?? 'realtime';
+  const voiceDelayMs = voiceEngine === 'live' ? fake.live.options.firstAudioDelayMs : fake.realtime.options.firstAudioDelayMs;
   const servicesDelayMs = AGENT_FIRST_TOKEN_MS + (replyDeltas(REPLY).length - 1) * AGENT_CHUNK_MS + voiceDelayMs;
   let transcriptAt = Number.NaN;
   fake.realtime.onServerEvent = (_connection, event) => {
     if (event.type === 'conversation.item.input_audio_transcription.completed') transcriptAt = performance.now();
   };
+  // GPT-Live has no final transcript: its delegation is the moment it hands the caller's words to the bridge.
+  fake.live.onServerEvent = (_connection, event) => {
+    if (event.type === 'session.delegation.created') transcriptAt = performance.now();
+  };
   const folder = await mkdtemp(join(tmpdir(), 'voicebridge-bench-agent-'));
-  const env: Record<string, string> = { OPENAI_API_KEY: FAKE_OPENAI_KEY, OPENAI_BASE_URL: fake.baseURL, PREWARM_TIMEOUT_MS: options.prewarm ? '15000' : '0' };
+  const env: Record<string, string> = {
+    OPENAI_API_KEY: FAKE_OPENAI_KEY,
+    OPENAI_BASE_URL: fake.baseURL,
+    PREWARM_TIMEOUT_MS: options.prewarm ? '15000' : '0',
+    VOICE_ENGINE: voiceEngine,
+  };
   if (options.backend === 'agents') env.ASSISTANT_ID = seedAgent(fake).id;
   if (options.backend === 'assistants') env.ASSISTANT_ID = seedAssistant(fake).id;
   if (options.backend === 'responses') {
@@ -68,7 +83,7 @@ export async function measureTurns(options: TurnOptions): Promise<TurnResult> {
   const bridge = await startBridge(options.repoRoot, env, options.pinning);
   const clock = new FrameClock();
   clock.start();
-  const result: TurnResult = { backend: options.backend, prewarm: options.prewarm, overheadMs: [], greetingMs: [], servicesDelayMs, problems: [] };
+  const result: TurnResult = { backend: options.backend, voiceEngine, prewarm: options.prewarm, overheadMs: [], greetingMs: [], servicesDelayMs, problems: [] };
   const address = { origin: bridge.origin, voiceUrl: `${BENCH_PUBLIC_BASE}/incoming-call`, authToken: BENCH_TWILIO_AUTH_TOKEN, accountSid: BENCH_TWILIO_ACCOUNT_SID };
   try {
     for (let callIndex = 0; callIndex < options.calls; callIndex += 1) {
