@@ -1,12 +1,13 @@
-// The bridge's public addresses, built from WEBHOOK_URL alone: what Twilio calls and signs. Never built from the
-// Host header a request arrives with, which a proxy or tunnel rewrites (and an attacker controls).
+// The bridge's public addresses, built from WEBHOOK_URL (and MEDIA_STREAM_URL, when an instance behind a load balancer
+// has an address of its own for its streams): what Twilio calls and signs. Never built from the Host header a request
+// arrives with, which a proxy or tunnel rewrites (and an attacker controls).
 
 export interface PublicUrls {
   /** WEBHOOK_URL without a trailing slash, e.g. https://voice.example.com */
   base: string;
   /** The voice webhook to give Twilio: WEBHOOK_URL/incoming-call */
   incomingCall: string;
-  /** The Media Stream URL put in the TwiML: wss://<WEBHOOK_URL host>/media-stream */
+  /** The Media Stream URL put in the TwiML: MEDIA_STREAM_URL, else wss://<WEBHOOK_URL host>/media-stream */
   mediaStream: string;
   /** Request paths the server answers for each, with and without WEBHOOK_URL's own path (proxies differ). */
   incomingCallPaths: ReadonlySet<string>;
@@ -15,7 +16,7 @@ export interface PublicUrls {
 
 export class PublicUrlError extends Error {}
 
-export function publicUrlsFrom(webhookUrl: string | undefined): PublicUrls {
+export function publicUrlsFrom(webhookUrl: string | undefined, mediaStreamUrl?: string): PublicUrls {
   const raw = webhookUrl?.trim().replace(/^(['"])(.*)\1$/, '$2') ?? '';
   if (raw === '') {
     throw new PublicUrlError('WEBHOOK_URL is not set. Set it to the public https:// address Twilio reaches this server at (e.g. your tunnel URL).');
@@ -31,11 +32,34 @@ export function publicUrlsFrom(webhookUrl: string | undefined): PublicUrls {
   }
   const basePath = url.pathname.replace(/\/+$/, '');
   const base = `${url.protocol}//${url.host}${basePath}`;
+  const stream = streamUrlFrom(mediaStreamUrl) ?? { url: `wss://${url.host}${basePath}/media-stream`, path: `${basePath}/media-stream` };
   return {
     base,
     incomingCall: `${base}/incoming-call`,
-    mediaStream: `wss://${url.host}${basePath}/media-stream`,
+    mediaStream: stream.url,
     incomingCallPaths: new Set(['/incoming-call', `${basePath}/incoming-call`]),
-    mediaStreamPaths: new Set(['/media-stream', `${basePath}/media-stream`]),
+    mediaStreamPaths: new Set(['/media-stream', `${basePath}/media-stream`, stream.path]),
   };
+}
+
+/**
+ * MEDIA_STREAM_URL: this instance's own public wss:// address for its streams, so that a call whose webhook reached
+ * this instance through a shared WEBHOOK_URL streams back to it (its token and pre-warmed connections live here).
+ */
+function streamUrlFrom(raw: string | undefined): { url: string; path: string } | undefined {
+  const value = raw?.trim().replace(/^(['"])(.*)\1$/, '$2') ?? '';
+  if (value === '') return undefined;
+  const example = 'e.g. wss://voice-1.example.com/media-stream';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new PublicUrlError(`MEDIA_STREAM_URL=${value} is not a URL. Set it to this instance's own public wss:// address for Media Streams (${example}), or remove it.`);
+  }
+  if (url.protocol === 'https:') url.protocol = 'wss:';
+  if (url.protocol !== 'wss:') throw new PublicUrlError(`MEDIA_STREAM_URL must start with wss:// (found ${url.protocol}//): Twilio opens Media Streams only over TLS (${example}).`);
+  if (url.search !== '' || url.hash !== '') throw new PublicUrlError(`MEDIA_STREAM_URL must have no query string: Twilio refuses a Stream URL with one (error 31920). Found ${value}.`);
+  if (url.pathname === '/' || url.pathname === '') url.pathname = '/media-stream';
+  const path = url.pathname.replace(/\/+$/, '');
+  return { url: `wss://${url.host}${path}`, path };
 }

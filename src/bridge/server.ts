@@ -77,7 +77,7 @@ const CALL_SID = /^CA[0-9a-f]{32}$/;
 
 export async function startBridgeServer(options: BridgeServerOptions): Promise<BridgeServer> {
   const { config } = options;
-  const urls = publicUrlsFrom(config.webhookUrl);
+  const urls = publicUrlsFrom(config.webhookUrl, config.mediaStreamUrl);
   const authToken = config.twilio.authToken?.trim();
   if (!authToken) {
     throw new BridgeStartError(

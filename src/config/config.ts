@@ -33,6 +33,7 @@ export const ENV_KEYS = [
   'TWILIO_API_SECRET',
   'TWILIO_PHONE_NUMBER',
   'WEBHOOK_URL',
+  'MEDIA_STREAM_URL',
   'PORT',
   'OPENAI_BASE_URL',
   'TWILIO_API_BASE_URL',
@@ -88,6 +89,8 @@ export interface Config {
     apiBaseURL: string;
   };
   webhookUrl?: string;
+  /** This instance's own wss:// address for Media Streams, when instances share WEBHOOK_URL behind a load balancer. */
+  mediaStreamUrl?: string;
   /** ngrok's auth token, for `serve --tunnel`. */
   ngrokAuthtoken?: string;
   /** How serve runs calls: deadlines, limits, and where a call goes when the agent keeps failing. */
@@ -213,6 +216,7 @@ export function buildConfig(envFile: EnvFileSnapshot, processEnv: NodeJS.Process
       apiBaseURL: (nonEmpty(raw.TWILIO_API_BASE_URL)?.trim() ?? DEFAULT_TWILIO_API_BASE_URL).replace(/\/+$/, ''),
     },
     webhookUrl: nonEmpty(raw.WEBHOOK_URL),
+    mediaStreamUrl: nonEmpty(raw.MEDIA_STREAM_URL),
     ngrokAuthtoken: nonEmpty(raw.NGROK_AUTHTOKEN)?.trim(),
     calls: {
       agentTimeoutMs: parseCount('AGENT_TIMEOUT_MS', raw.AGENT_TIMEOUT_MS, DEFAULT_AGENT_TIMEOUT_MS, 100, 'milliseconds', warnings) ?? DEFAULT_AGENT_TIMEOUT_MS,
