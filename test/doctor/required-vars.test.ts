@@ -33,6 +33,14 @@ describe('the required variables check', () => {
     expect(result.summary).toBe('all set: OPENAI_API_KEY, ASSISTANT_ID, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_PHONE_NUMBER, WEBHOOK_URL');
   });
 
+  it('warns about a TRANSFER_NUMBER that is not in E.164 form, and says how to write it', async () => {
+    const result = await check({ ...COMPLETE, TRANSFER_NUMBER: '(415) 555-0999' });
+    expect(result.status).toBe('warn');
+    expect(result.summary).toBe('TRANSFER_NUMBER=(415) 555-0999 is missing the + and country code: E.164 looks like +14155550999: a call whose agent keeps failing would be ended instead of transferred');
+    expect(result.fix).toMatch(/E\.164 form/);
+    expect((await check({ ...COMPLETE, TRANSFER_NUMBER: '+14155550999' })).status).toBe('ok');
+  });
+
   it('lists every missing variable with where to get it', async () => {
     const result = await check({});
     expect(result.status).toBe('fail');

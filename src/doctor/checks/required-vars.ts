@@ -2,6 +2,7 @@
 // Secret values are never echoed, not even a placeholder (a real secret taken for one must not leak).
 import type { Config, EnvKey } from '../../config/config.js';
 import { classifyAssistantId } from '../../ids/openai-ids.js';
+import { phoneNumberProblem } from '../../ids/twilio-ids.js';
 import { entriesFor } from '../../config/env-document.js';
 import type { AutoFix, Check, CheckResult } from '../check.js';
 import { envEditFix } from '../fixes/env-edit-fix.js';
@@ -117,6 +118,14 @@ function checkRequiredVars(config: Config): CheckResult {
   if (present(config.raw.ASSISTANT_ID) && present(config.raw.AGENT_WORKFLOW_ID)) {
     notes.push('both ASSISTANT_ID and the old AGENT_WORKFLOW_ID are set; ASSISTANT_ID is used: delete AGENT_WORKFLOW_ID');
     advice ??= 'Delete AGENT_WORKFLOW_ID from your .env: ASSISTANT_ID is the one used.';
+  }
+
+  // Optional, but a mistyped transfer number would only show on the day a caller needs it.
+  const transfer = config.raw.TRANSFER_NUMBER?.trim();
+  const transferProblem = transfer ? phoneNumberProblem(transfer) : undefined;
+  if (transferProblem) {
+    notes.push(`TRANSFER_NUMBER=${transfer} ${transferProblem}: a call whose agent keeps failing would be ended instead of transferred`);
+    advice ??= 'Write TRANSFER_NUMBER in E.164 form (+, country code and number, e.g. +14155550123), or remove it to end such calls politely.';
   }
 
   const problems = [...missing, ...placeholders];
