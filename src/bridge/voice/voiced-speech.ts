@@ -77,8 +77,17 @@ export class VoicedSpeech {
     stretch.audioMs += base64ByteLength(payload) / BYTES_PER_MS;
     stretch.lastAudioAt = now;
     this.options.onAudio(stretch.speechId, payload);
-    clearTimeout(stretch.timer);
-    stretch.timer = setTimeout(() => this.endStretch(true), this.options.pauseMs);
+    // One timer per stretch, not one per chunk: when it fires early it waits out the rest of the pause.
+    if (stretch.timer === undefined) this.watchForPause(stretch, this.options.pauseMs);
+  }
+
+  private watchForPause(stretch: Stretch, delayMs: number): void {
+    stretch.timer = setTimeout(() => {
+      if (this.stretch !== stretch) return;
+      const quietFor = this.now() - stretch.lastAudioAt;
+      if (quietFor >= this.options.pauseMs) this.endStretch(true);
+      else this.watchForPause(stretch, this.options.pauseMs - quietFor);
+    }, delayMs);
   }
 
   /** Speech that will not be voiced after all (its turn was dropped, or it was refused): done, as `outcome`. */
