@@ -12,7 +12,8 @@ export interface BenchReport {
   mode: 'quick' | 'full';
   machine: { cores: number; cpu: string; node: string; pinning: string; commit: string | undefined; loadAverageAtStart: number };
   plan: { warmupMs: number; windowMs: number; p99LimitMs: number };
-  relay: { calls: number; floor: LoadStepResult; bridge: LoadStepResult };
+  /** bridge: serve on OpenAI Realtime; bridgeLive: serve on GPT-Live (VOICE_ENGINE=live), when measured. */
+  relay: { calls: number; floor: LoadStepResult; bridge: LoadStepResult; bridgeLive?: LoadStepResult };
   capacity: {
     largestPassing: number | undefined;
     firstFailing: number | undefined;
@@ -49,24 +50,27 @@ function row(cells: string[], widths: number[]): string {
 
 export function renderReport(report: BenchReport): string {
   const { machine, relay, capacity } = report;
-  const { floor, bridge } = relay;
+  const { floor, bridge, bridgeLive } = relay;
   const lines: string[] = [];
   lines.push(`voicebridge bench (${report.mode}) — ${machine.cores} × ${machine.cpu}, Node ${machine.node}${machine.commit ? `, commit ${machine.commit}` : ''}`);
   lines.push(
     `${machine.pinning}; load average ${machine.loadAverageAtStart.toFixed(2)} at start; ${report.plan.windowMs / 1000} s measured per step after a ${report.plan.warmupMs / 1000} s warm-up; took ${report.durationSeconds} s`,
   );
   lines.push('');
-  const widths = [44, 22, 22, 12];
-  lines.push(row([`Frame relay, ${relay.calls} calls, 20 ms frames each way`, 'null relay (floor)', 'voicebridge serve', 'serve ÷ floor'], widths));
-  lines.push(row(['  Twilio → Realtime p50 / p99 / max (ms)', latency(floor.toRealtime), latency(bridge.toRealtime), ratio(bridge.toRealtime.p99, floor.toRealtime.p99)], widths));
-  lines.push(row(['  Realtime → Twilio p50 / p99 / max (ms)', latency(floor.toCaller), latency(bridge.toCaller), ratio(bridge.toCaller.p99, floor.toCaller.p99)], widths));
-  lines.push(row(['  frames lost', lost(floor), lost(bridge), ''], widths));
-  lines.push(row(['  CPU per call-second (ms)', ms(floor.cpuMsPerCallSecond), ms(bridge.cpuMsPerCallSecond), ratio(bridge.cpuMsPerCallSecond, floor.cpuMsPerCallSecond)], widths));
-  lines.push(row(['  CPU of one core (%)', cpuPercent(floor).toFixed(0), cpuPercent(bridge).toFixed(0), ''], widths));
-  lines.push(row(['  RSS per call (MB)', mb(floor.rssPerCallBytes), mb(bridge.rssPerCallBytes), ratio(bridge.rssPerCallBytes, floor.rssPerCallBytes)], widths));
+  // With GPT-Live measured too, a column of its own: the same calls and frames through serve on each voice engine.
+  const live = bridgeLive ? [bridgeLive] : [];
+  const widths = [44, 22, 22, ...live.map(() => 22), 12];
+  const liveCells = (cell: (step: LoadStepResult) => string): string[] => live.map(cell);
+  lines.push(row([`Frame relay, ${relay.calls} calls, 20 ms frames each way`, 'null relay (floor)', bridgeLive ? 'serve, Realtime' : 'voicebridge serve', ...liveCells(() => 'serve, GPT-Live'), 'serve ÷ floor'], widths));
+  lines.push(row(['  Twilio → voice p50 / p99 / max (ms)', latency(floor.toRealtime), latency(bridge.toRealtime), ...liveCells((step) => latency(step.toRealtime)), ratio(bridge.toRealtime.p99, floor.toRealtime.p99)], widths));
+  lines.push(row(['  voice → Twilio p50 / p99 / max (ms)', latency(floor.toCaller), latency(bridge.toCaller), ...liveCells((step) => latency(step.toCaller)), ratio(bridge.toCaller.p99, floor.toCaller.p99)], widths));
+  lines.push(row(['  frames lost', lost(floor), lost(bridge), ...liveCells(lost), ''], widths));
+  lines.push(row(['  CPU per call-second (ms)', ms(floor.cpuMsPerCallSecond), ms(bridge.cpuMsPerCallSecond), ...liveCells((step) => ms(step.cpuMsPerCallSecond)), ratio(bridge.cpuMsPerCallSecond, floor.cpuMsPerCallSecond)], widths));
+  lines.push(row(['  CPU of one core (%)', cpuPercent(floor).toFixed(0), cpuPercent(bridge).toFixed(0), ...liveCells((step) => cpuPercent(step).toFixed(0)), ''], widths));
+  lines.push(row(['  RSS per call (MB)', mb(floor.rssPerCallBytes), mb(bridge.rssPerCallBytes), ...liveCells((step) => mb(step.rssPerCallBytes)), ratio(bridge.rssPerCallBytes, floor.rssPerCallBytes)], widths));
   lines.push('');
   lines.push(`Capacity on one core (p99 ≤ ${report.plan.p99LimitMs} ms both ways, every call up):`);
-  for (const step of report.steps.filter((each) => each.target === 'bridge' && each.calls !== relay.calls)) {
+  for (const step of report.steps.filter((each) => each.target === 'bridge' && each.voiceEngine === 'realtime' && each.calls !== relay.calls)) {
     const ok = step.callsUp === step.calls && Math.max(step.toRealtime.p99, step.toCaller.p99) <= report.plan.p99LimitMs;
     lines.push(
       `  ${ok ? 'pass' : 'FAIL'} ${String(step.calls).padStart(5)} calls: p99 ${ms(step.toRealtime.p99)} / ${ms(step.toCaller.p99)} ms, lost ${lost(step)}, ` +
@@ -87,16 +91,19 @@ export function renderReport(report: BenchReport): string {
   );
   if (capacity.floor) lines.push(`  null relay at ${capacity.floor.calls} calls: p99 ${ms(capacity.floor.toRealtime.p99)} / ${ms(capacity.floor.toCaller.p99)} ms, CPU ${cpuPercent(capacity.floor).toFixed(0)} %`);
   lines.push('');
-  const turnWidths = [44, 12, 12, 8];
-  lines.push(row(['Turn overhead (answer audio − transcript − simulator delays)', '', '', ''], turnWidths));
-  lines.push(row(['  backend', 'median (ms)', 'worst (ms)', 'turns'], turnWidths));
+  const turnWidths = [24, 20, 12, 12, 8];
+  lines.push('Turn overhead (answer audio − final transcript or GPT-Live delegation − simulator delays)');
+  lines.push(row(['  backend', 'voice engine', 'median (ms)', 'worst (ms)', 'turns'], turnWidths));
   for (const turn of report.turns) {
-    lines.push(row([`  ${turn.backend}`, ms(median(turn.overheadMs)), ms(Math.max(...turn.overheadMs)), String(turn.overheadMs.length)], turnWidths));
+    const engine = turn.voiceEngine === 'live' ? 'GPT-Live' : 'Realtime';
+    lines.push(row([`  ${turn.backend}`, engine, ms(median(turn.overheadMs)), ms(Math.max(...turn.overheadMs)), String(turn.overheadMs.length)], turnWidths));
   }
-  const warmGreetings = report.turns.flatMap((turn) => turn.greetingMs);
+  const warmGreetings = report.turns.filter((turn) => turn.voiceEngine === 'realtime').flatMap((turn) => turn.greetingMs);
+  const liveGreetings = report.turns.filter((turn) => turn.voiceEngine === 'live').flatMap((turn) => turn.greetingMs);
   lines.push(
     `Greeting after the stream starts (− voice delay): median ${ms(median(warmGreetings))} ms pre-warmed, ${ms(median(report.coldGreeting.greetingMs))} ms without pre-warm (PREWARM_TIMEOUT_MS=0)`,
   );
+  if (liveGreetings.length > 0) lines.push(`Greeting after the stream starts on GPT-Live (− voice delay): median ${ms(median(liveGreetings))} ms pre-warmed`);
   lines.push('');
   lines.push('Targets:');
   for (const verdict of report.targets) lines.push(`  ${verdict.met ? 'met    ' : 'NOT MET'} ${verdict.target}: ${verdict.measured}`);

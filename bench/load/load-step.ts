@@ -3,6 +3,7 @@
 // After every call is up and a warm-up, frames sent during the window are timed end to end (sender to receiver, both
 // in this process, one clock), lost frames counted, and the process's CPU time and RSS read.
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { VoiceEngineName } from '../../src/config/defaults.js';
 import { BENCH_PUBLIC_BASE, BENCH_TWILIO_ACCOUNT_SID, BENCH_TWILIO_AUTH_TOKEN, startBridge, startNullRelay, type Pinning, type TargetProcess } from '../target-process.js';
 import { BenchCall } from './bench-call.js';
 import { FrameClock } from './frame-clock.js';
@@ -14,6 +15,8 @@ export type TargetKind = 'bridge' | 'null relay';
 
 export interface LoadStepOptions {
   target: TargetKind;
+  /** The bridge's voice engine (VOICE_ENGINE), default realtime; the null relay always relays Realtime. */
+  voiceEngine?: VoiceEngineName;
   calls: number;
   warmupMs: number;
   windowMs: number;
@@ -37,6 +40,7 @@ export interface DirectionResult extends LatencySummary {
 
 export interface LoadStepResult {
   target: TargetKind;
+  voiceEngine: VoiceEngineName;
   calls: number;
   /** Calls that were set up and carried audio both ways. */
   callsUp: number;
@@ -146,6 +150,7 @@ export async function runLoadStep(options: LoadStepOptions): Promise<LoadStepRes
     const windowSeconds = (windowTo - windowFrom) / 1000;
     return {
       target: options.target,
+      voiceEngine: options.target === 'bridge' ? (options.voiceEngine ?? 'realtime') : 'realtime',
       calls,
       callsUp,
       setupMs,
@@ -179,6 +184,7 @@ function startTarget(options: LoadStepOptions, realtime: TimedRealtime): Promise
     {
       OPENAI_API_KEY: API_KEY,
       OPENAI_BASE_URL: realtime.baseURL,
+      VOICE_ENGINE: options.voiceEngine ?? 'realtime',
       // An Agents API agent: its conversation is created with the first utterance, and these calls never speak.
       ASSISTANT_ID: 'agent_0123456789abcdef01234567',
     },

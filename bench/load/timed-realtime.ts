@@ -1,8 +1,10 @@
-// A lean OpenAI Realtime endpoint for the load benchmark: it speaks the GA events the bridge uses (session.created,
-// session.updated, response.created … response.output_audio.delta, response.done) but does no voice detection or
-// transcription, so that at hundreds of calls it costs far less than the bridge it measures. It notes the arrival of
-// every tagged caller frame (input_audio_buffer.append) and, while a response is "speaking", sends one tagged 20 ms
-// audio delta per frame tick for the callers to time. Loopback only.
+// A lean OpenAI voice endpoint for the load benchmark, for both voice engines: at /v1/realtime it speaks the Realtime
+// GA events the bridge uses (session.created, session.updated, response.created … response.output_audio.delta,
+// response.done), at /v1/live/sessions the GPT-Live ones (session.start → session.started, commentary →
+// session.output_audio.delta, session.close → session.closed). It does no voice detection or transcription, so that
+// at hundreds of calls it costs far less than the bridge it measures. It notes the arrival of every tagged caller frame
+// (input_audio_buffer.append, session.input_audio.append) and, while "speaking", sends one tagged 20 ms audio delta
+// per frame tick for the callers to time. Loopback only.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -22,7 +24,12 @@ export interface TimedRealtimeOptions {
 }
 
 const APPEND_TYPE = '"input_audio_buffer.append"';
+const LIVE_APPEND_TYPE = '"session.input_audio.append"';
 const AUDIO_FIELD = '"audio":"';
+const LIVE_PATH = '/v1/live/sessions';
+
+/** Which voice service a session plays: OpenAI Realtime or GPT-Live. */
+export type TimedProtocol = 'realtime' | 'live';
 
 class TimedSession {
   private stopSending: (() => void) | undefined;
@@ -37,12 +44,14 @@ class TimedSession {
     readonly stream: number,
     private readonly socket: WebSocket,
     private readonly options: TimedRealtimeOptions,
+    private readonly protocol: TimedProtocol = 'realtime',
   ) {
-    this.send({ type: 'session.created', event_id: this.eventId(), session: { type: 'realtime', id: `sess_bench${stream}`, object: 'realtime.session' } });
+    // GPT-Live says nothing until session.start.
+    if (protocol === 'realtime') this.send({ type: 'session.created', event_id: this.eventId(), session: { type: 'realtime', id: `sess_bench${stream}`, object: 'realtime.session' } });
   }
 
   received(text: string, at: number): void {
-    const typeAt = text.indexOf(APPEND_TYPE);
+    const typeAt = text.indexOf(this.protocol === 'live' ? LIVE_APPEND_TYPE : APPEND_TYPE);
     if (typeAt >= 0 && typeAt < 40) {
       const audioAt = text.indexOf(AUDIO_FIELD);
       if (audioAt < 0) return;
@@ -64,6 +73,10 @@ class TimedSession {
     } catch {
       return;
     }
+    if (this.protocol === 'live') {
+      this.receivedLive(event);
+      return;
+    }
     switch (event.type) {
       case 'session.update':
         this.send({ type: 'session.updated', event_id: this.eventId(), session: event.session });
@@ -77,6 +90,41 @@ class TimedSession {
       default:
         return;
     }
+  }
+
+  private receivedLive(event: { type?: string; session?: unknown }): void {
+    switch (event.type) {
+      case 'session.start':
+        this.send({ type: 'session.started', event_id: this.eventId(), session: { ...(event.session as object), id: `sess_bench${this.stream}`, status: 'active', expires_at: 0 } });
+        return;
+      case 'session.commentary.append':
+        // The first commentary (the greeting) starts a voice that talks until the benchmark stops it.
+        if (!this.stopSending) this.speakLive();
+        return;
+      case 'session.close':
+        this.stop();
+        this.send({ type: 'session.closed', event_id: this.eventId(), reason: 'close_requested', session: { id: `sess_bench${this.stream}` }, usage: { seconds: 0 } });
+        this.socket.close(1000);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** GPT-Live speaking until the benchmark stops it: one tagged 20 ms delta per tick. */
+  private speakLive(): void {
+    const { outbound } = this.options;
+    this.stopSending = this.options.clock.add(
+      {
+        sendFrame: (now) => {
+          const frame = outbound.nextFrame(this.stream);
+          if (frame < 0 || this.socket.readyState !== this.socket.OPEN) return;
+          outbound.sent(this.stream, frame, now);
+          this.socket.send(`{"type":"session.output_audio.delta","delta":"${taggedPayload(this.stream, frame)}"}`);
+        },
+      },
+      this.options.phaseFor(this.stream),
+    );
   }
 
   /** Starts a response that speaks until the benchmark stops it: one 20 ms delta per tick. */
@@ -139,11 +187,11 @@ export class TimedRealtime {
     });
     this.server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
       const path = new URL(request.url ?? '/', 'http://bench').pathname;
-      if (path !== '/v1/realtime' || request.headers.authorization !== `Bearer ${options.apiKey}`) {
+      if ((path !== '/v1/realtime' && path !== LIVE_PATH) || request.headers.authorization !== `Bearer ${options.apiKey}`) {
         socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }
-      this.sockets.handleUpgrade(request, socket, head, (ws) => this.accept(ws));
+      this.sockets.handleUpgrade(request, socket, head, (ws) => this.accept(ws, path === LIVE_PATH ? 'live' : 'realtime'));
     });
   }
 
@@ -176,8 +224,8 @@ export class TimedRealtime {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private accept(socket: WebSocket): void {
-    const session = new TimedSession(this.options.outbound.addStream(), socket, this.options);
+  private accept(socket: WebSocket, protocol: TimedProtocol): void {
+    const session = new TimedSession(this.options.outbound.addStream(), socket, this.options, protocol);
     this.sessions.push(session);
     socket.on('message', (data) => {
       const at = performance.now();
