@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { BrainBackend } from '../src/agents/brain.js';
+import { VOICE_ENGINES, type VoiceEngineName } from '../src/config/defaults.js';
 import { runLoadStep, type LoadStepResult } from './load/load-step.js';
 import { median, renderReport, type BenchReport, type TargetVerdict } from './report.js';
 import { choosePinning, pinGenerator } from './target-process.js';
@@ -87,8 +88,8 @@ async function main(): Promise<void> {
   };
   progress(`${plan.mode} run on ${machine.cores} × ${machine.cpu}, Node ${machine.node}; ${pinning.description}`);
   const steps: LoadStepResult[] = [];
-  const measure = async (target: LoadStepResult['target'], calls: number): Promise<LoadStepResult> => {
-    const step = await runLoadStep({ target, calls, warmupMs: plan.warmupMs, windowMs: plan.windowMs, pinning, repoRoot });
+  const measure = async (target: LoadStepResult['target'], calls: number, voiceEngine: VoiceEngineName = 'realtime'): Promise<LoadStepResult> => {
+    const step = await runLoadStep({ target, calls, voiceEngine, warmupMs: plan.warmupMs, windowMs: plan.windowMs, pinning, repoRoot });
     steps.push(step);
     progress(describeStep(step));
     return step;
@@ -96,6 +97,8 @@ async function main(): Promise<void> {
 
   const floor = await measure('null relay', plan.latencyCalls);
   const bridge = await measure('bridge', plan.latencyCalls);
+  // The same calls with GPT-Live as the voice (VOICE_ENGINE=live), for the table's second serve column.
+  const bridgeLive = await measure('bridge', plan.latencyCalls, 'live');
 
   // Capacity: the largest N whose p99 stays within 20 ms both ways, found in a bounded number of steps.
   let passed: LoadStepResult | undefined = passes(bridge) ? bridge : undefined;
@@ -126,9 +129,11 @@ async function main(): Promise<void> {
   const floorAtCapacity = passed && passed.calls !== plan.latencyCalls && plan.mode === 'full' ? await measure('null relay', passed.calls) : undefined;
 
   const turns: TurnResult[] = [];
-  for (const backend of BACKENDS) {
-    progress(`turns on the ${backend} backend`);
-    turns.push(await measureTurns({ backend, calls: plan.turnCalls, turnsPerCall: plan.turnsPerCall, prewarm: true, pinning, repoRoot }));
+  for (const voiceEngine of VOICE_ENGINES) {
+    for (const backend of BACKENDS) {
+      progress(`turns on the ${backend} backend, ${voiceEngine === 'live' ? 'GPT-Live' : 'Realtime'} voice`);
+      turns.push(await measureTurns({ backend, voiceEngine, calls: plan.turnCalls, turnsPerCall: plan.turnsPerCall, prewarm: true, pinning, repoRoot }));
+    }
   }
   progress('greeting without pre-warm');
   const coldGreeting = await measureTurns({ backend: 'responses', calls: Math.max(2, plan.turnCalls), turnsPerCall: 1, prewarm: false, pinning, repoRoot });
@@ -138,7 +143,7 @@ async function main(): Promise<void> {
     mode: plan.mode,
     machine,
     plan: { warmupMs: plan.warmupMs, windowMs: plan.windowMs, p99LimitMs: P99_LIMIT_MS },
-    relay: { calls: plan.latencyCalls, floor, bridge },
+    relay: { calls: plan.latencyCalls, floor, bridge, bridgeLive },
     capacity: {
       largestPassing: passed?.calls,
       firstFailing: Number.isFinite(failedAt) ? failedAt : undefined,
@@ -165,7 +170,11 @@ function verdicts(bridge: LoadStepResult, floor: LoadStepResult, fiveHundred: Lo
   const addedP99 = (direction: 'toRealtime' | 'toCaller'): number => bridge[direction].p99 - floor[direction].p99;
   const lost = (step: LoadStepResult): number => step.toRealtime.lost + step.toCaller.lost;
   const sent = (step: LoadStepResult): number => step.toRealtime.sent + step.toCaller.sent;
-  const medians = turns.map((turn) => ({ backend: turn.backend, median: median(turn.overheadMs), max: Math.max(...turn.overheadMs) }));
+  const medians = turns.map((turn) => ({
+    backend: turn.voiceEngine === 'live' ? `${turn.backend} on GPT-Live` : turn.backend,
+    median: median(turn.overheadMs),
+    max: Math.max(...turn.overheadMs),
+  }));
   const worstMedian = Math.max(...medians.map((entry) => entry.median));
   const mbPerCall = bridge.rssPerCallBytes / (1024 * 1024);
   return [
