@@ -46,3 +46,25 @@ describe('buildConfig', () => {
     expect(config.secrets).toEqual(['sk-proj-abcdefghijklmnop', 'a'.repeat(32)]);
   });
 });
+
+describe('the settings for running calls', () => {
+  it('defaults to a 10 s agent timeout, a 25 s drain, no call limit and no transfer', () => {
+    expect(buildConfig(snapshot({}), {}).calls).toMatchObject({ agentTimeoutMs: 10_000, drainTimeoutMs: 25_000, maxCalls: undefined, transferNumber: undefined });
+  });
+
+  it('reads AGENT_TIMEOUT_MS, MAX_CALLS, DRAIN_TIMEOUT_MS and TRANSFER_NUMBER', () => {
+    const config = buildConfig(snapshot({ AGENT_TIMEOUT_MS: '4000', MAX_CALLS: '50', DRAIN_TIMEOUT_MS: '0', TRANSFER_NUMBER: ' +14155550999 ' }), {});
+    expect(config.calls).toMatchObject({ agentTimeoutMs: 4_000, maxCalls: 50, drainTimeoutMs: 0, transferNumber: '+14155550999' });
+    expect(config.warnings).toEqual([]);
+  });
+
+  it('falls back to the default on a wrong value, with a warning that names the fix', () => {
+    const config = buildConfig(snapshot({ AGENT_TIMEOUT_MS: '10s', MAX_CALLS: '0', TRANSFER_NUMBER: '415-555-0999' }), {});
+    expect(config.calls).toMatchObject({ agentTimeoutMs: 10_000, maxCalls: undefined, transferNumber: undefined });
+    expect(config.warnings).toEqual([
+      'AGENT_TIMEOUT_MS=10s is not a whole number of milliseconds (at least 100); 10000 is used. Fix AGENT_TIMEOUT_MS in .env.',
+      'TRANSFER_NUMBER=415-555-0999 is missing the + and country code: E.164 looks like +14155550999; calls whose agent keeps failing will be ended instead of transferred. Fix TRANSFER_NUMBER in .env.',
+      'MAX_CALLS=0 is not a whole number of calls (at least 1); no limit is applied. Fix MAX_CALLS in .env.',
+    ]);
+  });
+});
