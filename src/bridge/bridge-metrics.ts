@@ -47,15 +47,3 @@ export interface BridgeMetrics extends CallMetrics {
   render(): Promise<{ contentType: string; body: string } | undefined>;
 }
 
-/** Metrics that count frames and nothing else: for an embedded bridge that exposes no /metrics. */
-export function uncountedMetrics(): BridgeMetrics {
-  return {
-    frames: { toVoice: 0, toCaller: 0 },
-    turnAnswered: () => undefined,
-    agentError: () => undefined,
-    realtimeReconnect: () => undefined,
-    callEnded: () => undefined,
-    watchCalls: () => undefined,
-    render: async () => undefined,
-  };
-}
