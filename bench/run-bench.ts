@@ -5,7 +5,8 @@
 //   2. capacity: the largest number of calls the bridge carries on one core before the p99 transit passes 20 ms
 //      (a bounded search: a few doublings, then a few halvings of the gap);
 //   3. turn overhead for each agent backend against the full simulator, and the greeting with and without pre-warm.
-// Every loop is bounded in count and in time; the full run takes a few minutes, --quick well under one.
+// Every loop is bounded in count and in time; on two cores the full run takes about 2½ minutes, --quick about one.
+// On a machine busy with other work, tails grow in every column (the floor's too): see README, Performance.
 import { execSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
