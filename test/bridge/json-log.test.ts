@@ -52,6 +52,8 @@ describe('the JSON log', () => {
     await caller.waitToHear(DEFAULT_GREETING);
     await caller.say('Do you bake bread');
     await caller.waitToHear('You said: Do you bake bread.');
+    // The reply is logged whole once the agent has finished it, which may be after its first sentence is heard.
+    await eventually(() => lines.some((line) => line.includes('← Assistant')), "the agent's whole reply is logged");
     await caller.hangUp();
     await eventually(() => lines.some((line) => line.includes('Call ended')), 'the call has ended');
 
