@@ -69,8 +69,9 @@ interface PhysicalLine {
   eol: LineBreak;
 }
 
-const ENTRY = /^(\s*)(export\s+)?([\w.-]+)(\s*=\s*|:\s+)(.*)$/;
-const AFTER_CLOSING_QUOTE = /^\s*(#.*)?$/;
+// `s`: a line may hold U+2028/U+2029, which dotenv keeps inside a value but `.` would not match.
+const ENTRY = /^(\s*)(export\s+)?([\w.-]+)(\s*=\s*|:\s+)(.*)$/s;
+const AFTER_CLOSING_QUOTE = /^\s*(#.*)?$/s;
 
 function splitLines(text: string): PhysicalLine[] {
   const lines: PhysicalLine[] = [];

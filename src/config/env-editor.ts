@@ -150,14 +150,27 @@ class DocumentEditor {
         return;
       }
       const index = this.nodes.indexOf(existing);
-      const prefix = existing.indent + existing.exportPrefix + existing.key + existing.separator;
+      let separator = existing.separator;
+      let trailing = existing.trailing;
+      if (existing.rawValue === '' && /^=\s+$/.test(separator)) {
+        // An empty value: the spaces after a bare `=` are the gap before an inline comment (`KEY= # fill in`), so
+        // they go after the new value rather than in front of it. (`KEY = …` is a spaced style, and stays.)
+        const gap = /\s*$/.exec(separator)![0];
+        separator = separator.slice(0, separator.length - gap.length);
+        trailing = gap + trailing;
+      }
+      const prefix = existing.indent + existing.exportPrefix + existing.key + separator;
       for (const rendering of valueRenderings(value, existing.quote)) {
+        // A bare value glued to its comment (`KEY=value#note`) reads the same, but looks like a `#` inside the value.
+        const gap = quoteOf(rendering) === null && rendering !== '' && trailing.startsWith('#') ? ' ' : '';
         const replacement: EntryNode = {
           ...existing,
+          separator,
           value,
           rawValue: rendering,
           quote: quoteOf(rendering),
-          text: prefix + rendering + existing.trailing,
+          trailing: gap + trailing,
+          text: prefix + rendering + gap + trailing,
         };
         const trial = [...this.nodes];
         trial[index] = replacement;

@@ -81,6 +81,53 @@ const corpus: CorpusCase[] = [
     before: '\ufeffASSISTANT_ID=old\nA=1\n',
     after: '\ufeffASSISTANT_ID=agent_new\nA=1\n',
   },
+  {
+    name: 'an empty value followed by an inline comment: the value goes before the comment, not glued to it',
+    before: 'ASSISTANT_ID= # paste the ID here\nA=1\n',
+    after: 'ASSISTANT_ID=agent_new # paste the ID here\nA=1\n',
+  },
+  {
+    name: 'an empty value with a comment right after the =',
+    before: 'ASSISTANT_ID=#todo\nB=\t# tab before the comment\n',
+    after: 'ASSISTANT_ID=agent_new #todo\nB=\t# tab before the comment\n',
+  },
+  {
+    name: 'a spaced-out empty value with a comment',
+    before: 'ASSISTANT_ID = # later\n',
+    after: 'ASSISTANT_ID = agent_new # later\n',
+  },
+  {
+    name: 'empty quoted values, KEY= beside KEY=""',
+    before: 'EMPTY=\nQUOTED=""\nASSISTANT_ID=""\nSINGLE=\'\'\n',
+    after: 'EMPTY=\nQUOTED=""\nASSISTANT_ID="agent_new"\nSINGLE=\'\'\n',
+  },
+  {
+    name: 'tabs and trailing spaces',
+    before: '\tPORT=5000\t# tab\nNAME=\ta b \t\nASSISTANT_ID=old   \n   \n',
+    after: '\tPORT=5000\t# tab\nNAME=\ta b \t\nASSISTANT_ID=agent_new   \n   \n',
+  },
+  {
+    name: 'mixed line endings, each line keeping its own',
+    before: 'A=1\r\nB=2\nASSISTANT_ID=old\r\nC=3\rD=4',
+    after: 'A=1\r\nB=2\nASSISTANT_ID=agent_new\r\nC=3\rD=4',
+  },
+  { name: 'old Mac line breaks (CR only)', before: 'A=1\rB=2\r', after: 'A=1\rB=2\rASSISTANT_ID=agent_new\r' },
+  { name: 'a byte-order mark and CRLF, with an added line', before: '\ufeffA=1\r\n', after: '\ufeffA=1\r\nASSISTANT_ID=agent_new\r\n' },
+  {
+    name: 'unicode in comments, values and the old value',
+    before: '# Schlüssel für Zoë 🎉\nGREETING="Grüß Gott, 你好 👋"\nNAME=Zoë\nASSISTANT_ID=旧的\n',
+    after: '# Schlüssel für Zoë 🎉\nGREETING="Grüß Gott, 你好 👋"\nNAME=Zoë\nASSISTANT_ID=agent_new\n',
+  },
+  {
+    name: 'a line or paragraph separator (U+2028, U+2029) inside other values',
+    before: 'GREETING="Hello\u2028there" # pasted\u2029text\nRAW=a\u2029b\nASSISTANT_ID=\n',
+    after: 'GREETING="Hello\u2028there" # pasted\u2029text\nRAW=a\u2029b\nASSISTANT_ID=agent_new\n',
+  },
+  {
+    name: 'backticks, single quotes holding \\n literally, and an escaped double quote',
+    before: 'T=`it\'s "both"`\nS=\'C:\\new \\n stays\'\nQ="say \\"hi\\""\nASSISTANT_ID=`old`\n',
+    after: 'T=`it\'s "both"`\nS=\'C:\\new \\n stays\'\nQ="say \\"hi\\""\nASSISTANT_ID=`agent_new`\n',
+  },
   { name: 'an empty file', before: '', after: 'ASSISTANT_ID=agent_new\n' },
   { name: 'a file of blank lines only', before: '\n\n', after: '\n\nASSISTANT_ID=agent_new\n' },
 ];
