@@ -1,7 +1,7 @@
 // Replaces a file's content all at once: a temporary file in the same folder, flushed to disk, then renamed over
 // the original. A crash or an error at any step leaves either the old file or the new one, never half of each.
 import { randomBytes } from 'node:crypto';
-import type { Stats } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -12,6 +12,7 @@ export interface AtomicWriteFs {
   unlink: typeof nodeFs.unlink;
   stat: (path: string) => Promise<Stats>;
   realpath: typeof nodeFs.realpath;
+  access: typeof nodeFs.access;
 }
 
 export interface AtomicWriteOptions {
@@ -34,7 +35,15 @@ function isMissing(error: unknown): boolean {
 }
 
 export async function writeFileAtomically(path: string, text: string, options: AtomicWriteOptions = {}): Promise<AtomicWriteResult> {
-  const fs: AtomicWriteFs = { open: nodeFs.open, rename: nodeFs.rename, unlink: nodeFs.unlink, stat: nodeFs.stat, realpath: nodeFs.realpath, ...options.fs };
+  const fs: AtomicWriteFs = {
+    open: nodeFs.open,
+    rename: nodeFs.rename,
+    unlink: nodeFs.unlink,
+    stat: nodeFs.stat,
+    realpath: nodeFs.realpath,
+    access: nodeFs.access,
+    ...options.fs,
+  };
 
   // Renaming over a symlink would replace the link itself; write to the file it points at instead.
   let target = path;
@@ -45,6 +54,9 @@ export async function writeFileAtomically(path: string, text: string, options: A
   } catch (error) {
     if (!isMissing(error)) throw error;
   }
+  // A write-protected file means "do not change me". Renaming over it would succeed all the same (only the folder's
+  // permissions count for a rename), so ask first: this fails with EACCES, as writing to the file itself would.
+  if (existing) await fs.access(target, constants.W_OK);
   const mode = existing ? existing.mode & 0o7777 : (options.newFileMode ?? 0o600);
   const temporaryPath = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
 

@@ -1,4 +1,5 @@
-import type { rename } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import type { access, rename } from 'node:fs/promises';
 import { chmod, lstat, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,6 +70,21 @@ describe('writing the .env file', () => {
     };
     await expect(updateEnvFile(path, setId, { fs: { rename: failingRename } })).rejects.toThrow('EXDEV');
     expect(await readFile(path, 'utf8')).toBe(ORIGINAL);
+    expect(await readdir(folder)).toEqual(['.env']);
+  });
+
+  it('leaves a write-protected file as it is, though its folder would allow replacing it', async () => {
+    const path = join(folder, '.env');
+    await writeFile(path, ORIGINAL);
+    await chmod(path, 0o444);
+    // What the system answers a user who is not root; root may write anyway, so the answer is given here.
+    const readOnly: typeof access = async (file, mode) => {
+      if (file === path && mode === constants.W_OK) throw Object.assign(new Error(`EACCES: permission denied, access '${file}'`), { code: 'EACCES' });
+    };
+    const error = await updateEnvFile(path, setId, { fs: { access: readOnly } }).catch((caught: unknown) => caught);
+    expect((error as NodeJS.ErrnoException).code).toBe('EACCES');
+    expect(await readFile(path, 'utf8')).toBe(ORIGINAL);
+    expect((await stat(path)).mode & 0o777).toBe(0o444);
     expect(await readdir(folder)).toEqual(['.env']);
   });
 
