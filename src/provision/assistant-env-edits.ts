@@ -38,9 +38,8 @@ export function assistantEnvEdits(input: AssistantEnvEditsInput): EnvEdit[] {
     edits.push({ action: 'set', key: 'ASSISTANT_ID', value: target.id, after: 'AGENT_WORKFLOW_ID' });
     return edits;
   }
-  if (input.fileValues.ASSISTANT_ID !== undefined && input.fileValues.ASSISTANT_ID !== '') {
-    edits.push({ action: 'set', key: 'ASSISTANT_ID', value: '' });
-  }
+  // ASSISTANT_ID is written empty even when the file lacks it: the line shows that no agent ID is wanted, on purpose.
+  if (input.fileValues.ASSISTANT_ID !== '') edits.push({ action: 'set', key: 'ASSISTANT_ID', value: '', after: 'AGENT_WORKFLOW_ID' });
   edits.push({ action: 'set', key: 'ASSISTANT_INSTRUCTIONS_FILE', value: target.instructionsFile, after: 'ASSISTANT_ID' });
   edits.push({ action: 'set', key: 'ASSISTANT_MODEL', value: target.model, after: 'ASSISTANT_INSTRUCTIONS_FILE' });
   return edits;

@@ -36,6 +36,14 @@ describe('create-assistant --api responses', () => {
     expect(await project.readEnv()).toBe(envWithKey('ASSISTANT_ID=\nASSISTANT_INSTRUCTIONS_FILE=assistant.md\nASSISTANT_MODEL=gpt-6-luna\nPORT=5000\n'));
   });
 
+  it('writes ASSISTANT_ID empty on purpose when the file has no such line', async () => {
+    project = await makeProject(envWithKey('PORT=5000'));
+    const result = await runCreateAssistant(project, fake, ['--api', 'responses']);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(await project.readEnv()).toBe(envWithKey('PORT=5000\nASSISTANT_ID=\nASSISTANT_INSTRUCTIONS_FILE=assistant.md\nASSISTANT_MODEL=gpt-6-luna'));
+  });
+
   it('writes the instructions given with --instructions', async () => {
     project = await makeProject(envWithKey());
     const result = await runCreateAssistant(project, fake, ['--api', 'responses', '--instructions', 'You take pizza orders. Keep it short.']);
