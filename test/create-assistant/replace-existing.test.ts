@@ -116,6 +116,19 @@ describe('create-assistant with an ID already in .env', () => {
     expect(dotenvParse(after)).toMatchObject({ ASSISTANT_ID: [...fake.agents.keys()][0] });
   });
 
+  it('masks another API key pasted into AGENT_WORKFLOW_ID wherever the change to .env is shown', async () => {
+    const pasted = 'sk-proj-PastedIntoTheWrongLine0123456789zyxw';
+    project = await makeProject(envWithKey(`AGENT_WORKFLOW_ID="${pasted}"\n`));
+    const dryRun = await runCreateAssistant(project, fake, ['--dry-run']);
+    const json = await runCreateAssistant(project, fake, ['--json']);
+
+    expect(dryRun.code, dryRun.stderr).toBe(0);
+    expect(dryRun.stdout).toContain('- AGENT_WORKFLOW_ID="sk-proj-…zyxw"');
+    expect(json.code, json.stderr).toBe(0);
+    expect(json.stdout).toContain('"# AGENT_WORKFLOW_ID=\\"sk-proj-…zyxw\\""');
+    for (const output of [dryRun.stdout, dryRun.stderr, json.stdout, json.stderr]) expect(output).not.toContain(pasted);
+  });
+
   it('warns when the ID in the shell environment would still win over the new line in .env', async () => {
     project = await makeProject(envWithKey('ASSISTANT_ID=wf_68e9a1b2c3d4e5f6\n'));
     const result = await runCreateAssistant(project, fake, [], { ASSISTANT_ID: 'wf_68e9a1b2c3d4e5f6' });

@@ -3,13 +3,14 @@
 // without losing a byte of the rest. Whatever fails, nothing created is lost: the ID is printed with the line to add.
 import { createOpenAIClient } from '../../clients/openai-client.js';
 import type { AtomicWriteOptions } from '../../config/atomic-write.js';
-import { documentValues, parseEnvDocument } from '../../config/env-document.js';
+import { documentValues, parseEnvDocument, type EntryNode, type EnvDocument } from '../../config/env-document.js';
 import { EnvEditRefusedError, planEnvEdits, updateEnvFile, type EnvChange } from '../../config/env-editor.js';
 import { valueRenderings } from '../../config/env-value.js';
 import type { DiffHunk } from '../../config/line-diff.js';
 import { DEFAULT_ASSISTANT_MODEL } from '../../config/defaults.js';
 import { loadConfig } from '../../config/load-config.js';
 import { describeBaseURL } from '../../doctor/openai-failure.js';
+import { classifyOpenAIKey, cleanId } from '../../ids/openai-ids.js';
 import type { ModelLifecycle } from '../../models/model-lifecycle.js';
 import { createTerminalAsker, type Asker } from '../../provision/ask.js';
 import { checkAssistantModel, shutdownNote, type AssistantModelVerdict } from '../../provision/assistant-model-check.js';
@@ -111,6 +112,14 @@ function manualLinesFor(target: AssistantEnvTarget): string[] {
   return entries.map(([key, value]) => `${key}=${valueRenderings(value)[0] ?? JSON.stringify(value)}`);
 }
 
+/** Every value in the file that is an OpenAI API key, whatever the line. */
+function openAIKeysIn(document: EnvDocument): string[] {
+  return document.nodes
+    .filter((node): node is EntryNode => node.kind === 'entry')
+    .map((entry) => cleanId(entry.value))
+    .filter((value) => classifyOpenAIKey(value).kind !== 'invalid');
+}
+
 function writeFailureReason(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
@@ -199,7 +208,11 @@ async function createAssistant(options: CreateAssistantOptions, dependencies: Cr
     });
   }
   const envText = config.envFile.text ?? '';
-  const problem = parseEnvDocument(envText).problems[0];
+  const envDocument = parseEnvDocument(envText);
+  // A key pasted into ASSISTANT_ID or AGENT_WORKFLOW_ID (or an older key left on another line) shows in the .env
+  // change and the JSON report; mask every one, not only the key in use.
+  output.addSecrets(openAIKeysIn(envDocument));
+  const problem = envDocument.problems[0];
   if (problem) {
     return fail({
       summary: `${envPath}, line ${problem.line}: ${problem.message}`,
@@ -207,7 +220,7 @@ async function createAssistant(options: CreateAssistantOptions, dependencies: Cr
       fix: `Fix line ${problem.line} by hand (close the quote, or put the whole value in quotes), then run this command again. Nothing was created.`,
     });
   }
-  const fileValues = documentValues(parseEnvDocument(envText));
+  const fileValues = documentValues(envDocument);
 
   for (const variable of ['ASSISTANT_ID', 'AGENT_WORKFLOW_ID', 'ASSISTANT_INSTRUCTIONS_FILE', 'ASSISTANT_MODEL'] as const) {
     if (config.sources[variable] === 'process') {
