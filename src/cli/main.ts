@@ -125,7 +125,7 @@ Examples:
     .command('call')
     .description('Call the bridge exactly as Twilio would, from this machine: no phone number, no tunnel')
     .option('--url <url>', 'where voicebridge serve listens (default http://localhost:PORT)')
-    .option('--wav <file>', 'what the caller says: a WAV file (8 kHz μ-law, or 16-bit PCM at 8/16/22.05/24/44.1/48 kHz)')
+    .option('--wav <file>', 'what the caller says: a WAV file (8 kHz μ-law, or 16-bit PCM at 8 kHz or more, resampled)')
     .option('--silence <seconds>', 'the caller says nothing for this long (default 3)')
     .option('--record <file>', 'write what the agent said to this WAV file')
     .option('--record-format <format>', 'pcm16 (default) or mulaw, both 8 kHz mono')

@@ -6,11 +6,16 @@ import { decodeMulaw, encodeMulaw, MULAW_SAMPLE_RATE, MULAW_SILENCE } from './mu
 import { mixToMono, resample } from './resample.js';
 import { describeWav, parseWav, pcm16Samples, WAV_FORMAT_MULAW, WAV_FORMAT_PCM, WavFormatError } from './wav-file.js';
 
-/** Sample rates a 16-bit PCM recording may have. */
-export const PCM_SAMPLE_RATES = [8000, 16000, 22050, 24000, 44100, 48000] as const;
+/**
+ * The sample rates a 16-bit PCM recording may have: the phone line's 8 kHz and every rate above it up to 192 kHz, so
+ * each common one (11.025, 16, 22.05, 32, 44.1, 48, 96 kHz…) is taken. Below 8 kHz the line would carry sound the
+ * recording never had.
+ */
+export const MIN_PCM_SAMPLE_RATE = 8000;
+export const MAX_PCM_SAMPLE_RATE = 192_000;
 
 export const ACCEPTED_WAV_FORMATS =
-  'μ-law at 8000 Hz, or 16-bit PCM at 8, 16, 22.05, 24, 44.1 or 48 kHz; mono or stereo (mixed down to mono)';
+  'μ-law at 8000 Hz, or 16-bit PCM at 8 kHz or more (e.g. 16, 22.05, 44.1 or 48 kHz; resampled to 8 kHz); mono or stereo (mixed down to mono)';
 
 export interface CallerAudio {
   /** 8 kHz μ-law, ready for 20 ms media frames. */
@@ -54,7 +59,7 @@ export function callerAudioFromWav(bytes: Buffer, name: string): CallerAudio {
   if (wav.format === WAV_FORMAT_MULAW && wav.bitsPerSample === 8 && wav.sampleRate === MULAW_SAMPLE_RATE) {
     // Already the phone line's format: passed through byte for byte.
     mulaw = wav.channels === 1 ? wav.data : encodeMulaw(mixToMono(decodeMulaw(wav.data), 2));
-  } else if (wav.format === WAV_FORMAT_PCM && wav.bitsPerSample === 16 && (PCM_SAMPLE_RATES as readonly number[]).includes(wav.sampleRate)) {
+  } else if (wav.format === WAV_FORMAT_PCM && wav.bitsPerSample === 16 && wav.sampleRate >= MIN_PCM_SAMPLE_RATE && wav.sampleRate <= MAX_PCM_SAMPLE_RATE) {
     mulaw = encodeMulaw(resample(mixToMono(pcm16Samples(wav.data), wav.channels), wav.sampleRate, MULAW_SAMPLE_RATE));
   } else {
     return refuse();

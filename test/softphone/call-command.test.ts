@@ -144,11 +144,11 @@ describe('voicebridge call', () => {
 
   it('refuses a WAV format it does not take before calling, saying what the file is and what it takes', async () => {
     bridge = await startCallBridge('agents');
-    const cwd = await project({}, { 'phone.wav': pcm16Wav(new Int16Array(1000), 11_025, 1) });
+    const cwd = await project({}, { 'phone.wav': pcm16Wav(new Int16Array(1000), 6000, 1) });
     const result = await call(cwd, { url: `http://127.0.0.1:${bridge.server.port}`, wav: join(cwd, 'phone.wav') });
     expect(result.code).toBe(EXIT_USAGE);
-    expect(result.text).toContain('phone.wav is 16-bit PCM, 11025 Hz, mono, which voicebridge call does not take.');
-    expect(result.text).toContain('It takes μ-law at 8000 Hz, or 16-bit PCM at 8, 16, 22.05, 24, 44.1 or 48 kHz');
+    expect(result.text).toContain('phone.wav is 16-bit PCM, 6000 Hz, mono, which voicebridge call does not take.');
+    expect(result.text).toContain('It takes μ-law at 8000 Hz, or 16-bit PCM at 8 kHz or more (e.g. 16, 22.05, 44.1 or 48 kHz; resampled to 8 kHz)');
     expect(bridge.lines.join('\n')).not.toContain('Incoming call');
   });
 
