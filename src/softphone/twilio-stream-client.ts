@@ -15,6 +15,26 @@ export const FRAME_BYTES = FRAME_MS * BYTES_PER_MS;
 
 type Json = Record<string, unknown>;
 
+/** The only messages a bridge may send, field by field: Twilio rejects a missing or an extra one (31951). */
+const OUTBOUND_FIELDS: Record<string, { top: readonly string[]; inner?: readonly string[] }> = {
+  media: { top: ['event', 'streamSid', 'media'], inner: ['payload'] },
+  mark: { top: ['event', 'streamSid', 'mark'], inner: ['name'] },
+  clear: { top: ['event', 'streamSid'] },
+};
+
+/** What is extra in a media, mark or clear message, if anything (missing fields are reported where they are read). */
+function unexpectedFields(frame: Json): string | undefined {
+  const shape = typeof frame.event === 'string' ? OUTBOUND_FIELDS[frame.event] : undefined;
+  if (!shape) return undefined;
+  const extra = Object.keys(frame).filter((key) => !shape.top.includes(key));
+  const innerKey = shape.top[2];
+  const inner = innerKey === undefined ? undefined : frame[innerKey];
+  if (innerKey !== undefined && shape.inner && typeof inner === 'object' && inner !== null) {
+    extra.push(...Object.keys(inner).filter((key) => !shape.inner!.includes(key)).map((key) => `${innerKey}.${key}`));
+  }
+  return extra.length > 0 ? `a ${frame.event} message with field${extra.length === 1 ? '' : 's'} Twilio does not take: ${extra.join(', ')}` : undefined;
+}
+
 export interface StreamStartInfo {
   accountSid: string;
   callSid: string;
@@ -106,7 +126,10 @@ export class TwilioStreamClient extends EventEmitter<TwilioStreamClientEvents> {
       socket.on('error', reject);
     });
     const client = new TwilioStreamClient(socket, options.start);
-    socket.on('message', (data) => client.receive(data.toString()));
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) client.emit('protocolError', '31950: the bridge sent a binary frame (Media Stream messages are JSON text)');
+      else client.receive(data.toString());
+    });
     client.begin();
     return client;
   }
@@ -268,7 +291,16 @@ export class TwilioStreamClient extends EventEmitter<TwilioStreamClientEvents> {
       this.emit('protocolError', '31951: a message from the bridge is not JSON');
       return;
     }
+    if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) {
+      this.emit('protocolError', '31951: a message from the bridge is not a JSON object');
+      return;
+    }
     this.emit('frame', frame);
+    const shapeProblem = unexpectedFields(frame);
+    if (shapeProblem) {
+      this.emit('protocolError', `31951: ${shapeProblem}`);
+      return;
+    }
     if (frame.streamSid !== this.streamSid) {
       this.emit('protocolError', `31951: ${String(frame.event)} names streamSid ${String(frame.streamSid)}`);
       return;
