@@ -259,16 +259,60 @@ export interface UpdateEnvFileOptions extends AtomicWriteOptions {
   dryRun?: boolean;
 }
 
+/** The 1-based line holding the first bytes that are not UTF-8, counting line breaks as the document model does. */
+function firstLineNotUtf8(bytes: Uint8Array): number {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let line = 1;
+  let start = 0;
+  for (let index = 0; index <= bytes.length; index += 1) {
+    const byte = bytes[index];
+    if (index < bytes.length && byte !== 0x0a && byte !== 0x0d) continue;
+    try {
+      decoder.decode(bytes.subarray(start, index));
+    } catch {
+      return line;
+    }
+    // CR LF is one line break; a CR or LF alone is one too. (No byte of a multi-byte UTF-8 character is CR or LF.)
+    if (byte === 0x0d && bytes[index + 1] === 0x0a) index += 1;
+    start = index + 1;
+    line += 1;
+  }
+  return 1;
+}
+
+/**
+ * The file's text exactly, byte for byte. A file that is not UTF-8 (saved as Latin-1, Windows-1252 or UTF-16) is
+ * refused: decoding it would turn its other bytes into U+FFFD, and writing it back would change lines nobody asked
+ * to change.
+ */
+export function decodeEnvFile(bytes: Uint8Array): string {
+  try {
+    // ignoreBOM keeps a byte-order mark in the text, so that the document puts it back.
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    const line = firstLineNotUtf8(bytes);
+    throw new EnvEditRefusedError(
+      `line ${line} is not UTF-8 text (the file may have been saved as Latin-1, Windows-1252 or UTF-16), so writing the file back would change that line. Save the file as UTF-8`,
+      line,
+    );
+  }
+}
+
+/** Reads the file as decodeEnvFile does; undefined when it does not exist. */
+export async function readEnvFileText(path: string): Promise<string | undefined> {
+  try {
+    return decodeEnvFile(await readFile(path));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
 /** Reads the file (a missing one counts as empty), plans the edits and, unless it is a dry run, writes atomically. */
 export async function updateEnvFile(path: string, edits: readonly EnvEdit[], options: UpdateEnvFileOptions = {}): Promise<UpdateEnvFileResult> {
-  let before = '';
-  let exists = true;
-  try {
-    before = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    exists = false;
-  }
+  const text = await readEnvFileText(path);
+  const exists = text !== undefined;
+  const before = text ?? '';
   const plan = planEnvEdits(before, edits);
   if (options.dryRun || (!plan.changed && exists)) return { ...plan, path, created: false, written: false };
   const written = await writeFileAtomically(path, plan.after, options);

@@ -88,6 +88,24 @@ describe('writing the .env file', () => {
     expect(await readdir(folder)).toEqual(['.env']);
   });
 
+  it('refuses a file that is not UTF-8, naming the line, and leaves every byte as it was', async () => {
+    const path = join(folder, '.env');
+    const windows1252 = Buffer.concat([Buffer.from('# caf'), Buffer.from([0xe9]), Buffer.from('\r\nA=1\r\nNAME=Zo'), Buffer.from([0xeb]), Buffer.from('\r\n')]);
+    await writeFile(path, windows1252);
+    const error = await updateEnvFile(path, setId).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(EnvEditRefusedError);
+    expect((error as EnvEditRefusedError).line).toBe(1);
+    expect((error as Error).message).toMatch(/^line 1 is not UTF-8 text .*Save the file as UTF-8$/);
+    expect(await readFile(path)).toEqual(windows1252);
+  });
+
+  it('keeps a byte-order mark and a real U+FFFD of a UTF-8 file', async () => {
+    const path = join(folder, '.env');
+    await writeFile(path, '\ufeffSHOWN=\ufffd is fine\n');
+    await updateEnvFile(path, setId);
+    expect(await readFile(path, 'utf8')).toBe('\ufeffSHOWN=\ufffd is fine\nASSISTANT_ID=agent_new\n');
+  });
+
   it('writes through a symlinked .env to the file it points at, keeping the link', async () => {
     const target = join(folder, 'shared.env');
     const link = join(folder, '.env');

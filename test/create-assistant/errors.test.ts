@@ -1,3 +1,4 @@
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FAKE_OPENAI_KEY, FakeOpenAI, type FakeKeyBehaviour } from '../../src/simulator/openai/fake-openai.js';
@@ -133,6 +134,21 @@ describe('create-assistant before it calls OpenAI', () => {
     const stderr = await expectCleanFailure();
     expect(stderr).toMatch(/line 3: the " quote opened in GREETING's value is never closed/);
     expect(fake!.requests).toEqual([]);
+  });
+
+  it('refuses a .env saved as Latin-1 rather than change its other bytes, naming the line, before creating anything', async () => {
+    await startWithKey('ok');
+    project = await makeProject();
+    const latin1 = Buffer.from(envWithKey('NAME=Zoë\r\nASSISTANT_ID=\r\n'), 'latin1');
+    await writeFile(project.envPath, latin1);
+    const result = await runCreateAssistant(project, fake!);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${project.envPath}, line 3 is not UTF-8 text`);
+    expect(result.stderr).toContain(`Save ${project.envPath} as UTF-8`);
+    expect(result.stderr).toContain('Nothing was created');
+    expect(fake!.requests).toEqual([]);
+    expect(await readFile(project.envPath)).toEqual(latin1);
   });
 
   it('explains an instructions file that cannot be read', async () => {

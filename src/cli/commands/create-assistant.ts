@@ -4,7 +4,7 @@
 import { createOpenAIClient } from '../../clients/openai-client.js';
 import type { AtomicWriteOptions } from '../../config/atomic-write.js';
 import { documentValues, parseEnvDocument, type EntryNode, type EnvDocument } from '../../config/env-document.js';
-import { EnvEditRefusedError, planEnvEdits, updateEnvFile, type EnvChange } from '../../config/env-editor.js';
+import { EnvEditRefusedError, planEnvEdits, readEnvFileText, updateEnvFile, type EnvChange } from '../../config/env-editor.js';
 import { valueRenderings } from '../../config/env-value.js';
 import type { DiffHunk } from '../../config/line-diff.js';
 import { DEFAULT_ASSISTANT_MODEL } from '../../config/defaults.js';
@@ -208,6 +208,19 @@ async function createAssistant(options: CreateAssistantOptions, dependencies: Cr
     });
   }
   const envText = config.envFile.text ?? '';
+  if (envText.includes('\ufffd')) {
+    // U+FFFD is what bytes that are not UTF-8 decode to: check the bytes themselves before anything is created.
+    try {
+      await readEnvFileText(envPath);
+    } catch (error) {
+      if (!(error instanceof EnvEditRefusedError)) throw error;
+      return fail({
+        summary: `${envPath}, ${error.message.replace(/\. Save the file as UTF-8$/, '')}`,
+        detail: ['voicebridge changes .env only when it can keep every other line exactly as it is.'],
+        fix: `Save ${envPath} as UTF-8 (in most editors: Save with Encoding, UTF-8), then run this command again. Nothing was created.`,
+      });
+    }
+  }
   const envDocument = parseEnvDocument(envText);
   // A key pasted into ASSISTANT_ID or AGENT_WORKFLOW_ID (or an older key left on another line) shows in the .env
   // change and the JSON report; mask every one, not only the key in use.
