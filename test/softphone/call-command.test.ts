@@ -162,6 +162,34 @@ describe('voicebridge call', () => {
     expect(result.text).toContain("The server's log says why.");
     expect(bridge.lines.join('\n')).toContain('The voice connection failed');
   });
+
+  it('still writes the recording when the bridge ends the call', async () => {
+    bridge = await startCallBridge('agents');
+    bridge.fake.realtime.refuseConnections = 5;
+    const cwd = await project();
+    const result = await call(cwd, { url: `http://127.0.0.1:${bridge.server.port}`, silence: '2', wait: '0.3', record: join(cwd, 'ended.wav') });
+    expect(result.code, result.text).toBe(EXIT_FAILURE);
+    expect(result.text).toContain('the bridge ended the call after');
+    const recording = parseWav(await readFile(join(cwd, 'ended.wav')));
+    expect(recording).toMatchObject({ format: 1, channels: 1, sampleRate: 8000, bitsPerSample: 16 });
+    expect(result.text).toContain(`Recorded what the agent said to ${join(cwd, 'ended.wav')} (8 kHz 16-bit PCM, mono, ${(recording.data.length / 2 / 8000).toFixed(1)} s).`);
+  });
+
+  it('refuses a --record path in a folder that does not exist before calling, so no call is lost', async () => {
+    bridge = await startCallBridge('agents');
+    const cwd = await project();
+    const result = await call(cwd, { url: `http://127.0.0.1:${bridge.server.port}`, silence: '0.2', record: 'recordings/reply.wav' });
+    expect(result.code).toBe(EXIT_USAGE);
+    expect(result.text).toContain(`cannot record to recordings/reply.wav: the folder ${join(cwd, 'recordings')} does not exist. Create it, or record into an existing folder.`);
+    expect(bridge.lines.join('\n')).not.toContain('Incoming call');
+  });
+
+  it('refuses a --record path that is a folder', async () => {
+    const cwd = await project();
+    const result = await call(cwd, { url: 'http://127.0.0.1:9', silence: '0.2', record: cwd });
+    expect(result.code).toBe(EXIT_USAGE);
+    expect(result.text).toContain(`cannot record to ${cwd}: it is a folder. Give a file name, e.g. --record reply.wav`);
+  });
 });
 
 describe('voicebridge call on the command line', () => {

@@ -1,7 +1,8 @@
 // `voicebridge call`: a softphone that calls the bridge exactly as Twilio would — signed webhook, TwiML, signed Media
 // Stream, real-time 20 ms μ-law frames, marks echoed as audio plays, clear honoured, stop at the end — so the whole
 // stack can be tried with no phone number and no tunnel. Prints what the caller hears and can record it.
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { publicUrlsFrom, PublicUrlError } from '../../bridge/public-urls.js';
 import type { Config } from '../../config/config.js';
 import { DEFAULT_PORT } from '../../config/defaults.js';
@@ -55,6 +56,13 @@ export async function runCallCommand(options: CallOptions, dependencies: Partial
   } catch (error) {
     if (!(error instanceof CallerAudioError)) throw error;
     output.err(`${chalk.red.bold('voicebridge call:')} ${error.message}`);
+    return EXIT_USAGE;
+  }
+
+  const recordPath = options.record === undefined ? undefined : resolve(dependencies.cwd ?? process.cwd(), options.record);
+  const recordProblem = recordPath === undefined ? undefined : await unwritableRecording(recordPath);
+  if (recordProblem) {
+    output.err(`${chalk.red.bold('voicebridge call:')} cannot record to ${options.record}: ${recordProblem}`);
     return EXIT_USAGE;
   }
 
@@ -114,12 +122,12 @@ export async function runCallCommand(options: CallOptions, dependencies: Partial
   } finally {
     process.off('SIGINT', interrupt);
   }
-  if (closedByBridge) {
-    const closed = stream.closed;
-    return fail(`the bridge ended the call after ${(stream.elapsedMs() / 1000).toFixed(1)} s (WebSocket close ${closed?.code ?? '?'}${closed?.reason ? `: ${closed.reason}` : ''}). The server's log says why.`);
+  // Read before hanging up: the caller's own hang-up closes the socket too.
+  const endedByBridge = closedByBridge;
+  if (!endedByBridge) {
+    await stream.hangUp();
+    narration.print('caller: hung up (stop sent)');
   }
-  await stream.hangUp();
-  narration.print('caller: hung up (stop sent)');
 
   const heard = narration.heardAudio();
   const played = narration.marksPlayed.length;
@@ -128,14 +136,19 @@ export async function runCallCommand(options: CallOptions, dependencies: Partial
       (narration.marksCleared.length > 0 ? `, ${narration.marksCleared.length} cut off by clear` : '') +
       '.',
   );
-  if (options.record !== undefined) {
+  // Recorded however the call ended: what the agent said before the bridge hung up is often what explains it.
+  if (recordPath !== undefined) {
     const file = recordFormat === 'mulaw' ? mulawWav(heard) : pcm16Wav(decodeMulaw(heard), MULAW_SAMPLE_RATE);
     try {
-      await writeFile(options.record, file);
+      await writeFile(recordPath, file);
     } catch (error) {
-      return fail(`could not write ${options.record}: ${(error as Error).message}`);
+      return fail(`could not write the recording to ${options.record}: ${(error as Error).message}. Pass --record a path in a folder you can write to.`);
     }
     output.out(`Recorded what the agent said to ${options.record} (8 kHz ${recordFormat === 'mulaw' ? 'μ-law' : '16-bit PCM'}, mono, ${(heard.length / MULAW_SAMPLE_RATE).toFixed(1)} s).`);
+  }
+  if (endedByBridge) {
+    const closed = stream.closed;
+    return fail(`the bridge ended the call after ${(stream.elapsedMs() / 1000).toFixed(1)} s (WebSocket close ${closed?.code ?? '?'}${closed?.reason ? `: ${closed.reason}` : ''}). The server's log says why.`);
   }
   if (heard.length === 0) {
     return fail('the agent never spoke: a caller would hear only silence. Read the server\'s log for this CallSid, and run voicebridge doctor.');
@@ -145,6 +158,17 @@ export async function runCallCommand(options: CallOptions, dependencies: Partial
   }
   output.out(chalk.green('Call completed.'));
   return EXIT_OK;
+}
+
+/** Why a recording could not be written to `path` (checked before the call, so a long call is not lost), or undefined. */
+async function unwritableRecording(path: string): Promise<string | undefined> {
+  const existing = await stat(path).catch(() => undefined);
+  if (existing?.isDirectory()) return 'it is a folder. Give a file name, e.g. --record reply.wav';
+  const folder = dirname(path);
+  const parent = await stat(folder).catch(() => undefined);
+  if (!parent) return `the folder ${folder} does not exist. Create it, or record into an existing folder.`;
+  if (!parent.isDirectory()) return `${folder} is not a folder.`;
+  return undefined;
 }
 
 function seconds(value: string | undefined, option: string, fallback: number): number {
