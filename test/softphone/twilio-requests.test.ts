@@ -32,6 +32,11 @@ describe('reading the TwiML', () => {
     expect(readStreamTwiml(twiml)).toEqual({ url: 'wss://voice.example.test/media-stream', parameters: { token: 'token & <value>' } });
   });
 
+  it('reads parameter values written with any XML escape, decimal and hexadecimal character references included', () => {
+    const twiml = `<?xml version="1.0"?><Response><Connect><Stream url='wss://a.test/media-stream'><Parameter name="token" value="a&amp;b&#x27;c&#39;d&quot;&#X3c;"/></Stream></Connect></Response>`;
+    expect(readStreamTwiml(twiml).parameters).toEqual({ token: 'a&b\'c\'d"<' });
+  });
+
   it('refuses a one-way <Start><Stream>: the caller would hear nothing', () => {
     expect(() => readStreamTwiml('<Response><Start><Stream url="wss://a.test/s"/></Start><Pause length="60"/></Response>')).toThrow(
       'the TwiML starts a one-way stream (<Start><Stream>)',
