@@ -40,6 +40,11 @@ export interface CallSessionOptions {
   engine: VoiceEngine;
   /** The agent's conversation for this call; it may still be being created. */
   conversation: Promise<BrainConversation>;
+  /**
+   * Starts the agent's conversation again. Used by a turn when creating it failed (a rate limit, a server error), so
+   * one failed creation costs one apology, not the rest of the call.
+   */
+  restartConversation?: () => Promise<BrainConversation>;
   greeting: string;
   log: CallLogger;
   /** How long the agent may go without producing anything before the caller hears an apology. */
@@ -86,6 +91,9 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
   private readonly pieces = new Map<string, Piece>();
   private readonly piecesByMark = new Map<string, Piece>();
   private conversationReady: BrainConversation | undefined;
+  /** The conversation the next turn uses: the one given, or a new one after creating it failed. */
+  private conversation: Promise<BrainConversation>;
+  private conversationFailed = false;
   private turn: Turn | undefined;
   private turnCount = 0;
   private markCount = 0;
@@ -103,26 +111,45 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
     super();
     this.agentTimeoutMs = options.agentTimeoutMs ?? DEFAULT_AGENT_TIMEOUT_MS;
     this.metrics = options.metrics ?? UNCOUNTED;
-    options.conversation.then(
+    this.conversation = options.conversation;
+    this.watchConversation(options.conversation);
+  }
+
+  private watchConversation(promise: Promise<BrainConversation>): void {
+    const { log } = this.options;
+    promise.then(
       (conversation) => {
-        if (this.closing) return;
+        if (this.closing || promise !== this.conversation) return;
         this.conversationReady = conversation;
         // A backend that creates its object with the first utterance tells its ID when it has one.
         if (conversation.created) {
           conversation.created.then(
             (id) => {
-              if (!this.closing) options.log.info(`Created ${conversation.kind}: ${id}`);
+              if (!this.closing) log.info(`Created ${conversation.kind}: ${id}`);
             },
             () => undefined,
           );
         } else {
-          options.log.info(`Created ${conversation.kind}: ${conversation.id}`);
+          log.info(`Created ${conversation.kind}: ${conversation.id}`);
         }
       },
       (error: unknown) => {
-        if (!this.closing) options.log.error(`Could not start the agent's conversation: ${describeBrainError(error)}`);
+        if (promise !== this.conversation) return;
+        this.conversationFailed = true;
+        if (!this.closing) log.error(`Could not start the agent's conversation: ${describeBrainError(error)}`);
       },
     );
+  }
+
+  /** The conversation for a new turn: started again when creating it failed, as the agent may work again by now. */
+  private conversationForTurn(): Promise<BrainConversation> {
+    const restart = this.options.restartConversation;
+    if (this.conversationFailed && restart) {
+      this.conversationFailed = false;
+      this.conversation = restart();
+      this.watchConversation(this.conversation);
+    }
+    return this.conversation;
   }
 
   /** Wires the line and the engine together and greets the caller. */
@@ -187,7 +214,7 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
         engine.close(),
         // A conversation still being created is closed when it arrives, but the call does not wait for ever.
         settleWithin(
-          this.options.conversation.then(
+          this.conversation.then(
             (conversation) => conversation.close(),
             () => undefined,
           ),
@@ -357,7 +384,7 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
     const { log } = this.options;
     let iterator: AsyncIterator<string> | undefined;
     try {
-      const conversation = await this.withinDeadline(turn, this.options.conversation);
+      const conversation = await this.withinDeadline(turn, this.conversationForTurn());
       log.info(`→ Assistant: ${text}`);
       iterator = conversation.reply(text, { signal: turn.controller.signal })[Symbol.asyncIterator]();
       const splitter = new SentenceSplitter();

@@ -243,7 +243,8 @@ class Bridge implements BridgeServer {
     }
     const params = Object.fromEntries(new URLSearchParams(body));
     const signature = headerValue(request.headers['x-twilio-signature']);
-    if (!this.verifier.verifyWebhook(signature, url.search, params)) {
+    const calledSuffix = `${url.pathname.endsWith('/') ? '/' : ''}${url.search}`;
+    if (!this.verifier.verifyWebhook(signature, calledSuffix, params)) {
       this.options.log.warn(
         `Refused a webhook: ${signature ? 'its Twilio signature does not match' : 'it carries no Twilio signature'} ` +
           `(expected a request signed for ${this.urls.incomingCall}; check WEBHOOK_URL and TWILIO_AUTH_TOKEN)`,
@@ -359,6 +360,7 @@ class Bridge implements BridgeServer {
       line: stream,
       engine,
       conversation,
+      restartConversation: () => this.options.brain.startConversation({ callSid, signal: controller.signal }),
       greeting: this.options.config.assistant.greeting,
       log,
       agentTimeoutMs: this.options.agentTimeoutMs ?? this.options.config.calls.agentTimeoutMs,

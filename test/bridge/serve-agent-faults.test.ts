@@ -50,6 +50,30 @@ describe('when the agent fails a turn', () => {
     await caller.waitToHear('You said: Hello again.');
   });
 
+  it("apologises when the agent's conversation cannot be created, and the next turn creates it and is answered", async () => {
+    bridge = await startCallBridge('responses');
+    // Every attempt to create the conversation (the webhook's pre-warm, the stream's, their retries) is rate-limited
+    // until the caller has heard the apology; then the service is fine again.
+    bridge.fake.injectFault({
+      method: 'POST',
+      path: /^\/v1\/conversations$/,
+      status: 429,
+      body: { error: { message: 'Rate limit reached for requests', type: 'requests', code: 'rate_limit_exceeded', param: null } },
+      headers: { 'retry-after-ms': '10' },
+      times: Infinity,
+    });
+    const caller = await bridge.dial();
+    await caller.waitToHear(DEFAULT_GREETING);
+    await sayAndHearApology(caller, 'Book a table');
+    expect(bridge.callLog(caller).join('\n')).toMatch(/Could not start the agent's conversation: .*429/);
+    bridge.fake.clearFaults();
+
+    await caller.say('Book a table please');
+    await caller.waitToHear('You said: Book a table please.');
+    expect(bridge.callLog(caller).join('\n')).toMatch(/Created conversation: conv_/);
+    expect(caller.heard()).not.toContain(AGENT_GOODBYE);
+  });
+
   it('starts counting again after a turn that works: two failures, a reply, two failures do not end the call', async () => {
     bridge = await startCallBridge('responses');
     bridge.fake.agentBehaviour = { fail: 'error', failTimes: 2 };
