@@ -37,7 +37,8 @@ export function publicUrlsFrom(webhookUrl: string | undefined, mediaStreamUrl?: 
     base,
     incomingCall: `${base}/incoming-call`,
     mediaStream: stream.url,
-    incomingCallPaths: new Set(['/incoming-call', `${basePath}/incoming-call`]),
+    // A voice URL entered with a trailing slash is answered too (Twilio signs it as entered).
+    incomingCallPaths: new Set(['/incoming-call', `${basePath}/incoming-call`, '/incoming-call/', `${basePath}/incoming-call/`]),
     mediaStreamPaths: new Set(['/media-stream', `${basePath}/media-stream`, stream.path]),
   };
 }

@@ -61,6 +61,14 @@ describe('the voice webhook', () => {
     expectNothingOpened();
   });
 
+  it('answers a voice URL entered with a trailing slash, signed as Twilio called it', async () => {
+    bridge = await startCallBridge('agents', QUICK_RELEASE);
+    const answer = await newCaller({ voiceUrl: 'https://voice.example.test/incoming-call/' }).postWebhook();
+    expect(answer.status).toBe(200);
+    expect(answer.streamUrl).toBe('wss://voice.example.test/media-stream');
+    await expectWarmedCallReleased();
+  });
+
   it('checks the signature against WEBHOOK_URL, not the Host header the request arrived with', async () => {
     bridge = await startCallBridge('agents');
     // Signed for the address the server actually listens on: what a Host-header check would accept.

@@ -31,6 +31,19 @@ describe('Twilio request signatures', () => {
     expect(verifier.verifyWebhook(signature, '', params)).toBe(false);
   });
 
+  it('accepts a voice URL entered with a trailing slash only when signed as Twilio called it', async () => {
+    const verifier = await createTwilioSignatureVerifier(AUTH_TOKEN, urls);
+    const signature = twilio.getExpectedTwilioSignature(AUTH_TOKEN, 'https://voice.example.test/incoming-call/', params);
+    expect(verifier.verifyWebhook(signature, '/', params)).toBe(true);
+    expect(verifier.verifyWebhook(signature, '', params)).toBe(false);
+  });
+
+  it('accepts a webhook signed with the default port written out', async () => {
+    const verifier = await createTwilioSignatureVerifier(AUTH_TOKEN, urls);
+    const signature = twilio.getExpectedTwilioSignature(AUTH_TOKEN, 'https://voice.example.test:443/incoming-call', params);
+    expect(verifier.verifyWebhook(signature, '', params)).toBe(true);
+  });
+
   it('refuses a webhook that is unsigned, signed with another token, tampered with, or signed for the local host', async () => {
     const verifier = await createTwilioSignatureVerifier(AUTH_TOKEN, urls);
     const good = twilio.getExpectedTwilioSignature(AUTH_TOKEN, urls.incomingCall, params);
@@ -48,5 +61,13 @@ describe('Twilio request signatures', () => {
     expect(verifier.verifyStreamUpgrade(twilio.getExpectedTwilioSignature(AUTH_TOKEN, 'wss://voice.example.test/media-stream', {}))).toBe(true);
     expect(verifier.verifyStreamUpgrade(twilio.getExpectedTwilioSignature(AUTH_TOKEN, 'https://voice.example.test/media-stream', {}))).toBe(false);
     expect(verifier.verifyStreamUpgrade(undefined)).toBe(false);
+  });
+
+  it('accepts a stream upgrade signed with the wss:// default port written out, and no other port', async () => {
+    const verifier = await createTwilioSignatureVerifier(AUTH_TOKEN, urls);
+    expect(verifier.verifyStreamUpgrade(twilio.getExpectedTwilioSignature(AUTH_TOKEN, 'wss://voice.example.test:443/media-stream', {}))).toBe(true);
+    expect(verifier.verifyStreamUpgrade(twilio.getExpectedTwilioSignature(AUTH_TOKEN, 'wss://voice.example.test:8443/media-stream', {}))).toBe(false);
+    const withPort = await createTwilioSignatureVerifier(AUTH_TOKEN, publicUrlsFrom('https://voice.example.test:8443'));
+    expect(withPort.verifyStreamUpgrade(twilio.getExpectedTwilioSignature(AUTH_TOKEN, 'wss://voice.example.test:8443/media-stream', {}))).toBe(true);
   });
 });
