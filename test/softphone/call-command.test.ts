@@ -205,6 +205,20 @@ describe('voicebridge call on the command line', () => {
     expect(result.stderr).toContain('--record-format must be pcm16 or mulaw (got "mp3")');
   });
 
+  it('says when the --env-file it was given does not exist', async () => {
+    const cwd = await project();
+    const result = await runCli(['call', '--env-file', 'prod.env'], { cwd });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`--env-file prod.env: ${join(cwd, 'prod.env')} does not exist. Give the .env voicebridge serve reads`);
+  });
+
+  it('says there is no .env here when the auth token is missing for that reason', async () => {
+    folder = await mkdtemp(join(tmpdir(), 'voicebridge-call-'));
+    const result = await runCli(['call'], { cwd: folder });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`TWILIO_AUTH_TOKEN is not set (there is no ${join(folder, '.env')}: run voicebridge call in the folder voicebridge serve runs in, or pass --env-file).`);
+  });
+
   it('exits 1 with the reason when the call cannot be placed', async () => {
     const cwd = await project();
     const result = await runCli(['call', '--url', `http://127.0.0.1:${await findFreePort()}`], { cwd });

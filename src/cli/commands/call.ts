@@ -48,6 +48,13 @@ export async function runCallCommand(options: CallOptions, dependencies: Partial
   if (options.recordFormat !== undefined && options.record === undefined) throw new UsageError('--record-format goes with --record FILE');
   const config = loadConfig({ envFile: options.envFile, ...(dependencies.env ? { env: dependencies.env } : {}), ...(dependencies.cwd ? { cwd: dependencies.cwd } : {}) });
   output.addSecrets(config.secrets);
+  if (config.envFile.explicit && !config.envFile.found) {
+    throw new UsageError(`--env-file ${options.envFile}: ${config.envFile.path} does not exist. Give the .env voicebridge serve reads (the path is relative to the current folder).`);
+  }
+  if (config.envFile.error) {
+    output.err(`${chalk.red.bold('voicebridge call:')} cannot read ${config.envFile.path}: ${config.envFile.error}. Make it readable, or pass --env-file with the .env voicebridge serve reads.`);
+    return EXIT_USAGE;
+  }
   const serverUrl = parseServerUrl(options.url, config);
 
   let audio: CallerAudio;
@@ -72,7 +79,8 @@ export async function runCallCommand(options: CallOptions, dependencies: Partial
   };
   const authToken = config.twilio.authToken?.trim();
   if (!authToken) {
-    return fail('TWILIO_AUTH_TOKEN is not set. The call signs its requests with it, as Twilio does, and the server checks them with its own: put the same value in the .env both read.');
+    const where = config.envFile.found ? '' : ` (there is no ${config.envFile.path}: run voicebridge call in the folder voicebridge serve runs in, or pass --env-file)`;
+    return fail(`TWILIO_AUTH_TOKEN is not set${where}. The call signs its requests with it, as Twilio does, and the server checks them with its own: put the same value in the .env both read.`);
   }
   let voiceUrl: string;
   try {
