@@ -115,6 +115,28 @@ describe('the GPT-Live session a call opens', () => {
     expect(bridge.fake.agentTurns.map((turn) => turn.input)).toEqual(['Early words']);
   });
 
+  it('answers a delegation that arrives before the transcript of the words it is about', async () => {
+    bridge = await startLiveBridge('agents');
+    const caller = await bridge.dial();
+    await caller.waitToHear(DEFAULT_GREETING);
+    // Transcription lags the turn decision; the voice runs far ahead, so a spurious clear would cut the answer.
+    bridge.fake.live.options.transcriptAfterDelegationMs = 150;
+    bridge.fake.live.options.burstAhead = 10;
+    await caller.say('I need a table for two');
+    await caller.waitToHear('Is there anything else?');
+    await caller.say('Make it three');
+    await caller.waitToHear('You said: Make it three.');
+
+    expect(bridge.fake.agentTurns.map((turn) => turn.input)).toEqual(['I need a table for two', 'Make it three']);
+    const [connection] = bridge.fake.live.connections;
+    const [first, second] = connection!.delegations;
+    expect(commentary(connection!).filter(([delegation]) => delegation === null)).toEqual([[null, DEFAULT_GREETING]]);
+    expect(commentary(connection!)).toContainEqual([first, 'You said: I need a table for two.']);
+    expect(commentary(connection!)).toContainEqual([second, 'You said: Make it three.']);
+    expect(caller.clears).toBe(0);
+    expect(caller.heard()).toContain('Is there anything else?');
+  });
+
   it('splits a sentence too long for one commentary message', async () => {
     bridge = await startLiveBridge('responses');
     const long = `${Array.from({ length: 120 }, (_, index) => `word${index}`).join(' ')}.`;

@@ -120,6 +120,19 @@ describe('the fake GPT-Live session', () => {
     expect(ofType(events, 'session.output_transcript.delta').map((event) => event.delta)).toEqual(['Two croissants, coming up.']);
   });
 
+  it('can send a burst\'s transcript after its delegation, timed before the delegation\'s offset', async () => {
+    const { live, events } = await connect();
+    fake!.live.options.transcriptAfterDelegationMs = 50;
+    startSession(live);
+    await eventually(() => ofType(events, 'session.started').length === 1, 'the session started');
+    sendSpeech(live, 'Late words');
+    await eventually(() => ofType(events, 'session.input_transcript.delta').map((event) => event.delta).join('') === 'Late words', 'the transcript');
+    const types = events.map((each) => each.event.type).filter((type) => type === 'session.delegation.created' || type === 'session.input_transcript.delta');
+    expect(types[0]).toBe('session.delegation.created');
+    const [delegation] = ofType(events, 'session.delegation.created');
+    for (const delta of ofType(events, 'session.input_transcript.delta')) expect(delta.start_ms).toBeLessThan(delegation!.offset_ms);
+  });
+
   it('refuses commentary over 500 tokens, without delegation_id, or for a delegation that does not exist', async () => {
     const { live, events } = await connect();
     startSession(live);

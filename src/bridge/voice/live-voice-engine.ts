@@ -60,6 +60,14 @@ const MAX_STRETCH_MS = 2_000;
 export const MAX_LIVE_MESSAGE_BYTES = 4 * 1024 * 1024;
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 const MAX_LOGGED_BAD_EVENTS = 3;
+/**
+ * A delegation can arrive before the transcript of the words it is about (transcription lags the turn decision). It
+ * waits this long at most for them, and answers once they have stopped coming for `LATE_WORDS_SETTLE_MS`.
+ */
+const WAIT_FOR_WORDS_MS = 1_500;
+const LATE_WORDS_SETTLE_MS = 250;
+/** Words timed before the latest delegation count as late words of it only this long after it arrived. */
+const LATE_WORDS_WINDOW_MS = 5_000;
 
 const CLOSE_REASONS: Record<string, string> = {
   close_requested: 'closed on request',
@@ -68,6 +76,20 @@ const CLOSE_REASONS: Record<string, string> = {
   remote_hangup: 'the remote side hung up',
   connection_lost: 'the connection was lost',
 };
+
+/** A fragment of the caller's transcript, with where it starts on the session timeline when GPT-Live says. */
+interface CallerWords {
+  text: string;
+  startMs: number | undefined;
+}
+
+/** A delegation that came before any of the caller's words it is about: it waits for their transcript. */
+interface WaitingDelegation {
+  id: string;
+  words: string[];
+  deadline: number;
+  timer: NodeJS.Timeout;
+}
 
 interface PendingSpeech {
   speechId: string;
@@ -89,8 +111,11 @@ export class LiveVoiceEngine extends EventEmitter<VoiceEngineEvents> implements 
   private readonly speechDelegation = new Map<string, string | null>();
   private readonly speechByEvent = new Map<string, string>();
   private latestDelegation: string | undefined;
+  /** Where the latest delegation sits on the session timeline, and when it arrived here. */
+  private latestDelegationAt: { offsetMs: number | undefined; arrivedAt: number } | undefined;
+  private waitingDelegation: WaitingDelegation | undefined;
   /** The caller's words since the last delegation, as GPT-Live transcribed them. */
-  private callerWords = '';
+  private callerWords: CallerWords[] = [];
   private callerSpeaking = false;
   private callerPause: NodeJS.Timeout | undefined;
   private speechCount = 0;
@@ -255,11 +280,12 @@ export class LiveVoiceEngine extends EventEmitter<VoiceEngineEvents> implements 
         return;
       case 'session.input_transcript.delta':
         if (typeof event.delta !== 'string') return;
-        this.callerWords += event.delta;
-        this.callerActive();
+        this.callerTranscript(event.delta, typeof event.start_ms === 'number' ? event.start_ms : undefined);
         return;
       case 'session.delegation.created':
-        if (event.delegation?.target === 'client' && typeof event.delegation.id === 'string') this.delegated(event.delegation.id);
+        if (event.delegation?.target === 'client' && typeof event.delegation.id === 'string') {
+          this.delegated(event.delegation.id, typeof event.offset_ms === 'number' ? event.offset_ms : undefined);
+        }
         return;
       case 'session.closed':
         this.fail(`GPT-Live ended the session (${CLOSE_REASONS[event.reason] ?? String(event.reason)})`);
@@ -283,6 +309,30 @@ export class LiveVoiceEngine extends EventEmitter<VoiceEngineEvents> implements 
     }
   }
 
+  /**
+   * A fragment of the caller's transcript. Words said before the latest delegation but transcribed after it belong to
+   * that delegation (and are not the caller speaking again); any others are the start of the next request.
+   */
+  private callerTranscript(text: string, startMs: number | undefined): void {
+    const latest = this.latestDelegationAt;
+    const late =
+      latest?.offsetMs !== undefined &&
+      startMs !== undefined &&
+      startMs < latest.offsetMs &&
+      performance.now() - latest.arrivedAt < LATE_WORDS_WINDOW_MS;
+    if (late) {
+      const waiting = this.waitingDelegation;
+      if (waiting) {
+        waiting.words.push(text);
+        clearTimeout(waiting.timer);
+        waiting.timer = setTimeout(() => this.answerWaitingDelegation(), Math.max(0, Math.min(LATE_WORDS_SETTLE_MS, waiting.deadline - performance.now())));
+      }
+      return;
+    }
+    this.callerWords.push({ text, startMs });
+    this.callerActive();
+  }
+
   /** Words from the caller: the first after a pause is the caller starting to speak (barge-in, for the bridge). */
   private callerActive(): void {
     clearTimeout(this.callerPause);
@@ -292,18 +342,40 @@ export class LiveVoiceEngine extends EventEmitter<VoiceEngineEvents> implements 
     this.emit('callerStartedSpeaking');
   }
 
-  /** GPT-Live asks us for content: the caller's words since the last request are the task. */
-  private delegated(delegationId: string): void {
+  /**
+   * GPT-Live asks us for content: the caller's words since the last request, up to where this one was made on the
+   * session timeline, are the task. With none transcribed yet, the request waits a little for them.
+   */
+  private delegated(delegationId: string, offsetMs: number | undefined): void {
+    // A request still waiting for its words is replaced by this one, which takes over what it heard.
+    const replaced = this.waitingDelegation;
+    if (replaced) clearTimeout(replaced.timer);
+    this.waitingDelegation = undefined;
     this.latestDelegation = delegationId;
-    const text = this.callerWords.replace(/\s+/g, ' ').trim();
-    this.callerWords = '';
+    this.latestDelegationAt = { offsetMs, arrivedAt: performance.now() };
+    const before = (words: CallerWords): boolean => offsetMs === undefined || words.startMs === undefined || words.startMs < offsetMs;
+    const task = [...(replaced?.words ?? []), ...this.callerWords.filter(before).map((words) => words.text)];
+    this.callerWords = this.callerWords.filter((words) => !before(words));
     // GPT-Live took the caller's turn: their next words are a new start (perhaps over the answer).
     clearTimeout(this.callerPause);
     this.callerSpeaking = false;
     // Speech for earlier requests that GPT-Live has not voiced yet will not be: those requests are obsolete.
     const obsolete = new Set([...this.speechDelegation].filter(([, answers]) => answers !== null).map(([speechId]) => speechId));
     if (obsolete.size > 0) this.voiced.drop(obsolete, 'cancelled');
-    this.emit('callerSaid', { text, turnId: delegationId });
+    if (joinWords(task) !== '') {
+      this.emit('callerSaid', { text: joinWords(task), turnId: delegationId });
+      return;
+    }
+    const deadline = performance.now() + WAIT_FOR_WORDS_MS;
+    this.waitingDelegation = { id: delegationId, words: [], deadline, timer: setTimeout(() => this.answerWaitingDelegation(), WAIT_FOR_WORDS_MS) };
+  }
+
+  /** The waiting request's words have come (or have not, in time): it goes to the agent with what was heard. */
+  private answerWaitingDelegation(): void {
+    const waiting = this.waitingDelegation;
+    if (!waiting || this.closed) return;
+    this.waitingDelegation = undefined;
+    this.emit('callerSaid', { text: joinWords(waiting.words), turnId: waiting.id });
   }
 
   private sendCommentary(speech: PendingSpeech): void {
@@ -360,6 +432,8 @@ export class LiveVoiceEngine extends EventEmitter<VoiceEngineEvents> implements 
 
   private stopTimers(): void {
     clearTimeout(this.callerPause);
+    if (this.waitingDelegation) clearTimeout(this.waitingDelegation.timer);
+    this.waitingDelegation = undefined;
     this.voiced.close();
   }
 
@@ -370,6 +444,10 @@ export class LiveVoiceEngine extends EventEmitter<VoiceEngineEvents> implements 
     this.emit('failed', message);
     if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.terminate();
   }
+}
+
+function joinWords(fragments: readonly string[]): string {
+  return fragments.join('').replace(/\s+/g, ' ').trim();
 }
 
 function errorMessageFromBody(body: string): string | undefined {

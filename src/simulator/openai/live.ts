@@ -35,6 +35,11 @@ export interface FakeLiveOptions {
   silenceMs: number;
   /** Delay between the end of a burst and its `session.delegation.created`. */
   delegationDelayMs: number;
+  /**
+   * When set, transcription lags the turn decision: a burst's input transcript deltas (timed as always, before the
+   * delegation's offset) are sent this long after its `session.delegation.created` instead of while the caller speaks.
+   */
+  transcriptAfterDelegationMs: number | undefined;
   /** What the voice says by itself when a delegation gets no commentary within `acknowledgement_delay_ms`. */
   acknowledgement: string;
   /** Whether the voice stops talking (and forgets what it was going to say) when the caller starts to speak. */
@@ -105,6 +110,7 @@ export class FakeLive {
     speechAmplitude: 2000,
     silenceMs: 400,
     delegationDelayMs: 20,
+    transcriptAfterDelegationMs: undefined,
     acknowledgement: 'One moment.',
     stopsWhenInterrupted: true,
   };
@@ -209,7 +215,13 @@ export class FakeLive {
     let leftover = Buffer.alloc(0);
     let acknowledgementDelayMs = DEFAULT_ACKNOWLEDGEMENT_DELAY_MS;
     const pendingAcknowledgements = new Map<string, NodeJS.Timeout>();
-    const burst = { speaking: false, frames: [] as Buffer[], silenceMs: 0, startMs: 0, emitted: 0 };
+    const burst = { speaking: false, frames: [] as Buffer[], silenceMs: 0, startMs: 0, emitted: 0, lagging: [] as Json[] };
+    /** A transcript delta: sent at once, or held for after the delegation when transcription lags. */
+    const transcriptDelta = (delta: string): void => {
+      const event = { type: 'session.input_transcript.delta', delta, start_ms: burst.startMs, end_ms: Math.round(inputMs) };
+      if (options.transcriptAfterDelegationMs === undefined) send(event);
+      else burst.lagging.push(event);
+    };
     // freeAt: when the audio already sent will have been delivered at the voice's pace; the next utterance goes on
     // from there, so consecutive utterances form one stream paced like a single one.
     const voice: { queue: string[]; current: Utterance | undefined; freeAt: number } = { queue: [], current: undefined, freeAt: 0 };
@@ -317,15 +329,17 @@ export class FakeLive {
       const match = final ? unsent : /^\s*\S+\s+/.exec(unsent)?.[0];
       if (!match) return;
       burst.emitted += match.length;
-      send({ type: 'session.input_transcript.delta', delta: match, start_ms: burst.startMs, end_ms: Math.round(inputMs) });
+      transcriptDelta(match);
     };
     const endOfBurst = (): void => {
       emitWords(true);
       let heardWords = burst.emitted > 0;
       if (!heardWords && this.transcripts.length > 0) {
-        send({ type: 'session.input_transcript.delta', delta: this.transcripts.shift()!, start_ms: burst.startMs, end_ms: Math.round(inputMs) });
+        transcriptDelta(this.transcripts.shift()!);
         heardWords = true;
       }
+      const lagging = burst.lagging;
+      burst.lagging = [];
       burst.speaking = false;
       burst.frames = [];
       burst.silenceMs = 0;
@@ -336,6 +350,7 @@ export class FakeLive {
         const id = fakeId('dlg_');
         connection.delegations.push(id);
         send({ type: 'session.delegation.created', delegation: { id, target: 'client', type: 'delegation' }, offset_ms: offset });
+        if (lagging.length > 0) later(options.transcriptAfterDelegationMs ?? 0, () => lagging.forEach(send));
         const timer = later(acknowledgementDelayMs, () => {
           pendingAcknowledgements.delete(id);
           say(options.acknowledgement);
