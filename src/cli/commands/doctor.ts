@@ -33,6 +33,8 @@ export interface DoctorDependencies {
   cwd: string;
   /** Asks a y/N question. Left out, questions are asked on the terminal when stdin and stdout both are one. */
   confirm?: (question: string) => Promise<YesNoAnswer>;
+  /** Where the "Checking…" spinner draws (stderr unless given). */
+  progress?: NodeJS.WriteStream;
 }
 
 /** More rounds only when a fix uncovers a problem the checks could not see before (e.g. a number behind bad credentials). */
@@ -72,7 +74,7 @@ export async function runDoctorCommand(options: DoctorOptions, dependencies: Par
   output.out(output.chalk.bold(`voicebridge doctor`) + output.chalk.dim(`  (${config.envFile.path})`));
   for (const warning of config.warnings) output.out(output.chalk.yellow(`! ${warning}`));
   output.out('');
-  const reports = await runWithProgress(config, clock, output);
+  const reports = await runWithProgress(config, clock, output, dependencies.progress ?? process.stderr);
   printReport(reports, output);
   const offers = fixesOffered(reports);
 
@@ -126,8 +128,20 @@ function printReport(reports: readonly CheckReport[], output: Output): void {
   output.out(renderVerdict(reports, output.chalk));
 }
 
-async function runWithProgress(config: Config, clock: Clock, output: Output): Promise<CheckReport[]> {
-  const spinner = output.isTTY ? (await import('ora')).default({ text: 'Checking…', stream: process.stderr }).start() : undefined;
+/**
+ * Whether the "Checking…" spinner may draw on `stream`: only on a terminal, and only one that reports its width. The
+ * spinner measures its lines by the width, and a terminal that reports 0 columns (some containers and editor shells)
+ * would make it clear lines forever, so the doctor would never finish.
+ */
+export function spinnerWanted(output: Output, stream: Pick<NodeJS.WriteStream, 'isTTY' | 'columns'>): boolean {
+  return output.isTTY && stream.isTTY === true && (stream.columns ?? 0) > 0;
+}
+
+async function runWithProgress(config: Config, clock: Clock, output: Output, stream: NodeJS.WriteStream): Promise<CheckReport[]> {
+  const spinner = spinnerWanted(output, stream)
+    // Coloured only when the rest of the output is (NO_COLOR, FORCE_COLOR=0): the spinner would colour itself otherwise.
+    ? (await import('ora')).default({ text: 'Checking…', stream, color: output.chalk.level > 0 ? 'cyan' : false }).start()
+    : undefined;
   let done = 0;
   try {
     return await runChecks(allChecks, {
