@@ -173,7 +173,17 @@ Examples:
   return program;
 }
 
+/**
+ * A reader that stops early (`voicebridge doctor | head`) closes the pipe: the rest of the output has nowhere to go,
+ * which is not a failure of the command. Any other write error still surfaces.
+ */
+function ignoreClosedPipe(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'EPIPE') throw error;
+}
+
 export async function main(argv: string[]): Promise<void> {
+  process.stdout.on('error', ignoreClosedPipe);
+  process.stderr.on('error', ignoreClosedPipe);
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

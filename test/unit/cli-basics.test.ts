@@ -1,5 +1,6 @@
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/run-cli.js';
+import { BIN, runCli } from '../helpers/run-cli.js';
 
 describe('voicebridge CLI', () => {
   it('prints help with examples and exits 0', async () => {
@@ -20,5 +21,19 @@ describe('voicebridge CLI', () => {
     const result = await runCli(['doctor', '--no-such-flag']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("unknown option '--no-such-flag'");
+  });
+
+  it('stops quietly when the reader of its output goes away (voicebridge doctor | head)', async () => {
+    const child = spawn(process.execPath, ['--', BIN, 'doctor', '--explain', '31920'], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // The reader closes its end before a line is written, as head does once it has its lines.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 });
