@@ -85,6 +85,18 @@ describe('voicebridge serve', () => {
     expect(fake.realtime.connections).toEqual([]);
   });
 
+  it('refuses a workflow ID even with --skip-checks, no backend being able to answer with it, and says why once', async () => {
+    fake = await FakeOpenAI.start();
+    const cwd = await project('wf_68d2b4a0c1e48190a1b2c3d4e5f60718');
+    const result = await runCli(['serve', '--port', '0', '--skip-checks'], { cwd });
+    expect(result.code).toBe(1);
+    const output = result.stdout + result.stderr;
+    expect(output).toContain('voicebridge serve did not start: ASSISTANT_ID is an Agent Builder workflow ID');
+    expect(output.split('is an Agent Builder workflow ID').length - 1).toBe(1);
+    expect(output).toContain('voicebridge create-assistant');
+    expect(fake.realtime.connections).toEqual([]);
+  });
+
   it('refuses to start on an asst_ ID where the Assistants API is gone', async () => {
     fake = await FakeOpenAI.start({ assistantsApi: 'sunset' });
     const cwd = await project('asst_abc123def456ghi789jkl012');

@@ -112,7 +112,7 @@ export async function runServeCommand(
     const { createBrain } = await import('../../agents/create-brain.js');
     brain = await createBrain(config);
   } catch (error) {
-    refuse(output, format, log, error instanceof BrainError && error.explanation ? `${error.message}. ${error.explanation}` : (error as Error).message);
+    refuse(output, format, log, error instanceof BrainError ? brainRefusal(error) : (error as Error).message);
     return refused();
   }
 
@@ -149,6 +149,12 @@ export async function runServeCommand(
   await tunnel?.close(log);
   log.info('Stopped.');
   return EXIT_OK;
+}
+
+/** The agent's refusal with its explanation, which often restates the refusal: then it is said once. */
+function brainRefusal(error: BrainError): string {
+  if (!error.explanation) return error.message;
+  return error.explanation.startsWith(error.message) ? error.explanation : `${error.message}. ${error.explanation}`;
 }
 
 function formatSeconds(ms: number): string {
