@@ -13,10 +13,19 @@ export function fixedClock(iso: string): Clock {
 }
 
 /**
- * The system clock, unless VOICEBRIDGE_TODAY (YYYY-MM-DD) fixes the date: lets a user ask
- * "will this setup still work on that day?" and lets end-to-end tests pin dates.
+ * The system clock, unless VOICEBRIDGE_TODAY (YYYY-MM-DD, or a full ISO date and time) fixes the date: lets a user ask
+ * "will this setup still work on that day?" and lets end-to-end tests pin dates. A day is taken at noon UTC, so it is
+ * that day everywhere.
  */
 export function clockFromEnvironment(env: NodeJS.ProcessEnv = process.env): Clock {
-  const today = env.VOICEBRIDGE_TODAY;
-  return today ? fixedClock(`${today}T12:00:00Z`) : systemClock;
+  const raw = env.VOICEBRIDGE_TODAY;
+  const today = raw?.trim();
+  if (!today) return systemClock;
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(today);
+  const date = day ? new Date(`${today}T12:00:00Z`) : /^\d{4}-\d{2}-\d{2}T/.test(today) ? new Date(today) : undefined;
+  // A day that does not exist (2027-02-30) would roll over into the next month: refuse it rather than answer for another day.
+  if (!date || Number.isNaN(date.getTime()) || (day && date.toISOString().slice(0, 10) !== today)) {
+    throw new Error(`VOICEBRIDGE_TODAY=${raw} is not a date. Write it as YYYY-MM-DD (e.g. VOICEBRIDGE_TODAY=2027-01-21), or unset it to use today's date.`);
+  }
+  return { now: () => new Date(date) };
 }
