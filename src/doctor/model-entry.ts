@@ -3,7 +3,7 @@
 import type OpenAI from 'openai';
 import { createOpenAIClient } from '../clients/openai-client.js';
 import type { Config } from '../config/config.js';
-import type { ListedModel } from '../models/model-lifecycle.js';
+import { readShutdownDate, type ListedModel } from '../models/model-lifecycle.js';
 import { classifyOpenAIError, describeKeyOrConnectionFailure } from './openai-failure.js';
 
 export type ModelEntry =
@@ -31,7 +31,7 @@ export function createModelFinder(config: Config, models: readonly ListedModel[]
         const described = describeKeyOrConnectionFailure({ kind: 'not-openai', message: 'its answer is not a model' }, config, requestTimeoutMs)!;
         return { kind: 'unknown', status: 'fail', line: `could not look up ${model}: ${described.summary}`, fix: described.fix };
       }
-      return { kind: 'found', entry: { id, shutdown_date: typeof shutdown === 'string' && shutdown !== '' ? shutdown : null } };
+      return { kind: 'found', entry: { id, shutdown_date: readShutdownDate(shutdown) } };
     } catch (error) {
       const failure = await classifyOpenAIError(error);
       if (failure.kind === 'not-found') return failure.code ? { kind: 'missing', code: failure.code } : { kind: 'missing' };

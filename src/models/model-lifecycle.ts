@@ -25,6 +25,19 @@ export interface ListedModel {
   shutdown_date: string | null;
 }
 
+/**
+ * A shutdown_date as the API sent it, as YYYY-MM-DD, or null when none is announced. The API sends YYYY-MM-DD; a date
+ * with a time (2027-01-20T00:00:00Z) or a Unix timestamp in seconds is read as its day rather than ignored, since an
+ * ignored date would let a retiring model pass unnoticed. Anything else is kept as it came, for the lifecycle to pass
+ * over.
+ */
+export function readShutdownDate(raw: unknown): string | null {
+  if (typeof raw === 'number' && Number.isFinite(raw) && raw > 0) return new Date(raw * 1000).toISOString().slice(0, 10);
+  if (typeof raw !== 'string' || raw.trim() === '') return null;
+  const day = /^(\d{4}-\d{2}-\d{2})(?:[T ]|$)/.exec(raw.trim())?.[1];
+  return day ?? raw;
+}
+
 /** What a model is used for in voicebridge: decides which successor fits when the table has none of that kind. */
 export type ModelRole = 'realtime' | 'transcription' | 'agent';
 

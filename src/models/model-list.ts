@@ -4,7 +4,7 @@
 //   const lifecycles = await modelLifecycles(client, [{ model: config.openai.realtimeModel, role: 'realtime' }], clock);
 import type OpenAI from 'openai';
 import type { Clock } from '../util/clock.js';
-import { modelLifecycle, type ListedModel, type ModelLifecycle, type ModelRole } from './model-lifecycle.js';
+import { modelLifecycle, readShutdownDate, type ListedModel, type ModelLifecycle, type ModelRole } from './model-lifecycle.js';
 
 export interface ModelListRequestOptions {
   signal?: AbortSignal;
@@ -13,7 +13,7 @@ export interface ModelListRequestOptions {
 function toListedModel(raw: unknown): ListedModel | undefined {
   const { id, shutdown_date: shutdownDate } = (raw ?? {}) as { id?: unknown; shutdown_date?: unknown };
   if (typeof id !== 'string') return undefined;
-  return { id, shutdown_date: typeof shutdownDate === 'string' && shutdownDate !== '' ? shutdownDate : null };
+  return { id, shutdown_date: readShutdownDate(shutdownDate) };
 }
 
 /** Every model this key can use, with its shutdown date (one GET /models). */

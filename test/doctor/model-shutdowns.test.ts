@@ -135,6 +135,14 @@ describe('each model role against its shutdown date', () => {
   }
 });
 
+describe('a shutdown date not written as YYYY-MM-DD', () => {
+  it('reads a date sent with a time of day as that day, instead of passing the model as if none were announced', async () => {
+    await startFake([...CURRENT.filter((entry) => entry.id !== 'gpt-realtime'), { id: 'gpt-realtime', shutdown_date: `${WHEN.soon.date}T00:00:00Z` }]);
+    const reports = await doctor({ OPENAI_REALTIME_MODEL: 'gpt-realtime' });
+    expectVerdict(reports['realtime-model']!, 'gpt-realtime', 'soon', 'OPENAI_REALTIME_MODEL=gpt-realtime-2.1');
+  });
+});
+
 describe('the agent model check', () => {
   it('passes the default model of the Responses backend, and says it is the default', async () => {
     await startFake(CURRENT);

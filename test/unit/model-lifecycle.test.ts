@@ -4,6 +4,7 @@ import {
   lifecycleSeverity,
   modelLifecycle,
   modelLifecycleHeadline,
+  readShutdownDate,
   type ListedModel,
 } from '../../src/models/model-lifecycle.js';
 import { replacementFor } from '../../src/models/model-replacements.js';
@@ -94,5 +95,25 @@ describe('model successors', () => {
     for (const model of ['gpt-realtime-2.1', 'gpt-realtime-2.1-mini', 'gpt-transcribe', 'gpt-6-luna', 'gpt-6.1-sol', 'gpt-live-1']) {
       expect(replacementFor(model)).toBeUndefined();
     }
+  });
+});
+
+describe('a shutdown date as the API sends it', () => {
+  it('keeps YYYY-MM-DD, and null or an empty value as none announced', () => {
+    expect(readShutdownDate('2031-06-01')).toBe('2031-06-01');
+    expect(readShutdownDate(null)).toBeNull();
+    expect(readShutdownDate(undefined)).toBeNull();
+    expect(readShutdownDate('')).toBeNull();
+  });
+
+  it('reads a date with a time of day, or a Unix timestamp in seconds, as its day', () => {
+    expect(readShutdownDate('2031-06-01T00:00:00Z')).toBe('2031-06-01');
+    expect(readShutdownDate('2031-06-01 00:00:00')).toBe('2031-06-01');
+    expect(readShutdownDate(Date.UTC(2031, 5, 1, 9) / 1000)).toBe('2031-06-01');
+  });
+
+  it('keeps what it cannot read as it came, for the lifecycle to pass over', () => {
+    expect(readShutdownDate('someday')).toBe('someday');
+    expect(modelLifecycle('odd-model', [{ id: 'odd-model', shutdown_date: readShutdownDate('someday') }], today)).toEqual({ model: 'odd-model', state: 'current' });
   });
 });

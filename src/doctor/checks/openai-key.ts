@@ -5,6 +5,7 @@ import { createOpenAIClient } from '../../clients/openai-client.js';
 import type { Config } from '../../config/config.js';
 import { DEFAULT_OPENAI_BASE_URL } from '../../config/defaults.js';
 import { classifyOpenAIKey, cleanId, type OpenAIKeyKind } from '../../ids/openai-ids.js';
+import { readShutdownDate } from '../../models/model-lifecycle.js';
 import { maskSecret } from '../../util/mask-secret.js';
 import type { Check, CheckResult } from '../check.js';
 import { classifyOpenAIError, describeBaseURL, describeKeyOrConnectionFailure, wrongBaseURLFix, type OpenAIFailure } from '../openai-failure.js';
@@ -186,7 +187,7 @@ function parseModelList(text: string): ListedModel[] | undefined {
   for (const entry of data) {
     const { id, shutdown_date: shutdownDate } = (entry ?? {}) as { id?: unknown; shutdown_date?: unknown };
     if (typeof id !== 'string') return undefined;
-    models.push({ id, shutdown_date: typeof shutdownDate === 'string' && shutdownDate !== '' ? shutdownDate : null });
+    models.push({ id, shutdown_date: readShutdownDate(shutdownDate) });
   }
   return models;
 }
