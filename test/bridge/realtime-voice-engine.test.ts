@@ -146,6 +146,52 @@ describe('the Realtime voice engine with a terse service', () => {
   });
 });
 
+describe('the Realtime voice engine on a connection that goes quiet', () => {
+  /** A Realtime service that confirms the session and then says nothing more; `autoPong: false` ignores pings too. */
+  async function quietService(options: { autoPong: boolean }) {
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0, autoPong: options.autoPong });
+    await new Promise((resolve) => server.once('listening', resolve));
+    let connections = 0;
+    server.on('connection', (socket) => {
+      connections += 1;
+      socket.on('message', (data) => {
+        const event = JSON.parse(data.toString()) as { type: string };
+        if (event.type === 'session.update') socket.send(JSON.stringify({ type: 'session.updated', event_id: 'e1', session: { type: 'realtime' } }));
+      });
+    });
+    const { port } = server.address() as AddressInfo;
+    const open = (): RealtimeVoiceEngine =>
+      new RealtimeVoiceEngine({ apiKey: FAKE_OPENAI_KEY, baseURL: `http://127.0.0.1:${port}/v1`, model: 'm', transcribeModel: 't', voice: 'v', log: createMemoryLog().forCall('CA1'), livenessCheckMs: 20 });
+    return { open, connections: () => connections, close: () => new Promise((resolve) => server.close(resolve)) };
+  }
+
+  it('treats a connection that answers nothing, not even a ping, as dropped, and reconnects', async () => {
+    const service = await quietService({ autoPong: false });
+    engine = service.open();
+    await until(engine, 'ready');
+    const reasons: string[] = [];
+    engine.on('reconnecting', (reason) => reasons.push(reason));
+    await new Promise<void>((resolve) => engine!.once('reconnected', () => resolve()));
+    expect(reasons).toEqual(['OpenAI Realtime stopped answering (nothing for 40 ms, not even a reply to a ping)']);
+    expect(service.connections()).toBe(2);
+    await engine.close();
+    await service.close();
+  });
+
+  it('keeps a quiet connection that still answers pings', async () => {
+    const service = await quietService({ autoPong: true });
+    engine = service.open();
+    await until(engine, 'ready');
+    const reasons: string[] = [];
+    engine.on('reconnecting', (reason) => reasons.push(reason));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(reasons).toEqual([]);
+    expect(service.connections()).toBe(1);
+    await engine.close();
+    await service.close();
+  });
+});
+
 describe('the fake Realtime service', () => {
   it('refuses the retired beta protocol as OpenAI does: an error event, then close', async () => {
     fake = await FakeOpenAI.start();

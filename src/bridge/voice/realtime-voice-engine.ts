@@ -24,6 +24,11 @@ export interface RealtimeVoiceEngineOptions {
   silenceDurationMs?: number;
   /** Caller audio held while the socket opens (20 ms frames). */
   maxHeldFrames?: number;
+  /**
+   * How often an open connection is checked for signs of life: one that has sent nothing since the last check is
+   * pinged, and one that still has not answered at the next check counts as dropped. Default 5 s.
+   */
+  livenessCheckMs?: number;
 }
 
 /** The Realtime WebSocket URL for a base URL: http→ws, https→wss (so a local ws:// server works), + /realtime?model=. */
@@ -59,6 +64,11 @@ const MAX_RECONNECTS_PER_CALL = 3;
 const MAX_LOGGED_BAD_EVENTS = 3;
 /** Realtime `error` events logged per call; a service that sends a stream of them is noted once more, then not. */
 const MAX_LOGGED_ERROR_EVENTS = 10;
+/**
+ * A connection the network silently lost (no close, no reset) would leave the caller in silence for good: one that
+ * sends nothing, not even the answer to a ping, for two checks in a row is treated as dropped.
+ */
+const LIVENESS_CHECK_MS = 5_000;
 
 interface Speech {
   id: string;
@@ -85,6 +95,10 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
   private current: SpeechInProgress | undefined;
   private speechCount = 0;
   private readyFallback: NodeJS.Timeout | undefined;
+  private liveness: NodeJS.Timeout | undefined;
+  /** Something (an event or a pong) arrived since the last liveness check. */
+  private heardFromService = false;
+  private pingUnanswered = false;
   private readonly appendPrefix = '{"type":"input_audio_buffer.append","audio":"';
 
   constructor(private readonly options: RealtimeVoiceEngineOptions) {
@@ -107,8 +121,10 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
     socket.on('open', () => {
       if (socket === this.socket) this.opened();
     });
+    socket.on('pong', () => (this.heardFromService = true));
     socket.on('message', (data) => {
       if (socket !== this.socket) return;
+      this.heardFromService = true;
       try {
         this.received(data.toString());
       } catch (error) {
@@ -153,6 +169,7 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
     this.reconnectingAfter = message;
     this.ready = false;
     clearTimeout(this.readyFallback);
+    clearInterval(this.liveness);
     if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) socket.terminate();
     this.emit('reconnecting', message);
     if (this.current) this.finishSpeech('failed');
@@ -203,6 +220,7 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.readyFallback);
+    clearInterval(this.liveness);
     this.queue.length = 0;
     this.held.length = 0;
     this.current = undefined;
@@ -254,12 +272,38 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
     };
     this.send(update);
     for (const frame of this.held.splice(0)) this.socket.send(frame);
+    this.watchLiveness(this.socket);
     // session.updated confirms the settings; a service that never sends it must not keep the caller in silence.
     this.readyFallback = setTimeout(() => {
       if (this.ready || this.closed) return;
       this.emit('warning', `OpenAI Realtime did not confirm the session settings within ${READY_FALLBACK_MS / 1000} s; speaking anyway`);
       this.becomeReady();
     }, READY_FALLBACK_MS);
+  }
+
+  private watchLiveness(socket: WebSocket): void {
+    clearInterval(this.liveness);
+    this.heardFromService = true;
+    this.pingUnanswered = false;
+    const every = this.options.livenessCheckMs ?? LIVENESS_CHECK_MS;
+    this.liveness = setInterval(() => {
+      if (socket !== this.socket || this.closed) {
+        clearInterval(this.liveness);
+        return;
+      }
+      if (this.heardFromService) {
+        this.heardFromService = false;
+        this.pingUnanswered = false;
+        return;
+      }
+      if (this.pingUnanswered) {
+        const silence = 2 * every >= 1000 ? `${(2 * every) / 1000} s` : `${2 * every} ms`;
+        this.lost(socket, `OpenAI Realtime stopped answering (nothing for ${silence}, not even a reply to a ping)`);
+        return;
+      }
+      this.pingUnanswered = true;
+      socket.ping();
+    }, every);
   }
 
   private becomeReady(): void {
@@ -405,6 +449,7 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.readyFallback);
+    clearInterval(this.liveness);
     this.ready = false;
     this.emit('failed', message);
     if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.terminate();
