@@ -109,9 +109,10 @@ describe('the required variables check', () => {
     expect(result.fix).toBe('Rename AGENT_WORKFLOW_ID to ASSISTANT_ID in your .env (the value stays the same).');
   });
 
-  it('accepts an API key and secret for REST, but says serve still needs the auth token for webhook signatures', async () => {
+  it('accepts an API key and secret for REST, but fails without the auth token: serve needs it for webhook signatures and does not start without it', async () => {
     const result = await check({ ...without('TWILIO_AUTH_TOKEN'), ...API_KEY });
-    expect(result.status).toBe('warn');
+    expect(result.status).toBe('fail');
+    expect(result.summary).toContain('does not start without it');
     expect(result.summary).toContain('voicebridge serve needs the auth token to check Twilio’s webhook signatures');
     expect(result.fix).toContain('Add TWILIO_AUTH_TOKEN');
   });

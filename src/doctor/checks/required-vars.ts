@@ -91,13 +91,17 @@ function checkRequiredVars(config: Config): CheckResult {
     require('TWILIO_API_KEY');
     require('TWILIO_API_SECRET');
   }
+  // An API key is enough for REST calls, but not for a call: serve refuses to start without the auth token, the only
+  // credential that can verify Twilio's webhook signatures.
+  let signatureProblem: Problem | undefined;
   if (hasToken || !(hasKey && hasSecret)) {
     require('TWILIO_AUTH_TOKEN');
   } else {
-    advice =
-      'Add TWILIO_AUTH_TOKEN as well: the API key covers REST calls, but Twilio signs every webhook with the primary auth token, ' +
-      'and voicebridge serve needs it to verify those signatures.';
-    notes.push('TWILIO_AUTH_TOKEN is not set: REST calls can use TWILIO_API_KEY, but voicebridge serve needs the auth token to check Twilio’s webhook signatures');
+    signatureProblem = {
+      key: 'TWILIO_AUTH_TOKEN',
+      text: 'TWILIO_AUTH_TOKEN is not set: REST calls can use TWILIO_API_KEY, but voicebridge serve needs the auth token to check Twilio’s webhook signatures, and does not start without it',
+    };
+    missing.push(signatureProblem);
   }
 
   require('TWILIO_PHONE_NUMBER');
@@ -134,11 +138,24 @@ function checkRequiredVars(config: Config): CheckResult {
     const summary = [missing.length > 0 ? `missing ${names(missing)}` : '', placeholders.length > 0 ? `example values in ${names(placeholders)}` : '']
       .filter(Boolean)
       .join('; ');
+    const setThem = [`Set ${problems.length === 1 ? 'it' : 'them'} in ${config.envFile.path}:`, ...problems.map((problem) => `${problem.key}=… ${whereFrom(problem.key)}`)];
+    if (problems.length === 1 && problems[0] === signatureProblem) {
+      return {
+        status: 'fail',
+        summary: signatureProblem.text,
+        ...(notes.length > 0 ? { detail: notes } : {}),
+        fix: [
+          'Add TWILIO_AUTH_TOKEN as well: the API key covers REST calls, but Twilio signs every webhook with the primary auth token, ' +
+            'and voicebridge serve needs it to verify those signatures.',
+          ...setThem,
+        ].join('\n'),
+      };
+    }
     return {
       status: 'fail',
       summary,
       detail: [...problems.map((problem) => problem.text), ...notes],
-      fix: [`Set ${problems.length === 1 ? 'it' : 'them'} in ${config.envFile.path}:`, ...problems.map((problem) => `${problem.key}=… ${whereFrom(problem.key)}`)].join('\n'),
+      fix: setThem.join('\n'),
     };
   }
   if (notes.length > 0) {
