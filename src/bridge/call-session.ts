@@ -22,6 +22,14 @@ export const MAX_CONSECUTIVE_AGENT_FAILURES = 3;
 /** How long the goodbye may take to play before the call is hung up anyway. */
 const GOODBYE_TIMEOUT_MS = 15_000;
 /**
+ * Twilio sends a media frame every 20 ms for as long as the call lasts, silence included: a started stream that sends
+ * none for this long was lost without a close (a network failure), and the call would otherwise hold its connections
+ * for ever.
+ */
+export const DEFAULT_LINE_SILENCE_TIMEOUT_MS = 15_000;
+/** The silence is checked this many times per timeout: one timer per call, never per frame. */
+const LINE_SILENCE_CHECKS = 5;
+/**
  * With an engine that stops itself when interrupted, the phone's buffer is flushed only when more than this much
  * speech is still to play there: less is over by the time a `clear` would arrive.
  */
@@ -56,6 +64,8 @@ export interface CallSessionOptions {
   transferNumber?: string;
   maxAgentFailures?: number;
   metrics?: CallMetrics;
+  /** How long a started stream may send no audio before it is taken for lost (default 15 s). */
+  lineSilenceTimeoutMs?: number;
 }
 
 /** 'voice': speech an engine that takes turns began on its own. */
@@ -106,6 +116,9 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
   private ending: CallOutcome | undefined;
   private goodbyeTimer: NodeJS.Timeout | undefined;
   private reconnecting = false;
+  /** Caller audio frames received, for the line's silence check. */
+  private callerFrames = 0;
+  private lineWatch: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: CallSessionOptions) {
     super();
@@ -158,6 +171,7 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
     const frames = this.metrics.frames;
     this.onLine('audio', (payload) => {
       frames.toVoice += 1;
+      this.callerFrames += 1;
       engine.sendCallerAudio(payload);
     });
     this.onLine('markPlayed', (name) => this.markPlayed(name));
@@ -188,7 +202,27 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
       void this.endAfterVoiceFailure();
     });
     if (engine.isReady) log.info(`Connected to ${engine.name}`);
+    this.watchLine();
     this.speak(this.options.greeting, 'greeting', undefined);
+  }
+
+  /** Ends the call when Twilio's audio stops coming while the stream stays open. */
+  private watchLine(): void {
+    const timeoutMs = this.options.lineSilenceTimeoutMs ?? DEFAULT_LINE_SILENCE_TIMEOUT_MS;
+    let framesSeen = this.callerFrames;
+    let quietChecks = 0;
+    this.lineWatch = setInterval(() => {
+      if (this.callerFrames !== framesSeen) {
+        framesSeen = this.callerFrames;
+        quietChecks = 0;
+        return;
+      }
+      quietChecks += 1;
+      if (quietChecks < LINE_SILENCE_CHECKS) return;
+      const silence = timeoutMs >= 1000 ? `${timeoutMs / 1000} s` : `${timeoutMs} ms`;
+      this.options.log.warn(`No audio from Twilio for ${silence} while the stream stayed open: the connection to Twilio is taken for lost`);
+      void this.close('no audio from Twilio', 'stream_lost');
+    }, timeoutMs / LINE_SILENCE_CHECKS);
   }
 
   get isClosed(): boolean {
@@ -200,6 +234,7 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
     if (this.closing) return this.closing;
     const { engine, line, log } = this.options;
     clearTimeout(this.goodbyeTimer);
+    clearInterval(this.lineWatch);
     for (const undo of this.detach.splice(0)) undo();
     if (this.turn) {
       this.turn.interrupted = true;

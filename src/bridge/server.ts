@@ -35,6 +35,8 @@ export interface BridgeServerOptions {
   tokenTtlMs?: number;
   /** How long an upgraded socket may take to send its start frame. */
   startTimeoutMs?: number;
+  /** How long a started stream may send no audio before it is taken for lost (default 15 s). */
+  lineSilenceTimeoutMs?: number;
   agentTimeoutMs?: number;
   /**
    * How long a call opened ahead by its webhook (voice connection and agent conversation) waits for its stream before
@@ -367,6 +369,7 @@ class Bridge implements BridgeServer {
       callControl: this.callControl,
       transferNumber: this.options.config.calls.transferNumber,
       metrics: this.metrics,
+      ...(this.options.lineSilenceTimeoutMs !== undefined ? { lineSilenceTimeoutMs: this.options.lineSilenceTimeoutMs } : {}),
     });
     this.sessions.add(session);
     session.once('ended', (_reason, outcome) => {
