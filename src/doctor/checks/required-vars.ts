@@ -139,7 +139,7 @@ function checkRequiredVars(config: Config): CheckResult {
       .filter(Boolean)
       .join('; ');
     const setThem = [`Set ${problems.length === 1 ? 'it' : 'them'} in ${config.envFile.path}:`, ...problems.map((problem) => `${problem.key}=… ${whereFrom(problem.key)}`)];
-    if (problems.length === 1 && problems[0] === signatureProblem) {
+    if (signatureProblem && problems.length === 1 && problems[0] === signatureProblem) {
       return {
         status: 'fail',
         summary: signatureProblem.text,
