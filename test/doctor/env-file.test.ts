@@ -21,7 +21,7 @@ afterEach(() => {
 });
 
 /** Runs the check as `voicebridge doctor` would in `folder`, with this .env text (or none) and process environment. */
-async function checkFile(text: string | undefined, env: Record<string, string> = {}, envFileOption?: string): Promise<CheckResult> {
+async function checkFile(text: string | Buffer | undefined, env: Record<string, string> = {}, envFileOption?: string): Promise<CheckResult> {
   if (text !== undefined) writeFileSync(join(folder, '.env'), text);
   const snapshot = readEnvFile(envFileOption ?? '.env', envFileOption !== undefined, folder);
   const result = await runCheck(envFileCheck, buildConfig(snapshot, env));
@@ -107,6 +107,21 @@ describe('the .env file check', () => {
     expect(result.status).toBe('warn');
     expect(result.detail).toEqual(['line 6: PORT has spaces around "=": dotenv trims them, but a shell or docker --env-file does not; write PORT=value']);
     expect(result.fix).toContain('no spaces around =');
+  });
+
+  it('fails a file saved as UTF-16, from which not one variable can be read, and says how to save it as UTF-8', async () => {
+    const result = await checkFile(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(CLEAN, 'utf16le')]));
+    expect(result.status).toBe('fail');
+    expect(result.summary).toBe(`${join(folder, '.env')} is saved as UTF-16, so not one variable can be read from it`);
+    expect(result.fix).toContain('Save it as UTF-8');
+  });
+
+  it('warns about a file saved as Latin-1, naming the first line that is not UTF-8', async () => {
+    const result = await checkFile(Buffer.from(`${CLEAN}GREETING=Bonjour, ici la clinique Hélène\n`, 'latin1'));
+    expect(result.status).toBe('warn');
+    expect(result.detail).toContain(
+      'line 6: this is not UTF-8 text (the file was saved as Latin-1 or Windows-1252), so its accented letters are read as �, and doctor --fix and create-assistant will not edit the file; save it as UTF-8',
+    );
   });
 
   it('flags Windows line endings', async () => {

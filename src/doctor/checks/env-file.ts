@@ -55,6 +55,14 @@ function checkEnvFile(config: Config): CheckResult {
     };
   }
 
+  if (file.encoding?.kind === 'utf-16') {
+    return {
+      status: 'fail',
+      summary: `${file.path} is saved as UTF-16, so not one variable can be read from it`,
+      fix: 'Save it as UTF-8: in Notepad, File > Save as, Encoding: UTF-8; in PowerShell, write it with Set-Content or Out-File -Encoding utf8 rather than >.',
+    };
+  }
+
   const text = file.text ?? '';
   const count = Object.keys(file.values).length;
   if (text.trim() === '') {
@@ -66,6 +74,15 @@ function checkEnvFile(config: Config): CheckResult {
   }
 
   const findings = lintEnvText(text);
+  if (file.encoding?.kind === 'not-utf-8') {
+    findings.unshift({
+      ...(file.encoding.line !== undefined ? { line: file.encoding.line } : {}),
+      severity: 'warn',
+      message:
+        'this is not UTF-8 text (the file was saved as Latin-1 or Windows-1252), so its accented letters are read as �, and doctor --fix and ' +
+        'create-assistant will not edit the file; save it as UTF-8',
+    });
+  }
   const detail = findings.map((finding) => (finding.line !== undefined ? `line ${finding.line}: ${finding.message}` : finding.message));
   const renames = new Map<string, EnvKey>();
   const claimed = new Map<EnvKey, number>();
