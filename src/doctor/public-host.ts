@@ -32,5 +32,11 @@ function ipv6Reason(host: string): string | undefined {
   if (/^f[cd][0-9a-f]{2}:/.test(host)) return `${host} is a private (unique local) address`;
   if (/^fe[89ab][0-9a-f]:/.test(host)) return `${host} is a link-local address`;
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(host);
-  return mapped ? ipv4Reason(mapped[1]!) : undefined;
+  if (mapped) return ipv4Reason(mapped[1]!);
+  // A URL writes an IPv4-mapped address in hex (https://[::ffff:127.0.0.1] has the hostname [::ffff:7f00:1]).
+  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host);
+  if (!hex) return undefined;
+  const [high, low] = [parseInt(hex[1]!, 16), parseInt(hex[2]!, 16)];
+  const reason = ipv4Reason(`${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`);
+  return reason ? `${host} is an IPv4 address in IPv6 form: ${reason}` : undefined;
 }

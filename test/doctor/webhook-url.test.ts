@@ -141,6 +141,17 @@ describe('which hosts Twilio can reach', () => {
     expect(unreachableHostReason('devbox')).toBe('devbox is not a full domain name');
   });
 
+  it('sees through an IPv4 address written in IPv6 form, as a URL writes it', async () => {
+    expect(unreachableHostReason(new URL('https://[::ffff:127.0.0.1]').hostname)).toBe(
+      '::ffff:7f00:1 is an IPv4 address in IPv6 form: 127.0.0.1 is this machine (loopback)',
+    );
+    expect(unreachableHostReason('[::ffff:c0a8:114]')).toBe('::ffff:c0a8:114 is an IPv4 address in IPv6 form: 192.168.1.20 is a private network address');
+    expect(unreachableHostReason('[::ffff:808:808]')).toBeUndefined();
+    const result = await check('https://[::ffff:127.0.0.1]');
+    expect(result.status).toBe('warn');
+    expect([result.summary, ...(result.detail ?? [])].join('\n')).toContain('Twilio cannot reach [::ffff:7f00:1]');
+  });
+
   it('treats public names and addresses as reachable', () => {
     for (const host of ['voice.acme-clinic.com', 'abc123.ngrok.app', '8.8.8.8', '172.32.0.1', '[2606:4700::1111]']) {
       expect(unreachableHostReason(host)).toBeUndefined();
