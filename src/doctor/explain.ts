@@ -2,6 +2,7 @@
 // The knowledge is a table of matchers, tried in order (most specific first); adding an error means adding a row.
 import type { ChalkInstance } from 'chalk';
 import { classifyAssistantId, classifyOpenAIKey, cleanId, type AssistantIdKind } from '../ids/openai-ids.js';
+import { accountSidProblem, apiKeySidProblem, phoneNumberProblem } from '../ids/twilio-ids.js';
 import { replacementFor } from '../models/model-replacements.js';
 import { DEFAULT_REALTIME_MODEL } from '../config/defaults.js';
 import { maskSecret } from '../util/mask-secret.js';
@@ -169,6 +170,19 @@ function explainBareToken(token: string, now: Date): Answer | undefined {
   if (sid) {
     const kind = TWILIO_SID_KINDS[sid[1]!]!;
     return { topic: `id.twilio.${sid[1]}`, title: sentence(kind.what).replace(/\.$/, ''), cause: `${token} is ${kind.what}.`, fix: kind.use };
+  }
+  const nearSid = /^(AC|SK)[0-9A-Za-z]+$/.exec(token);
+  if (nearSid && token.length !== 34) {
+    const account = nearSid[1] === 'AC';
+    const problem = account ? accountSidProblem(token) : apiKeySidProblem(token);
+    return {
+      topic: `id.twilio.${nearSid[1]}.malformed`,
+      title: `Not a whole Twilio ${account ? 'Account SID' : 'API key SID'}`,
+      cause: `${token} starts like ${account ? 'an Account SID' : 'an API key SID'}, but it ${problem}: part of it is missing or extra.`,
+      fix: account
+        ? 'Copy the Account SID again from Account Info at https://console.twilio.com into TWILIO_ACCOUNT_SID.'
+        : 'Copy the API key SID again from Console > Account > API keys & tokens into TWILIO_API_KEY.',
+    };
   }
   if (/^[0-9a-f]{32}$/.test(token)) {
     return {
@@ -353,11 +367,51 @@ const MATCHERS: Matcher[] = [
     explain: (match) => ({ topic: `twilio.${match[1]}`, ...TWILIO_ERRORS[match[1]!]!, docs: twilioDocs(match[1]!) }),
   },
   {
+    // twilio-node's RestException for 20003 carries only this word as its message.
+    topic: 'twilio.20003',
+    pattern: /\bAuthenticate\b/,
+    explain: () => ({ ...TWILIO_ERRORS['20003']!, docs: twilioDocs('20003') }),
+  },
+  {
+    topic: 'phone-number',
+    // A phone number alone, or as a line of .env: digits with the usual separators, seven at least after a +, else ten
+    // (so that a date or a short code is not taken for one).
+    pattern: /^\s*(?:[A-Z][A-Z0-9_]*\s*=\s*)?['"]?\s*(\+(?=(?:[\s().-]*\d){7})[\d\s().-]+|(?=(?:[\s().-]*\d){10})[\d\s().-]+)\s*['"]?\s*$/,
+    explain(match) {
+      const number = match[1]!.trim();
+      const problem = phoneNumberProblem(number);
+      if (!problem) {
+        return {
+          title: 'A phone number in E.164 form',
+          cause: `${number} is written as Twilio wants it: +, the country code and the number, nothing else.`,
+          fix: `It belongs in TWILIO_PHONE_NUMBER (your Twilio number, which callers dial) or TRANSFER_NUMBER (where failing calls go). ${DOCTOR}`,
+        };
+      }
+      return {
+        title: 'A phone number not in E.164 form',
+        cause: `${number} ${problem}. Twilio names numbers in E.164 form only, so TWILIO_PHONE_NUMBER written otherwise matches no number on the account.`,
+        fix: 'Write it as E.164: +, the country code and the number, with no spaces, dashes or brackets (e.g. +14155550123).',
+      };
+    },
+  },
+  {
     topic: 'http.401',
     pattern: /^\s*(?:HTTP\s*)?401\b/i,
     explain: () => ({
       title: '401 Unauthorized: the credentials were rejected',
       cause: 'From OpenAI: OPENAI_API_KEY is wrong or revoked. From Twilio: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN do not match.',
+      fix: `${DOCTOR} Paste the whole error message for a precise answer.`,
+    }),
+  },
+  {
+    topic: 'http.403',
+    pattern: /^\s*(?:HTTP\s*)?403\b/i,
+    explain: () => ({
+      title: '403 Forbidden: the credentials were recognised but not allowed',
+      cause:
+        "From OpenAI: the key's project or role may not use that API or model (a restricted key, a project role below Member, " +
+        'an organization without access to a beta such as the Agents API), or the request came from an unsupported country. ' +
+        'From Twilio: the account may not do that (a trial account, or a permission the API key lacks).',
       fix: `${DOCTOR} Paste the whole error message for a precise answer.`,
     }),
   },

@@ -134,6 +134,41 @@ describe('doctor --explain', () => {
     expect(sid.fix).toContain('TWILIO_ACCOUNT_SID');
   });
 
+  it('says a cut-short Twilio SID is not whole, and where to copy it from', () => {
+    const sid = explainText('AC123', NOW);
+    expect(sid.matched).toBe(true);
+    expect(sid.title).toBe('Not a whole Twilio Account SID');
+    expect(sid.cause).toContain('should be AC followed by 32 hex digits (found 5 characters)');
+    expect(sid.fix).toContain('TWILIO_ACCOUNT_SID');
+    expect(explainText('SK12ab', NOW).title).toBe('Not a whole Twilio API key SID');
+  });
+
+  it('explains twilio-node\'s bare "Authenticate" as Twilio error 20003', () => {
+    const explanation = explainText('RestException [Error]: Authenticate', NOW);
+    expect(explanation.topic).toBe('twilio.20003');
+    expect(explanation.fix).toContain('Auth Token');
+  });
+
+  it('tells a phone number in E.164 form from one that is not, with how to write it', () => {
+    const good = explainText('+14155550123', NOW);
+    expect(good.title).toBe('A phone number in E.164 form');
+    expect(good.fix).toContain('TWILIO_PHONE_NUMBER');
+    const local = explainText('TWILIO_PHONE_NUMBER=(415) 555-0123', NOW);
+    expect(local.title).toBe('A phone number not in E.164 form');
+    expect(local.cause).toContain('E.164 looks like +14155550123');
+    expect(explainText('+1 415 555 0123', NOW).cause).toContain('write it as +14155550123');
+    // A date or a short code is not taken for a number.
+    expect(explainText('2026-11-24', NOW).matched).toBe(false);
+    expect(explainText('1234567', NOW).matched).toBe(false);
+  });
+
+  it('explains a bare 403 for both services', () => {
+    const explanation = explainText('403 Forbidden', NOW);
+    expect(explanation.title).toBe('403 Forbidden: the credentials were recognised but not allowed');
+    expect(explanation.cause).toContain('From OpenAI');
+    expect(explanation.cause).toContain('From Twilio');
+  });
+
   it('explains a bare 401 for both services', () => {
     const explanation = explainText('401', NOW);
     expect(explanation.cause).toContain('OPENAI_API_KEY');
