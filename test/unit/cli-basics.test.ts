@@ -23,6 +23,12 @@ describe('voicebridge CLI', () => {
     expect(result.stderr).toContain("unknown option '--no-such-flag'");
   });
 
+  it('exits 2 when --env-file is given an empty path', async () => {
+    const result = await runCli(['doctor', '--env-file', '']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--env-file needs the path of a file');
+  });
+
   it('stops quietly when the reader of its output goes away (voicebridge doctor | head)', async () => {
     const child = spawn(process.execPath, ['--', BIN, 'doctor', '--explain', '31920'], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' },
