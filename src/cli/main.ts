@@ -39,6 +39,8 @@ Examples:
       `
 With --fix, each change is shown exactly (the .env lines, or the number's voice URL before and after) and made after
 a y on the terminal; .env keeps every other line as it is. After the changes the checks run again.
+Every model in play (Realtime, transcription, the agent's) is judged by its shutdown_date from GET /models: past it,
+or no longer listed, fails; within 90 days warns. VOICEBRIDGE_TODAY=YYYY-MM-DD asks about another day.
 Exit codes: 0 nothing failed (after the fixes, with --fix), 1 a check failed, 2 usage error.
 
 Examples:

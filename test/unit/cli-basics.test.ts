@@ -15,6 +15,8 @@ describe('voicebridge CLI', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('--explain');
     expect(result.stdout).toContain('Examples:');
+    expect(result.stdout).toContain('shutdown_date');
+    expect(result.stdout).toContain('VOICEBRIDGE_TODAY=YYYY-MM-DD');
   });
 
   it('exits 2 on an unknown option', async () => {
