@@ -57,6 +57,24 @@ describe('the GPT-Live model check', () => {
     expect(result.fix).toContain('Set VOICE_ENGINE=realtime');
   });
 
+  it('warns when gpt-live-1 shuts down within 90 days, with the date and how to move back to Realtime before it', async () => {
+    fake = await FakeOpenAI.start();
+    fake.models = fake.models.map((model) => (model.id === 'gpt-live-1' ? { ...model, shutdown_date: '2026-12-20' } : model));
+    const result = await checkLive({ VOICE_ENGINE: 'live' });
+    expect(result.status).toBe('warn');
+    expect(result.summary).toBe('gpt-live-1 shuts down on 2026-12-20 (26 days left)');
+    expect(result.fix).toBe('Set VOICE_ENGINE=realtime (the default) to take calls with OpenAI Realtime before gpt-live-1 shuts down on 2026-12-20.');
+  });
+
+  it('fails when gpt-live-1 is past its shutdown date, and says how to take calls now', async () => {
+    fake = await FakeOpenAI.start();
+    fake.models = fake.models.map((model) => (model.id === 'gpt-live-1' ? { ...model, shutdown_date: '2026-11-01' } : model));
+    const result = await checkLive({ VOICE_ENGINE: 'live' });
+    expect(result.status).toBe('fail');
+    expect(result.summary).toBe('gpt-live-1 was shut down on 2026-11-01: calls with it fail');
+    expect(result.fix).toBe('Set VOICE_ENGINE=realtime (the default) to take calls with OpenAI Realtime: every call with VOICE_ENGINE=live fails now.');
+  });
+
   it('leaves the Realtime models alone when calls use GPT-Live', async () => {
     fake = await FakeOpenAI.start();
     const config = configFrom({ OPENAI_API_KEY: FAKE_OPENAI_KEY, OPENAI_BASE_URL: fake.baseURL, VOICE_ENGINE: 'live', OPENAI_REALTIME_MODEL: 'gpt-realtime-retired' });

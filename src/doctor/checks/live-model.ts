@@ -45,7 +45,14 @@ export function createLiveModelCheck(options: LiveModelCheckOptions = {}): Check
         result = {
           status,
           summary: modelLifecycleHeadline(lifecycle),
-          ...(status === 'ok' ? {} : { fix: `${BACK_TO_REALTIME.replace(' meanwhile', '')} before ${model} shuts down.` }),
+          ...(status === 'ok'
+            ? {}
+            : {
+                fix:
+                  lifecycle.state === 'retiring'
+                    ? `Set VOICE_ENGINE=realtime (the default) to take calls with OpenAI Realtime before ${model} shuts down on ${lifecycle.shutdownDate}.`
+                    : `Set VOICE_ENGINE=realtime (the default) to take calls with OpenAI Realtime: every call with VOICE_ENGINE=live fails now.`,
+              }),
           facts: modelVerdictFacts([{ label: 'GPT-Live model', setting: 'VOICE_ENGINE', status, lifecycle }]),
         };
       }
