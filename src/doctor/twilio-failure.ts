@@ -14,7 +14,9 @@ export type TwilioFailureKind =
   | 'unknown-host'
   | 'timeout'
   | 'tls'
-  | 'network';
+  | 'network'
+  /** Something answered, but not the Twilio API: an error without Twilio's error code, or a body that is not JSON. */
+  | 'not-twilio';
 
 export interface TwilioFailure {
   kind: TwilioFailureKind;
@@ -34,6 +36,11 @@ export function describeTwilioError(error: unknown): TwilioFailure {
     const code = typeof candidate.code === 'number' ? candidate.code : undefined;
     const moreInfo = typeof candidate.moreInfo === 'string' ? candidate.moreInfo : undefined;
     const base = { status, message, ...(code !== undefined ? { code } : {}), ...(moreInfo ? { moreInfo } : {}) };
+    // Twilio's own 401, 403 and 404 always carry its error code (20003, 20403, 20404): without one, another server
+    // answered, and calling it "bad credentials" or "no such account" would send the user after the wrong thing.
+    if (code === undefined && (status === 401 || status === 403 || status === 404)) {
+      return { kind: 'not-twilio', status, message: `it answered ${status} without Twilio's error code` };
+    }
     if (status === 401) return { kind: 'authenticate', ...base };
     if (status === 403) return { kind: 'forbidden', ...base };
     if (status === 404) return { kind: 'not-found', ...base };
@@ -41,6 +48,7 @@ export function describeTwilioError(error: unknown): TwilioFailure {
     if (status >= 500) return { kind: 'server', ...base };
     return { kind: 'other-status', ...base };
   }
+  if (error instanceof SyntaxError) return { kind: 'not-twilio', message: 'its answer is not JSON' };
   const code = typeof candidate?.code === 'string' ? candidate.code : (error as { cause?: { code?: string } })?.cause?.code;
   switch (code) {
     case 'ECONNREFUSED':
@@ -64,13 +72,21 @@ export function twilioErrorLabel(failure: TwilioFailure): string {
 }
 
 export function isNetworkFailure(failure: TwilioFailure): boolean {
-  return failure.status === undefined;
+  return failure.status === undefined && failure.kind !== 'not-twilio';
 }
 
 /** The summary and fix for a failure that is not about the credentials themselves (network, outage, rate limit). */
 export function genericTwilioFailure(failure: TwilioFailure, config: Config): { summary: string; fix: string } {
   const base = config.twilio.apiBaseURL;
   const custom = base !== DEFAULT_TWILIO_API_BASE_URL;
+  if (failure.kind === 'not-twilio') {
+    return {
+      summary: `${custom ? `TWILIO_API_BASE_URL (${base})` : base} answers, but not as the Twilio API: ${failure.message}`,
+      fix: custom
+        ? `Point TWILIO_API_BASE_URL at the Twilio API, or remove it to use ${DEFAULT_TWILIO_API_BASE_URL}; then run the doctor again.`
+        : 'Something between this machine and api.twilio.com answered instead of Twilio (a proxy or captive portal): check HTTPS_PROXY and your network, then run the doctor again.',
+    };
+  }
   if (isNetworkFailure(failure)) {
     return {
       summary: `could not reach the Twilio API at ${base}: ${failure.message}`,

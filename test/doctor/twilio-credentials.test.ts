@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/doctor/check.js';
@@ -162,6 +163,35 @@ describe('the Twilio credentials check', () => {
     expect(result.status).toBe('fail');
     expect(result.summary).toBe(`could not reach the Twilio API at ${base}: connection refused`);
     expect(result.fix).toContain(`TWILIO_API_BASE_URL is set to ${base}`);
+  });
+
+  it('does not call a 401 or 404 without Twilio’s error code bad credentials: TWILIO_API_BASE_URL points elsewhere', async () => {
+    fake = await FakeTwilioRest.start();
+    // What OpenAI's API answers a request without its key: a 401 in OpenAI's error shape.
+    fake.injectFault({ path: /\.json$/, status: 401, body: { error: { message: "You didn't provide an API key.", type: 'invalid_request_error', param: null, code: null } } });
+    const unauthorised = await check(TOKEN_AUTH);
+    expect(unauthorised.status).toBe('fail');
+    expect(unauthorised.summary).toBe(`TWILIO_API_BASE_URL (${fake.baseURL}) answers, but not as the Twilio API: it answered 401 without Twilio's error code`);
+    expect(unauthorised.fix).toBe('Point TWILIO_API_BASE_URL at the Twilio API, or remove it to use https://api.twilio.com; then run the doctor again.');
+    fake.injectFault({ path: /\.json$/, status: 404, body: 'Not Found' });
+    const missing = await check(TOKEN_AUTH);
+    expect(missing.summary).toBe(`TWILIO_API_BASE_URL (${fake.baseURL}) answers, but not as the Twilio API: it answered 404 without Twilio's error code`);
+  });
+
+  it('says a base URL that answers with a web page is not the Twilio API, rather than unreachable', async () => {
+    const server = createHttpServer((_request, response) => {
+      response.setHeader('content-type', 'text/html');
+      response.end('<html><title>Welcome</title></html>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      const result = await runCheck(twilioCredentialsCheck, configFrom({ ...TOKEN_AUTH, TWILIO_API_BASE_URL: base }));
+      expect(result.status).toBe('fail');
+      expect(result.summary).toBe(`TWILIO_API_BASE_URL (${base}) answers, but not as the Twilio API: its answer is not JSON`);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   it('reports a Twilio outage as Twilio’s problem', async () => {
