@@ -13,6 +13,7 @@ import { base64ByteLength, isBase64 } from '../twilio/twilio-frames.js';
 import { commentaryChunks } from './commentary-chunks.js';
 import type { SpeakOptions, SpeechOutcome, VoiceEngine, VoiceEngineEvents } from './voice-engine.js';
 import { VoicedSpeech } from './voiced-speech.js';
+import { parseServiceEvent } from './parse-service-event.js';
 
 export interface LiveVoiceEngineOptions {
   apiKey: string;
@@ -255,17 +256,12 @@ export class LiveVoiceEngine extends EventEmitter<VoiceEngineEvents> implements 
 
   private received(text: string): void {
     if (this.closed) return;
-    let event: ServerEvent;
-    try {
-      event = JSON.parse(text) as ServerEvent;
-    } catch {
-      this.badEvent('GPT-Live sent a message that is not JSON; ignored');
+    const parsed = parseServiceEvent<ServerEvent>(text);
+    if ('problem' in parsed) {
+      this.badEvent(`GPT-Live sent a message that is ${parsed.problem}; ignored`);
       return;
     }
-    if (typeof event !== 'object' || event === null) {
-      this.badEvent('GPT-Live sent a message that is not an event object; ignored');
-      return;
-    }
+    const { event } = parsed;
     switch (event.type) {
       case 'session.started':
         this.sessionStarted();

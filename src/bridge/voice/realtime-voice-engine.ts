@@ -11,6 +11,7 @@ import WebSocket from 'ws';
 import type { CallLogger } from '../call-log.js';
 import { isBase64 } from '../twilio/twilio-frames.js';
 import type { SpeakOptions, SpeechOutcome, VoiceEngine, VoiceEngineEvents } from './voice-engine.js';
+import { parseServiceEvent } from './parse-service-event.js';
 
 export interface RealtimeVoiceEngineOptions {
   apiKey: string;
@@ -321,17 +322,12 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
 
   private received(text: string): void {
     if (this.closed) return;
-    let event: RealtimeServerEvent;
-    try {
-      event = JSON.parse(text) as RealtimeServerEvent;
-    } catch {
-      this.badEvent('OpenAI Realtime sent a message that is not JSON; ignored');
+    const parsed = parseServiceEvent<RealtimeServerEvent>(text);
+    if ('problem' in parsed) {
+      this.badEvent(`OpenAI Realtime sent a message that is ${parsed.problem}; ignored`);
       return;
     }
-    if (typeof event !== 'object' || event === null) {
-      this.badEvent('OpenAI Realtime sent a message that is not an event object; ignored');
-      return;
-    }
+    const { event } = parsed;
     switch (event.type) {
       case 'session.updated':
         this.becomeReady();
