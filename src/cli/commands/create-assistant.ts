@@ -3,14 +3,14 @@
 // without losing a byte of the rest. Whatever fails, nothing created is lost: the ID is printed with the line to add.
 import { createOpenAIClient } from '../../clients/openai-client.js';
 import type { AtomicWriteOptions } from '../../config/atomic-write.js';
-import { documentValues, parseEnvDocument, type EntryNode, type EnvDocument } from '../../config/env-document.js';
+import { documentValues, parseEnvDocument } from '../../config/env-document.js';
 import { EnvEditRefusedError, planEnvEdits, readEnvFileText, updateEnvFile, type EnvChange } from '../../config/env-editor.js';
+import { secretsInEnvDocument } from '../../config/env-secrets.js';
 import { valueRenderings } from '../../config/env-value.js';
 import type { DiffHunk } from '../../config/line-diff.js';
 import { DEFAULT_ASSISTANT_MODEL } from '../../config/defaults.js';
 import { loadConfig } from '../../config/load-config.js';
 import { describeBaseURL } from '../../doctor/openai-failure.js';
-import { classifyOpenAIKey, cleanId } from '../../ids/openai-ids.js';
 import type { ModelLifecycle } from '../../models/model-lifecycle.js';
 import { createTerminalAsker, type Asker } from '../../provision/ask.js';
 import { checkAssistantModel, shutdownNote, type AssistantModelVerdict } from '../../provision/assistant-model-check.js';
@@ -110,14 +110,6 @@ function manualLinesFor(target: AssistantEnvTarget): string[] {
         ]
       : [['ASSISTANT_ID', target.id]];
   return entries.map(([key, value]) => `${key}=${valueRenderings(value)[0] ?? JSON.stringify(value)}`);
-}
-
-/** Every value in the file that is an OpenAI API key, whatever the line. */
-function openAIKeysIn(document: EnvDocument): string[] {
-  return document.nodes
-    .filter((node): node is EntryNode => node.kind === 'entry')
-    .map((entry) => cleanId(entry.value))
-    .filter((value) => classifyOpenAIKey(value).kind !== 'invalid');
 }
 
 function writeFailureReason(error: unknown): string {
@@ -222,9 +214,9 @@ async function createAssistant(options: CreateAssistantOptions, dependencies: Cr
     }
   }
   const envDocument = parseEnvDocument(envText);
-  // A key pasted into ASSISTANT_ID or AGENT_WORKFLOW_ID (or an older key left on another line) shows in the .env
+  // A key or token pasted into ASSISTANT_ID or AGENT_WORKFLOW_ID (or an older one left on another line) shows in the .env
   // change and the JSON report; mask every one, not only the key in use.
-  output.addSecrets(openAIKeysIn(envDocument));
+  output.addSecrets(secretsInEnvDocument(envDocument));
   const problem = envDocument.problems[0];
   if (problem) {
     return fail({

@@ -1,18 +1,18 @@
 // The fixes for the agent ID: a working ID under the old name AGENT_WORKFLOW_ID is renamed to ASSISTANT_ID in place;
 // a value that can never answer a caller (a workflow, a deleted or sunset assistant, a placeholder, nothing at all)
 // is not renamed but replaced, by running create-assistant, which comments the old line out with the reason.
-import { readFile } from 'node:fs/promises';
 import type { Config } from '../../config/config.js';
 import { DEFAULT_ASSISTANT_MODEL } from '../../config/defaults.js';
 import { documentValues, effectiveEntry, entriesFor, parseEnvDocument } from '../../config/env-document.js';
 import { EnvEditRefusedError, planEnvEdits, type EnvEdit } from '../../config/env-editor.js';
+import { secretsInEnvDocument } from '../../config/env-secrets.js';
 import { assistantEnvEdits } from '../../provision/assistant-env-edits.js';
 import { inspectExistingAssistant } from '../../provision/existing-assistant.js';
 import { NEW_ID_PLACEHOLDER } from '../../provision/render-env-change.js';
 import { DEFAULT_ASSISTANT_NAME } from '../../provision/speech-instructions.js';
 import type { AutoFix, FixPlan } from '../check.js';
 import { describeBaseURL } from '../openai-failure.js';
-import { envEditFix, refusalText } from './env-edit-fix.js';
+import { envEditFix, readEnvTextForEdit, refusalText } from './env-edit-fix.js';
 import { reloadConfig } from './reload-config.js';
 import { showEnvChange } from './show-env-change.js';
 
@@ -62,21 +62,26 @@ export function createAssistantFix(config: Config, why: string): AutoFix {
       if (existing.state === 'unverified') {
         return { kind: 'cannot', reason: `${existing.variable}=${existing.shown} could not be checked (${existing.description}), so it is not replaced automatically. To replace it anyway: ${command} --force` };
       }
-      let text = '';
+      let text: string;
       try {
-        text = await readFile(envPath, 'utf8');
+        text = await readEnvTextForEdit(envPath);
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return { kind: 'cannot', reason: `${envPath} cannot be read: ${(error as Error).message}` };
+        if (error instanceof EnvEditRefusedError) {
+          return { kind: 'cannot', reason: `${envPath} cannot be edited safely (${refusalText(error)}), so no agent was created. Save it as UTF-8, then run: ${command}` };
+        }
+        return { kind: 'cannot', reason: `${envPath} cannot be read: ${(error as Error).message}` };
       }
+      const document = parseEnvDocument(text);
       const edits = assistantEnvEdits({
         target: { api: 'agents', id: NEW_ID_PLACEHOLDER },
-        fileValues: documentValues(parseEnvDocument(text)),
+        fileValues: documentValues(document),
         existing,
         date: now.toISOString().slice(0, 10),
       });
       try {
         const plan = planEnvEdits(text, edits);
-        const diff = showEnvChange(plan.hunks, current.secrets).map((line) => line.split(NEW_ID_PLACEHOLDER).join("<the new agent's ID>"));
+        const secrets = [...current.secrets, ...secretsInEnvDocument(document)];
+        const diff = showEnvChange(plan.hunks, secrets).map((line) => line.split(NEW_ID_PLACEHOLDER).join("<the new agent's ID>"));
         return {
           kind: 'change',
           lines: [

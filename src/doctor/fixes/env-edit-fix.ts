@@ -1,9 +1,10 @@
 // A fix that edits .env through the safe editor: the edits are worked out from the file as it is when the fix is
 // offered (earlier fixes may have changed it), shown as the exact line diff, and written atomically once confirmed.
-// A file the editor cannot change safely is left alone, and the refusal names the line.
-import { readFile } from 'node:fs/promises';
+// A file the editor cannot change safely (a line it cannot read back, bytes that are not UTF-8) is left alone, and
+// the refusal names the line before anything is offered: the file is read exactly as the editor will write it.
 import { parseEnvDocument, type EnvDocument } from '../../config/env-document.js';
-import { EnvEditRefusedError, planEnvEdits, updateEnvFile, type EnvEdit } from '../../config/env-editor.js';
+import { EnvEditRefusedError, planEnvEdits, readEnvFileText, updateEnvFile, type EnvEdit } from '../../config/env-editor.js';
+import { secretsInEnvDocument } from '../../config/env-secrets.js';
 import type { AutoFix, FixContext, FixOutcome, FixPlan } from '../check.js';
 import { showEnvChange } from './show-env-change.js';
 
@@ -12,19 +13,15 @@ export interface EnvEditFixSpec {
   description: string;
   /** The .env file to edit (absolute). */
   envPath: string;
-  /** Secrets to mask in what is shown. */
+  /** Secrets to mask in what is shown, besides every key and token the file itself holds. */
   secrets: readonly string[];
   /** The edits for the file as it is now; none when there is nothing left to do. */
   edits(document: EnvDocument, context: FixContext): EnvEdit[];
 }
 
-async function readText(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
-    throw error;
-  }
+/** The file's text as the editor reads it (a missing file is empty); EnvEditRefusedError when it is not UTF-8. */
+export async function readEnvTextForEdit(path: string): Promise<string> {
+  return (await readEnvFileText(path)) ?? '';
 }
 
 /** "line 3: …" for a refusal, whichever way the editor worded it. */
@@ -50,16 +47,19 @@ export function envEditFix(spec: EnvEditFixSpec): AutoFix {
     async plan(context): Promise<FixPlan> {
       let text: string;
       try {
-        text = await readText(spec.envPath);
+        text = await readEnvTextForEdit(spec.envPath);
       } catch (error) {
+        if (error instanceof EnvEditRefusedError) return { kind: 'cannot', reason: `${spec.envPath} was left as it is: ${refusalText(error)}. ${byHand}` };
         return { kind: 'cannot', reason: `${spec.envPath} cannot be read (${failureText(error)}). ${byHand}` };
       }
-      const edits = spec.edits(parseEnvDocument(text), context);
+      const document = parseEnvDocument(text);
+      const edits = spec.edits(document, context);
       if (edits.length === 0) return { kind: 'not-needed', reason: `${spec.envPath} already says this` };
       try {
         const plan = planEnvEdits(text, edits);
         if (!plan.changed) return { kind: 'not-needed', reason: `${spec.envPath} already says this` };
-        return { kind: 'change', lines: [spec.envPath, ...showEnvChange(plan.hunks, spec.secrets)] };
+        const secrets = [...spec.secrets, ...secretsInEnvDocument(document)];
+        return { kind: 'change', lines: [spec.envPath, ...showEnvChange(plan.hunks, secrets)] };
       } catch (error) {
         if (!(error instanceof EnvEditRefusedError)) throw error;
         return { kind: 'cannot', reason: `${spec.envPath} was left as it is: ${refusalText(error)}. ${byHand}` };
@@ -67,7 +67,7 @@ export function envEditFix(spec: EnvEditFixSpec): AutoFix {
     },
     async apply(context): Promise<FixOutcome> {
       try {
-        const text = await readText(spec.envPath);
+        const text = await readEnvTextForEdit(spec.envPath);
         const edits = spec.edits(parseEnvDocument(text), context);
         if (edits.length === 0) return { applied: false, message: `nothing to change: ${spec.envPath} already says this` };
         const result = await updateEnvFile(spec.envPath, edits);
