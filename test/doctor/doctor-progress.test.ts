@@ -8,7 +8,8 @@ import { pathToFileURL } from 'node:url';
 import { Writable } from 'node:stream';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
-import { runDoctorCommand, spinnerWanted } from '../../src/cli/commands/doctor.js';
+import { runDoctorCommand } from '../../src/cli/commands/doctor.js';
+import { spinnerWanted } from '../../src/cli/spinner.js';
 import type { Output } from '../../src/cli/output.js';
 import { findFreePort } from '../../src/util/free-port.js';
 

@@ -33,6 +33,7 @@ import { NEW_ID_PLACEHOLDER, renderEnvChange } from '../../provision/render-env-
 import { clockFromEnvironment, type Clock } from '../../util/clock.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit-codes.js';
 import { createOutput, type Output } from '../output.js';
+import { startSpinner } from '../spinner.js';
 
 export type { CreateAssistantOptions } from '../../provision/provision-request.js';
 
@@ -47,6 +48,8 @@ export interface CreateAssistantDependencies {
   writeOptions?: AtomicWriteOptions;
   /** Request timeout for creating the object; looking up the old ID uses a shorter one. */
   timeoutMs?: number;
+  /** Where the spinner draws while the network is asked (stderr, so --json and piped output stay clean). */
+  progress?: NodeJS.WriteStream;
 }
 
 interface Problem {
@@ -136,6 +139,7 @@ export async function runCreateAssistantCommand(options: CreateAssistantOptions,
       ...(json ? {} : asker ? { asker } : {}),
       ...(dependencies.writeOptions ? { writeOptions: dependencies.writeOptions } : {}),
       ...(dependencies.timeoutMs ? { timeoutMs: dependencies.timeoutMs } : {}),
+      ...(dependencies.progress ? { progress: dependencies.progress } : {}),
     });
   } finally {
     if (dependencies.asker === undefined) asker?.close();
@@ -178,15 +182,13 @@ async function createAssistant(options: CreateAssistantOptions, dependencies: Cr
     return finish(EXIT_FAILURE);
   };
   const withSpinner = async <T>(text: string, work: () => Promise<T>): Promise<T> => {
-    // A terminal that reports no width (some CI ptys) makes a spinner redraw garbage: show none there.
-    if (json || !output.isTTY || !process.stderr.isTTY || !(process.stderr.columns > 0)) return work();
-    const { default: ora } = await import('ora');
+    if (json) return work();
     // discardStdin off: the questions that may follow read stdin with readline, which a spinner must not disturb.
-    const spinner = ora({ text, stream: process.stderr, discardStdin: false }).start();
+    const spinner = await startSpinner(output, dependencies.progress ?? process.stderr, text, { discardStdin: false });
     try {
       return await work();
     } finally {
-      spinner.stop();
+      spinner?.stop();
     }
   };
 

@@ -18,6 +18,7 @@ import { redactSecrets } from '../../util/mask-secret.js';
 import { askYesNo, type YesNoAnswer } from '../ask-yes-no.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../exit-codes.js';
 import { createOutput, type Output } from '../output.js';
+import { startSpinner } from '../spinner.js';
 
 export interface DoctorOptions {
   envFile?: string;
@@ -130,20 +131,8 @@ function printReport(reports: readonly CheckReport[], output: Output): void {
   output.out(renderVerdict(reports, output.chalk));
 }
 
-/**
- * Whether the "Checking…" spinner may draw on `stream`: only on a terminal, and only one that reports its width. The
- * spinner measures its lines by the width, and a terminal that reports 0 columns (some containers and editor shells)
- * would make it clear lines forever, so the doctor would never finish.
- */
-export function spinnerWanted(output: Output, stream: Pick<NodeJS.WriteStream, 'isTTY' | 'columns'>): boolean {
-  return output.isTTY && stream.isTTY === true && (stream.columns ?? 0) > 0;
-}
-
 async function runWithProgress(config: Config, clock: Clock, output: Output, stream: NodeJS.WriteStream): Promise<CheckReport[]> {
-  const spinner = spinnerWanted(output, stream)
-    // Coloured only when the rest of the output is (NO_COLOR, FORCE_COLOR=0): the spinner would colour itself otherwise.
-    ? (await import('ora')).default({ text: 'Checking…', stream, color: output.chalk.level > 0 ? 'cyan' : false }).start()
-    : undefined;
+  const spinner = await startSpinner(output, stream, 'Checking…');
   let done = 0;
   try {
     return await runChecks(allChecks, {
