@@ -13,6 +13,7 @@ import { base64ByteLength, isBase64 } from '../twilio/twilio-frames.js';
 import { commentaryChunks } from './commentary-chunks.js';
 import type { SpeakOptions, SpeechOutcome, VoiceEngine, VoiceEngineEvents } from './voice-engine.js';
 import { VoicedSpeech } from './voiced-speech.js';
+import { openAISocketUrl, openOpenAISocket } from './openai-socket.js';
 import { parseServiceEvent } from './parse-service-event.js';
 
 export interface LiveVoiceEngineOptions {
@@ -35,9 +36,7 @@ export interface LiveVoiceEngineOptions {
 
 /** The GPT-Live WebSocket URL for a base URL: http→ws, https→wss (so a local ws:// server works), + /live/sessions. */
 export function liveSessionsUrl(baseURL: string): string {
-  const url = new URL(`${baseURL.replace(/\/+$/, '')}/live/sessions`);
-  url.protocol = url.protocol === 'http:' ? 'ws:' : url.protocol === 'https:' ? 'wss:' : url.protocol;
-  return url.toString();
+  return openAISocketUrl(baseURL, '/live/sessions').toString();
 }
 
 /** Frontend instructions, written for a phone line; the agent's own instructions stay with the agent. */
@@ -59,7 +58,6 @@ const VOICE_PAUSE_MS = 250;
 const MAX_STRETCH_MS = 2_000;
 /** GPT-Live events are small (audio deltas of a few KB); anything this large is not the service talking. */
 export const MAX_LIVE_MESSAGE_BYTES = 4 * 1024 * 1024;
-const HANDSHAKE_TIMEOUT_MS = 10_000;
 const MAX_LOGGED_BAD_EVENTS = 3;
 /**
  * A delegation can arrive before the transcript of the words it is about (transcription lags the turn decision). It
@@ -213,12 +211,8 @@ export class LiveVoiceEngine extends EventEmitter<VoiceEngineEvents> implements 
 
   private connect(): WebSocket {
     const url = liveSessionsUrl(this.options.baseURL);
-    // Authorization only: the model goes in session.start, never in the URL.
-    const socket = new WebSocket(url, {
-      headers: { Authorization: `Bearer ${this.options.apiKey}` },
-      maxPayload: MAX_LIVE_MESSAGE_BYTES,
-      handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
-    });
+    // The model goes in session.start, never in the URL.
+    const socket = openOpenAISocket(url, this.options.apiKey, MAX_LIVE_MESSAGE_BYTES);
     socket.on('open', () => this.opened());
     socket.on('message', (data) => {
       try {

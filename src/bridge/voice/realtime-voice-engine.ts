@@ -11,6 +11,7 @@ import WebSocket from 'ws';
 import type { CallLogger } from '../call-log.js';
 import { isBase64 } from '../twilio/twilio-frames.js';
 import type { SpeakOptions, SpeechOutcome, VoiceEngine, VoiceEngineEvents } from './voice-engine.js';
+import { openAISocketUrl, openOpenAISocket } from './openai-socket.js';
 import { parseServiceEvent } from './parse-service-event.js';
 
 export interface RealtimeVoiceEngineOptions {
@@ -34,8 +35,7 @@ export interface RealtimeVoiceEngineOptions {
 
 /** The Realtime WebSocket URL for a base URL: http→ws, https→wss (so a local ws:// server works), + /realtime?model=. */
 export function realtimeUrl(baseURL: string, model: string): string {
-  const url = new URL(`${baseURL.replace(/\/+$/, '')}/realtime`);
-  url.protocol = url.protocol === 'http:' ? 'ws:' : url.protocol === 'https:' ? 'wss:' : url.protocol;
+  const url = openAISocketUrl(baseURL, '/realtime');
   url.searchParams.set('model', model);
   return url.toString();
 }
@@ -57,8 +57,6 @@ const CONFIGURE_EVENT_ID = 'configure_session';
 const READY_FALLBACK_MS = 2_000;
 /** Realtime events are small (audio deltas of a few KB); anything this large is not the service talking. */
 export const MAX_REALTIME_MESSAGE_BYTES = 4 * 1024 * 1024;
-/** A connection that does not open in this time is as good as refused. */
-const HANDSHAKE_TIMEOUT_MS = 10_000;
 /** Each drop of a working connection gets one reconnect; a call that keeps dropping ends after this many. */
 const MAX_RECONNECTS_PER_CALL = 3;
 /** Unreadable events are logged this many times per call, then only counted: a broken peer must not flood the log. */
@@ -111,14 +109,7 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
   private connect(): WebSocket {
     const { options } = this;
     const url = realtimeUrl(options.baseURL, options.model);
-    // Only Authorization: an OpenAI-Beta header would switch the server to the retired beta shape and be refused.
-    const socket = new WebSocket(url, {
-      headers: { Authorization: `Bearer ${options.apiKey}` },
-      maxPayload: MAX_REALTIME_MESSAGE_BYTES,
-      handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
-      // Audio is base64 μ-law, which barely compresses: deflate would cost CPU and latency on every frame.
-      perMessageDeflate: false,
-    });
+    const socket = openOpenAISocket(url, options.apiKey, MAX_REALTIME_MESSAGE_BYTES);
     socket.on('open', () => {
       if (socket === this.socket) this.opened();
     });

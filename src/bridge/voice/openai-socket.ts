@@ -1,0 +1,24 @@
+// Opens the WebSocket to an OpenAI voice service (Realtime, GPT-Live) the one way both need: the URL derived from
+// OPENAI_BASE_URL (http→ws, https→wss, so a local ws:// service works too) and only an Authorization header.
+import WebSocket from 'ws';
+
+/** A connection that does not open in this time is as good as refused. */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/** The WebSocket URL of `path` under an OpenAI base URL. */
+export function openAISocketUrl(baseURL: string, path: string): URL {
+  const url = new URL(`${baseURL.replace(/\/+$/, '')}${path}`);
+  url.protocol = url.protocol === 'http:' ? 'ws:' : url.protocol === 'https:' ? 'wss:' : url.protocol;
+  return url;
+}
+
+export function openOpenAISocket(url: string, apiKey: string, maxPayload: number): WebSocket {
+  // Authorization only: an OpenAI-Beta header would switch Realtime to the retired beta shape and be refused.
+  return new WebSocket(url, {
+    headers: { Authorization: `Bearer ${apiKey}` },
+    maxPayload,
+    handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+    // Audio is base64 μ-law, which barely compresses: deflate would cost CPU and latency on every frame.
+    perMessageDeflate: false,
+  });
+}
