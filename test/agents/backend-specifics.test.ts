@@ -4,10 +4,10 @@ import { AgentsBrain } from '../../src/agents/agents-brain.js';
 import { AssistantsBrain } from '../../src/agents/assistants-brain.js';
 import type { BrainError } from '../../src/agents/brain.js';
 import { ResponsesBrain } from '../../src/agents/responses-brain.js';
-import { waitForAgentTurn } from '../../src/simulator/openai/agent-mind.js';
-import { agentSessions } from '../../src/simulator/openai/agent-sessions.js';
-import { FAKE_OPENAI_KEY } from '../../src/simulator/openai/fake-openai.js';
-import { fakeThreads } from '../../src/simulator/openai/threads.js';
+import { waitForAgentTurn } from '../fakes/openai/agent-mind.js';
+import { agentSessions } from '../fakes/openai/agent-sessions.js';
+import { FAKE_OPENAI_KEY } from '../fakes/openai/fake-openai.js';
+import { fakeThreads } from '../fakes/openai/threads.js';
 import { configFor, replyError, replyText, startBackend, type BackendUnderTest } from './brain-harness.js';
 
 const CALL = { callSid: 'CA0123456789abcdef0123456789abcdef' };

@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { BrainBackend, BrainConversation } from '../../src/agents/brain.js';
 import { BrainError } from '../../src/agents/brain.js';
 import { INTERRUPTION_NOTE_PREFIX } from '../../src/agents/interruption-note.js';
-import { waitForAgentTurn, type AgentTurnRecord } from '../../src/simulator/openai/agent-mind.js';
-import { FAKE_OPENAI_KEY } from '../../src/simulator/openai/fake-openai.js';
+import { waitForAgentTurn, type AgentTurnRecord } from '../fakes/openai/agent-mind.js';
+import { FAKE_OPENAI_KEY } from '../fakes/openai/fake-openai.js';
 import { replyError, replyText, startBackend, type BackendUnderTest } from './brain-harness.js';
 
 let backend: BackendUnderTest | undefined;

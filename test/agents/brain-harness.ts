@@ -6,9 +6,9 @@ import type { Brain, BrainBackend, BrainConversation } from '../../src/agents/br
 import { BrainError } from '../../src/agents/brain.js';
 import { createBrain } from '../../src/agents/create-brain.js';
 import { buildConfig, type Config, type RawEnv } from '../../src/config/config.js';
-import { seedAgent } from '../../src/simulator/openai/agent-sessions.js';
-import { FAKE_OPENAI_KEY, FakeOpenAI } from '../../src/simulator/openai/fake-openai.js';
-import { seedAssistant } from '../../src/simulator/openai/threads.js';
+import { seedAgent } from '../fakes/openai/agent-sessions.js';
+import { FAKE_OPENAI_KEY, FakeOpenAI } from '../fakes/openai/fake-openai.js';
+import { seedAssistant } from '../fakes/openai/threads.js';
 
 export interface BackendUnderTest {
   fake: FakeOpenAI;

@@ -7,7 +7,7 @@ import { adviceText } from '../../src/agents/brain-errors.js';
 import { createBrain } from '../../src/agents/create-brain.js';
 import { promptAdvice, workflowAdvice } from '../../src/doctor/assistant-id-advice.js';
 import type { RawEnv } from '../../src/config/config.js';
-import { FAKE_OPENAI_KEY } from '../../src/simulator/openai/fake-openai.js';
+import { FAKE_OPENAI_KEY } from '../fakes/openai/fake-openai.js';
 import { configFor } from './brain-harness.js';
 
 const NOW = new Date('2026-11-24T12:00:00Z');

@@ -1,9 +1,9 @@
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
-import { waitForAgentTurn } from '../../src/simulator/openai/agent-mind.js';
-import { seedAgent } from '../../src/simulator/openai/agent-sessions.js';
-import { FAKE_OPENAI_KEY, FakeOpenAI } from '../../src/simulator/openai/fake-openai.js';
-import { seedAssistant } from '../../src/simulator/openai/threads.js';
+import { waitForAgentTurn } from '../fakes/openai/agent-mind.js';
+import { seedAgent } from '../fakes/openai/agent-sessions.js';
+import { FAKE_OPENAI_KEY, FakeOpenAI } from '../fakes/openai/fake-openai.js';
+import { seedAssistant } from '../fakes/openai/threads.js';
 
 let fake: FakeOpenAI | undefined;
 afterEach(async () => {

@@ -6,7 +6,7 @@ import { createMemoryLog } from '../../src/bridge/call-log.js';
 import { startBridgeServer, type BridgeServer, type BridgeServerOptions } from '../../src/bridge/server.js';
 import type { RawEnv } from '../../src/config/config.js';
 import { startBackend, type BackendUnderTest } from '../agents/brain-harness.js';
-import type { FakeOpenAI } from '../../src/simulator/openai/fake-openai.js';
+import type { FakeOpenAI } from '../fakes/openai/fake-openai.js';
 import { FakeTwilioCaller, type FakeTwilioCallerOptions } from '../fakes/twilio/fake-twilio-caller.js';
 import { fakeSid, FakeTwilioRest, type FakeCall } from '../fakes/twilio/fake-twilio-rest.js';
 

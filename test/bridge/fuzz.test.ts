@@ -9,8 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { MAX_REALTIME_MESSAGE_BYTES } from '../../src/bridge/voice/realtime-voice-engine.js';
 import { DEFAULT_GREETING } from '../../src/config/defaults.js';
-import { FRAME_BYTES, MULAW_SILENCE } from '../../src/simulator/fake-audio.js';
-import type { FakeRealtimeConnection } from '../../src/simulator/openai/realtime.js';
+import { FRAME_BYTES, MULAW_SILENCE } from '../fakes/fake-audio.js';
+import type { FakeRealtimeConnection } from '../fakes/openai/realtime.js';
 import { eventually, PUBLIC_BASE, startCallBridge, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, type CallBridge } from './call-harness.js';
 
 const SEED = 0x5eed;

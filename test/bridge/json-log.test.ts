@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createJsonLog } from '../../src/bridge/json-log.js';
 import { DEFAULT_GREETING } from '../../src/config/defaults.js';
-import { FAKE_OPENAI_KEY } from '../../src/simulator/openai/fake-openai.js';
+import { FAKE_OPENAI_KEY } from '../fakes/openai/fake-openai.js';
 import { eventually, startCallBridge, TWILIO_AUTH_TOKEN, type CallBridge } from './call-harness.js';
 
 const KEY = 'sk-proj-abcdefghijklmnopqrstuvwxyz0123456789WXYZ';

@@ -5,8 +5,8 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { createMemoryLog } from '../../src/bridge/call-log.js';
 import { realtimeUrl, RealtimeVoiceEngine } from '../../src/bridge/voice/realtime-voice-engine.js';
 import type { SpeechOutcome } from '../../src/bridge/voice/voice-engine.js';
-import { phrasesInVoice, speechAudio } from '../../src/simulator/fake-audio.js';
-import { FAKE_OPENAI_KEY, FakeOpenAI } from '../../src/simulator/openai/fake-openai.js';
+import { phrasesInVoice, speechAudio } from '../fakes/fake-audio.js';
+import { FAKE_OPENAI_KEY, FakeOpenAI } from '../fakes/openai/fake-openai.js';
 
 let fake: FakeOpenAI | undefined;
 let engine: RealtimeVoiceEngine | undefined;

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BrainBackend } from '../../src/agents/brain.js';
 import { DEFAULT_GREETING } from '../../src/config/defaults.js';
-import { FAKE_MODEL_OWN_ANSWER } from '../../src/simulator/openai/realtime.js';
+import { FAKE_MODEL_OWN_ANSWER } from '../fakes/openai/realtime.js';
 import { eventually, startCallBridge, type CallBridge } from './call-harness.js';
 
 let bridge: CallBridge | undefined;

@@ -6,7 +6,7 @@ import type { BrainBackend } from '../../src/agents/brain.js';
 import { DEFAULT_APOLOGY } from '../../src/bridge/call-session.js';
 import type { BridgeServerOptions } from '../../src/bridge/server.js';
 import { DEFAULT_GREETING } from '../../src/config/defaults.js';
-import type { FakeLiveConnection } from '../../src/simulator/openai/live.js';
+import type { FakeLiveConnection } from '../fakes/openai/live.js';
 import { eventually, startCallBridge, type CallBridge } from './call-harness.js';
 
 let bridge: CallBridge | undefined;

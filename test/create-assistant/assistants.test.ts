@@ -1,6 +1,6 @@
 import { parse as dotenvParse } from 'dotenv';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeOpenAI } from '../../src/simulator/openai/fake-openai.js';
+import { FakeOpenAI } from '../fakes/openai/fake-openai.js';
 import { envWithKey, makeProject, runCreateAssistant, type Project } from './project.js';
 
 let fake: FakeOpenAI;

@@ -2,7 +2,7 @@ import { readdir, type open, type rename } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCreateAssistantCommand } from '../../src/cli/commands/create-assistant.js';
 import { fixedClock } from '../../src/util/clock.js';
-import { FAKE_OPENAI_KEY, FakeOpenAI } from '../../src/simulator/openai/fake-openai.js';
+import { FAKE_OPENAI_KEY, FakeOpenAI } from '../fakes/openai/fake-openai.js';
 import { captureOutput, envWithKey, makeProject, processEnvFor, TODAY, type Project } from './project.js';
 
 let fake: FakeOpenAI;

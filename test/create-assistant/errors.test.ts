@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FAKE_OPENAI_KEY, FakeOpenAI, type FakeKeyBehaviour } from '../../src/simulator/openai/fake-openai.js';
+import { FAKE_OPENAI_KEY, FakeOpenAI, type FakeKeyBehaviour } from '../fakes/openai/fake-openai.js';
 import { envWithKey, makeProject, runCreateAssistant, TODAY, type Project } from './project.js';
 import { runCli } from '../helpers/run-cli.js';
 

@@ -7,7 +7,7 @@ import { createTerminalAsker } from '../../src/provision/ask.js';
 import { DEFAULT_SPEECH_INSTRUCTIONS } from '../../src/provision/speech-instructions.js';
 import { fixedClock } from '../../src/util/clock.js';
 import { BIN } from '../helpers/run-cli.js';
-import { FakeOpenAI } from '../../src/simulator/openai/fake-openai.js';
+import { FakeOpenAI } from '../fakes/openai/fake-openai.js';
 import { captureOutput, envWithKey, makeProject, processEnvFor, TODAY, type Project } from './project.js';
 
 let fake: FakeOpenAI;

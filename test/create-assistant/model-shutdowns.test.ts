@@ -7,8 +7,8 @@ import { parse as dotenvParse } from 'dotenv';
 import { afterAll, describe, it } from 'vitest';
 import { runCreateAssistantCommand } from '../../src/cli/commands/create-assistant.js';
 import { createTerminalAsker } from '../../src/provision/ask.js';
-import { FAKE_OPENAI_KEY, FakeOpenAI } from '../../src/simulator/openai/fake-openai.js';
-import type { FakeModel } from '../../src/simulator/openai/models.js';
+import { FAKE_OPENAI_KEY, FakeOpenAI } from '../fakes/openai/fake-openai.js';
+import type { FakeModel } from '../fakes/openai/models.js';
 import { fixedClock } from '../../src/util/clock.js';
 import { captureOutput, envWithKey, makeProject, processEnvFor, runCreateAssistant, type Project } from './project.js';
 

@@ -7,7 +7,7 @@ import { Chalk } from 'chalk';
 import type { Output } from '../../src/cli/output.js';
 import { redactSecrets } from '../../src/util/mask-secret.js';
 import { runCli, type CliResult } from '../helpers/run-cli.js';
-import { FAKE_OPENAI_KEY, type FakeOpenAI } from '../../src/simulator/openai/fake-openai.js';
+import { FAKE_OPENAI_KEY, type FakeOpenAI } from '../fakes/openai/fake-openai.js';
 
 /** The date the product sees (VOICEBRIDGE_TODAY), so dated comments are predictable. */
 export const TODAY = '2026-11-24';

@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { parse as dotenvParse } from 'dotenv';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FAKE_OPENAI_KEY, FakeOpenAI } from '../../src/simulator/openai/fake-openai.js';
+import { FAKE_OPENAI_KEY, FakeOpenAI } from '../fakes/openai/fake-openai.js';
 import { envWithKey, makeProject, runCreateAssistant, TODAY, type Project } from './project.js';
 
 let fake: FakeOpenAI;

@@ -4,7 +4,7 @@ import { parse as dotenvParse } from 'dotenv';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_SPEECH_INSTRUCTIONS } from '../../src/provision/speech-instructions.js';
 import { runCli } from '../helpers/run-cli.js';
-import { FakeOpenAI } from '../../src/simulator/openai/fake-openai.js';
+import { FakeOpenAI } from '../fakes/openai/fake-openai.js';
 import { envWithKey, makeProject, processEnvFor, runCreateAssistant, type Project } from './project.js';
 
 let fake: FakeOpenAI;

@@ -7,7 +7,7 @@ import type { ChalkInstance } from 'chalk';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { runCreateAssistantCommand } from '../../src/cli/commands/create-assistant.js';
 import { fixedClock } from '../../src/util/clock.js';
-import { FakeOpenAI } from '../../src/simulator/openai/fake-openai.js';
+import { FakeOpenAI } from '../fakes/openai/fake-openai.js';
 import { captureOutput, envWithKey, makeProject, processEnvFor, TODAY, type Project } from './project.js';
 
 /** A terminal as the spinner sees it: a TTY of the given width that records what is drawn on it. */

@@ -6,7 +6,7 @@ import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { assistantIdCheck } from '../../src/doctor/checks/assistant-id.js';
 import type { CheckResult } from '../../src/doctor/check.js';
-import { FAKE_OPENAI_KEY, FakeOpenAI, type FakeOpenAIOptions } from '../../src/simulator/openai/fake-openai.js';
+import { FAKE_OPENAI_KEY, FakeOpenAI, type FakeOpenAIOptions } from '../fakes/openai/fake-openai.js';
 import { configFrom, leaksSecret, runCheck, visibleText } from './openai-check-context.js';
 
 let fake: FakeOpenAI | undefined;

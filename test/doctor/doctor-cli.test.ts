@@ -8,7 +8,7 @@ import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { allChecks } from '../../src/doctor/checks/index.js';
 import { runCli, type CliResult } from '../helpers/run-cli.js';
-import { FAKE_OPENAI_KEY, FakeOpenAI } from '../../src/simulator/openai/fake-openai.js';
+import { FAKE_OPENAI_KEY, FakeOpenAI } from '../fakes/openai/fake-openai.js';
 import {
   FAKE_TWILIO_ACCOUNT_SID,
   FAKE_TWILIO_API_KEY,

@@ -4,7 +4,7 @@ import { liveModelCheck } from '../../src/doctor/checks/live-model.js';
 import { openaiKeyCheck } from '../../src/doctor/checks/openai-key.js';
 import { realtimeModelCheck } from '../../src/doctor/checks/realtime-model.js';
 import type { CheckResult } from '../../src/doctor/check.js';
-import { FAKE_OPENAI_KEY, FakeOpenAI } from '../../src/simulator/openai/fake-openai.js';
+import { FAKE_OPENAI_KEY, FakeOpenAI } from '../fakes/openai/fake-openai.js';
 import { configFrom, leaksSecret, runCheck, visibleText } from './openai-check-context.js';
 
 let fake: FakeOpenAI | undefined;

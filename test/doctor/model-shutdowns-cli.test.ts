@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FAKE_OPENAI_KEY, FakeOpenAI } from '../../src/simulator/openai/fake-openai.js';
-import type { FakeModel } from '../../src/simulator/openai/models.js';
+import { FAKE_OPENAI_KEY, FakeOpenAI } from '../fakes/openai/fake-openai.js';
+import type { FakeModel } from '../fakes/openai/models.js';
 import {
   FAKE_TWILIO_ACCOUNT_SID,
   FAKE_TWILIO_AUTH_TOKEN,

@@ -9,8 +9,8 @@ import { realtimeModelCheck } from '../../src/doctor/checks/realtime-model.js';
 import type { CheckReport } from '../../src/doctor/check.js';
 import { runChecks } from '../../src/doctor/run-checks.js';
 import { fixedClock } from '../../src/util/clock.js';
-import { FAKE_OPENAI_KEY, FakeOpenAI } from '../../src/simulator/openai/fake-openai.js';
-import type { FakeModel } from '../../src/simulator/openai/models.js';
+import { FAKE_OPENAI_KEY, FakeOpenAI } from '../fakes/openai/fake-openai.js';
+import type { FakeModel } from '../fakes/openai/models.js';
 import { configFrom, leaksSecret } from './openai-check-context.js';
 
 // A made-up "today" and dates around it: nothing here matches a date in the product's code.

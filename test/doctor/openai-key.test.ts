@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createOpenAIKeyCheck, listedModels, openaiKeyCheck } from '../../src/doctor/checks/openai-key.js';
 import type { CheckResult } from '../../src/doctor/check.js';
-import { FAKE_OPENAI_KEY, FakeOpenAI, type FakeKeyBehaviour } from '../../src/simulator/openai/fake-openai.js';
+import { FAKE_OPENAI_KEY, FakeOpenAI, type FakeKeyBehaviour } from '../fakes/openai/fake-openai.js';
 import { configFrom, leaksSecret, runCheck, visibleText } from './openai-check-context.js';
 
 let fake: FakeOpenAI | undefined;

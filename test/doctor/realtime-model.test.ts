@@ -5,7 +5,7 @@ import type { CheckResult } from '../../src/doctor/check.js';
 import { runChecks } from '../../src/doctor/run-checks.js';
 import { replacementFor } from '../../src/models/model-replacements.js';
 import { fixedClock } from '../../src/util/clock.js';
-import { FAKE_OPENAI_KEY, FakeOpenAI } from '../../src/simulator/openai/fake-openai.js';
+import { FAKE_OPENAI_KEY, FakeOpenAI } from '../fakes/openai/fake-openai.js';
 import { configFrom, leaksSecret, runCheck, visibleText } from './openai-check-context.js';
 
 let fake: FakeOpenAI | undefined;

@@ -5,8 +5,8 @@ import type { ServerEvent } from 'openai/resources/live/live';
 import { LiveWS } from 'openai/resources/live/ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { BYTES_PER_MS, FRAME_BYTES, MULAW_SILENCE, phrasesInVoice, speechAudio, voiceAudio } from '../../src/simulator/fake-audio.js';
-import { FAKE_OPENAI_KEY, FakeOpenAI } from '../../src/simulator/openai/fake-openai.js';
+import { BYTES_PER_MS, FRAME_BYTES, MULAW_SILENCE, phrasesInVoice, speechAudio, voiceAudio } from './fake-audio.js';
+import { FAKE_OPENAI_KEY, FakeOpenAI } from './openai/fake-openai.js';
 import { eventually } from '../bridge/call-harness.js';
 
 let fake: FakeOpenAI | undefined;

@@ -6,9 +6,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, it } from 'vitest';
-import { seedAgent } from '../../src/simulator/openai/agent-sessions.js';
-import { FAKE_OPENAI_KEY, FakeOpenAI } from '../../src/simulator/openai/fake-openai.js';
-import type { FakeModel } from '../../src/simulator/openai/models.js';
+import { seedAgent } from '../fakes/openai/agent-sessions.js';
+import { FAKE_OPENAI_KEY, FakeOpenAI } from '../fakes/openai/fake-openai.js';
+import type { FakeModel } from '../fakes/openai/models.js';
 import { PUBLIC_BASE, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN } from '../bridge/call-harness.js';
 import { BIN, runCli } from '../helpers/run-cli.js';
 

@@ -1,6 +1,6 @@
 // The softphone's audio: μ-law ⇄ PCM, resampling to the phone line's 8 kHz, and WAV files in and out.
 import { describe, expect, it } from 'vitest';
-import { speechAudio, wordsInSpeech } from '../../src/simulator/fake-audio.js';
+import { speechAudio, wordsInSpeech } from '../fakes/fake-audio.js';
 import { CallerAudioError, callerAudioFromWav } from '../../src/softphone/caller-audio.js';
 import { decodeMulaw, encodeMulaw, mulawByteToSample, sampleToMulawByte } from '../../src/softphone/mulaw.js';
 import { mixToMono, resample } from '../../src/softphone/resample.js';

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runCallCommand, type CallOptions } from '../../src/cli/commands/call.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../../src/cli/exit-codes.js';
 import { DEFAULT_GREETING } from '../../src/config/defaults.js';
-import { MULAW_SILENCE, phrasesInVoice, speechAudio } from '../../src/simulator/fake-audio.js';
+import { MULAW_SILENCE, phrasesInVoice, speechAudio } from '../fakes/fake-audio.js';
 import { decodeMulaw, encodeMulaw } from '../../src/softphone/mulaw.js';
 import { mulawWav, parseWav, pcm16Samples, pcm16Wav } from '../../src/softphone/wav-file.js';
 import { findFreePort } from '../../src/util/free-port.js';

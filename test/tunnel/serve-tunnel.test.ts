@@ -9,8 +9,8 @@ import { runServeCommand, type ServeOptions } from '../../src/cli/commands/serve
 import { buildConfig, type RawEnv } from '../../src/config/config.js';
 import { DEFAULT_GREETING } from '../../src/config/defaults.js';
 import { readEnvFile } from '../../src/config/env-file.js';
-import { seedAgent } from '../../src/simulator/openai/agent-sessions.js';
-import { FAKE_OPENAI_KEY, FakeOpenAI } from '../../src/simulator/openai/fake-openai.js';
+import { seedAgent } from '../fakes/openai/agent-sessions.js';
+import { FAKE_OPENAI_KEY, FakeOpenAI } from '../fakes/openai/fake-openai.js';
 import type { Tunnel, TunnelOpenOptions, TunnelProvider } from '../../src/tunnel/tunnel-provider.js';
 import { captureOutput } from '../create-assistant/project.js';
 import { FakeTwilioCaller } from '../fakes/twilio/fake-twilio-caller.js';

@@ -5,7 +5,7 @@
 // buffered and echoes pending marks at once. Everything received is recorded, and frames Twilio would reject are
 // listed as protocol errors. On top of the softphone, tests can send bad signatures and forged start frames.
 import { randomBytes } from 'node:crypto';
-import { phrasesInVoice, speechAudio } from '../../../src/simulator/fake-audio.js';
+import { phrasesInVoice, speechAudio } from '../fake-audio.js';
 import { mapToServer } from '../../../src/softphone/place-call.js';
 import { readStreamTwiml, StreamTwimlError } from '../../../src/softphone/stream-twiml.js';
 import { signTwilioRequest } from '../../../src/softphone/twilio-request-signer.js';

@@ -3,7 +3,7 @@
 // the account in the path); errors in Twilio's body shape { code, message, more_info, status }.
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { HttpFake, sendJson, type FakeRequest } from '../../../src/simulator/http-fake.js';
+import { HttpFake, sendJson, type FakeRequest } from '../http-fake.js';
 
 export const FAKE_TWILIO_ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef';
 export const FAKE_TWILIO_AUTH_TOKEN = 'fa4e70ce5a17b0d9c3e2f1a0b9c8d7e6';
