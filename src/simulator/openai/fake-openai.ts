@@ -177,3 +177,25 @@ export function openAIError(error: OpenAIErrorBody): { error: Required<OpenAIErr
 export function sendOpenAIError(response: ServerResponse, status: number, error: OpenAIErrorBody, headers: Record<string, string> = {}): void {
   sendJson(response, status, openAIError(error), headers);
 }
+
+/** Answers a WebSocket upgrade with an HTTP error in OpenAI's body shape, as the service does before accepting. */
+export function refuseUpgrade(socket: Socket, status: string, error: OpenAIErrorBody): void {
+  const body = JSON.stringify(openAIError(error));
+  socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+/** What every voice service checks before accepting a socket: the key. Returns true when the upgrade was refused. */
+export function refuseUnauthorizedUpgrade(fake: FakeOpenAI, request: IncomingMessage, socket: Socket): boolean {
+  const header = request.headers.authorization ?? '';
+  const key = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
+  if (fake.keys.get(key) === 'ok') return false;
+  refuseUpgrade(socket, '401 Unauthorized', {
+    message: key ? 'Incorrect API key provided.' : "You didn't provide an API key.",
+    type: 'invalid_request_error',
+    code: key ? 'invalid_api_key' : null,
+  });
+  return true;
+}
+
+/** The answer of an overloaded voice service. */
+export const OVERLOADED: OpenAIErrorBody = { message: 'The server is overloaded. Please try again later.', type: 'server_error', code: 'server_overloaded' };

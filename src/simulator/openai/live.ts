@@ -10,7 +10,7 @@ import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { BYTES_PER_MS, FRAME_BYTES, meanAmplitude, voiceAudio, wordsInSpeech } from '../fake-audio.js';
 import type { FakeOpenAI } from './fake-openai.js';
-import { openAIError } from './fake-openai.js';
+import { OVERLOADED, refuseUnauthorizedUpgrade, refuseUpgrade } from './fake-openai.js';
 import { fakeId } from './ids.js';
 
 export const LIVE_SESSIONS_PATH = '/v1/live/sessions';
@@ -160,25 +160,13 @@ export class FakeLive {
 
   private upgrade(request: IncomingMessage, socket: Socket, head: Buffer): void {
     const url = new URL(request.url ?? '/', 'http://fake');
-    const refuse = (status: string, error: Parameters<typeof openAIError>[0]): void => {
-      const body = JSON.stringify(openAIError(error));
-      socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-    };
+    const refuse = (status: string, error: Parameters<typeof refuseUpgrade>[2]): void => refuseUpgrade(socket, status, error);
     if (this.refuseConnections > 0) {
       this.refuseConnections -= 1;
-      refuse('503 Service Unavailable', { message: 'The server is overloaded. Please try again later.', type: 'server_error', code: 'server_overloaded' });
+      refuse('503 Service Unavailable', OVERLOADED);
       return;
     }
-    const header = request.headers.authorization ?? '';
-    const key = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
-    if (this.fake.keys.get(key) !== 'ok') {
-      refuse('401 Unauthorized', {
-        message: key ? 'Incorrect API key provided.' : "You didn't provide an API key.",
-        type: 'invalid_request_error',
-        code: key ? 'invalid_api_key' : null,
-      });
-      return;
-    }
+    if (refuseUnauthorizedUpgrade(this.fake, request, socket)) return;
     // The model belongs in session.start, never in the URL.
     if (url.search !== '') {
       const [name] = [...url.searchParams.keys()];

@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { BYTES_PER_MS, FRAME_BYTES, meanAmplitude, voiceAudio, wordsInSpeech } from '../fake-audio.js';
 import type { FakeOpenAI } from './fake-openai.js';
-import { openAIError } from './fake-openai.js';
+import { OVERLOADED, refuseUnauthorizedUpgrade, refuseUpgrade } from './fake-openai.js';
 import { fakeId } from './ids.js';
 
 export interface FakeRealtimeOptions {
@@ -118,23 +118,10 @@ export class FakeRealtime {
     }
     if (this.refuseConnections > 0) {
       this.refuseConnections -= 1;
-      const body = JSON.stringify(openAIError({ message: 'The server is overloaded. Please try again later.', type: 'server_error', code: 'server_overloaded' }));
-      socket.end(`HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      refuseUpgrade(socket, '503 Service Unavailable', OVERLOADED);
       return;
     }
-    const header = request.headers.authorization ?? '';
-    const key = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
-    if (this.fake.keys.get(key) !== 'ok') {
-      const body = JSON.stringify(
-        openAIError({
-          message: key ? 'Incorrect API key provided.' : "You didn't provide an API key.",
-          type: 'invalid_request_error',
-          code: key ? 'invalid_api_key' : null,
-        }),
-      );
-      socket.end(`HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-      return;
-    }
+    if (refuseUnauthorizedUpgrade(this.fake, request, socket)) return;
     this.sockets.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request, url));
   }
 
