@@ -44,7 +44,7 @@ export function createBridgeLog(options: BridgeLogOptions): BridgeLog {
       const clock = time.toISOString().slice(11, 23);
       const tag = callSid ? `[${callSid}] ` : '';
       // One event, one line: words that came from outside (a transcript, a peer's error) cannot start a forged one.
-      const flat = message.replace(/[\r\n\u2028\u2029]+/g, ' ⏎ ');
+      const flat = escapeControlCharacters(message.replace(/[\r\n\u2028\u2029]+/g, ' ⏎ '));
       const text = level === 'error' ? chalk?.red(flat) ?? flat : level === 'warn' ? chalk?.yellow(flat) ?? flat : flat;
       line = `${chalk ? chalk.dim(clock) : clock} ${tag}${text}`;
     }
@@ -58,6 +58,15 @@ export function createBridgeLog(options: BridgeLogOptions): BridgeLog {
   });
 
   return { ...logger(undefined), forCall: (callSid) => logger(callSid) };
+}
+
+/**
+ * Control characters written as escapes (ESC as \x1b): words from outside (a caller's number, a transcript, a peer's
+ * error) must not move the cursor, recolour or retitle the terminal that shows the log, nor ring its bell.
+ */
+export function escapeControlCharacters(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (character) => `\\x${character.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** A log that keeps its lines in memory: for tests and for embedding the bridge. */

@@ -29,6 +29,13 @@ describe('the call log', () => {
     expect(lines).toEqual(['10:11:12.345 [CA0123456789abcdef0123456789abcdef] Customer said: hi ⏎ 10:11:12.345 [CAforged] Call ended ⏎ bye']);
   });
 
+  it('writes control characters from outside words as escapes, so they cannot drive the terminal showing the log', () => {
+    const lines: string[] = [];
+    const log = createBridgeLog({ format: 'text', write: (line) => lines.push(line), now: at });
+    log.forCall('CA0123456789abcdef0123456789abcdef').info('Incoming call from +1\u001b]0;owned\u0007\u001b[2J\u009b31m\u007f to +2\tx');
+    expect(lines).toEqual(['10:11:12.345 [CA0123456789abcdef0123456789abcdef] Incoming call from +1\\x1b]0;owned\\x07\\x1b[2J\\x9b31m\\x7f to +2\tx']);
+  });
+
   it('never writes a secret, in either format', () => {
     for (const format of ['text', 'json'] as const) {
       const lines: string[] = [];
