@@ -107,9 +107,9 @@ Before listening, serve runs the doctor's offline checks and its key, agent and 
 another day). A model within 90 days of its shutdown date is one warning line.
 Give Twilio the webhook it prints: WEBHOOK_URL/incoming-call (HTTP POST).
 The tunnel needs the internet and an ngrok auth token (NGROK_AUTHTOKEN, from https://dashboard.ngrok.com).
-SIGINT/SIGTERM: no new calls (/readyz answers 503), calls in progress may finish for DRAIN_TIMEOUT_MS (25 s), then
+SIGINT/SIGTERM/SIGHUP: no new calls (/readyz answers 503), calls in progress may finish for DRAIN_TIMEOUT_MS (25 s), then
 exit; a second signal exits at once. GET /metrics serves Prometheus metrics.
-Exit codes: 0 stopped cleanly (SIGINT/SIGTERM), 1 refused to start or stopped by a second signal, 2 usage error.
+Exit codes: 0 stopped cleanly (SIGINT/SIGTERM/SIGHUP), 1 refused to start or stopped by a second signal, 2 usage error.
 
 Examples:
   $ npx voicebridge serve

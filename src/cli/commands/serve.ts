@@ -1,6 +1,6 @@
 // `voicebridge serve`: checks the setup the way the doctor does and refuses to start on anything that would make a
 // call fail (a workflow ID, a sunset Assistants API, a missing key), then runs the Twilio ↔ Realtime ↔ agent bridge
-// until SIGINT or SIGTERM. With --tunnel, a public HTTPS tunnel is the run's WEBHOOK_URL (and, when asked, the number's).
+// until SIGINT, SIGTERM or SIGHUP. With --tunnel, a public HTTPS tunnel is the run's WEBHOOK_URL (and, when asked, the number's).
 import { BrainError, type Brain } from '../../agents/brain.js';
 import { createBridgeLog, LOG_FORMATS, type BridgeLog, type LogFormat } from '../../bridge/call-log.js';
 import { PublicUrlError } from '../../bridge/public-urls.js';
@@ -29,7 +29,7 @@ export interface ServeOptions {
 }
 
 export interface ServeRuntime {
-  /** Resolves when the process is asked to stop (first SIGINT/SIGTERM); `onSecond` runs on the next one. */
+  /** Resolves when the process is asked to stop (first SIGINT, SIGTERM or SIGHUP); `onSecond` runs on the next one. */
   waitForStop(onSecond: () => void): Promise<string>;
   /** Told once the bridge listens (a command that embeds serve places its calls then). */
   onListening?(server: BridgeServer): void;
@@ -47,18 +47,21 @@ export interface ServeSetup {
   quiet?: boolean;
 }
 
+/**
+ * The signals that stop serve gracefully. SIGHUP is among them: a closed terminal or SSH session sends it, and its
+ * default action would end every call in progress mid-sentence, with no drain.
+ */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 const processRuntime: ServeRuntime = {
   waitForStop(onSecond) {
     return new Promise((resolve) => {
       const first = (signal: NodeJS.Signals): void => {
-        process.off('SIGINT', first);
-        process.off('SIGTERM', first);
-        process.once('SIGINT', onSecond);
-        process.once('SIGTERM', onSecond);
+        for (const stop of STOP_SIGNALS) process.off(stop, first);
+        for (const stop of STOP_SIGNALS) process.once(stop, onSecond);
         resolve(signal);
       };
-      process.on('SIGINT', first);
-      process.on('SIGTERM', first);
+      for (const stop of STOP_SIGNALS) process.on(stop, first);
     });
   },
 };
