@@ -22,6 +22,8 @@ export interface PrewarmedCallsOptions {
   log(callSid: string): CallLogger;
   /** Where Twilio should have connected, for the explanation when it never does. */
   streamUrl: string;
+  /** A call whose stream did not start in time was released: it is given up, and no longer counts as answered. */
+  onGivenUp?(callSid: string): void;
 }
 
 interface WarmCall {
@@ -76,6 +78,7 @@ export class PrewarmedCalls {
           `If every call ends like this, Twilio cannot reach ${this.options.streamUrl}: check that your proxy or tunnel passes WebSocket upgrades.`,
       );
       void this.release(callSid);
+      this.options.onGivenUp?.(callSid);
     }, this.options.timeoutMs);
     resources.conversation.then(
       () => undefined,

@@ -3,6 +3,8 @@ import { CallTokens } from '../../src/bridge/call-tokens.js';
 
 const CALL = 'CA0123456789abcdef0123456789abcdef';
 const OTHER_CALL = 'CAfedcba9876543210fedcba9876543210';
+/** The n-th of many distinct calls. */
+const callNumber = (n: number): string => `CA${n.toString(16).padStart(32, '0')}`;
 
 describe('per-call stream tokens', () => {
   it('lets the call it was issued for in once', () => {
@@ -41,17 +43,46 @@ describe('per-call stream tokens', () => {
 
   it('issues a different unguessable token for every call', () => {
     const tokens = new CallTokens();
-    const issued = new Set(Array.from({ length: 100 }, () => tokens.issue(CALL)));
+    const issued = new Set(Array.from({ length: 100 }, (_, n) => tokens.issue(callNumber(n))));
     expect(issued.size).toBe(100);
     for (const token of issued) expect(token).toMatch(/^[A-Za-z0-9_-]{32}$/);
   });
 
   it('forgets old tokens as new ones are issued, so memory stays flat', () => {
     let now = 0;
-    const tokens = new CallTokens({ ttlMs: 1_000, now: () => now });
-    for (let index = 0; index < 50; index += 1) tokens.issue(CALL);
+    const tokens = new CallTokens({ ttlMs: 1_000, retainMs: 1_000, now: () => now });
+    for (let index = 0; index < 50; index += 1) tokens.issue(callNumber(index));
     now += 2_001;
     tokens.issue(CALL);
     expect(tokens.size).toBe(1);
+    expect(tokens.issuedFor(callNumber(0))).toBeUndefined();
+  });
+
+  it('gives a repeated webhook for the same call the same token, and counts the call once', () => {
+    const tokens = new CallTokens();
+    const first = tokens.issue(CALL);
+    for (let index = 0; index < 50; index += 1) expect(tokens.issue(CALL)).toBe(first);
+    expect(tokens.outstanding).toBe(1);
+    expect(tokens.size).toBe(1);
+    tokens.issue(OTHER_CALL);
+    expect(tokens.outstanding).toBe(2);
+  });
+
+  it('remembers a used token for the call after its lifetime, so a replay gets the same answer', () => {
+    let now = 0;
+    const tokens = new CallTokens({ ttlMs: 30_000, now: () => now });
+    const token = tokens.issue(CALL);
+    expect(tokens.redeem(token, CALL)).toEqual({ ok: true });
+    now += 9 * 60_000;
+    expect(tokens.issue(CALL)).toBe(token);
+    expect(tokens.outstanding).toBe(0);
+  });
+
+  it('stops counting a withdrawn call as pending, and its token no longer opens a stream', () => {
+    const tokens = new CallTokens();
+    const token = tokens.issue(CALL);
+    tokens.withdraw(CALL);
+    expect(tokens.outstanding).toBe(0);
+    expect(tokens.redeem(token, CALL)).toEqual({ ok: false, problem: 'expired' });
   });
 });
