@@ -34,6 +34,11 @@ const LINE_SILENCE_CHECKS = 5;
  * speech is still to play there: less is over by the time a `clear` would arrive.
  */
 export const FLUSH_THRESHOLD_MS = 200;
+/**
+ * Key presses logged per call. A caller presses a few keys; a stream sending thousands of dtmf frames is not a caller
+ * and must not write thousands of log lines.
+ */
+export const MAX_LOGGED_KEY_PRESSES = 50;
 
 const UNCOUNTED: CallMetrics = {
   frames: { toVoice: 0, toCaller: 0 },
@@ -119,6 +124,7 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
   /** Caller audio frames received, for the line's silence check. */
   private callerFrames = 0;
   private lineWatch: NodeJS.Timeout | undefined;
+  private keyPresses = 0;
 
   constructor(private readonly options: CallSessionOptions) {
     super();
@@ -176,7 +182,7 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
     });
     this.onLine('markPlayed', (name) => this.markPlayed(name));
     this.onLine('markCleared', (name) => this.markCleared(name));
-    this.onLine('dtmf', (digit) => log.info(`Caller pressed ${digit}`));
+    this.onLine('dtmf', (digit) => this.keyPressed(digit));
     this.onLine('stop', () => void this.close('caller hung up', 'completed'));
     this.onLine('closed', () => void this.close('stream closed', 'stream_lost'));
     this.onEngine('ready', () => log.info(`Connected to ${engine.name}`));
@@ -204,6 +210,13 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
     if (engine.isReady) log.info(`Connected to ${engine.name}`);
     this.watchLine();
     this.speak(this.options.greeting, 'greeting', undefined);
+  }
+
+  private keyPressed(digit: string): void {
+    this.keyPresses += 1;
+    if (this.keyPresses > MAX_LOGGED_KEY_PRESSES) return;
+    const more = this.keyPresses === MAX_LOGGED_KEY_PRESSES ? ' (further key presses on this call are not logged)' : '';
+    this.options.log.info(`Caller pressed ${digit}${more}`);
   }
 
   /** Ends the call when Twilio's audio stops coming while the stream stays open. */

@@ -13,8 +13,10 @@ import type { BridgeLog } from './call-log.js';
 import { CallSession } from './call-session.js';
 import { LINES_BUSY } from './caller-messages.js';
 import { CallTokens, describeTokenProblem } from './call-tokens.js';
+import { LogBudget } from './log-budget.js';
 import { PrewarmedCalls } from './prewarmed-calls.js';
 import { publicUrlsFrom, type PublicUrls } from './public-urls.js';
+import { describeTarget, parseRequestTarget, type RequestTarget } from './request-target.js';
 import type { TwilioStartInfo } from './twilio/twilio-frames.js';
 import { TwilioMediaStream } from './twilio/twilio-media-stream.js';
 import { createTwilioSignatureVerifier, type TwilioSignatureVerifier } from './twilio/twilio-signature.js';
@@ -75,6 +77,14 @@ export class BridgeStartError extends Error {}
 /** Twilio's frames are a few hundred bytes; anything near this is not Twilio. */
 const MAX_FRAME_BYTES = 64 * 1024;
 const MAX_WEBHOOK_BODY_BYTES = 64 * 1024;
+/**
+ * Twilio's voice webhook carries a few dozen parameters (a SIP call adds its headers). Checking a signature costs time
+ * in the number of parameters, so a body with more than this is refused before it is parsed or checked: a flood of
+ * forged webhooks then costs what a flood of small ones does.
+ */
+export const MAX_WEBHOOK_PARAMETERS = 128;
+/** X-Twilio-Signature is a base64 HMAC (28 characters for Twilio's SHA-1): anything else is refused unchecked. */
+const SIGNATURE_SHAPE = /^[A-Za-z0-9+/]{16,128}={0,2}$/;
 const CALL_SID = /^CA[0-9a-f]{32}$/;
 
 export async function startBridgeServer(options: BridgeServerOptions): Promise<BridgeServer> {
@@ -107,6 +117,10 @@ class Bridge implements BridgeServer {
   /** Set by close(): from then on not even an answered call's stream is taken. */
   private stopped = false;
   private readonly callsChanged = new Set<() => void>();
+  /** The token of each call in progress, for a repeated webhook of that call. */
+  private readonly callsInProgress = new Map<string, string>();
+  /** Lines that anyone on the internet can cause are budgeted, so a flood cannot flood the log. */
+  private readonly unauthenticatedLog = new LogBudget();
   port = 0;
 
   constructor(
@@ -125,15 +139,28 @@ class Bridge implements BridgeServer {
       startConversation: (callSid, signal) => options.brain.startConversation({ callSid, signal }),
       log: (callSid) => options.log.forCall(callSid),
       streamUrl: urls.mediaStream,
+      // Released with its connections: the call no longer holds a MAX_CALLS place, nor keeps a drain waiting.
+      onGivenUp: (callSid) => {
+        this.tokens.withdraw(callSid);
+        this.notifyCallsChanged();
+      },
     });
     this.server = createServer((request, response) => {
-      this.handleRequest(request, response).catch((error: unknown) => {
-        options.log.error(`A request to ${request.url ?? '?'} failed: ${(error as Error).message}`);
-        if (!response.headersSent) sendText(response, 500, 'Internal error');
-        else response.destroy();
-      });
+      // Nothing a request carries may take the process, and every call in it, down: whatever throws ends this request.
+      try {
+        this.handleRequest(request, response).catch((error: unknown) => this.requestFailed(request, response, error));
+      } catch (error) {
+        this.requestFailed(request, response, error);
+      }
     });
-    this.server.on('upgrade', (request, socket: Socket, head) => this.handleUpgrade(request, socket, head));
+    this.server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
+      try {
+        this.handleUpgrade(request, socket, head);
+      } catch (error) {
+        options.log.error(`An upgrade request to ${describeTarget(request.url)} failed: ${(error as Error).message}`);
+        socket.destroy();
+      }
+    });
     this.server.on('connection', (socket) => {
       this.connections.add(socket);
       socket.on('close', () => this.connections.delete(socket));
@@ -203,8 +230,34 @@ class Bridge implements BridgeServer {
     await closed;
   }
 
+  private requestFailed(request: IncomingMessage, response: ServerResponse, error: unknown): void {
+    if (isAbandoned(request, error)) {
+      // The sender went away mid-request: nothing failed on our side, and anyone can do it at will.
+      this.unauthenticatedLog.write('abandoned', `A request to ${describeTarget(request.url)} was abandoned by its sender before it was read`, (line) =>
+        this.options.log.info(line),
+      );
+      response.destroy();
+      return;
+    }
+    this.options.log.error(`A request to ${describeTarget(request.url)} failed: ${error instanceof Error ? error.message : String(error)}`);
+    if (!response.headersSent) sendText(response, 500, 'Internal error');
+    else response.destroy();
+  }
+
+  private refusedTarget(kind: 'request' | 'upgrade', target: string | undefined): void {
+    this.unauthenticatedLog.write('bad-target', `Refused ${kind === 'upgrade' ? 'an upgrade request' : 'a request'} whose target is not a path: ${describeTarget(target)}`, (line) =>
+      this.options.log.warn(line),
+    );
+  }
+
   private async handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://bridge.invalid');
+    const url = parseRequestTarget(request.url);
+    if (!url) {
+      this.refusedTarget('request', request.url);
+      response.setHeader('connection', 'close');
+      sendText(response, 400, 'Bad request target');
+      return;
+    }
     if (url.pathname === '/healthz') {
       sendJson(response, 200, { service: 'voicebridge', status: 'ok', activeCalls: this.activeCalls });
       return;
@@ -237,27 +290,50 @@ class Bridge implements BridgeServer {
   }
 
   /** The voice webhook: verify Twilio's signature, then connect the call to our Media Stream with a fresh token. */
-  private async incomingCall(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+  // The cheap refusals come first (size, signature shape, parameter count), so that a forged webhook is turned away
+  // before the work a genuine one is worth: parsing its form and computing its HMAC.
+  private async incomingCall(request: IncomingMessage, response: ServerResponse, url: RequestTarget): Promise<void> {
+    const declaredLength = Number(headerValue(request.headers['content-length']) ?? '0');
+    if (declaredLength > MAX_WEBHOOK_BODY_BYTES) {
+      this.refuseWebhook(response, 413, 'Request body too large', `its body is ${declaredLength} bytes, more than Twilio sends`);
+      return;
+    }
+    const signature = headerValue(request.headers['x-twilio-signature']);
+    if (!signature || !SIGNATURE_SHAPE.test(signature)) {
+      this.refuseWebhook(response, 403, 'Forbidden', this.signatureProblem(signature));
+      return;
+    }
     const body = await readBody(request, MAX_WEBHOOK_BODY_BYTES);
     if (body === undefined) {
-      sendText(response, 413, 'Request body too large');
+      this.refuseWebhook(response, 413, 'Request body too large', `its body is more than ${MAX_WEBHOOK_BODY_BYTES} bytes, more than Twilio sends`);
+      return;
+    }
+    const parameterCount = countFormParameters(body);
+    if (parameterCount > MAX_WEBHOOK_PARAMETERS) {
+      this.refuseWebhook(response, 400, 'Too many parameters', `it carries ${parameterCount} form parameters, more than Twilio sends (at most ${MAX_WEBHOOK_PARAMETERS} are read)`);
       return;
     }
     const params = Object.fromEntries(new URLSearchParams(body));
-    const signature = headerValue(request.headers['x-twilio-signature']);
     const calledSuffix = `${url.pathname.endsWith('/') ? '/' : ''}${url.search}`;
     if (!this.verifier.verifyWebhook(signature, calledSuffix, params)) {
-      this.options.log.warn(
-        `Refused a webhook: ${signature ? 'its Twilio signature does not match' : 'it carries no Twilio signature'} ` +
-          `(expected a request signed for ${this.urls.incomingCall}; check WEBHOOK_URL and TWILIO_AUTH_TOKEN)`,
-      );
-      sendText(response, 403, 'Forbidden');
+      this.refuseWebhook(response, 403, 'Forbidden', this.signatureProblem(signature));
       return;
     }
     const callSid = params.CallSid ?? '';
     if (!CALL_SID.test(callSid)) {
       this.options.log.warn('Refused a signed webhook without a valid CallSid');
       sendText(response, 400, 'Missing CallSid');
+      return;
+    }
+    // One call, one answer: a webhook repeated (Twilio's retry, or a captured one replayed) gets the TwiML it got
+    // the first time and opens nothing, so it can neither take MAX_CALLS places nor open connections.
+    const answered = this.callsInProgress.get(callSid) ?? this.tokens.issuedFor(callSid);
+    if (answered !== undefined) {
+      this.unauthenticatedLog.write('repeated-webhook', 'A webhook for this call came again: answered as before, nothing new opened', (line) =>
+        this.options.log.forCall(callSid).warn(line),
+      );
+      response.writeHead(200, { 'content-type': 'text/xml; charset=utf-8' });
+      response.end(await connectStreamTwiml(this.urls, answered));
       return;
     }
     const refusal = this.refusalFor();
@@ -284,18 +360,36 @@ class Bridge implements BridgeServer {
     response.end(twiml);
   }
 
+  private refuseWebhook(response: ServerResponse, status: number, text: string, why: string): void {
+    const expected = status === 403 ? ` (expected a request signed for ${this.urls.incomingCall}; check WEBHOOK_URL and TWILIO_AUTH_TOKEN)` : '';
+    this.unauthenticatedLog.write(`webhook-${status}`, `Refused a webhook: ${why}${expected}`, (line) => this.options.log.warn(line));
+    // The body may not have been read: the connection cannot carry another request after this answer.
+    response.setHeader('connection', 'close');
+    sendText(response, status, text);
+  }
+
+  private signatureProblem(signature: string | undefined): string {
+    return signature ? 'its Twilio signature does not match' : 'it carries no Twilio signature';
+  }
+
   private handleUpgrade(request: IncomingMessage, socket: Socket, head: Buffer): void {
     socket.on('error', () => socket.destroy());
-    const url = new URL(request.url ?? '/', 'http://bridge.invalid');
+    const url = parseRequestTarget(request.url);
+    if (!url) {
+      this.refusedTarget('upgrade', request.url);
+      refuseUpgrade(socket, 400, 'Bad Request');
+      return;
+    }
     if (!this.urls.mediaStreamPaths.has(url.pathname)) {
       refuseUpgrade(socket, 404, 'Not Found');
       return;
     }
     const signature = headerValue(request.headers['x-twilio-signature']);
-    if (!this.verifier.verifyStreamUpgrade(signature)) {
-      this.options.log.warn(
-        `Refused a media stream connection: ${signature ? 'its Twilio signature does not match' : 'it carries no Twilio signature'} ` +
-          `(expected one signed for ${this.urls.mediaStream})`,
+    if (!signature || !SIGNATURE_SHAPE.test(signature) || !this.verifier.verifyStreamUpgrade(signature)) {
+      this.unauthenticatedLog.write(
+        'upgrade-403',
+        `Refused a media stream connection: ${this.signatureProblem(signature)} (expected one signed for ${this.urls.mediaStream})`,
+        (line) => this.options.log.warn(line),
       );
       refuseUpgrade(socket, 403, 'Forbidden');
       return;
@@ -321,7 +415,7 @@ class Bridge implements BridgeServer {
           stream.close(1008, 'unauthenticated stream');
           return;
         }
-        this.startCall(info, stream);
+        this.startCall(info, stream, info.customParameters.token ?? '');
       },
       onProtocolError: (problem) => {
         protocolErrors += 1;
@@ -352,7 +446,11 @@ class Bridge implements BridgeServer {
     return undefined;
   }
 
-  private startCall(info: TwilioStartInfo, stream: TwilioMediaStream): void {
+  private notifyCallsChanged(): void {
+    for (const changed of [...this.callsChanged]) changed();
+  }
+
+  private startCall(info: TwilioStartInfo, stream: TwilioMediaStream, token: string): void {
     const { callSid } = info;
     const log = this.options.log.forCall(callSid);
     // Adopts what the webhook opened for this call (or opens it now), so the greeting starts without set-up.
@@ -372,15 +470,31 @@ class Bridge implements BridgeServer {
       ...(this.options.lineSilenceTimeoutMs !== undefined ? { lineSilenceTimeoutMs: this.options.lineSilenceTimeoutMs } : {}),
     });
     this.sessions.add(session);
+    this.callsInProgress.set(callSid, token);
     session.once('ended', (_reason, outcome) => {
       controller.abort();
       this.sessions.delete(session);
+      this.callsInProgress.delete(callSid);
       this.metrics.callEnded(outcome);
-      for (const changed of [...this.callsChanged]) changed();
+      this.notifyCallsChanged();
     });
     log.info(`Media stream started (${info.streamSid})`);
     session.start();
   }
+}
+
+/** Parameters in a form body, counted without parsing it. */
+function countFormParameters(body: string): number {
+  if (body === '') return 0;
+  let count = 1;
+  for (let index = body.indexOf('&'); index !== -1; index = body.indexOf('&', index + 1)) count += 1;
+  return count;
+}
+
+/** The client closed the connection before its request was read: not a failure of ours. */
+function isAbandoned(request: IncomingMessage, error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return request.destroyed || code === 'ECONNRESET' || code === 'ECONNABORTED' || (error instanceof Error && error.message === 'aborted');
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

@@ -182,6 +182,11 @@ export class TwilioStreamClient extends EventEmitter<TwilioStreamClientEvents> {
     return this.waitFor(() => this.playback.isEmpty && performance.now() - Math.max(since, this.lastAudioAt, this.lastPlaybackEnd) >= quietMs, timeoutMs);
   }
 
+  /** The caller presses a key on the keypad: Twilio sends one dtmf frame per key (on a bidirectional stream). */
+  pressKey(digit: string): void {
+    this.send({ event: 'dtmf', sequenceNumber: this.nextSequence(), streamSid: this.streamSid, dtmf: { track: 'inbound_track', digit } });
+  }
+
   /** The caller hangs up: stop, then the socket closes. */
   async hangUp(timeoutMs = 5_000): Promise<void> {
     if (this.closed) return;

@@ -1,6 +1,7 @@
 // `voicebridge serve` as a user runs it: the built CLI in a child process, with a .env, against FakeOpenAI.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -162,6 +163,48 @@ describe('voicebridge serve', () => {
     expect(await serve.exited).toBe(1);
     expect(serve.stdout()).toContain('Second stop signal: exiting now, without waiting for calls to end.');
     await caller.waitForClose();
+  });
+
+  it('drains on SIGHUP as on SIGTERM: a closed terminal does not cut the call in progress', async () => {
+    fake = await FakeOpenAI.start();
+    const cwd = await project(seedAgent(fake).id);
+    const serve = await startServe(cwd, ['--port', '0']);
+    const port = Number(/Listening on\s+http:\/\/0\.0\.0\.0:(\d+)/.exec(serve.stdout())?.[1]);
+    const caller = await FakeTwilioCaller.dial({ serverOrigin: `http://127.0.0.1:${port}`, voiceUrl: `${PUBLIC_BASE}/incoming-call`, authToken: TWILIO_AUTH_TOKEN });
+    await caller.waitToHear(DEFAULT_GREETING);
+    child!.kill('SIGHUP');
+    await waitForOutput(serve.stdout, 'SIGHUP: taking no new calls; waiting up to 25 s for 1 call(s) in progress to end (DRAIN_TIMEOUT_MS). Send SIGHUP again to exit at once.');
+    await caller.say('Still there');
+    await caller.waitToHear('You said: Still there.');
+    await caller.hangUp();
+    expect(await serve.exited).toBe(0);
+    expect(serve.stdout()).toContain('Stopped.');
+  });
+
+  it('stays up when an upgrade request carries a target that is not a URL, and keeps its call', async () => {
+    fake = await FakeOpenAI.start();
+    const cwd = await project(seedAgent(fake).id);
+    const serve = await startServe(cwd, ['--port', '0']);
+    const port = Number(/Listening on\s+http:\/\/0\.0\.0\.0:(\d+)/.exec(serve.stdout())?.[1]);
+    const caller = await FakeTwilioCaller.dial({ serverOrigin: `http://127.0.0.1:${port}`, voiceUrl: `${PUBLIC_BASE}/incoming-call`, authToken: TWILIO_AUTH_TOKEN });
+    await caller.waitToHear(DEFAULT_GREETING);
+    for (const target of ['//[', '//a:b/media-stream', '//[::1]:99999/']) {
+      const answer = await new Promise<string>((resolve) => {
+        const socket = connect(port, '127.0.0.1');
+        let received = '';
+        socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+        socket.on('close', () => resolve(received));
+        socket.on('error', () => resolve(received));
+        socket.write(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    }
+    await caller.say('Still there');
+    await caller.waitToHear('You said: Still there.');
+    expect(serve.stdout()).toContain('Refused an upgrade request whose target is not a path: "//["');
+    await caller.hangUp();
+    child!.kill('SIGTERM');
+    expect(await serve.exited).toBe(0);
   });
 
   it('writes one JSON object per line with --log-format json, the CallSid on every call line', async () => {

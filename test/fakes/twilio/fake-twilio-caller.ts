@@ -159,6 +159,12 @@ export class FakeTwilioCaller {
     return this.waitFor(() => this.heard().some((phrase) => phrase.includes(text)), `the caller heard "${text}"`, timeoutMs);
   }
 
+  /** Presses keys on the keypad, one dtmf frame each. */
+  pressKeys(digits: string): void {
+    const stream = this.opened();
+    for (const digit of digits) stream.pressKey(digit);
+  }
+
   /** The caller hangs up: Twilio sends stop and closes the socket. */
   async hangUp(): Promise<void> {
     if (!this.stream || this.closed) return;
