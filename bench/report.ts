@@ -1,5 +1,6 @@
 // The benchmark's results as one object (printed as JSON) and as the table a person reads.
 import type { DirectionResult, LoadStepResult } from './load/load-step.js';
+import type { ForgedWebhookResult } from './forged-webhooks.js';
 import type { TurnResult } from './turn-overhead.js';
 
 export interface TargetVerdict {
@@ -26,6 +27,7 @@ export interface BenchReport {
   };
   turns: TurnResult[];
   coldGreeting: TurnResult;
+  forgedWebhooks: ForgedWebhookResult;
   steps: LoadStepResult[];
   targets: TargetVerdict[];
   durationSeconds: number;

@@ -13,6 +13,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { BrainBackend } from '../src/agents/brain.js';
 import { VOICE_ENGINES, type VoiceEngineName } from '../src/config/defaults.js';
+import { measureForgedWebhooks, type ForgedWebhookResult } from './forged-webhooks.js';
 import { runLoadStep, type LoadStepResult } from './load/load-step.js';
 import { median, renderReport, type BenchReport, type TargetVerdict } from './report.js';
 import { choosePinning, pinGenerator } from './target-process.js';
@@ -138,6 +139,8 @@ async function main(): Promise<void> {
   }
   progress('greeting without pre-warm');
   const coldGreeting = await measureTurns({ backend: 'responses', calls: Math.max(2, plan.turnCalls), turnsPerCall: 1, prewarm: false, pinning, repoRoot });
+  progress('forged webhooks, small and 64 KB');
+  const forgedWebhooks = await measureForgedWebhooks({ requests: plan.mode === 'quick' ? 500 : 2_000, pinning, repoRoot });
 
   const fiveHundred = steps.find((step) => step.target === 'bridge' && step.calls === 500);
   const report: BenchReport = {
@@ -155,8 +158,9 @@ async function main(): Promise<void> {
     },
     turns,
     coldGreeting,
+    forgedWebhooks,
     steps,
-    targets: verdicts(bridge, floor, fiveHundred, turns),
+    targets: verdicts(bridge, floor, fiveHundred, turns, forgedWebhooks),
     durationSeconds: 0,
   };
   report.durationSeconds = Math.round((performance.now() - started) / 1000);
@@ -166,7 +170,13 @@ async function main(): Promise<void> {
   if (jsonFile) writeFileSync(jsonFile, `${json}\n`);
 }
 
-function verdicts(bridge: LoadStepResult, floor: LoadStepResult, fiveHundred: LoadStepResult | undefined, turns: TurnResult[]): TargetVerdict[] {
+function verdicts(
+  bridge: LoadStepResult,
+  floor: LoadStepResult,
+  fiveHundred: LoadStepResult | undefined,
+  turns: TurnResult[],
+  forged: ForgedWebhookResult,
+): TargetVerdict[] {
   // What the bridge adds is its transit above the floor's, measured the same way under the same load: the floor
   // carries the kernel's loopback and the generator's own event loop, which no relay can avoid.
   const addedP99 = (direction: 'toRealtime' | 'toCaller'): number => bridge[direction].p99 - floor[direction].p99;
@@ -199,6 +209,13 @@ function verdicts(bridge: LoadStepResult, floor: LoadStepResult, fiveHundred: Lo
       measured: medians.map((entry) => `${entry.backend} median ${entry.median.toFixed(1)} ms (worst turn ${entry.max.toFixed(1)})`).join(', '),
     },
     { target: '≤ 2 MB per call', met: mbPerCall <= 2, measured: `${mbPerCall.toFixed(2)} MB RSS per call at ${bridge.calls} calls` },
+    {
+      target: 'a forged 64 KB webhook costs ≤ 2× a small forged one',
+      met: forged.unexpected === 0 && forged.bigCpuUs <= 2 * forged.smallCpuUs,
+      measured:
+        `${forged.bigCpuUs.toFixed(0)} µs against ${forged.smallCpuUs.toFixed(0)} µs of CPU per refusal (${(forged.bigCpuUs / forged.smallCpuUs).toFixed(2)}×, ` +
+        `${forged.requests} of each, ${forged.unexpected} not refused)`,
+    },
   ];
 }
 

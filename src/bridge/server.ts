@@ -303,17 +303,16 @@ class Bridge implements BridgeServer {
       this.refuseWebhook(response, 403, 'Forbidden', this.signatureProblem(signature));
       return;
     }
-    const body = await readBody(request, MAX_WEBHOOK_BODY_BYTES);
-    if (body === undefined) {
+    const form = await readForm(request, MAX_WEBHOOK_BODY_BYTES, MAX_WEBHOOK_PARAMETERS);
+    if (form === 'too-large') {
       this.refuseWebhook(response, 413, 'Request body too large', `its body is more than ${MAX_WEBHOOK_BODY_BYTES} bytes, more than Twilio sends`);
       return;
     }
-    const parameterCount = countFormParameters(body);
-    if (parameterCount > MAX_WEBHOOK_PARAMETERS) {
-      this.refuseWebhook(response, 400, 'Too many parameters', `it carries ${parameterCount} form parameters, more than Twilio sends (at most ${MAX_WEBHOOK_PARAMETERS} are read)`);
+    if (form === 'too-many-parameters') {
+      this.refuseWebhook(response, 400, 'Too many parameters', `it carries more than ${MAX_WEBHOOK_PARAMETERS} form parameters, more than Twilio sends`);
       return;
     }
-    const params = Object.fromEntries(new URLSearchParams(body));
+    const params = Object.fromEntries(new URLSearchParams(form));
     const calledSuffix = `${url.pathname.endsWith('/') ? '/' : ''}${url.search}`;
     if (!this.verifier.verifyWebhook(signature, calledSuffix, params)) {
       this.refuseWebhook(response, 403, 'Forbidden', this.signatureProblem(signature));
@@ -483,12 +482,27 @@ class Bridge implements BridgeServer {
   }
 }
 
-/** Parameters in a form body, counted without parsing it. */
-function countFormParameters(body: string): number {
-  if (body === '') return 0;
-  let count = 1;
-  for (let index = body.indexOf('&'); index !== -1; index = body.indexOf('&', index + 1)) count += 1;
-  return count;
+const AMPERSAND = 0x26;
+
+/**
+ * A form body as text, read only as far as it can be a webhook: reading stops as soon as it passes `maxBytes` or holds
+ * more than `maxParameters` parameters (counted by their '&' separators, without parsing), so an overstuffed body
+ * costs no more than its first parameters.
+ */
+async function readForm(request: IncomingMessage, maxBytes: number, maxParameters: number): Promise<string | 'too-large' | 'too-many-parameters'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let separators = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) return 'too-large';
+    for (let index = chunk.indexOf(AMPERSAND); index !== -1; index = chunk.indexOf(AMPERSAND, index + 1)) {
+      separators += 1;
+      if (separators >= maxParameters) return 'too-many-parameters';
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** The client closed the connection before its request was read: not a failure of ours. */
@@ -513,16 +527,4 @@ function sendText(response: ServerResponse, status: number, text: string): void 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
   response.writeHead(status, { 'content-type': 'application/json' });
   response.end(JSON.stringify(body));
-}
-
-/** The body as text, or undefined when it is larger than the limit. */
-async function readBody(request: IncomingMessage, limit: number): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > limit) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
