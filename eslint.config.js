@@ -1,4 +1,4 @@
-// Lint configuration: the recommended rules of ESLint and typescript-eslint, type-aware.
+// Lint configuration: the recommended rules of ESLint and typescript-eslint, plus type-aware promise rules.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -8,7 +8,12 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
+    // Type-aware: a promise nobody awaits or handles is a call that fails in silence, or an unhandled rejection that
+    // ends the process; both are checked from the types, not by hope.
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-console': 'off',
