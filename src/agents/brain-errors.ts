@@ -9,9 +9,9 @@ import {
   CREATE_ASSISTANT,
   workflowAdvice,
   type Advice,
-} from '../doctor/assistant-id-advice.js';
-import { classifyOpenAIError, describeBaseURL, describeKeyOrConnectionFailure, type OpenAIFailure } from '../doctor/openai-failure.js';
-import { cleanId } from '../ids/openai-ids.js';
+} from '../knowledge/assistant-id-advice.js';
+import { classifyOpenAIError, describeBaseURL, describeKeyOrConnectionFailure, type OpenAIFailure } from '../knowledge/openai-failure.js';
+import { cleanId } from '../knowledge/openai-ids.js';
 import { redactSecrets } from '../util/mask-secret.js';
 import { BrainError, type BrainBackend, type BrainErrorKind } from './brain.js';
 

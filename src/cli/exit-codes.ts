@@ -4,6 +4,3 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 /** The command line itself was wrong (unknown option, missing argument, conflicting flags). */
 export const EXIT_USAGE = 2;
-
-/** Thrown for command-line mistakes found after parsing (e.g. two options that exclude each other). */
-export class UsageError extends Error {}

@@ -5,7 +5,8 @@ import type { CallOptions } from './commands/call.js';
 import type { CreateAssistantOptions } from './commands/create-assistant.js';
 import type { DemoOptions } from './commands/demo.js';
 import type { ServeOptions } from './commands/serve.js';
-import { EXIT_FAILURE, EXIT_USAGE, UsageError } from './exit-codes.js';
+import { EXIT_FAILURE, EXIT_USAGE } from './exit-codes.js';
+import { UsageError } from '../util/usage-error.js';
 
 const VERSION = '0.1.0';
 

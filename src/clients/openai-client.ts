@@ -2,7 +2,7 @@
 // OpenAI (and `--help`) never pay for loading it.
 import type OpenAI from 'openai';
 import type { Config } from '../config/config.js';
-import { cleanId } from '../ids/openai-ids.js';
+import { cleanId } from '../knowledge/openai-ids.js';
 
 export interface OpenAIClientOptions {
   /** Probes use 0: a doctor must report a 429 as it is, not retry it away. */

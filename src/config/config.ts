@@ -1,7 +1,7 @@
 // The one typed configuration object every command receives. Parsed once, at the edge, with zod.
 // Values are kept as the user wrote them (the doctor must see stray quotes and spaces); derived values sit beside them.
 import { z } from 'zod';
-import { phoneNumberProblem } from '../ids/twilio-ids.js';
+import { phoneNumberProblem } from '../knowledge/twilio-ids.js';
 import {
   DEFAULT_AGENT_TIMEOUT_MS,
   DEFAULT_ASSISTANT_MODEL,

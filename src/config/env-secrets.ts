@@ -1,8 +1,8 @@
 // Finds every secret a .env holds, whatever line it is on: a key pasted under the wrong name (ASSISTANT_ID=sk-…),
 // an older key or token left commented out, a duplicate line dotenv does not use. Whatever shows lines of the file
 // masks all of them, not only the values the configuration ends up using.
-import { AUTH_TOKEN } from '../ids/twilio-ids.js';
-import { classifyOpenAIKey, cleanId } from '../ids/openai-ids.js';
+import { AUTH_TOKEN } from '../knowledge/twilio-ids.js';
+import { classifyOpenAIKey, cleanId } from '../knowledge/openai-ids.js';
 import { parseEnvDocument, type EnvDocument } from './env-document.js';
 
 /** An OpenAI key standing anywhere in a line, e.g. in a comment's prose. */

@@ -4,7 +4,7 @@ import type OpenAI from 'openai';
 import { createOpenAIClient } from '../clients/openai-client.js';
 import type { Config } from '../config/config.js';
 import { readShutdownDate, type ListedModel } from '../models/model-lifecycle.js';
-import { classifyOpenAIError, describeKeyOrConnectionFailure } from './openai-failure.js';
+import { classifyOpenAIError, describeKeyOrConnectionFailure } from '../knowledge/openai-failure.js';
 
 export type ModelEntry =
   /** The model's entry, from the shared list or from its own lookup. */

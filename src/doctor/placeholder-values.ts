@@ -1,6 +1,6 @@
 // Recognises values copied from an example and never filled in: `your_api_key`, `xxx`, `changeme`, `<token>`, `...`.
 // Tuned so that a real random key is never taken for one (a run of five x's in a real key is a one-in-a-million event).
-import { cleanId } from '../ids/openai-ids.js';
+import { cleanId } from '../knowledge/openai-ids.js';
 
 const PLACEHOLDERS: RegExp[] = [
   /^your\b|^your[_-]|[_\-./]your[_\-.]|your[_-]?(?:own[_-]?)?(?:api|openai|twilio|account|auth|token|sid|key|secret|phone|number|assistant|agent|id|url|domain|server|ngrok|tunnel|app|host|subdomain)/i,

@@ -1,7 +1,7 @@
 // Questions on the terminal for the options a user left out. Only ever used when both stdin and stdout are a
 // terminal: with no terminal, commands use defaults and never wait for input.
 import { createInterface } from 'node:readline/promises';
-import { UsageError } from '../cli/exit-codes.js';
+import { UsageError } from '../util/usage-error.js';
 
 export interface Asker {
   /** Asks one question; an empty answer takes the default. */

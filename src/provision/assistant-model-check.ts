@@ -4,7 +4,7 @@
 // successor takes its place. A lookup that fails does not stop anything: the create call reports real errors.
 import type OpenAI from 'openai';
 import type { Config } from '../config/config.js';
-import { classifyOpenAIError, describeKeyOrConnectionFailure } from '../doctor/openai-failure.js';
+import { classifyOpenAIError, describeKeyOrConnectionFailure } from '../knowledge/openai-failure.js';
 import {
   describeModelLifecycle,
   lifecycleSeverity,

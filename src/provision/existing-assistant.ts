@@ -9,9 +9,9 @@ import {
   assistantsSunsetAdvice,
   displayId,
   offlineAssistantIdAdvice,
-} from '../doctor/assistant-id-advice.js';
-import { classifyOpenAIError, describeBaseURL, describeKeyOrConnectionFailure } from '../doctor/openai-failure.js';
-import { classifyAssistantId, cleanId } from '../ids/openai-ids.js';
+} from '../knowledge/assistant-id-advice.js';
+import { classifyOpenAIError, describeBaseURL, describeKeyOrConnectionFailure } from '../knowledge/openai-failure.js';
+import { classifyAssistantId, cleanId } from '../knowledge/openai-ids.js';
 
 export type IdVariable = 'ASSISTANT_ID' | 'AGENT_WORKFLOW_ID';
 

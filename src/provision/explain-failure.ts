@@ -2,9 +2,9 @@
 // API, no quota vs a rate limit, a refused request, the network), each with the fix, never with the raw stack.
 import type { Config } from '../config/config.js';
 import { DEFAULT_ASSISTANT_MODEL } from '../config/defaults.js';
-import { ASSISTANTS_API_SUNSET, shutdownPhrase } from '../doctor/assistant-id-advice.js';
-import { classifyOpenAIError, describeBaseURL, describeKeyOrConnectionFailure, type OpenAIFailure } from '../doctor/openai-failure.js';
-import { classifyOpenAIKey, cleanId } from '../ids/openai-ids.js';
+import { ASSISTANTS_API_SUNSET, shutdownPhrase } from '../knowledge/assistant-id-advice.js';
+import { classifyOpenAIError, describeBaseURL, describeKeyOrConnectionFailure, type OpenAIFailure } from '../knowledge/openai-failure.js';
+import { classifyOpenAIKey, cleanId } from '../knowledge/openai-ids.js';
 import { maskSecret } from '../util/mask-secret.js';
 import type { ProvisionApi } from './provision-request.js';
 

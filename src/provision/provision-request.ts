@@ -2,7 +2,7 @@
 // terminal (or defaulted), and the instructions read from wherever they come from.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { UsageError } from '../cli/exit-codes.js';
+import { UsageError } from '../util/usage-error.js';
 import { DEFAULT_ASSISTANT_MODEL } from '../config/defaults.js';
 import type { Asker } from './ask.js';
 import { DEFAULT_ASSISTANT_NAME, DEFAULT_SPEECH_INSTRUCTIONS } from './speech-instructions.js';

@@ -2,7 +2,7 @@
 // set to <base>/incoming-call with POST, the previous setting kept so it can be put back on exit.
 import { createTwilioClient } from '../clients/twilio-client.js';
 import type { Config } from '../config/config.js';
-import { describeTwilioError, twilioErrorLabel } from '../doctor/twilio-failure.js';
+import { describeTwilioError, twilioErrorLabel } from '../knowledge/twilio-failure.js';
 
 export interface NumberVoiceSetting {
   phoneNumber: string;

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BrainError } from '../../src/agents/brain.js';
 import { adviceText } from '../../src/agents/brain-errors.js';
 import { createBrain } from '../../src/agents/create-brain.js';
-import { promptAdvice, workflowAdvice } from '../../src/doctor/assistant-id-advice.js';
+import { promptAdvice, workflowAdvice } from '../../src/knowledge/assistant-id-advice.js';
 import type { RawEnv } from '../../src/config/config.js';
 import { FAKE_OPENAI_KEY } from '../fakes/openai/fake-openai.js';
 import { configFor } from './brain-harness.js';

@@ -1,6 +1,6 @@
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
-import { explainText, renderExplanation } from '../../src/doctor/explain.js';
+import { explainText, renderExplanation } from '../../src/knowledge/explain.js';
 import { runCli } from '../helpers/run-cli.js';
 import { leaksSecret } from './openai-check-context.js';
 

@@ -13,7 +13,8 @@ import { decodeMulaw, MULAW_SAMPLE_RATE } from '../../softphone/mulaw.js';
 import { CallFailure, placeCall } from '../../softphone/place-call.js';
 import { BYTES_PER_MS } from '../../softphone/twilio-stream-client.js';
 import { mulawWav, pcm16Wav } from '../../softphone/wav-file.js';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from '../exit-codes.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
+import { UsageError } from '../../util/usage-error.js';
 import { createOutput, type Output } from '../output.js';
 
 export interface CallOptions {

@@ -10,7 +10,7 @@ import { valueRenderings } from '../../config/env-value.js';
 import type { DiffHunk } from '../../config/line-diff.js';
 import { DEFAULT_ASSISTANT_MODEL } from '../../config/defaults.js';
 import { loadConfig } from '../../config/load-config.js';
-import { describeBaseURL } from '../../doctor/openai-failure.js';
+import { describeBaseURL } from '../../knowledge/openai-failure.js';
 import type { ModelLifecycle } from '../../models/model-lifecycle.js';
 import { createTerminalAsker, type Asker } from '../../provision/ask.js';
 import { checkAssistantModel, shutdownNote, type AssistantModelVerdict } from '../../provision/assistant-model-check.js';

@@ -8,7 +8,8 @@ import { createDemoProject } from '../../demo/demo-project.js';
 import { DEFAULT_DEMO_SCRIPT, DemoScriptError, readDemoScript } from '../../demo/demo-script.js';
 import { startSimulatedOpenAI } from '../../demo/simulated-openai.js';
 import { findFreePort } from '../../util/free-port.js';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from '../exit-codes.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
+import { UsageError } from '../../util/usage-error.js';
 import { createOutput, type Output } from '../output.js';
 import { runServeCommand } from './serve.js';
 

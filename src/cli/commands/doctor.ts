@@ -16,7 +16,8 @@ import { runChecks } from '../../doctor/run-checks.js';
 import { clockFromEnvironment, type Clock } from '../../util/clock.js';
 import { redactSecrets } from '../../util/mask-secret.js';
 import { askYesNo, type YesNoAnswer } from '../ask-yes-no.js';
-import { EXIT_FAILURE, EXIT_OK, UsageError } from '../exit-codes.js';
+import { EXIT_FAILURE, EXIT_OK } from '../exit-codes.js';
+import { UsageError } from '../../util/usage-error.js';
 import { createOutput, type Output } from '../output.js';
 import { startSpinner } from '../spinner.js';
 
@@ -50,7 +51,7 @@ export async function runDoctorCommand(options: DoctorOptions, dependencies: Par
   if (options.fix && options.explain !== undefined) throw new UsageError('--fix and --explain cannot be used together: --explain only explains a message.');
 
   if (options.explain !== undefined) {
-    const { explainText, renderExplanation } = await import('../../doctor/explain.js');
+    const { explainText, renderExplanation } = await import('../../knowledge/explain.js');
     const explanation = explainText(options.explain, clockFromEnvironment(env).now());
     if (options.json) output.out(JSON.stringify(explanation, null, 2));
     else output.out(renderExplanation(explanation, output.chalk));

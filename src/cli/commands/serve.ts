@@ -12,7 +12,8 @@ import type { ServeTunnel } from '../../tunnel/serve-tunnel.js';
 import type { TunnelProvider } from '../../tunnel/tunnel-provider.js';
 import { renderCheckLine } from '../../doctor/render-human.js';
 import { clockFromEnvironment } from '../../util/clock.js';
-import { EXIT_FAILURE, EXIT_OK, UsageError } from '../exit-codes.js';
+import { EXIT_FAILURE, EXIT_OK } from '../exit-codes.js';
+import { UsageError } from '../../util/usage-error.js';
 import { createOutput, type Output } from '../output.js';
 import { runStartUpChecks } from '../serve-start-up-checks.js';
 

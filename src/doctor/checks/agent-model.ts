@@ -3,14 +3,14 @@
 // shutdown_date from the models list the key check fetched (GET /models/{model} only when that list lacks it).
 import { createOpenAIClient } from '../../clients/openai-client.js';
 import type { Config } from '../../config/config.js';
-import { classifyAssistantId, cleanId } from '../../ids/openai-ids.js';
+import { classifyAssistantId, cleanId } from '../../knowledge/openai-ids.js';
 import { describeModelLifecycle, lifecycleSeverity, modelLifecycle, type ModelLifecycle } from '../../models/model-lifecycle.js';
 import type { Clock } from '../../util/clock.js';
-import { CREATE_ASSISTANT } from '../assistant-id-advice.js';
+import { CREATE_ASSISTANT } from '../../knowledge/assistant-id-advice.js';
 import type { Check, CheckResult } from '../check.js';
 import { createModelFinder, type ModelFinder } from '../model-entry.js';
 import { modelVerdictFacts } from '../model-verdict-facts.js';
-import { classifyOpenAIError, describeBaseURL, type OpenAIFailure } from '../openai-failure.js';
+import { classifyOpenAIError, describeBaseURL, type OpenAIFailure } from '../../knowledge/openai-failure.js';
 import { redactResult } from '../redact-result.js';
 import { listedModels } from './openai-key.js';
 

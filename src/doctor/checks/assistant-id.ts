@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { createOpenAIClient } from '../../clients/openai-client.js';
 import type { Config } from '../../config/config.js';
 import { DEFAULT_OPENAI_BASE_URL } from '../../config/defaults.js';
-import { classifyAssistantId, classifyOpenAIKey, cleanId } from '../../ids/openai-ids.js';
+import { classifyAssistantId, classifyOpenAIKey, cleanId } from '../../knowledge/openai-ids.js';
 import type { Check, CheckResult } from '../check.js';
 import {
   agentNotFoundAdvice,
@@ -19,9 +19,9 @@ import {
   renameNote,
   shutdownPhrase,
   type Advice,
-} from '../assistant-id-advice.js';
+} from '../../knowledge/assistant-id-advice.js';
 import { assistantIdFixes } from '../fixes/assistant-id-fixes.js';
-import { classifyOpenAIError, describeBaseURL, describeKeyOrConnectionFailure, type OpenAIFailure } from '../openai-failure.js';
+import { classifyOpenAIError, describeBaseURL, describeKeyOrConnectionFailure, type OpenAIFailure } from '../../knowledge/openai-failure.js';
 import { redactResult } from '../redact-result.js';
 
 export interface AssistantIdCheckOptions {

@@ -4,11 +4,11 @@
 import { createOpenAIClient } from '../../clients/openai-client.js';
 import type { Config } from '../../config/config.js';
 import { DEFAULT_OPENAI_BASE_URL } from '../../config/defaults.js';
-import { classifyOpenAIKey, cleanId, type OpenAIKeyKind } from '../../ids/openai-ids.js';
+import { classifyOpenAIKey, cleanId, type OpenAIKeyKind } from '../../knowledge/openai-ids.js';
 import { readShutdownDate } from '../../models/model-lifecycle.js';
 import { maskSecret } from '../../util/mask-secret.js';
 import type { Check, CheckResult } from '../check.js';
-import { classifyOpenAIError, describeBaseURL, describeKeyOrConnectionFailure, wrongBaseURLFix, type OpenAIFailure } from '../openai-failure.js';
+import { classifyOpenAIError, describeBaseURL, describeKeyOrConnectionFailure, wrongBaseURLFix, type OpenAIFailure } from '../../knowledge/openai-failure.js';
 import { redactResult } from '../redact-result.js';
 
 /** One entry of GET /models, as the other checks use it. */

@@ -3,13 +3,13 @@
 import type { Config } from '../../config/config.js';
 import { incomingCallUrl } from '../../config/webhook-urls.js';
 import { createTwilioClient } from '../../clients/twilio-client.js';
-import { phoneNumberProblem } from '../../ids/twilio-ids.js';
+import { phoneNumberProblem } from '../../knowledge/twilio-ids.js';
 import { maskSecret } from '../../util/mask-secret.js';
 import type { Check, CheckResult } from '../check.js';
 import { sameVoiceUrl as sameUrl, voiceUrlFix, webhookUrlUnfitForTwilio } from '../fixes/voice-url-fix.js';
 import { isPlaceholder } from '../placeholder-values.js';
 import { redactResult } from '../redact-result.js';
-import { describeTwilioError, genericTwilioFailure } from '../twilio-failure.js';
+import { describeTwilioError, genericTwilioFailure } from '../../knowledge/twilio-failure.js';
 
 const REQUEST_TIMEOUT_MS = 8_000;
 const NUMBERS_PAGE = 'Console > Phone Numbers > Manage > Active numbers';

@@ -1,8 +1,8 @@
 // Check 2: every variable a call needs is set, and none still holds an example value.
 // Secret values are never echoed, not even a placeholder (a real secret taken for one must not leak).
 import type { Config, EnvKey } from '../../config/config.js';
-import { classifyAssistantId } from '../../ids/openai-ids.js';
-import { phoneNumberProblem } from '../../ids/twilio-ids.js';
+import { classifyAssistantId } from '../../knowledge/openai-ids.js';
+import { phoneNumberProblem } from '../../knowledge/twilio-ids.js';
 import { entriesFor } from '../../config/env-document.js';
 import type { AutoFix, Check, CheckResult } from '../check.js';
 import { envEditFix } from '../fixes/env-edit-fix.js';

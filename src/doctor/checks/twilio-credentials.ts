@@ -3,12 +3,12 @@
 // The account resource Twilio returns carries the auth token: nothing from it is shown but its status and name.
 import type { Config } from '../../config/config.js';
 import { createTwilioClient } from '../../clients/twilio-client.js';
-import { accountSidProblem, apiKeySidProblem, authTokenProblem } from '../../ids/twilio-ids.js';
+import { accountSidProblem, apiKeySidProblem, authTokenProblem } from '../../knowledge/twilio-ids.js';
 import { maskSecret } from '../../util/mask-secret.js';
 import type { Check, CheckResult } from '../check.js';
 import { isPlaceholder } from '../placeholder-values.js';
 import { redactResult } from '../redact-result.js';
-import { describeTwilioError, genericTwilioFailure, isNetworkFailure, twilioErrorLabel, type TwilioFailure } from '../twilio-failure.js';
+import { describeTwilioError, genericTwilioFailure, isNetworkFailure, twilioErrorLabel, type TwilioFailure } from '../../knowledge/twilio-failure.js';
 
 const REQUEST_TIMEOUT_MS = 8_000;
 const CONSOLE = 'https://console.twilio.com';

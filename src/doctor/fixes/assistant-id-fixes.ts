@@ -11,7 +11,7 @@ import { inspectExistingAssistant } from '../../provision/existing-assistant.js'
 import { NEW_ID_PLACEHOLDER } from '../../provision/render-env-change.js';
 import { DEFAULT_ASSISTANT_NAME } from '../../provision/speech-instructions.js';
 import type { AutoFix, FixPlan } from '../check.js';
-import { describeBaseURL } from '../openai-failure.js';
+import { describeBaseURL } from '../../knowledge/openai-failure.js';
 import { envEditFix, readEnvTextForEdit, refusalText } from './env-edit-fix.js';
 import { reloadConfig } from './reload-config.js';
 import { showEnvChange } from './show-env-change.js';

@@ -2,7 +2,7 @@
 import type { ServerResponse } from 'node:http';
 import { sendJson, type FakeRequest } from '../http-fake.js';
 import type { FakeOpenAI } from './fake-openai.js';
-import { sendOpenAIError } from './fake-openai.js';
+import { sendOpenAIError } from './openai-errors.js';
 import { fakeId } from './ids.js';
 
 export interface FakeAgent {

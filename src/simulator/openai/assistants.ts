@@ -2,7 +2,7 @@
 // OpenAI has since 2026-08-26: every /assistants and /threads path is a 404 "Invalid URL".
 import { sendJson } from '../http-fake.js';
 import type { FakeOpenAI } from './fake-openai.js';
-import { sendOpenAIError } from './fake-openai.js';
+import { sendOpenAIError } from './openai-errors.js';
 import { fakeId } from './ids.js';
 
 export interface FakeAssistant {

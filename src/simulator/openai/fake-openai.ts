@@ -3,7 +3,7 @@
 // Each API family lives in its own file under this folder and is installed here.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { HttpFake, sendJson, type FakeRequest } from '../http-fake.js';
+import { HttpFake, type FakeRequest } from '../http-fake.js';
 import type { AgentBehaviour, AgentTurnRecord } from './agent-mind.js';
 import { installAgentSessionRoutes } from './agent-sessions.js';
 import { installAgentRoutes, type FakeAgent } from './agents.js';
@@ -12,7 +12,10 @@ import { FakeLive } from './live.js';
 import { installModelRoutes, type FakeModel } from './models.js';
 import { FakeRealtime } from './realtime.js';
 import { installResponseRoutes } from './responses.js';
+import { sendOpenAIError } from './openai-errors.js';
 import { installThreadRoutes } from './threads.js';
+
+export { OVERLOADED, openAIError, refuseUnauthorizedUpgrade, refuseUpgrade, sendOpenAIError, type OpenAIErrorBody } from './openai-errors.js';
 
 /** How the fake treats a key: a working key, or one of the ways a real key fails. */
 export type FakeKeyBehaviour =
@@ -162,40 +165,3 @@ export class FakeOpenAI extends HttpFake {
     });
   }
 }
-
-export interface OpenAIErrorBody {
-  message: string;
-  type: string;
-  param?: string | null;
-  code: string | null;
-}
-
-export function openAIError(error: OpenAIErrorBody): { error: Required<OpenAIErrorBody> } {
-  return { error: { param: null, ...error } as Required<OpenAIErrorBody> };
-}
-
-export function sendOpenAIError(response: ServerResponse, status: number, error: OpenAIErrorBody, headers: Record<string, string> = {}): void {
-  sendJson(response, status, openAIError(error), headers);
-}
-
-/** Answers a WebSocket upgrade with an HTTP error in OpenAI's body shape, as the service does before accepting. */
-export function refuseUpgrade(socket: Socket, status: string, error: OpenAIErrorBody): void {
-  const body = JSON.stringify(openAIError(error));
-  socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-}
-
-/** What every voice service checks before accepting a socket: the key. Returns true when the upgrade was refused. */
-export function refuseUnauthorizedUpgrade(fake: FakeOpenAI, request: IncomingMessage, socket: Socket): boolean {
-  const header = request.headers.authorization ?? '';
-  const key = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
-  if (fake.keys.get(key) === 'ok') return false;
-  refuseUpgrade(socket, '401 Unauthorized', {
-    message: key ? 'Incorrect API key provided.' : "You didn't provide an API key.",
-    type: 'invalid_request_error',
-    code: key ? 'invalid_api_key' : null,
-  });
-  return true;
-}
-
-/** The answer of an overloaded voice service. */
-export const OVERLOADED: OpenAIErrorBody = { message: 'The server is overloaded. Please try again later.', type: 'server_error', code: 'server_overloaded' };

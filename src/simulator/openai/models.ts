@@ -1,7 +1,7 @@
 // Fake /v1/models and /v1/models/{id}, each model with its shutdown_date (YYYY-MM-DD or null).
 import { sendJson } from '../http-fake.js';
 import type { FakeOpenAI } from './fake-openai.js';
-import { sendOpenAIError } from './fake-openai.js';
+import { sendOpenAIError } from './openai-errors.js';
 
 export interface FakeModel {
   id: string;

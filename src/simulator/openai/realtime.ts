@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { BYTES_PER_MS, FRAME_BYTES, meanAmplitude, voiceAudio, wordsInSpeech } from '../fake-audio.js';
 import type { FakeOpenAI } from './fake-openai.js';
-import { OVERLOADED, refuseUnauthorizedUpgrade, refuseUpgrade } from './fake-openai.js';
+import { OVERLOADED, refuseUnauthorizedUpgrade, refuseUpgrade } from './openai-errors.js';
 import { fakeId } from './ids.js';
 
 export interface FakeRealtimeOptions {

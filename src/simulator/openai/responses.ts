@@ -5,7 +5,7 @@ import type { ServerResponse } from 'node:http';
 import { sendJson, startSse } from '../http-fake.js';
 import { beginAgentTurn, inputText, type TurnEnding } from './agent-mind.js';
 import type { FakeOpenAI } from './fake-openai.js';
-import { sendOpenAIError } from './fake-openai.js';
+import { sendOpenAIError } from './openai-errors.js';
 import { fakeId } from './ids.js';
 
 export interface FakeConversation {

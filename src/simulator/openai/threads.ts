@@ -6,7 +6,7 @@ import { sendJson, startSse, type FakeRequest } from '../http-fake.js';
 import { beginAgentTurn, inputText, type FakeAgentTurn, type TurnEnding } from './agent-mind.js';
 import type { FakeAssistant } from './assistants.js';
 import type { FakeOpenAI } from './fake-openai.js';
-import { sendOpenAIError } from './fake-openai.js';
+import { sendOpenAIError } from './openai-errors.js';
 import { fakeId } from './ids.js';
 
 type Sse = ReturnType<typeof startSse>;

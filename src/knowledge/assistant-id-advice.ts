@@ -1,6 +1,6 @@
 // What to tell a user about the value in ASSISTANT_ID: the words shared by the doctor's assistant-id check and
 // `doctor --explain`, so a pasted ID and a configured one get the same explanation and the same fix.
-import { classifyAssistantId, cleanId, type AssistantIdClassification } from '../ids/openai-ids.js';
+import { classifyAssistantId, cleanId, type AssistantIdClassification } from './openai-ids.js';
 import { maskSecret } from '../util/mask-secret.js';
 
 export interface Advice {

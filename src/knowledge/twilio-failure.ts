@@ -1,7 +1,11 @@
 // Turns an error thrown by the twilio client into what went wrong and what to do, for the doctor's Twilio checks.
 // twilio-node throws a RestException ({ status, code, message, moreInfo }) for an answer, and axios' error otherwise.
-import type { Config } from '../config/config.js';
 import { DEFAULT_TWILIO_API_BASE_URL } from '../config/defaults.js';
+
+/** The settings an explanation of a Twilio failure names: where requests went. */
+export interface TwilioSettings {
+  twilio: { apiBaseURL: string };
+}
 
 export type TwilioFailureKind =
   | 'authenticate'
@@ -76,7 +80,7 @@ export function isNetworkFailure(failure: TwilioFailure): boolean {
 }
 
 /** The summary and fix for a failure that is not about the credentials themselves (network, outage, rate limit). */
-export function genericTwilioFailure(failure: TwilioFailure, config: Config): { summary: string; fix: string } {
+export function genericTwilioFailure(failure: TwilioFailure, config: TwilioSettings): { summary: string; fix: string } {
   const base = config.twilio.apiBaseURL;
   const custom = base !== DEFAULT_TWILIO_API_BASE_URL;
   if (failure.kind === 'not-twilio') {

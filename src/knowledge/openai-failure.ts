@@ -1,8 +1,12 @@
 // Turns an error thrown by the OpenAI SDK into what went wrong and what to do, for the doctor's OpenAI checks.
 // One place decides "bad key" vs "no quota" vs "wrong base URL", so every check words them the same way.
-import type { Config } from '../config/config.js';
 import { DEFAULT_OPENAI_BASE_URL } from '../config/defaults.js';
 import { maskSecret } from '../util/mask-secret.js';
+
+/** The settings an explanation of an OpenAI failure names: where requests went, and with which key. */
+export interface OpenAISettings {
+  openai: { baseURL: string; apiKey?: string | undefined };
+}
 
 export type OpenAIFailureKind =
   | 'bad-key'
@@ -114,13 +118,13 @@ export async function classifyOpenAIError(error: unknown): Promise<OpenAIFailure
 }
 
 /** "OPENAI_BASE_URL (http://…)" when the user set one, "api.openai.com" otherwise: how to name where requests go. */
-export function describeBaseURL(config: Config): string {
+export function describeBaseURL(config: OpenAISettings): string {
   if (config.openai.baseURL === DEFAULT_OPENAI_BASE_URL) return 'api.openai.com';
   return `OPENAI_BASE_URL (${config.openai.baseURL})`;
 }
 
 /** The fix for a base URL that answers, but not as the OpenAI API. */
-export function wrongBaseURLFix(config: Config): string {
+export function wrongBaseURLFix(config: OpenAISettings): string {
   const base = config.openai.baseURL;
   if (base === DEFAULT_OPENAI_BASE_URL) return 'Check that nothing (a proxy or firewall) rewrites requests to api.openai.com.';
   const suggestion = /\/v1$/.test(base) ? '' : ` The path usually ends in /v1: try OPENAI_BASE_URL=${base}/v1.`;
@@ -134,7 +138,7 @@ export function wrongBaseURLFix(config: Config): string {
  */
 export function describeKeyOrConnectionFailure(
   failure: OpenAIFailure,
-  config: Config,
+  config: OpenAISettings,
   timeoutMs: number,
 ): { status: 'fail' | 'warn'; summary: string; fix: string } | undefined {
   const key = maskSecret(config.openai.apiKey);

@@ -1,8 +1,8 @@
 // `doctor --explain`: turns a pasted error message, error code or ID into its cause and fix.
 // The knowledge is a table of matchers, tried in order (most specific first); adding an error means adding a row.
 import type { ChalkInstance } from 'chalk';
-import { classifyAssistantId, classifyOpenAIKey, cleanId, type AssistantIdKind } from '../ids/openai-ids.js';
-import { accountSidProblem, apiKeySidProblem, phoneNumberProblem } from '../ids/twilio-ids.js';
+import { classifyAssistantId, classifyOpenAIKey, cleanId, type AssistantIdKind } from './openai-ids.js';
+import { accountSidProblem, apiKeySidProblem, phoneNumberProblem } from './twilio-ids.js';
 import { replacementFor } from '../models/model-replacements.js';
 import { DEFAULT_REALTIME_MODEL } from '../config/defaults.js';
 import { maskSecret } from '../util/mask-secret.js';
