@@ -100,6 +100,14 @@ export class VoicedSpeech {
     }
   }
 
+  /**
+   * Takes back the speech still waiting for its voice, oldest first, without reporting it: the voice that was to say
+   * it is gone, and the speech goes to its replacement.
+   */
+  takeBackWaiting(): string[] {
+    return this.waiting.splice(0).map((each) => each.speechId);
+  }
+
   /** Forgets everything without reporting it (the call is over). */
   close(): void {
     this.closed = true;
