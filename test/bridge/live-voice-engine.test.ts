@@ -118,6 +118,23 @@ describe('the GPT-Live voice engine on a service that accepts the socket and the
     ]);
   });
 
+  it('does not take the silence after a refused sentence for a silent service', async () => {
+    const baseURL = await scriptedService((event, socket) => {
+      if (event.type === 'session.start') socket.send(sessionStarted);
+      if (event.type !== 'session.commentary.append') return;
+      const clientEventId = (event as { event_id?: string }).event_id;
+      socket.send(JSON.stringify({ type: 'error', event_id: 'e2', client_event_id: clientEventId, error: { type: 'invalid_request_error', code: 'invalid_value', message: 'Refused.' } }));
+    });
+    const voice = engineOn(baseURL, { responseTimeoutMs: 100 });
+    const events = recordConnection(voice);
+    const speech = recordSpeech(voice);
+    const id = voice.speak('Hello, how can I help?');
+    await within(2_000, new Promise<void>((resolve) => voice.on('speechDone', () => resolve())));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(speech.done).toEqual([[id, 'failed']]);
+    expect(events).toEqual(['ready']);
+  });
+
   it('treats a started session that stops answering, even pings, as lost, and reconnects once per call', async () => {
     const baseURL = await scriptedService(
       (event, socket) => {

@@ -147,6 +147,8 @@ export class LiveVoiceEngine extends EventEmitter<VoiceEngineEvents> implements 
       onDone: (speechId, outcome) => {
         this.unvoiced.delete(speechId);
         this.speechDelegation.delete(speechId);
+        // Speech dropped before its voice (refused, obsolete, cancelled) is no longer owed: its silence is no fault.
+        if (!this.voiced.anyWaiting) this.watchdog.audioNotExpected();
         this.emitUnlessClosed('speechDone', speechId, outcome);
       },
     });

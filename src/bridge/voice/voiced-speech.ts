@@ -52,6 +52,11 @@ export class VoicedSpeech {
     this.waiting.push({ speechId, sentAt: this.now() });
   }
 
+  /** Whether any speech is still waiting for its voice. */
+  get anyWaiting(): boolean {
+    return this.waiting.length > 0;
+  }
+
   /** Whether this speech is still waiting for its voice (sent, not yet heard in any stretch). */
   isWaiting(speechId: string): boolean {
     return this.waiting.some((each) => each.speechId === speechId);
