@@ -119,13 +119,14 @@ describe('the Realtime voice engine', () => {
 });
 
 describe('the Realtime voice engine with a terse service', () => {
-  it('still speaks when the service neither confirms the settings nor echoes response metadata', async () => {
-    // A bare-bones Realtime service: answers response.create with audio, nothing more.
+  it('still speaks when the service does not echo response metadata', async () => {
+    // A bare-bones Realtime service: confirms the settings and answers response.create with audio, nothing more.
     const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await new Promise((resolve) => server.once('listening', resolve));
     server.on('connection', (socket) => {
       socket.on('message', (data) => {
         const event = JSON.parse(data.toString()) as { type: string };
+        if (event.type === 'session.update') socket.send(JSON.stringify({ type: 'session.updated', event_id: 'e0', session: { type: 'realtime' } }));
         if (event.type !== 'response.create') return;
         socket.send(JSON.stringify({ type: 'response.created', event_id: 'e1', response: { id: 'resp_1', status: 'in_progress' } }));
         socket.send(JSON.stringify({ type: 'response.output_audio.delta', event_id: 'e2', response_id: 'resp_1', item_id: 'i', output_index: 0, content_index: 0, delta: '/w==' }));
@@ -140,7 +141,7 @@ describe('the Realtime voice engine with a terse service', () => {
     const id = engine.speak('Hello');
     await new Promise<void>((resolve) => engine!.on('speechDone', () => resolve()));
     expect(speech.done).toEqual([[id, 'completed']]);
-    expect(warnings).toEqual(['OpenAI Realtime did not confirm the session settings within 2 s; speaking anyway']);
+    expect(warnings).toEqual([]);
     await engine.close();
     await new Promise((resolve) => server.close(resolve));
   });
@@ -178,6 +179,18 @@ describe('the Realtime voice engine on a connection that goes quiet', () => {
     await service.close();
   });
 
+  it('reconnects once per call: a second connection that goes quiet ends the engine', async () => {
+    const service = await quietService({ autoPong: false });
+    engine = service.open();
+    const reasons: string[] = [];
+    engine.on('reconnecting', (reason) => reasons.push(reason));
+    const [message] = await within(3_000, until(engine, 'failed'));
+    expect(reasons).toEqual(['OpenAI Realtime stopped answering (nothing for 40 ms, not even a reply to a ping)']);
+    expect(message).toBe('OpenAI Realtime stopped answering (nothing for 40 ms, not even a reply to a ping)');
+    expect(service.connections()).toBe(2);
+    await service.close();
+  });
+
   it('keeps a quiet connection that still answers pings', async () => {
     const service = await quietService({ autoPong: true });
     engine = service.open();
@@ -202,5 +215,199 @@ describe('the fake Realtime service', () => {
     socket.on('message', (data) => messages.push(JSON.parse(data.toString()) as Record<string, unknown>));
     await new Promise((resolve) => socket.on('close', resolve));
     expect(messages).toMatchObject([{ type: 'error', error: { code: 'beta_api_shape_disabled' } }]);
+  });
+});
+
+/** Resolves as `promise` does, or rejects after `ms`: a wait on the engine that never ends fails the test quickly. */
+function within<T>(ms: number, promise: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`nothing happened within ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
+type ClientEvent = { type: string } & Record<string, unknown>;
+
+/**
+ * A Realtime service on loopback that answers as the test says: `answer` gets each client event with the socket and
+ * the connection's number (1 for the first). WebSocket pings are answered unless `autoPong` is false.
+ */
+async function scriptedService(answer: (event: ClientEvent, socket: WebSocket, connection: number) => void, options: { autoPong?: boolean } = {}) {
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0, autoPong: options.autoPong ?? true });
+  await new Promise((resolve) => server.once('listening', resolve));
+  let connections = 0;
+  server.on('connection', (socket) => {
+    connections += 1;
+    const connection = connections;
+    socket.on('message', (data) => answer(JSON.parse(data.toString()) as ClientEvent, socket, connection));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseURL: `http://127.0.0.1:${port}/v1`,
+    connections: () => connections,
+    close: () => {
+      // ws's server reports closed only once its clients are gone.
+      for (const client of server.clients) client.terminate();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+function engineOn(baseURL: string, timeouts: { startTimeoutMs?: number; responseTimeoutMs?: number; livenessCheckMs?: number }): RealtimeVoiceEngine {
+  engine = new RealtimeVoiceEngine({ apiKey: FAKE_OPENAI_KEY, baseURL, model: 'm', transcribeModel: 't', voice: 'v', log: createMemoryLog().forCall('CA1'), ...timeouts });
+  return engine;
+}
+
+const sessionUpdated = JSON.stringify({ type: 'session.updated', event_id: 'e0', session: { type: 'realtime' } });
+
+/** Everything the engine tells about its connection, in order. */
+function recordConnection(voice: RealtimeVoiceEngine) {
+  const events: string[] = [];
+  voice.on('ready', () => events.push('ready'));
+  voice.on('reconnecting', (reason) => events.push(`reconnecting: ${reason}`));
+  voice.on('reconnected', () => events.push('reconnected'));
+  voice.on('failed', (message) => events.push(`failed: ${message}`));
+  return events;
+}
+
+describe('the Realtime voice engine on a service that accepts the socket and then says nothing', () => {
+  it('gives up after one more try when the service answers pings but never confirms the session', async () => {
+    fake = await FakeOpenAI.start();
+    fake.realtime.hangSessions = 2;
+    const voice = engineOn(fake.baseURL, { startTimeoutMs: 100 });
+    const events = recordConnection(voice);
+    const speech = recordSpeech(voice);
+    voice.speak('Hello.');
+    await within(2_000, until(voice, 'failed'));
+    expect(events).toEqual([
+      'reconnecting: OpenAI Realtime did not confirm the session within 100 ms',
+      'failed: OpenAI Realtime did not confirm the session within 100 ms, and reconnecting failed: OpenAI Realtime did not confirm the session within 100 ms',
+    ]);
+    expect(fake.realtime.connections).toHaveLength(2);
+    expect(fake.realtime.clientEvents('response.create')).toEqual([]);
+    expect(speech.done).toEqual([]);
+  });
+
+  it('starts once the second try confirms the session, and speaks there', async () => {
+    fake = await FakeOpenAI.start();
+    fake.realtime.hangSessions = 1;
+    const voice = engineOn(fake.baseURL, { startTimeoutMs: 100 });
+    const events = recordConnection(voice);
+    const speech = recordSpeech(voice);
+    const id = voice.speak('Hello.');
+    await within(2_000, new Promise<void>((resolve) => voice.on('speechDone', () => resolve())));
+    expect(events).toEqual(['reconnecting: OpenAI Realtime did not confirm the session within 100 ms', 'reconnected', 'ready']);
+    expect(speech.done).toEqual([[id, 'completed']]);
+    expect(speech.said(id)).toEqual(['Hello.']);
+  });
+
+  it('reconnects when the service confirms the session but never answers a speech request, and asks again there', async () => {
+    fake = await FakeOpenAI.start();
+    fake.realtime.hangResponses = 1;
+    const voice = engineOn(fake.baseURL, { responseTimeoutMs: 200 });
+    const events = recordConnection(voice);
+    const speech = recordSpeech(voice);
+    const id = voice.speak('Good morning.');
+    await within(2_000, new Promise<void>((resolve) => voice.on('speechDone', () => resolve())));
+    expect(events).toEqual(['ready', 'reconnecting: OpenAI Realtime sent no audio within 200 ms of being asked to speak', 'reconnected']);
+    // Nothing of it was heard on the first connection: the caller hears it once, whole.
+    expect(speech.done).toEqual([[id, 'completed']]);
+    expect(speech.said(id)).toEqual(['Good morning.']);
+    expect(fake.realtime.clientEvents('response.create')).toHaveLength(2);
+  });
+
+  it('gives up when the reconnected service does not answer a speech request either', async () => {
+    fake = await FakeOpenAI.start();
+    fake.realtime.hangResponses = 2;
+    const voice = engineOn(fake.baseURL, { responseTimeoutMs: 200 });
+    const events = recordConnection(voice);
+    voice.speak('Good morning.');
+    await within(2_000, until(voice, 'failed'));
+    expect(events).toEqual([
+      'ready',
+      'reconnecting: OpenAI Realtime sent no audio within 200 ms of being asked to speak',
+      'reconnected',
+      'failed: OpenAI Realtime sent no audio within 200 ms of being asked to speak',
+    ]);
+  });
+
+  it('treats speech whose audio stops mid-way as a lost connection; the rest of that sentence is lost, the next is said', async () => {
+    const service = await scriptedService((event, socket, connection) => {
+      if (event.type === 'session.update') socket.send(sessionUpdated);
+      if (event.type !== 'response.create') return;
+      const speechId = (event.response as { metadata: { voicebridge_speech: string } }).metadata.voicebridge_speech;
+      const responseId = `resp_${connection}_${speechId}`;
+      socket.send(JSON.stringify({ type: 'response.created', event_id: 'e1', response: { id: responseId, status: 'in_progress', metadata: { voicebridge_speech: speechId } } }));
+      socket.send(JSON.stringify({ type: 'response.output_audio.delta', event_id: 'e2', response_id: responseId, item_id: 'i', output_index: 0, content_index: 0, delta: '/w==' }));
+      // The first connection stalls after its first chunk; the second finishes.
+      if (connection > 1) socket.send(JSON.stringify({ type: 'response.done', event_id: 'e3', response: { id: responseId, status: 'completed' } }));
+    });
+    const voice = engineOn(service.baseURL, { responseTimeoutMs: 200 });
+    const events = recordConnection(voice);
+    const speech = recordSpeech(voice);
+    const cut = voice.speak('Cut short.');
+    const next = voice.speak('Said in full.');
+    await within(2_000, new Promise<void>((resolve) => voice.on('speechDone', (id) => id === next && resolve())));
+    expect(events).toEqual(['ready', 'reconnecting: OpenAI Realtime stopped sending audio mid-speech (nothing for 200 ms)', 'reconnected']);
+    expect(speech.done).toEqual([
+      [cut, 'failed'],
+      [next, 'completed'],
+    ]);
+    await service.close();
+  });
+
+  it('counts a reconnect only once the new connection confirms its session, and gives up on a dead service after one', async () => {
+    // Confirms the first session, then goes dead: no answer to pings, no session confirmed ever again.
+    const service = await scriptedService(
+      (event, socket, connection) => {
+        if (event.type === 'session.update' && connection === 1) socket.send(sessionUpdated);
+      },
+      { autoPong: false },
+    );
+    const voice = engineOn(service.baseURL, { livenessCheckMs: 20, startTimeoutMs: 150 });
+    const events = recordConnection(voice);
+    await within(2_000, until(voice, 'failed'));
+    expect(events).toEqual([
+      'ready',
+      'reconnecting: OpenAI Realtime stopped answering (nothing for 40 ms, not even a reply to a ping)',
+      'failed: OpenAI Realtime stopped answering (nothing for 40 ms, not even a reply to a ping), and reconnecting failed: OpenAI Realtime did not confirm the session within 150 ms',
+    ]);
+    expect(service.connections()).toBe(2);
+    await service.close();
+  });
+});
+
+describe('the Realtime voice engine and audio it did not ask for', () => {
+  it('plays no audio that names no response', async () => {
+    const stray = Buffer.alloc(160, 0x11).toString('base64');
+    const ours = Buffer.alloc(160, 0x22).toString('base64');
+    const service = await scriptedService((event, socket) => {
+      if (event.type === 'session.update') socket.send(sessionUpdated);
+      if (event.type !== 'response.create') return;
+      const speechId = (event.response as { metadata: { voicebridge_speech: string } }).metadata.voicebridge_speech;
+      socket.send(JSON.stringify({ type: 'response.created', event_id: 'e1', response: { id: 'resp_1', status: 'in_progress', metadata: { voicebridge_speech: speechId } } }));
+      socket.send(JSON.stringify({ type: 'response.output_audio.delta', event_id: 'e2', item_id: 'i', output_index: 0, content_index: 0, delta: stray }));
+      socket.send(JSON.stringify({ type: 'response.output_audio.delta', event_id: 'e3', response_id: 'resp_1', item_id: 'i', output_index: 0, content_index: 0, delta: ours }));
+      socket.send(JSON.stringify({ type: 'response.done', event_id: 'e4', response: { id: 'resp_1', status: 'completed' } }));
+    });
+    const voice = engineOn(service.baseURL, {});
+    const warnings: string[] = [];
+    voice.on('warning', (message) => warnings.push(message));
+    const played: string[] = [];
+    voice.on('audio', (_id, payload) => played.push(payload));
+    voice.speak('Hello.');
+    await within(2_000, new Promise<void>((resolve) => voice.on('speechDone', () => resolve())));
+    expect(played).toEqual([ours]);
+    expect(warnings).toEqual(['OpenAI Realtime sent audio that names no response; dropped']);
+    await service.close();
   });
 });

@@ -15,8 +15,9 @@ import type { SpeakOptions, SpeechOutcome, VoiceEngine, VoiceEngineEvents } from
 import { VoicedSpeech } from './voiced-speech.js';
 import { openAISocketUrl, openOpenAISocket } from './openai-socket.js';
 import { parseServiceEvent } from './parse-service-event.js';
+import { ServiceWatchdog, type ServiceWatchdogTimeouts } from './service-watchdog.js';
 
-export interface LiveVoiceEngineOptions {
+export interface LiveVoiceEngineOptions extends ServiceWatchdogTimeouts {
   apiKey: string;
   /** OPENAI_BASE_URL, e.g. https://api.openai.com/v1 */
   baseURL: string;
@@ -99,9 +100,13 @@ interface PendingSpeech {
 export class LiveVoiceEngine extends EventEmitter<VoiceEngineEvents> implements VoiceEngine {
   readonly name = 'OpenAI GPT-Live';
   readonly turnTaking = 'engine';
-  private readonly socket: WebSocket;
+  private socket: WebSocket;
+  /** Whether the current connection's session has started. */
   private started = false;
+  /** Whether `ready` was ever emitted: it is emitted once, whichever connection is the first to start. */
+  private everStarted = false;
   private closed = false;
+  private readonly watchdog: ServiceWatchdog;
   private badEvents = 0;
   private readonly held: string[] = [];
   /** Speech asked for before the session started. */
@@ -109,6 +114,10 @@ export class LiveVoiceEngine extends EventEmitter<VoiceEngineEvents> implements 
   /** The delegation each speech sent (and not yet voiced) answers: null for the greeting and other general speech. */
   private readonly speechDelegation = new Map<string, string | null>();
   private readonly speechByEvent = new Map<string, string>();
+  /** Speech sent and not yet voiced, kept so that a new session can be given what the lost one never said. */
+  private readonly unvoiced = new Map<string, PendingSpeech>();
+  /** The delegations of the current session: a new session knows none of the previous one's. */
+  private readonly sessionDelegations = new Set<string>();
   private latestDelegation: string | undefined;
   /** Where the latest delegation sits on the session timeline, and when it arrived here. */
   private latestDelegationAt: { offsetMs: number | undefined; arrivedAt: number } | undefined;
@@ -131,12 +140,19 @@ export class LiveVoiceEngine extends EventEmitter<VoiceEngineEvents> implements 
       maxStretchMs: MAX_STRETCH_MS,
       newSpeechId: () => this.newSpeechId('voice'),
       onOwnSpeech: (speechId) => this.emitUnlessClosed('speechStarted', speechId),
-      onAudio: (speechId, payload) => this.emitUnlessClosed('audio', speechId, payload),
+      onAudio: (speechId, payload) => {
+        this.unvoiced.delete(speechId);
+        this.emitUnlessClosed('audio', speechId, payload);
+      },
       onDone: (speechId, outcome) => {
+        this.unvoiced.delete(speechId);
         this.speechDelegation.delete(speechId);
+        // Speech dropped before its voice (refused, obsolete, cancelled) is no longer owed: its silence is no fault.
+        if (!this.voiced.anyWaiting) this.watchdog.audioNotExpected();
         this.emitUnlessClosed('speechDone', speechId, outcome);
       },
     });
+    this.watchdog = new ServiceWatchdog('GPT-Live', options, (socket, reason) => this.lost(socket, reason));
     this.socket = this.connect();
   }
 
@@ -209,12 +225,17 @@ export class LiveVoiceEngine extends EventEmitter<VoiceEngineEvents> implements 
     });
   }
 
+  /** Opens a connection; events of a connection that has since been replaced are ignored. */
   private connect(): WebSocket {
     const url = liveSessionsUrl(this.options.baseURL);
     // The model goes in session.start, never in the URL.
-    const socket = openOpenAISocket(url, this.options.apiKey, MAX_LIVE_MESSAGE_BYTES);
-    socket.on('open', () => this.opened());
+    const socket = openOpenAISocket(url, this.options.apiKey, MAX_LIVE_MESSAGE_BYTES, this.watchdog.startTimeoutMs);
+    this.watchdog.watch(socket);
+    socket.on('open', () => {
+      if (socket === this.socket) this.opened();
+    });
     socket.on('message', (data) => {
+      if (socket !== this.socket) return;
       try {
         this.received(data.toString());
       } catch (error) {
@@ -224,12 +245,37 @@ export class LiveVoiceEngine extends EventEmitter<VoiceEngineEvents> implements 
     socket.on('unexpected-response', (_request, response) => {
       let body = '';
       response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      response.on('end', () => this.fail(`GPT-Live refused the connection: ${response.statusCode} ${errorMessageFromBody(body) ?? response.statusMessage ?? ''}`.trim()));
-      response.on('error', () => this.fail(`GPT-Live refused the connection: ${response.statusCode}`));
+      response.on('end', () => this.lost(socket, `GPT-Live refused the connection: ${response.statusCode} ${errorMessageFromBody(body) ?? response.statusMessage ?? ''}`.trim(), true));
+      response.on('error', () => this.lost(socket, `GPT-Live refused the connection: ${response.statusCode}`, true));
     });
-    socket.on('error', (error) => this.fail(`could not reach GPT-Live at ${url}: ${error.message}`));
-    socket.on('close', (code, reason) => this.fail(`the GPT-Live connection closed (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`));
+    let opened = false;
+    socket.once('open', () => (opened = true));
+    socket.on('error', (error) => this.lost(socket, opened ? `the GPT-Live connection failed: ${error.message}` : `could not reach GPT-Live at ${url}: ${error.message}`));
+    socket.on('close', (code, reason) => this.lost(socket, `the GPT-Live connection closed (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`));
     return socket;
+  }
+
+  /**
+   * The connection is gone, or as good as gone (silent past a bound). A new session is started once per call: the
+   * caller's audio is held meanwhile, speech the lost session never voiced goes to the new one (the greeting is not
+   * said twice), and requests of the lost session are answered as general commentary, since the new session does not
+   * know them. A refusal (`final`), or a second loss, ends the engine.
+   */
+  private lost(socket: WebSocket, message: string, final = false): void {
+    if (socket !== this.socket || this.closed) return;
+    const after = this.watchdog.lost(message, final);
+    if (!after.reconnect) {
+      this.fail(after.failure);
+      return;
+    }
+    this.started = false;
+    if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) socket.terminate();
+    this.emit('reconnecting', message);
+    this.sessionDelegations.clear();
+    const unsaid = this.voiced.takeBackWaiting().flatMap((speechId) => this.unvoiced.get(speechId) ?? []);
+    this.unvoiced.clear();
+    this.outbox.unshift(...unsaid);
+    this.socket = this.connect();
   }
 
   private opened(): void {
@@ -245,7 +291,7 @@ export class LiveVoiceEngine extends EventEmitter<VoiceEngineEvents> implements 
         delegation: { type: 'client', acknowledgement_delay_ms: this.options.acknowledgementDelayMs ?? DEFAULT_ACKNOWLEDGEMENT_DELAY_MS },
       },
     };
-    this.socket.send(JSON.stringify(start));
+    socketSend(this.socket, start);
   }
 
   private received(text: string): void {
@@ -261,24 +307,34 @@ export class LiveVoiceEngine extends EventEmitter<VoiceEngineEvents> implements 
         this.sessionStarted();
         return;
       case 'session.output_audio.delta':
+        // Audio of a session that has not started is not this call's: nothing was asked of it yet.
+        if (!this.started) {
+          this.badEvent('GPT-Live sent audio before the session started; dropped');
+          return;
+        }
         if (typeof event.delta !== 'string' || !isBase64(event.delta)) {
           this.badEvent('GPT-Live sent audio that is not valid base64; dropped');
           return;
         }
+        this.watchdog.audioArrived(false);
         this.measureLead(event.delta);
         this.voiced.audio(event.delta);
         return;
       case 'session.input_transcript.delta':
         if (typeof event.delta !== 'string') return;
+        // The caller is talking: GPT-Live listens rather than speaks, so its silence is no sign of trouble.
+        this.watchdog.audioNotExpected();
         this.callerTranscript(event.delta, typeof event.start_ms === 'number' ? event.start_ms : undefined);
         return;
       case 'session.delegation.created':
         if (event.delegation?.target === 'client' && typeof event.delegation.id === 'string') {
+          this.watchdog.audioNotExpected();
+          this.sessionDelegations.add(event.delegation.id);
           this.delegated(event.delegation.id, typeof event.offset_ms === 'number' ? event.offset_ms : undefined);
         }
         return;
       case 'session.closed':
-        this.fail(`GPT-Live ended the session (${CLOSE_REASONS[event.reason] ?? String(event.reason)})`);
+        this.lost(this.socket, `GPT-Live ended the session (${CLOSE_REASONS[event.reason] ?? String(event.reason)})`, true);
         return;
       case 'error':
         this.serviceError(event);
@@ -290,9 +346,15 @@ export class LiveVoiceEngine extends EventEmitter<VoiceEngineEvents> implements 
 
   private sessionStarted(): void {
     if (this.started) return;
+    const proved = this.watchdog.alive();
+    if (proved === undefined) return;
     this.started = true;
     for (const frame of this.held.splice(0)) this.socket.send(frame);
-    this.emit('ready');
+    if (proved === 'reconnected') this.emit('reconnected');
+    if (!this.everStarted) {
+      this.everStarted = true;
+      this.emit('ready');
+    }
     for (const speech of this.outbox.splice(0)) {
       if (speech.delegationId !== null && speech.delegationId !== this.latestDelegation) this.emitUnlessClosed('speechDone', speech.speechId, 'cancelled');
       else this.sendCommentary(speech);
@@ -369,14 +431,20 @@ export class LiveVoiceEngine extends EventEmitter<VoiceEngineEvents> implements 
   }
 
   private sendCommentary(speech: PendingSpeech): void {
+    // An answer to a request of a lost session is still the caller's answer: the new session takes it as general
+    // commentary, as it would refuse a delegation it never made.
+    const delegationId = speech.delegationId !== null && this.sessionDelegations.has(speech.delegationId) ? speech.delegationId : null;
     speech.chunks.forEach((content, index) => {
       const eventId = `speak_${speech.speechId}_${index}`;
       this.speechByEvent.set(eventId, speech.speechId);
-      const append: CommentaryAppendEvent = { type: 'session.commentary.append', event_id: eventId, delegation_id: speech.delegationId, content };
+      const append: CommentaryAppendEvent = { type: 'session.commentary.append', event_id: eventId, delegation_id: delegationId, content };
       this.send(append);
     });
     this.speechDelegation.set(speech.speechId, speech.delegationId);
+    this.unvoiced.set(speech.speechId, speech);
     this.voiced.expect(speech.speechId);
+    // A session that takes the commentary and then says nothing must not hold the caller in silence.
+    this.watchdog.expectAudio();
   }
 
   private serviceError(event: ErrorEvent): void {
@@ -385,7 +453,7 @@ export class LiveVoiceEngine extends EventEmitter<VoiceEngineEvents> implements 
     const detail = `${message}${code ? ` (${code})` : ''}`;
     if (!this.started) {
       const hint = code === 'model_not_found' ? '. This key may not have GPT-Live yet: run voicebridge doctor, or set VOICE_ENGINE=realtime' : '';
-      this.fail(`GPT-Live refused the session: ${detail}${hint}`);
+      this.lost(this.socket, `GPT-Live refused the session: ${detail}${hint}`, true);
       return;
     }
     const speechId = clientEventId ? this.speechByEvent.get(clientEventId) : undefined;
@@ -406,7 +474,7 @@ export class LiveVoiceEngine extends EventEmitter<VoiceEngineEvents> implements 
   }
 
   private send(event: object): void {
-    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(event));
+    socketSend(this.socket, event);
   }
 
   private badEvent(message: string): void {
@@ -421,6 +489,7 @@ export class LiveVoiceEngine extends EventEmitter<VoiceEngineEvents> implements 
   }
 
   private stopTimers(): void {
+    this.watchdog.stop();
     clearTimeout(this.callerPause);
     if (this.waitingDelegation) clearTimeout(this.waitingDelegation.timer);
     this.waitingDelegation = undefined;
@@ -434,6 +503,10 @@ export class LiveVoiceEngine extends EventEmitter<VoiceEngineEvents> implements 
     this.emit('failed', message);
     if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.terminate();
   }
+}
+
+function socketSend(socket: WebSocket, event: object): void {
+  if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(event));
 }
 
 function joinWords(fragments: readonly string[]): string {

@@ -2,9 +2,6 @@
 // OPENAI_BASE_URL (http→ws, https→wss, so a local ws:// service works too) and only an Authorization header.
 import WebSocket from 'ws';
 
-/** A connection that does not open in this time is as good as refused. */
-const HANDSHAKE_TIMEOUT_MS = 10_000;
-
 /** The WebSocket URL of `path` under an OpenAI base URL. */
 export function openAISocketUrl(baseURL: string, path: string): URL {
   const url = new URL(`${baseURL.replace(/\/+$/, '')}${path}`);
@@ -12,12 +9,16 @@ export function openAISocketUrl(baseURL: string, path: string): URL {
   return url;
 }
 
-export function openOpenAISocket(url: string, apiKey: string, maxPayload: number): WebSocket {
+/**
+ * `handshakeTimeoutMs`: a connection that does not open in this time is as good as refused. Engines pass their start
+ * timeout, which also bounds the session's confirmation: the handshake never gets longer than the whole start-up.
+ */
+export function openOpenAISocket(url: string, apiKey: string, maxPayload: number, handshakeTimeoutMs: number): WebSocket {
   // Authorization only: an OpenAI-Beta header would switch Realtime to the retired beta shape and be refused.
   return new WebSocket(url, {
     headers: { Authorization: `Bearer ${apiKey}` },
     maxPayload,
-    handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+    handshakeTimeout: handshakeTimeoutMs,
     // Audio is base64 μ-law, which barely compresses: deflate would cost CPU and latency on every frame.
     perMessageDeflate: false,
   });

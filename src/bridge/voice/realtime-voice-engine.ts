@@ -13,8 +13,9 @@ import { isBase64 } from '../twilio/twilio-frames.js';
 import type { SpeakOptions, SpeechOutcome, VoiceEngine, VoiceEngineEvents } from './voice-engine.js';
 import { openAISocketUrl, openOpenAISocket } from './openai-socket.js';
 import { parseServiceEvent } from './parse-service-event.js';
+import { ServiceWatchdog, type ServiceWatchdogTimeouts } from './service-watchdog.js';
 
-export interface RealtimeVoiceEngineOptions {
+export interface RealtimeVoiceEngineOptions extends ServiceWatchdogTimeouts {
   apiKey: string;
   /** OPENAI_BASE_URL, e.g. https://api.openai.com/v1 */
   baseURL: string;
@@ -26,11 +27,6 @@ export interface RealtimeVoiceEngineOptions {
   silenceDurationMs?: number;
   /** Caller audio held while the socket opens (20 ms frames). */
   maxHeldFrames?: number;
-  /**
-   * How often an open connection is checked for signs of life: one that has sent nothing since the last check is
-   * pinged, and one that still has not answered at the next check counts as dropped. Default 5 s.
-   */
-  livenessCheckMs?: number;
 }
 
 /** The Realtime WebSocket URL for a base URL: http→ws, https→wss (so a local ws:// server works), + /realtime?model=. */
@@ -54,20 +50,12 @@ const HARMLESS_ERROR_CODES = new Set(['response_cancel_not_active']);
 
 /** The client event ID of our session.update, so an error about it can be told apart. */
 const CONFIGURE_EVENT_ID = 'configure_session';
-const READY_FALLBACK_MS = 2_000;
 /** Realtime events are small (audio deltas of a few KB); anything this large is not the service talking. */
 export const MAX_REALTIME_MESSAGE_BYTES = 4 * 1024 * 1024;
-/** Each drop of a working connection gets one reconnect; a call that keeps dropping ends after this many. */
-const MAX_RECONNECTS_PER_CALL = 3;
 /** Unreadable events are logged this many times per call, then only counted: a broken peer must not flood the log. */
 const MAX_LOGGED_BAD_EVENTS = 3;
 /** Realtime `error` events logged per call; a service that sends a stream of them is noted once more, then not. */
 const MAX_LOGGED_ERROR_EVENTS = 10;
-/**
- * A connection the network silently lost (no close, no reset) would leave the caller in silence for good: one that
- * sends nothing, not even the answer to a ping, for two checks in a row is treated as dropped.
- */
-const LIVENESS_CHECK_MS = 5_000;
 
 interface Speech {
   id: string;
@@ -77,31 +65,29 @@ interface Speech {
 interface SpeechInProgress extends Speech {
   responseId?: string;
   cancelled: boolean;
+  /** Whether any of its audio went out: speech cut before its first audio can be asked for again, unheard. */
+  audioSent: boolean;
 }
 
 export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> implements VoiceEngine {
   readonly name = 'OpenAI Realtime';
   private socket: WebSocket;
   private ready = false;
+  /** Whether `ready` was ever emitted: it is emitted once, whichever connection is the first to work. */
+  private everReady = false;
   private closed = false;
-  private reconnects = 0;
-  /** Set while a reconnect is under way: the reason the previous connection was lost. */
-  private reconnectingAfter: string | undefined;
+  private readonly watchdog: ServiceWatchdog;
   private badEvents = 0;
   private errorEvents = 0;
   private readonly held: string[] = [];
   private readonly queue: Speech[] = [];
   private current: SpeechInProgress | undefined;
   private speechCount = 0;
-  private readyFallback: NodeJS.Timeout | undefined;
-  private liveness: NodeJS.Timeout | undefined;
-  /** Something (an event or a pong) arrived since the last liveness check. */
-  private heardFromService = false;
-  private pingUnanswered = false;
   private readonly appendPrefix = '{"type":"input_audio_buffer.append","audio":"';
 
   constructor(private readonly options: RealtimeVoiceEngineOptions) {
     super();
+    this.watchdog = new ServiceWatchdog(this.name, options, (socket, reason) => this.lost(socket, reason));
     this.socket = this.connect();
   }
 
@@ -109,14 +95,13 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
   private connect(): WebSocket {
     const { options } = this;
     const url = realtimeUrl(options.baseURL, options.model);
-    const socket = openOpenAISocket(url, options.apiKey, MAX_REALTIME_MESSAGE_BYTES);
+    const socket = openOpenAISocket(url, options.apiKey, MAX_REALTIME_MESSAGE_BYTES, this.watchdog.startTimeoutMs);
+    this.watchdog.watch(socket);
     socket.on('open', () => {
       if (socket === this.socket) this.opened();
     });
-    socket.on('pong', () => (this.heardFromService = true));
     socket.on('message', (data) => {
       if (socket !== this.socket) return;
-      this.heardFromService = true;
       try {
         this.received(data.toString());
       } catch (error) {
@@ -129,9 +114,9 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
       response.on('data', (chunk: Buffer) => (body += chunk.toString()));
       response.on('end', () => {
         const message = errorMessageFromBody(body) ?? response.statusMessage ?? '';
-        this.lost(socket, `OpenAI Realtime refused the connection: ${response.statusCode} ${message}`.trim());
+        this.lost(socket, `OpenAI Realtime refused the connection: ${response.statusCode} ${message}`.trim(), true);
       });
-      response.on('error', () => this.lost(socket, `OpenAI Realtime refused the connection: ${response.statusCode}`));
+      response.on('error', () => this.lost(socket, `OpenAI Realtime refused the connection: ${response.statusCode}`, true));
     });
     let opened = false;
     socket.once('open', () => (opened = true));
@@ -143,28 +128,27 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
   }
 
   /**
-   * The connection is gone. A working one (configured, mid-call) is opened again once with the same settings: the
-   * speech under way ends where it was cut, queued speech and the caller's audio wait for the new connection. A
-   * connection that never worked, or a reconnect that fails, ends the engine.
+   * The connection is gone, or as good as gone (silent past a bound). It is opened again once per call with the same
+   * settings: the speech under way ends where it was cut (or, if none of it was heard, is asked for again), queued
+   * speech and the caller's audio wait for the new connection. A refusal (`final`), or a second loss, ends the engine.
    */
-  private lost(socket: WebSocket, message: string): void {
+  private lost(socket: WebSocket, message: string, final = false): void {
     if (socket !== this.socket || this.closed) return;
-    if (this.reconnectingAfter !== undefined) {
-      this.fail(`${this.reconnectingAfter}, and reconnecting failed: ${message}`);
+    const after = this.watchdog.lost(message, final);
+    if (!after.reconnect) {
+      this.fail(after.failure);
       return;
     }
-    if (!this.ready || this.reconnects >= MAX_RECONNECTS_PER_CALL) {
-      this.fail(message);
-      return;
-    }
-    this.reconnects += 1;
-    this.reconnectingAfter = message;
     this.ready = false;
-    clearTimeout(this.readyFallback);
-    clearInterval(this.liveness);
     if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) socket.terminate();
     this.emit('reconnecting', message);
-    if (this.current) this.finishSpeech('failed');
+    const current = this.current;
+    if (current && !current.audioSent && !current.cancelled) {
+      this.current = undefined;
+      this.queue.unshift({ id: current.id, text: current.text });
+    } else if (current) {
+      this.finishSpeech(current.cancelled ? 'cancelled' : 'failed');
+    }
     this.socket = this.connect();
   }
 
@@ -211,8 +195,7 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.readyFallback);
-    clearInterval(this.liveness);
+    this.watchdog.stop();
     this.queue.length = 0;
     this.held.length = 0;
     this.current = undefined;
@@ -263,49 +246,20 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
       },
     };
     this.send(update);
+    // Held audio goes out now: the service buffers it while it applies the settings. Speech waits for
+    // session.updated, the proof that this connection works; the watchdog bounds the wait for it.
     for (const frame of this.held.splice(0)) this.socket.send(frame);
-    this.watchLiveness(this.socket);
-    // session.updated confirms the settings; a service that never sends it must not keep the caller in silence.
-    this.readyFallback = setTimeout(() => {
-      if (this.ready || this.closed) return;
-      this.emit('warning', `OpenAI Realtime did not confirm the session settings within ${READY_FALLBACK_MS / 1000} s; speaking anyway`);
-      this.becomeReady();
-    }, READY_FALLBACK_MS);
   }
 
-  private watchLiveness(socket: WebSocket): void {
-    clearInterval(this.liveness);
-    this.heardFromService = true;
-    this.pingUnanswered = false;
-    const every = this.options.livenessCheckMs ?? LIVENESS_CHECK_MS;
-    this.liveness = setInterval(() => {
-      if (socket !== this.socket || this.closed) {
-        clearInterval(this.liveness);
-        return;
-      }
-      if (this.heardFromService) {
-        this.heardFromService = false;
-        this.pingUnanswered = false;
-        return;
-      }
-      if (this.pingUnanswered) {
-        const silence = 2 * every >= 1000 ? `${(2 * every) / 1000} s` : `${2 * every} ms`;
-        this.lost(socket, `OpenAI Realtime stopped answering (nothing for ${silence}, not even a reply to a ping)`);
-        return;
-      }
-      this.pingUnanswered = true;
-      socket.ping();
-    }, every);
-  }
-
+  /** session.updated: the settings are applied and this connection is proved to work. */
   private becomeReady(): void {
-    clearTimeout(this.readyFallback);
     if (this.ready || this.closed) return;
+    const proved = this.watchdog.alive();
+    if (proved === undefined) return;
     this.ready = true;
-    if (this.reconnectingAfter !== undefined) {
-      this.reconnectingAfter = undefined;
-      this.emit('reconnected');
-    } else {
+    if (proved === 'reconnected') this.emit('reconnected');
+    if (!this.everReady) {
+      this.everReady = true;
       this.emit('ready');
     }
     this.startNextSpeech();
@@ -339,18 +293,25 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
         this.responseCreated(event.response.id, event.response.metadata?.voicebridge_speech);
         return;
       case 'response.output_audio.delta': {
+        // Only audio of the response this call asked for is played: audio that names no response could be anything.
+        if (typeof event.response_id !== 'string') {
+          this.badEvent('OpenAI Realtime sent audio that names no response; dropped');
+          return;
+        }
         const current = this.current;
-        if (!current || current.cancelled || !current.responseId || (event.response_id !== undefined && event.response_id !== current.responseId)) return;
+        if (!current || current.cancelled || !current.responseId || event.response_id !== current.responseId) return;
         if (typeof event.delta !== 'string' || !isBase64(event.delta)) {
           this.badEvent('OpenAI Realtime sent audio that is not valid base64; dropped');
           return;
         }
+        current.audioSent = true;
+        this.watchdog.audioArrived(true);
         this.emit('audio', current.id, event.delta);
         return;
       }
       case 'response.done': {
         const current = this.current;
-        if (!current || !current.responseId || (event.response.id !== undefined && event.response.id !== current.responseId)) return;
+        if (!current || !current.responseId || event.response.id !== current.responseId) return;
         const status = event.response.status;
         const outcome: SpeechOutcome = current.cancelled || status === 'cancelled' ? 'cancelled' : status === 'completed' ? 'completed' : 'failed';
         if (outcome === 'failed') {
@@ -364,11 +325,11 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
         const { code, message, event_id: eventId } = event.error;
         if (code && HARMLESS_ERROR_CODES.has(code)) return;
         if (code === 'beta_api_shape_disabled') {
-          this.fail(`OpenAI Realtime rejected the session: ${message}`);
+          this.lost(this.socket, `OpenAI Realtime rejected the session: ${message}`, true);
           return;
         }
         if (eventId === CONFIGURE_EVENT_ID && !this.ready) {
-          this.fail(`OpenAI Realtime refused the session settings: ${message}${code ? ` (${code})` : ''}`);
+          this.lost(this.socket, `OpenAI Realtime refused the session settings: ${message}${code ? ` (${code})` : ''}`, true);
           return;
         }
         this.errorEvents += 1;
@@ -399,7 +360,7 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
     if (!this.ready || this.closed || this.current) return;
     const next = this.queue.shift();
     if (!next) return;
-    this.current = { ...next, cancelled: false };
+    this.current = { ...next, cancelled: false, audioSent: false };
     const create: ResponseCreateEvent = {
       type: 'response.create',
       event_id: `speak_${next.id}`,
@@ -414,12 +375,15 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
       },
     };
     this.send(create);
+    // A service that takes the request and then says nothing must not hold the caller in silence.
+    this.watchdog.expectAudio();
   }
 
   private finishSpeech(outcome: SpeechOutcome): void {
     const current = this.current;
     if (!current) return;
     this.current = undefined;
+    this.watchdog.audioNotExpected();
     this.emit('speechDone', current.id, outcome);
     this.startNextSpeech();
   }
@@ -435,8 +399,7 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
   private fail(message: string): void {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.readyFallback);
-    clearInterval(this.liveness);
+    this.watchdog.stop();
     this.ready = false;
     this.emit('failed', message);
     if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.terminate();

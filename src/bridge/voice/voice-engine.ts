@@ -33,9 +33,12 @@ export interface VoiceEngineEvents {
   speechDone: [speechId: string, outcome: SpeechOutcome];
   /** A recoverable problem worth a log line. */
   warning: [message: string];
-  /** The connection dropped mid-call and the engine is opening a new one with the same settings. */
+  /**
+   * The connection dropped, or the service went silent past a bound, and the engine is opening a new one with the
+   * same settings (once per call).
+   */
   reconnecting: [reason: string];
-  /** The new connection is configured: speech resumes where it left off. */
+  /** The new connection has confirmed its session: speech resumes where it left off. */
   reconnected: [];
   /** The engine cannot go on (connection refused, or lost and not regained): the call cannot continue with it. */
   failed: [message: string];

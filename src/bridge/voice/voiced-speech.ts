@@ -52,6 +52,11 @@ export class VoicedSpeech {
     this.waiting.push({ speechId, sentAt: this.now() });
   }
 
+  /** Whether any speech is still waiting for its voice. */
+  get anyWaiting(): boolean {
+    return this.waiting.length > 0;
+  }
+
   /** Whether this speech is still waiting for its voice (sent, not yet heard in any stretch). */
   isWaiting(speechId: string): boolean {
     return this.waiting.some((each) => each.speechId === speechId);
@@ -98,6 +103,14 @@ export class VoicedSpeech {
       this.waiting.splice(index, 1);
       this.options.onDone(speechId, outcome);
     }
+  }
+
+  /**
+   * Takes back the speech still waiting for its voice, oldest first, without reporting it: the voice that was to say
+   * it is gone, and the speech goes to its replacement.
+   */
+  takeBackWaiting(): string[] {
+    return this.waiting.splice(0).map((each) => each.speechId);
   }
 
   /** Forgets everything without reporting it (the call is over). */

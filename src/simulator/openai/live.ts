@@ -118,6 +118,13 @@ export class FakeLive {
   readonly transcripts: string[] = [];
   /** How many of the next connection attempts to refuse with 503, as an overloaded service would. */
   refuseConnections = 0;
+  /**
+   * How many of the next connections hang after the upgrade: they answer WebSocket pings but send no event at all, so
+   * the session never starts (a service stuck behind a working load balancer).
+   */
+  hangSessions = 0;
+  /** How many of the next connections start the session and then never say anything. */
+  hangSpeech = 0;
   /** Told of each event just before the fake sends it: lets a benchmark time the bridge against the fake's events. */
   onServerEvent: ((connection: FakeLiveConnection, event: Json) => void) | undefined;
   private readonly sockets = new WebSocketServer({ noServer: true });
@@ -196,6 +203,10 @@ export class FakeLive {
       socket,
     };
     this.connections.push(connection);
+    const hangsSession = this.hangSessions > 0;
+    if (hangsSession) this.hangSessions -= 1;
+    const hangsSpeech = !hangsSession && this.hangSpeech > 0;
+    if (hangsSpeech) this.hangSpeech -= 1;
     const timers = new Set<NodeJS.Timeout>();
     let startedAt = 0;
     let starting = false;
@@ -216,6 +227,7 @@ export class FakeLive {
 
     const sessionMs = (): number => (startedAt === 0 ? 0 : Math.round(performance.now() - startedAt));
     const send = (event: Json): void => {
+      if (hangsSession) return;
       const full = { event_id: fakeId('event_'), ...event };
       connection.serverEvents.push(full);
       connection.timeline.push(`out:${String(event.type)}`);
@@ -302,6 +314,7 @@ export class FakeLive {
       current.timer = later(Math.max(0, dueFrom - performance.now()), pump);
     };
     const say = (text: string): void => {
+      if (hangsSpeech) return;
       voice.queue.push(text);
       speakNext();
     };

@@ -79,6 +79,13 @@ export class FakeRealtime {
   script: readonly string[] | undefined;
   /** How many of the next connection attempts to refuse with 503, as an overloaded service would. */
   refuseConnections = 0;
+  /**
+   * How many of the next connections hang after the upgrade: they answer WebSocket pings but send no event at all, so
+   * the session is never confirmed (a service stuck behind a working load balancer).
+   */
+  hangSessions = 0;
+  /** How many of the next connections confirm the session and then never answer response.create. */
+  hangResponses = 0;
   /** How many of the next transcriptions fail (`conversation.item.input_audio_transcription.failed`). */
   failTranscriptions = 0;
   /** Told of each event just before the fake sends it: lets a benchmark time the bridge against the fake's events. */
@@ -155,6 +162,10 @@ export class FakeRealtime {
       socket,
     };
     this.connections.push(connection);
+    const hangsSession = this.hangSessions > 0;
+    if (hangsSession) this.hangSessions -= 1;
+    const hangsResponses = !hangsSession && this.hangResponses > 0;
+    if (hangsResponses) this.hangResponses -= 1;
     const responses = new Map<string, ActiveResponse>();
     const timers = new Set<NodeJS.Timeout>();
     const vad: VadState = { speaking: false, itemId: '', burst: [], silenceMs: 0 };
@@ -164,6 +175,7 @@ export class FakeRealtime {
     let bursts = 0;
 
     const send = (event: Json): void => {
+      if (hangsSession) return;
       const full = { event_id: fakeId('event_'), ...event };
       connection.serverEvents.push(full);
       connection.timeline.push(`out:${String(event.type)}`);
@@ -395,6 +407,7 @@ export class FakeRealtime {
           if (vad.speaking) endOfSpeech();
           return;
         case 'response.create':
+          if (hangsResponses) return;
           startResponse((event.response ?? {}) as Json);
           return;
         case 'response.cancel': {
