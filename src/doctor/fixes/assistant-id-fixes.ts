@@ -10,6 +10,7 @@ import { assistantEnvEdits } from '../../provision/assistant-env-edits.js';
 import { inspectExistingAssistant } from '../../provision/existing-assistant.js';
 import { NEW_ID_PLACEHOLDER } from '../../provision/render-env-change.js';
 import { DEFAULT_ASSISTANT_NAME } from '../../provision/speech-instructions.js';
+import { shellQuote } from '../../util/shell-quote.js';
 import type { AutoFix, FixPlan } from '../check.js';
 import { describeBaseURL } from '../openai-failure.js';
 import { envEditFix, readEnvTextForEdit, refusalText } from './env-edit-fix.js';
@@ -21,8 +22,7 @@ const LOOKUP_TIMEOUT_MS = 10_000;
 /** A command for the same .env: `--env-file` is added when the doctor was given one. */
 export function commandFor(config: Config, command: string): string {
   if (!config.envFile.explicit) return `npx voicebridge ${command}`;
-  const path = config.envFile.path;
-  return `npx voicebridge ${command} --env-file ${/^[\w./:@+-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`}`;
+  return `npx voicebridge ${command} --env-file ${shellQuote(config.envFile.path)}`;
 }
 
 export function renameOldIdVariableFix(config: Config): AutoFix {
