@@ -13,7 +13,7 @@ import { DEFAULT_ASSISTANT_NAME } from '../../provision/speech-instructions.js';
 import { shellQuote } from '../../util/shell-quote.js';
 import type { AutoFix, FixPlan } from '../check.js';
 import { describeBaseURL } from '../openai-failure.js';
-import { envEditFix, readEnvTextForEdit, refusalText } from './env-edit-fix.js';
+import { envEditFix, readEnvTextForEdit, refusalText, whyNotWritable } from './env-edit-fix.js';
 import { reloadConfig } from './reload-config.js';
 import { showEnvChange } from './show-env-change.js';
 
@@ -70,6 +70,11 @@ export function createAssistantFix(config: Config, why: string): AutoFix {
           return { kind: 'cannot', reason: `${envPath} cannot be edited safely (${refusalText(error)}), so no agent was created. Save it as UTF-8, then run: ${command}` };
         }
         return { kind: 'cannot', reason: `${envPath} cannot be read: ${(error as Error).message}` };
+      }
+      // Checked before an agent is offered: one whose ID cannot be written would be left on OpenAI, unused.
+      const blocked = await whyNotWritable(envPath);
+      if (blocked) {
+        return { kind: 'cannot', reason: `${envPath} cannot be changed: ${blocked.reason}, so no agent was created (its ID could not be saved). ${blocked.fix}, then run: ${command}` };
       }
       const document = parseEnvDocument(text);
       const edits = assistantEnvEdits({
