@@ -99,6 +99,18 @@ async function readLock(path: string): Promise<LockFound | undefined> {
   }
 }
 
+/**
+ * Reads the lock as readLock does, giving a holder that has just created it a moment to write what it says: the file
+ * exists, empty, between the two steps.
+ */
+async function readLockOnceWritten(path: string): Promise<LockFound | undefined> {
+  for (let attempt = 0; ; attempt += 1) {
+    const found = await readLock(path);
+    if (found?.holder !== undefined || found === undefined || attempt >= 20) return found;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
 function processIsRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -155,7 +167,7 @@ export async function acquireEnvLock(envPath: string, options: EnvLockOptions): 
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    const found = await readLock(path);
+    const found = await readLockOnceWritten(path);
     if (found === undefined) continue; // Released between the two steps: try again.
     if (attempt >= 3 || !isStale(found, Date.now())) throw new EnvBusyError(envPath, path, found.holder);
     await breakStaleLock(path, found);

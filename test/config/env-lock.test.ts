@@ -88,6 +88,13 @@ describe('the .env lock', () => {
     await lock.release();
   });
 
+  it('gives a lock found the moment it was created time to say who holds it, and names that run', async () => {
+    await writeFile(lockPath, '');
+    setTimeout(() => void writeFile(lockPath, lockText({ pid: process.pid, command: 'doctor --fix' })), 100);
+    const error = await acquireEnvLock(envPath, { command: 'create-assistant' }).catch((caught: unknown) => caught);
+    expect((error as Error).message).toContain(`(voicebridge doctor --fix, process ${process.pid} on this machine, since 2026-11-24T12:00:00.000Z)`);
+  });
+
   it('leaves alone a lock another run took over, when releasing', async () => {
     const lock = await acquireEnvLock(envPath, { command: 'create-assistant' });
     const theirs = lockText({ pid: process.pid, token: 'someone-else' });
