@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { shellQuote } from '../util/shell-quote.js';
 
 /** The file-system calls the write uses; tests may replace one to make a step fail. */
 export interface AtomicWriteFs {
@@ -34,16 +35,119 @@ function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException).code === 'ENOENT';
 }
 
-export async function writeFileAtomically(path: string, text: string, options: AtomicWriteOptions = {}): Promise<AtomicWriteResult> {
-  const fs: AtomicWriteFs = {
+/**
+ * The file (or its folder) may not be changed. `reason` says why; `fix` is what to do, as a sentence without its final
+ * full stop, so that callers can add what follows ("…, then run this command again."). `code` is the errno it stands for.
+ */
+export class NotWritableError extends Error {
+  readonly code: string;
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+    readonly fix: string,
+    code: string,
+  ) {
+    super(`${path} cannot be changed: ${reason}`);
+    this.name = 'NotWritableError';
+    this.code = code;
+  }
+}
+
+function octal(mode: number): string {
+  return `0${(mode & 0o777).toString(8).padStart(3, '0')}`;
+}
+
+/** Why access() refused, in words, or undefined when it did not. */
+async function accessRefusal(path: string, mode: number, fs: AtomicWriteFs): Promise<{ reason: string; code: string } | undefined> {
+  try {
+    await fs.access(path, mode);
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'EACCES';
+    if (code === 'EROFS') return { reason: 'the file system is read-only', code };
+    if (code === 'EACCES' || code === 'EPERM') return { reason: 'this user may not write to it', code };
+    throw error;
+  }
+}
+
+/**
+ * Throws NotWritableError unless the file at `path` may be replaced: the file (when it exists) and its folder (where
+ * the new file is written and renamed over it) both writable for this user, and neither write-protected.
+ *
+ * A file or folder whose owner may not write it is write-protected: it means "do not change me". Root may write it
+ * all the same (the system ignores permission bits for root, so access() says yes), and a rename ignores the file's
+ * own permissions for everyone; so the mode bits themselves are read, and honoured whoever runs the command.
+ */
+export async function checkWritable(path: string, options: Pick<AtomicWriteOptions, 'fs'> = {}): Promise<void> {
+  const fs = withDefaults(options.fs);
+  let target = path;
+  let existing: Stats | undefined;
+  try {
+    target = await fs.realpath(path);
+    existing = await fs.stat(target);
+  } catch (error) {
+    if (!isMissing(error)) throw error;
+  }
+  await assertWritable(target, existing, fs);
+}
+
+async function assertWritable(target: string, existing: Stats | undefined, fs: AtomicWriteFs): Promise<void> {
+  if (existing) {
+    if ((existing.mode & 0o200) === 0) {
+      throw new NotWritableError(target, `it is write-protected (mode ${octal(existing.mode)})`, `Make it writable (chmod u+w ${shellQuote(target)})`, 'EACCES');
+    }
+    const refused = await accessRefusal(target, constants.W_OK, fs);
+    if (refused) {
+      const fix =
+        refused.code === 'EROFS'
+          ? 'Make the file system writable, or point --env-file at a file on a writable one'
+          : `Run the command as the file's owner, or give this user write access to ${shellQuote(target)}`;
+      throw new NotWritableError(target, refused.reason, fix, refused.code);
+    }
+  }
+  // The new content is written to a temporary file next to the target and renamed over it: the folder must allow both.
+  const folder = dirname(target);
+  let folderStats: Stats;
+  try {
+    folderStats = await fs.stat(folder);
+  } catch (error) {
+    if (!isMissing(error)) throw error;
+    throw new NotWritableError(target, `its folder ${folder} does not exist`, `Create the folder (mkdir -p ${shellQuote(folder)}), or point --env-file at a file in a folder that exists`, 'ENOENT');
+  }
+  const what = existing ? 'the file is replaced through a new file written there' : 'the file is created there';
+  if ((folderStats.mode & 0o200) === 0) {
+    throw new NotWritableError(
+      target,
+      `its folder ${folder} is write-protected (mode ${octal(folderStats.mode)}), and ${what}`,
+      `Make the folder writable (chmod u+w ${shellQuote(folder)})`,
+      'EACCES',
+    );
+  }
+  const refused = await accessRefusal(folder, constants.W_OK | constants.X_OK, fs);
+  if (refused) {
+    const reason = refused.code === 'EROFS' ? refused.reason : `this user may not create files in its folder ${folder}, and ${what}`;
+    const fix =
+      refused.code === 'EROFS'
+        ? 'Make the file system writable, or point --env-file at a file on a writable one'
+        : `Run the command as the folder's owner, or give this user write access to ${shellQuote(folder)}`;
+    throw new NotWritableError(target, reason, fix, refused.code);
+  }
+}
+
+function withDefaults(overrides: Partial<AtomicWriteFs> = {}): AtomicWriteFs {
+  return {
     open: nodeFs.open,
     rename: nodeFs.rename,
     unlink: nodeFs.unlink,
     stat: nodeFs.stat,
     realpath: nodeFs.realpath,
     access: nodeFs.access,
-    ...options.fs,
+    ...overrides,
   };
+}
+
+export async function writeFileAtomically(path: string, text: string, options: AtomicWriteOptions = {}): Promise<AtomicWriteResult> {
+  const fs = withDefaults(options.fs);
 
   // Renaming over a symlink would replace the link itself; write to the file it points at instead.
   let target = path;
@@ -54,9 +158,7 @@ export async function writeFileAtomically(path: string, text: string, options: A
   } catch (error) {
     if (!isMissing(error)) throw error;
   }
-  // A write-protected file means "do not change me". Renaming over it would succeed all the same (only the folder's
-  // permissions count for a rename), so ask first: this fails with EACCES, as writing to the file itself would.
-  if (existing) await fs.access(target, constants.W_OK);
+  await assertWritable(target, existing, fs);
   const mode = existing ? existing.mode & 0o7777 : (options.newFileMode ?? 0o600);
   const temporaryPath = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
 

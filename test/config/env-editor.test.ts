@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as dotenvParse } from 'dotenv';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { checkWritable, NotWritableError } from '../../src/config/atomic-write.js';
 import { EnvEditRefusedError, updateEnvFile } from '../../src/config/env-editor.js';
 
 let folder: string;
@@ -86,6 +87,45 @@ describe('writing the .env file', () => {
     expect(await readFile(path, 'utf8')).toBe(ORIGINAL);
     expect((await stat(path)).mode & 0o777).toBe(0o444);
     expect(await readdir(folder)).toEqual(['.env']);
+  });
+
+  it('leaves a write-protected file as it is even when run as root, who may write to it all the same', async () => {
+    const path = join(folder, '.env');
+    await writeFile(path, ORIGINAL);
+    await chmod(path, 0o444);
+    const error = await updateEnvFile(path, setId).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(NotWritableError);
+    expect((error as NotWritableError).reason).toBe('it is write-protected (mode 0444)');
+    expect((error as NotWritableError).fix).toBe(`Make it writable (chmod u+w ${path})`);
+    expect(await readFile(path, 'utf8')).toBe(ORIGINAL);
+    expect((await stat(path)).mode & 0o777).toBe(0o444);
+    expect(await readdir(folder)).toEqual(['.env']);
+  });
+
+  it('leaves a file in a write-protected folder as it is, naming the folder', async () => {
+    const path = join(folder, '.env');
+    await writeFile(path, ORIGINAL);
+    await chmod(folder, 0o555);
+    try {
+      const error = await updateEnvFile(path, setId).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(NotWritableError);
+      expect((error as NotWritableError).reason).toBe(`its folder ${folder} is write-protected (mode 0555), and the file is replaced through a new file written there`);
+      expect((error as NotWritableError).fix).toBe(`Make the folder writable (chmod u+w ${folder})`);
+      expect(await readFile(path, 'utf8')).toBe(ORIGINAL);
+      expect(await readdir(folder)).toEqual(['.env']);
+    } finally {
+      await chmod(folder, 0o755);
+    }
+  });
+
+  it('says whether a file can be changed before anything depends on it', async () => {
+    const path = join(folder, '.env');
+    await expect(checkWritable(path)).resolves.toBeUndefined();
+    await writeFile(path, ORIGINAL);
+    await expect(checkWritable(path)).resolves.toBeUndefined();
+    await chmod(path, 0o400);
+    await expect(checkWritable(path)).rejects.toThrow(`${path} cannot be changed: it is write-protected (mode 0400)`);
+    await expect(checkWritable(join(folder, 'missing', '.env'))).rejects.toThrow(`its folder ${join(folder, 'missing')} does not exist`);
   });
 
   it('refuses a file that is not UTF-8, naming the line, and leaves every byte as it was', async () => {

@@ -1,8 +1,11 @@
 // `doctor --fix` shows exactly the .env change it would write: a file that is not UTF-8 is refused with its line
 // before any change is offered, and every OpenAI key and Twilio token or secret the file holds is masked in the
-// change shown, whichever line it is on and whether or not the configuration uses it.
-import { readFile, writeFile } from 'node:fs/promises';
+// change shown, whichever line it is on and whether or not the configuration uses it. A .env that may not be changed
+// (write-protected, even when the doctor runs as root) is not offered a change and no agent is created for it; while
+// another voicebridge run holds the .env lock, the change is not made.
+import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { acquireEnvLock } from '../../src/config/env-lock.js';
 import { envEditFix } from '../../src/doctor/fixes/env-edit-fix.js';
 import { fixedClock } from '../../src/util/clock.js';
 import { FAKE_TWILIO_AUTH_TOKEN } from '../fakes/twilio/fake-twilio-rest.js';
@@ -107,5 +110,60 @@ describe('doctor --fix shows the .env change it writes', () => {
     expect(outcome.applied).toBe(false);
     expect(outcome.message).toContain('line 2 is not UTF-8 text');
     expect(await readFile(project.envPath)).toEqual(bytes);
+  });
+});
+
+describe('doctor --fix and a .env it may not change', () => {
+  const WORKFLOW_ID = 'wf_68f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2';
+
+  async function envWithIdLine(line: string): Promise<string> {
+    const vars = await healthyVars(world);
+    return envText(vars.map(([key, value]) => (key === 'ASSISTANT_ID' ? line : ([key, value] as [string, string]))));
+  }
+
+  it('leaves a write-protected .env alone with --yes, even as root, and says how to allow the change', async () => {
+    const before = await envWithIdLine(`AGENT_WORKFLOW_ID=${world.agentId}`);
+    project = await makeProject(before);
+    await chmod(project.envPath, 0o444);
+
+    const result = await project.doctor(['--fix', '--yes']);
+    expect(await project.readEnv()).toBe(before);
+    expect((await stat(project.envPath)).mode & 0o777).toBe(0o444);
+    expect(result.stdout).toContain(
+      `! not changed: ${project.envPath} was left as it is: it is write-protected (mode 0444). Make it writable (chmod u+w ${project.envPath}), then run the doctor again; or change it by hand.`,
+    );
+    expect(result.stdout).not.toContain('+ ASSISTANT_ID');
+    expect(leaksAny(result, SECRETS)).toBe(false);
+  });
+
+  it('creates no agent for a write-protected .env whose ID cannot answer', async () => {
+    const agentsBefore = world.openai.agents.size;
+    const before = await envWithIdLine(`ASSISTANT_ID=${WORKFLOW_ID}`);
+    project = await makeProject(before);
+    await chmod(project.envPath, 0o444);
+
+    const result = await project.doctor(['--fix', '--yes']);
+    expect(world.openai.agents.size).toBe(agentsBefore);
+    expect(await project.readEnv()).toBe(before);
+    expect(result.stdout).toContain(
+      `! not changed: ${project.envPath} cannot be changed: it is write-protected (mode 0444), so no agent was created (its ID could not be saved). ` +
+        `Make it writable (chmod u+w ${project.envPath}), then run: npx voicebridge create-assistant`,
+    );
+  });
+
+  it('makes no change while another voicebridge run holds the .env lock, and says which run', async () => {
+    const before = await envWithIdLine(`AGENT_WORKFLOW_ID=${world.agentId}`);
+    project = await makeProject(before);
+    const lock = await acquireEnvLock(project.envPath, { command: 'create-assistant' });
+    try {
+      const result = await project.doctor(['--fix', '--yes']);
+      expect(await project.readEnv()).toBe(before);
+      expect(result.stdout).toContain(
+        `✗ ${project.envPath} was not changed: another voicebridge run is changing ${project.envPath} right now (voicebridge create-assistant, process ${process.pid} on this machine, since `,
+      );
+      expect(result.stdout).toContain('Let that run finish, then see what it wrote with: npx voicebridge doctor.');
+    } finally {
+      await lock.release();
+    }
   });
 });

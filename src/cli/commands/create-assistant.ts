@@ -1,14 +1,17 @@
 // `voicebridge create-assistant`: provisions the agent the bridge talks to (Agents API by default, the Assistants
 // API where it is still served, or the Responses API with instructions in a file) and writes its ID into .env
-// without losing a byte of the rest. Whatever fails, nothing created is lost: the ID is printed with the line to add.
+// without losing a byte of the rest. Before creating anything it makes sure it can write .env and is the only run
+// changing it. Whatever fails after that, nothing created is lost: the ID is printed with the line to add.
+import { resolve } from 'node:path';
 import { createOpenAIClient } from '../../clients/openai-client.js';
-import type { AtomicWriteOptions } from '../../config/atomic-write.js';
+import { checkWritable, NotWritableError, type AtomicWriteOptions } from '../../config/atomic-write.js';
 import { documentValues, parseEnvDocument } from '../../config/env-document.js';
 import { EnvEditRefusedError, planEnvEdits, readEnvFileText, updateEnvFile, type EnvChange } from '../../config/env-editor.js';
 import { secretsInEnvDocument } from '../../config/env-secrets.js';
 import { valueRenderings } from '../../config/env-value.js';
 import type { DiffHunk } from '../../config/line-diff.js';
-import { DEFAULT_ASSISTANT_MODEL } from '../../config/defaults.js';
+import { DEFAULT_ASSISTANT_MODEL, DEFAULT_ENV_FILE } from '../../config/defaults.js';
+import { acquireEnvLock, EnvBusyError, type EnvLock } from '../../config/env-lock.js';
 import { loadConfig } from '../../config/load-config.js';
 import { describeBaseURL } from '../../knowledge/openai-failure.js';
 import type { ModelLifecycle } from '../../models/model-lifecycle.js';
@@ -116,6 +119,7 @@ function manualLinesFor(target: AssistantEnvTarget): string[] {
 }
 
 function writeFailureReason(error: unknown): string {
+  if (error instanceof NotWritableError) return error.reason;
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   if (code === 'EROFS') return 'the file system is read-only';
@@ -146,9 +150,115 @@ export async function runCreateAssistantCommand(options: CreateAssistantOptions,
   }
 }
 
+/** The report being built, and the ways the command prints to people (or, with --json, only into the report). */
+interface Session {
+  report: CreateAssistantReport;
+  say(line?: string): void;
+  warn(line: string): void;
+  finish(code: number): number;
+  fail(problem: Problem): number;
+  withSpinner<T>(text: string, work: () => Promise<T>): Promise<T>;
+}
+
+function startSession(options: CreateAssistantOptions, dependencies: CreateAssistantDependencies, envPath: string): Session {
+  const { output } = dependencies;
+  const { chalk } = output;
+  const json = options.json === true;
+  const report: CreateAssistantReport = {
+    ok: false,
+    dryRun: options.dryRun === true,
+    api: (options.api as ProvisionApi | undefined) ?? 'agents',
+    envFile: envPath,
+    warnings: [],
+  };
+  const say = (line = ''): void => {
+    if (!json) output.out(line);
+  };
+  const finish = (code: number): number => {
+    if (json) output.out(JSON.stringify(report, null, 2));
+    return code;
+  };
+  return {
+    report,
+    say,
+    warn: (line) => {
+      report.warnings.push(line);
+      say(chalk.yellow(`! ${line}`));
+    },
+    finish,
+    fail: (problem) => {
+      report.ok = false;
+      report.error = problem;
+      if (!json) {
+        output.err(chalk.red(`✖ ${problem.summary}`));
+        for (const line of problem.detail ?? []) output.err(`  ${line}`);
+        output.err(chalk.bold(`→ ${problem.fix.split('\n').join('\n  ')}`));
+      }
+      return finish(EXIT_FAILURE);
+    },
+    withSpinner: async (text, work) => {
+      if (json) return work();
+      // discardStdin off: the questions that may follow read stdin with readline, which a spinner must not disturb.
+      const spinner = await startSpinner(output, dependencies.progress ?? process.stderr, text, { discardStdin: false });
+      try {
+        return await work();
+      } finally {
+        spinner?.stop();
+      }
+    },
+  };
+}
+
 async function createAssistant(options: CreateAssistantOptions, dependencies: CreateAssistantDependencies): Promise<number> {
+  const { chalk } = dependencies.output;
+  const envPath = resolve(dependencies.cwd, options.envFile ?? DEFAULT_ENV_FILE);
+  const session = startSession(options, dependencies, envPath);
+  const { say, warn, fail } = session;
+  say(chalk.bold('voicebridge create-assistant') + chalk.dim(`  (${envPath})`));
+
+  // Before anything is asked, looked up or created: this run must be able to write .env at the end, or the agent it
+  // creates is left on OpenAI with its ID nowhere but in the output.
+  try {
+    await checkWritable(envPath, dependencies.writeOptions);
+  } catch (error) {
+    if (!(error instanceof NotWritableError)) throw error;
+    if (options.dryRun !== true) {
+      return fail({
+        summary: `${envPath} cannot be changed: ${error.reason}`,
+        detail: ['Nothing was created and no file was changed.'],
+        fix: `${error.fix}, then run this command again.`,
+        kind: 'env-not-writable',
+      });
+    }
+    warn(`${envPath} cannot be changed: ${error.reason}, so the real run would stop before creating anything. ${error.fix} first.`);
+  }
+  if (options.dryRun === true) return provision(options, dependencies, session, envPath);
+
+  // And it must be the only run changing this .env until it is done: two runs at once would each create an agent.
+  let lock: EnvLock;
+  try {
+    lock = await acquireEnvLock(envPath, { command: 'create-assistant' });
+  } catch (error) {
+    if (!(error instanceof EnvBusyError)) throw error;
+    return fail({
+      summary: error.message,
+      detail: ['This run stopped so that one agent is created, not two: nothing was created and no file was changed.'],
+      fix: `${error.fix}.`,
+      kind: 'env-busy',
+    });
+  }
+  try {
+    return await provision(options, dependencies, session, envPath);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Everything after the checks above: .env is read under the lock, so what it says cannot change meanwhile. */
+async function provision(options: CreateAssistantOptions, dependencies: CreateAssistantDependencies, session: Session, envPath: string): Promise<number> {
   const { output, cwd } = dependencies;
   const { chalk } = output;
+  const { report, say, warn, finish, fail, withSpinner } = session;
   const json = options.json === true;
   const dryRun = options.dryRun === true;
   const force = options.force === true;
@@ -157,42 +267,6 @@ async function createAssistant(options: CreateAssistantOptions, dependencies: Cr
 
   const config = loadConfig({ envFile: options.envFile, cwd, env: dependencies.env });
   output.addSecrets(config.secrets);
-  const envPath = config.envFile.path;
-  const report: CreateAssistantReport = { ok: false, dryRun, api: (options.api as ProvisionApi | undefined) ?? 'agents', envFile: envPath, warnings: [] };
-
-  const say = (line = ''): void => {
-    if (!json) output.out(line);
-  };
-  const warn = (line: string): void => {
-    report.warnings.push(line);
-    say(chalk.yellow(`! ${line}`));
-  };
-  const finish = (code: number): number => {
-    if (json) output.out(JSON.stringify(report, null, 2));
-    return code;
-  };
-  const fail = (problem: Problem): number => {
-    report.ok = false;
-    report.error = problem;
-    if (!json) {
-      output.err(chalk.red(`✖ ${problem.summary}`));
-      for (const line of problem.detail ?? []) output.err(`  ${line}`);
-      output.err(chalk.bold(`→ ${problem.fix.split('\n').join('\n  ')}`));
-    }
-    return finish(EXIT_FAILURE);
-  };
-  const withSpinner = async <T>(text: string, work: () => Promise<T>): Promise<T> => {
-    if (json) return work();
-    // discardStdin off: the questions that may follow read stdin with readline, which a spinner must not disturb.
-    const spinner = await startSpinner(output, dependencies.progress ?? process.stderr, text, { discardStdin: false });
-    try {
-      return await work();
-    } finally {
-      spinner?.stop();
-    }
-  };
-
-  say(chalk.bold('voicebridge create-assistant') + chalk.dim(`  (${envPath})`));
 
   // Read and check .env before anything is created: if it cannot be edited safely, nothing must be left half-done.
   if (config.envFile.error) {

@@ -10,9 +10,10 @@ import { assistantEnvEdits } from '../../provision/assistant-env-edits.js';
 import { inspectExistingAssistant } from '../../provision/existing-assistant.js';
 import { NEW_ID_PLACEHOLDER } from '../../provision/render-env-change.js';
 import { DEFAULT_ASSISTANT_NAME } from '../../provision/speech-instructions.js';
+import { shellQuote } from '../../util/shell-quote.js';
 import type { AutoFix, FixPlan } from '../check.js';
 import { describeBaseURL } from '../../knowledge/openai-failure.js';
-import { envEditFix, readEnvTextForEdit, refusalText } from './env-edit-fix.js';
+import { envEditFix, readEnvTextForEdit, refusalText, whyNotWritable } from './env-edit-fix.js';
 import { reloadConfig } from './reload-config.js';
 import { showEnvChange } from './show-env-change.js';
 
@@ -21,8 +22,7 @@ const LOOKUP_TIMEOUT_MS = 10_000;
 /** A command for the same .env: `--env-file` is added when the doctor was given one. */
 export function commandFor(config: Config, command: string): string {
   if (!config.envFile.explicit) return `npx voicebridge ${command}`;
-  const path = config.envFile.path;
-  return `npx voicebridge ${command} --env-file ${/^[\w./:@+-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`}`;
+  return `npx voicebridge ${command} --env-file ${shellQuote(config.envFile.path)}`;
 }
 
 export function renameOldIdVariableFix(config: Config): AutoFix {
@@ -70,6 +70,11 @@ export function createAssistantFix(config: Config, why: string): AutoFix {
           return { kind: 'cannot', reason: `${envPath} cannot be edited safely (${refusalText(error)}), so no agent was created. Save it as UTF-8, then run: ${command}` };
         }
         return { kind: 'cannot', reason: `${envPath} cannot be read: ${(error as Error).message}` };
+      }
+      // Checked before an agent is offered: one whose ID cannot be written would be left on OpenAI, unused.
+      const blocked = await whyNotWritable(envPath);
+      if (blocked) {
+        return { kind: 'cannot', reason: `${envPath} cannot be changed: ${blocked.reason}, so no agent was created (its ID could not be saved). ${blocked.fix}, then run: ${command}` };
       }
       const document = parseEnvDocument(text);
       const edits = assistantEnvEdits({
