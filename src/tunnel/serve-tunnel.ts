@@ -1,6 +1,6 @@
 // `serve --tunnel`: a public HTTPS tunnel to the bridge's port whose URL is WEBHOOK_URL for the run, and, when asked,
 // the Twilio number pointed at it (and put back as it was on exit).
-import type { CallLogger } from '../bridge/call-log.js';
+import type { CallLogger } from '../log/call-log.js';
 import type { Config } from '../config/config.js';
 import { DEFAULT_PORT } from '../config/defaults.js';
 import { findFreePort } from '../util/free-port.js';

@@ -2,8 +2,8 @@
 // API (where the bridge hangs up or transfers calls), the real serve server on loopback, and fake Twilio callers that
 // dial it as Twilio would.
 import type { BrainBackend } from '../../src/agents/brain.js';
-import { createMemoryLog } from '../../src/bridge/call-log.js';
-import { startBridgeServer, type BridgeServer, type BridgeServerOptions } from '../../src/bridge/server.js';
+import { createMemoryLog } from '../../src/log/call-log.js';
+import { startBridgeServer, type BridgeServer, type BridgeServerOptions } from '../../src/server/bridge-server.js';
 import type { RawEnv } from '../../src/config/config.js';
 import { startBackend, type BackendUnderTest } from '../agents/brain-harness.js';
 import type { FakeOpenAI } from '../fakes/openai/fake-openai.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createBridgeLog } from '../../src/bridge/call-log.js';
+import { createBridgeLog } from '../../src/log/call-log.js';
 
 const KEY = 'sk-proj-abcdefghijklmnopqrstuvwxyz0123456789WXYZ';
 const at = () => new Date('2026-11-24T10:11:12.345Z');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CallTokens } from '../../src/bridge/call-tokens.js';
+import { CallTokens } from '../../src/transports/twilio-media-streams/call-tokens.js';
 
 const CALL = 'CA0123456789abcdef0123456789abcdef';
 const OTHER_CALL = 'CAfedcba9876543210fedcba9876543210';

@@ -1,7 +1,7 @@
 // The JSON log (pino) that `serve --log-format json` writes: one object per line, the CallSid on every line of a
 // call, never a secret — both for a single line and for a whole call through the real bridge.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createJsonLog } from '../../src/bridge/json-log.js';
+import { createJsonLog } from '../../src/log/json-log.js';
 import { DEFAULT_GREETING } from '../../src/config/defaults.js';
 import { FAKE_OPENAI_KEY } from '../fakes/openai/fake-openai.js';
 import { eventually, startCallBridge, TWILIO_AUTH_TOKEN, type CallBridge } from './call-harness.js';

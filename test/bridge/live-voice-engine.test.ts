@@ -3,7 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { createMemoryLog } from '../../src/bridge/call-log.js';
+import { createMemoryLog } from '../../src/log/call-log.js';
 import { LiveVoiceEngine } from '../../src/bridge/voice/live-voice-engine.js';
 import type { ServiceWatchdogTimeouts } from '../../src/bridge/voice/service-watchdog.js';
 import type { SpeechOutcome } from '../../src/bridge/voice/voice-engine.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LogBudget } from '../../src/bridge/log-budget.js';
+import { LogBudget } from '../../src/server/log-budget.js';
 
 describe('the log budget for lines anyone can cause', () => {
   it('writes the first lines of a kind in a window, notes the last one, and counts the rest', () => {

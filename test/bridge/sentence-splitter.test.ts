@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanForSpeech, SentenceSplitter } from '../../src/bridge/sentence-splitter.js';
+import { cleanForSpeech, SentenceSplitter } from '../../src/call/sentence-splitter.js';
 
 function split(deltas: string[]): string[] {
   const splitter = new SentenceSplitter();

@@ -1,7 +1,7 @@
 // The agent failing a turn, or the caller not being understood, through the real bridge: an apology (or a request to
 // say it again) and the call goes on.
 import { afterEach, describe, expect, it } from 'vitest';
-import { AGENT_GOODBYE, DEFAULT_APOLOGY, NOT_UNDERSTOOD } from '../../src/bridge/caller-messages.js';
+import { AGENT_GOODBYE, DEFAULT_APOLOGY, NOT_UNDERSTOOD } from '../../src/call/caller-messages.js';
 import { DEFAULT_GREETING } from '../../src/config/defaults.js';
 import type { FakeTwilioCaller } from '../fakes/twilio/fake-twilio-caller.js';
 import { startCallBridge, type CallBridge } from './call-harness.js';

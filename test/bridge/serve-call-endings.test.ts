@@ -1,8 +1,8 @@
 // The agent failing turn after turn, through the real bridge: after three in a row the call ends politely (a goodbye
 // and a hang-up seen by Twilio's REST API) or the caller is handed to TRANSFER_NUMBER.
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_CONSECUTIVE_AGENT_FAILURES } from '../../src/bridge/call-session.js';
-import { AGENT_GOODBYE, AGENT_TRANSFER, DEFAULT_APOLOGY } from '../../src/bridge/caller-messages.js';
+import { MAX_CONSECUTIVE_AGENT_FAILURES } from '../../src/call/call-session.js';
+import { AGENT_GOODBYE, AGENT_TRANSFER, DEFAULT_APOLOGY } from '../../src/call/caller-messages.js';
 import { DEFAULT_GREETING } from '../../src/config/defaults.js';
 import type { FakeTwilioCaller } from '../fakes/twilio/fake-twilio-caller.js';
 import { eventually, startCallBridge, type CallBridge } from './call-harness.js';

@@ -3,7 +3,7 @@
 import twilio from 'twilio';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { DEFAULT_APOLOGY } from '../../src/bridge/call-session.js';
+import { DEFAULT_APOLOGY } from '../../src/call/call-session.js';
 import { DEFAULT_GREETING } from '../../src/config/defaults.js';
 import { FakeTwilioCaller } from '../fakes/twilio/fake-twilio-caller.js';
 import { eventually, startCallBridge, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, type CallBridge } from './call-harness.js';

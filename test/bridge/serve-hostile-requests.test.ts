@@ -3,7 +3,7 @@
 // (and every call in it) down, none may open anything, and none may flood the log.
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_WEBHOOK_PARAMETERS } from '../../src/bridge/server.js';
+import { MAX_WEBHOOK_PARAMETERS } from '../../src/server/bridge-server.js';
 import { DEFAULT_GREETING } from '../../src/config/defaults.js';
 import { signTwilioRequest } from '../../src/softphone/twilio-request-signer.js';
 import { eventually, PUBLIC_BASE, startCallBridge, TWILIO_AUTH_TOKEN, type CallBridge } from './call-harness.js';

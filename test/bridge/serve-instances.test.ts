@@ -1,7 +1,7 @@
 // Several serve instances behind one WEBHOOK_URL: a call's token and pre-warmed connections live on the instance that
 // answered its webhook, so its stream must come back there. MEDIA_STREAM_URL gives each instance its own stream address.
 import { afterEach, describe, expect, it } from 'vitest';
-import { publicUrlsFrom, PublicUrlError } from '../../src/bridge/public-urls.js';
+import { publicUrlsFrom, PublicUrlError } from '../../src/transports/twilio-media-streams/public-urls.js';
 import { DEFAULT_GREETING } from '../../src/config/defaults.js';
 import { FakeTwilioCaller } from '../fakes/twilio/fake-twilio-caller.js';
 import { eventually, PUBLIC_BASE, startCallBridge, type CallBridge } from './call-harness.js';

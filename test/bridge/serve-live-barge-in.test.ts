@@ -2,7 +2,7 @@
 // the caller speaks over an answer while Twilio may still have some of it buffered.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BrainBackend } from '../../src/agents/brain.js';
-import type { BridgeServerOptions } from '../../src/bridge/server.js';
+import type { BridgeServerOptions } from '../../src/server/bridge-server.js';
 import { DEFAULT_GREETING } from '../../src/config/defaults.js';
 import type { FakeLiveConnection } from '../fakes/openai/live.js';
 import { eventually, startCallBridge, type CallBridge } from './call-harness.js';

@@ -3,8 +3,8 @@
 // backend, and the test listens to what the caller heard and reads what went over the GPT-Live socket.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BrainBackend } from '../../src/agents/brain.js';
-import { DEFAULT_APOLOGY } from '../../src/bridge/call-session.js';
-import type { BridgeServerOptions } from '../../src/bridge/server.js';
+import { DEFAULT_APOLOGY } from '../../src/call/call-session.js';
+import type { BridgeServerOptions } from '../../src/server/bridge-server.js';
 import { DEFAULT_GREETING } from '../../src/config/defaults.js';
 import type { FakeLiveConnection } from '../fakes/openai/live.js';
 import { eventually, startCallBridge, type CallBridge } from './call-harness.js';

@@ -1,7 +1,7 @@
 // Running serve in production, in-process: MAX_CALLS turns calls away politely, a drain lets calls in progress
 // finish while new ones are refused, and GET /metrics counts what happened.
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_APOLOGY, LINES_BUSY } from '../../src/bridge/caller-messages.js';
+import { DEFAULT_APOLOGY, LINES_BUSY } from '../../src/call/caller-messages.js';
 import { DEFAULT_GREETING } from '../../src/config/defaults.js';
 import { FakeTwilioCaller } from '../fakes/twilio/fake-twilio-caller.js';
 import { eventually, startCallBridge, type CallBridge } from './call-harness.js';

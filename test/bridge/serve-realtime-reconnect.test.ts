@@ -1,7 +1,7 @@
 // The OpenAI Realtime connection dropping mid-call, through the real bridge: one reconnect with the same session
 // settings and the call carries on; a reconnect that fails ends the call through Twilio's REST API, never in silence.
 import { afterEach, describe, expect, it } from 'vitest';
-import { VOICE_FAILED_GOODBYE, VOICE_FAILED_TRANSFER } from '../../src/bridge/caller-messages.js';
+import { VOICE_FAILED_GOODBYE, VOICE_FAILED_TRANSFER } from '../../src/call/caller-messages.js';
 import { DEFAULT_GREETING } from '../../src/config/defaults.js';
 import { eventually, startCallBridge, type CallBridge } from './call-harness.js';
 

@@ -3,8 +3,8 @@
 // stream never comes stops counting when its pre-warmed connections are released. And what a caller controls (key
 // presses, the caller ID) cannot flood or drive the log.
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_LOGGED_KEY_PRESSES } from '../../src/bridge/call-session.js';
-import { LINES_BUSY } from '../../src/bridge/caller-messages.js';
+import { MAX_LOGGED_KEY_PRESSES } from '../../src/call/call-session.js';
+import { LINES_BUSY } from '../../src/call/caller-messages.js';
 import { DEFAULT_GREETING } from '../../src/config/defaults.js';
 import { FakeTwilioCaller } from '../fakes/twilio/fake-twilio-caller.js';
 import { eventually, startCallBridge, type CallBridge } from './call-harness.js';

@@ -3,7 +3,7 @@
 // TwiML) within the budget: 2 × (start timeout + response timeout) from the stream's start. The bounds are shortened
 // here; with the defaults (4 s each) the same arithmetic gives 16 s of the 20 s a caller may wait.
 import { afterEach, describe, expect, it } from 'vitest';
-import { VOICE_FAILED_GOODBYE } from '../../src/bridge/caller-messages.js';
+import { VOICE_FAILED_GOODBYE } from '../../src/call/caller-messages.js';
 import { LiveVoiceEngine } from '../../src/bridge/voice/live-voice-engine.js';
 import { RealtimeVoiceEngine } from '../../src/bridge/voice/realtime-voice-engine.js';
 import type { VoiceEngineFactory } from '../../src/bridge/voice/voice-engine.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { base64ByteLength, createFrameEncoder, decodeTwilioFrame, isBase64 } from '../../src/bridge/twilio/twilio-frames.js';
+import { base64ByteLength, createFrameEncoder, decodeTwilioFrame, isBase64 } from '../../src/transports/twilio-media-streams/twilio-frames.js';
 
 const STREAM = 'MZ0123456789abcdef0123456789abcdef';
 

@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import type { TwilioStartInfo } from '../../src/bridge/twilio/twilio-frames.js';
-import { TwilioMediaStream } from '../../src/bridge/twilio/twilio-media-stream.js';
+import type { TwilioStartInfo } from '../../src/transports/twilio-media-streams/twilio-frames.js';
+import { TwilioMediaStream } from '../../src/transports/twilio-media-streams/twilio-media-stream.js';
 
 const STREAM = 'MZ0123456789abcdef0123456789abcdef';
 const CALL = 'CA0123456789abcdef0123456789abcdef';

@@ -1,7 +1,7 @@
 import twilio from 'twilio';
 import { describe, expect, it } from 'vitest';
-import { publicUrlsFrom } from '../../src/bridge/public-urls.js';
-import { createTwilioSignatureVerifier } from '../../src/bridge/twilio/twilio-signature.js';
+import { publicUrlsFrom } from '../../src/transports/twilio-media-streams/public-urls.js';
+import { createTwilioSignatureVerifier } from '../../src/transports/twilio-media-streams/twilio-signature.js';
 
 const AUTH_TOKEN = '0123456789abcdef0123456789abcdef';
 const urls = publicUrlsFrom('https://voice.example.test');

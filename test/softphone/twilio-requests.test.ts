@@ -2,8 +2,8 @@
 // Twilio acts on it.
 import twilio from 'twilio';
 import { describe, expect, it } from 'vitest';
-import { publicUrlsFrom } from '../../src/bridge/public-urls.js';
-import { connectStreamTwiml } from '../../src/bridge/twilio/twiml.js';
+import { publicUrlsFrom } from '../../src/transports/twilio-media-streams/public-urls.js';
+import { connectStreamTwiml } from '../../src/transports/twilio-media-streams/twiml.js';
 import { mapToServer } from '../../src/softphone/place-call.js';
 import { readStreamTwiml, StreamTwimlError } from '../../src/softphone/stream-twiml.js';
 import { signTwilioRequest } from '../../src/softphone/twilio-request-signer.js';

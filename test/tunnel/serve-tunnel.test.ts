@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { BridgeServer } from '../../src/bridge/server.js';
+import type { BridgeServer } from '../../src/server/bridge-server.js';
 import { runServeCommand, type ServeOptions } from '../../src/cli/commands/serve.js';
 import { buildConfig, type RawEnv } from '../../src/config/config.js';
 import { DEFAULT_GREETING } from '../../src/config/defaults.js';

@@ -8,8 +8,8 @@ import type {
   SessionUpdateEvent,
 } from 'openai/resources/realtime/realtime';
 import WebSocket from 'ws';
-import type { CallLogger } from '../call-log.js';
-import { isBase64 } from '../twilio/twilio-frames.js';
+import type { CallLogger } from '../../log/call-log.js';
+import { isBase64 } from '../../transports/twilio-media-streams/twilio-frames.js';
 import type { SpeakOptions, SpeechOutcome, VoiceEngine, VoiceEngineEvents } from './voice-engine.js';
 import { openAISocketUrl, openOpenAISocket } from './openai-socket.js';
 import { parseServiceEvent } from './parse-service-event.js';

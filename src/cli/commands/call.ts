@@ -3,7 +3,7 @@
 // stack can be tried with no phone number and no tunnel. Prints what the caller hears and can record it.
 import { stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { publicUrlsFrom, PublicUrlError } from '../../bridge/public-urls.js';
+import { publicUrlsFrom, PublicUrlError } from '../../transports/twilio-media-streams/public-urls.js';
 import type { Config } from '../../config/config.js';
 import { DEFAULT_PORT } from '../../config/defaults.js';
 import { loadConfig } from '../../config/load-config.js';

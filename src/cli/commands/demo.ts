@@ -1,8 +1,8 @@
 // `voicebridge demo`: the whole pipeline in one command with no accounts. Starts `serve` in this process against the
 // bundled OpenAI simulator, places a simulated call with `voicebridge call`'s softphone, and prints the call's log as
 // it happens. Nothing real is called, and the output says so at the start and at the end.
-import { publicUrlsFrom } from '../../bridge/public-urls.js';
-import type { BridgeServer } from '../../bridge/server.js';
+import { publicUrlsFrom } from '../../transports/twilio-media-streams/public-urls.js';
+import type { BridgeServer } from '../../server/bridge-server.js';
 import { placeDemoCall, type DemoCallResult } from '../../demo/demo-call.js';
 import { createDemoProject } from '../../demo/demo-project.js';
 import { DEFAULT_DEMO_SCRIPT, DemoScriptError, readDemoScript } from '../../demo/demo-script.js';

@@ -2,9 +2,9 @@
 // call fail (a workflow ID, a sunset Assistants API, a missing key), then runs the Twilio ↔ Realtime ↔ agent bridge
 // until SIGINT, SIGTERM or SIGHUP. With --tunnel, a public HTTPS tunnel is the run's WEBHOOK_URL (and, when asked, the number's).
 import { BrainError, type Brain } from '../../agents/brain.js';
-import { createBridgeLog, LOG_FORMATS, type BridgeLog, type LogFormat } from '../../bridge/call-log.js';
-import { PublicUrlError } from '../../bridge/public-urls.js';
-import { BridgeStartError, startBridgeServer, type BridgeServer } from '../../bridge/server.js';
+import { createBridgeLog, LOG_FORMATS, type BridgeLog, type LogFormat } from '../../log/call-log.js';
+import { PublicUrlError } from '../../transports/twilio-media-streams/public-urls.js';
+import { BridgeStartError, startBridgeServer, type BridgeServer } from '../../server/bridge-server.js';
 import type { Config } from '../../config/config.js';
 import { DEFAULT_LIVE_MODEL, DEFAULT_PORT, VOICE_ENGINES, type VoiceEngineName } from '../../config/defaults.js';
 import { loadConfig } from '../../config/load-config.js';
@@ -87,7 +87,7 @@ export async function runServeCommand(
   // JSON lines come from pino (loaded only for them); the readable text log stays the bridge's own.
   const log =
     format === 'json'
-      ? (await import('../../bridge/json-log.js')).createJsonLog({ write: (line) => output.out(line), secrets: config.secrets })
+      ? (await import('../../log/json-log.js')).createJsonLog({ write: (line) => output.out(line), secrets: config.secrets })
       : createBridgeLog({ format, write: (line) => output.out(line), secrets: config.secrets, chalk: output.chalk });
   for (const warning of config.warnings) log.warn(warning);
 
@@ -122,7 +122,7 @@ export async function runServeCommand(
 
   let server: BridgeServer;
   try {
-    const { createPrometheusMetrics } = await import('../../bridge/prometheus-metrics.js');
+    const { createPrometheusMetrics } = await import('../../server/prometheus-metrics.js');
     const metrics = createPrometheusMetrics({ processMetrics: true });
     server = await startBridgeServer({ config, brain, log, metrics, port: config.port ?? DEFAULT_PORT, ...(setup.host ? { host: setup.host } : {}) });
   } catch (error) {

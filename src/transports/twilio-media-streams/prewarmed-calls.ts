@@ -2,9 +2,9 @@
 // the agent's conversation start opening at once, so that when Twilio opens the stream a moment later the greeting
 // and the first reply wait for no set-up. A call whose stream never comes is released after a timeout: its sockets
 // closed, its conversation closed, its timer gone.
-import type { BrainConversation } from '../agents/brain.js';
-import type { CallLogger } from './call-log.js';
-import type { VoiceEngine } from './voice/voice-engine.js';
+import type { BrainConversation } from '../../agents/brain.js';
+import type { CallLogger } from '../../log/call-log.js';
+import type { VoiceEngine } from '../../bridge/voice/voice-engine.js';
 
 /** What a call needs before it can speak: a voice engine (connecting) and the agent's conversation (being created). */
 export interface CallResources {

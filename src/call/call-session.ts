@@ -1,19 +1,18 @@
-// Turn-taking for one call: the greeting as soon as the stream starts; each caller utterance to the agent; the
-// agent's streamed reply spoken sentence by sentence while the rest is generated; barge-in; an apology instead of
-// silence when the agent fails, and a polite end (goodbye and hang-up, or a transfer) when it keeps failing or the
-// voice is lost for good. It knows the caller's line, the voice engine, the brain and Twilio's call control only by
-// their interfaces.
+// The call core: turn-taking for one call. The greeting as soon as the call starts; each caller utterance to the
+// agent; the agent's streamed reply spoken sentence by sentence while the rest is generated; the barge-in decision; an
+// apology instead of silence when the agent fails, and a polite end (goodbye and hang-up, or a transfer) when it keeps
+// failing or the voice is lost for good. It knows the call only through its channel (what the caller says and hears)
+// and its actions (hang up, transfer), and the agent only through the brain's interface: no transport, no frame, no
+// mark, no TwiML.
 import { EventEmitter } from 'node:events';
 import { BrainError, type BrainConversation } from '../agents/brain.js';
 import { DEFAULT_AGENT_TIMEOUT_MS } from '../config/defaults.js';
-import type { CallMetrics, CallOutcome } from './bridge-metrics.js';
-import { describeTwilioFailure, type CallControl } from './call-control.js';
-import type { CallLogger } from './call-log.js';
+import type { CallLogger } from '../log/call-log.js';
+import type { CallActions } from './call-actions.js';
+import type { CallChannel, CallChannelEvents, CallerUtterance, SpeechEnd } from './call-channel.js';
+import type { CallMetrics, CallOutcome } from './call-metrics.js';
 import { AGENT_GOODBYE, AGENT_TRANSFER, DEFAULT_APOLOGY, NOT_UNDERSTOOD, VOICE_FAILED_GOODBYE, VOICE_FAILED_TRANSFER } from './caller-messages.js';
-import type { CallerLine, CallerLineEvents } from './caller-line.js';
 import { SentenceSplitter } from './sentence-splitter.js';
-import { sayAndHangUpTwiml, sayAndTransferTwiml } from './twilio/twiml.js';
-import type { CallerUtterance, SpeechOutcome, VoiceEngine, VoiceEngineEvents } from './voice/voice-engine.js';
 
 export { DEFAULT_AGENT_TIMEOUT_MS, DEFAULT_APOLOGY };
 
@@ -21,14 +20,6 @@ export { DEFAULT_AGENT_TIMEOUT_MS, DEFAULT_APOLOGY };
 export const MAX_CONSECUTIVE_AGENT_FAILURES = 3;
 /** How long the goodbye may take to play before the call is hung up anyway. */
 const GOODBYE_TIMEOUT_MS = 15_000;
-/**
- * Twilio sends a media frame every 20 ms for as long as the call lasts, silence included: a started stream that sends
- * none for this long was lost without a close (a network failure), and the call would otherwise hold its connections
- * for ever.
- */
-export const DEFAULT_LINE_SILENCE_TIMEOUT_MS = 15_000;
-/** The silence is checked this many times per timeout: one timer per call, never per frame. */
-const LINE_SILENCE_CHECKS = 5;
 /**
  * With an engine that stops itself when interrupted, the phone's buffer is flushed only when more than this much
  * speech is still to play there: less is over by the time a `clear` would arrive.
@@ -49,8 +40,8 @@ const UNCOUNTED: CallMetrics = {
 
 export interface CallSessionOptions {
   callSid: string;
-  line: CallerLine;
-  engine: VoiceEngine;
+  /** The call's transport: what the caller says and hears. */
+  channel: CallChannel;
   /** The agent's conversation for this call; it may still be being created. */
   conversation: Promise<BrainConversation>;
   /**
@@ -63,29 +54,21 @@ export interface CallSessionOptions {
   /** How long the agent may go without producing anything before the caller hears an apology. */
   agentTimeoutMs?: number;
   apology?: string;
-  /** Hangs up or transfers through Twilio's REST API; without it a call is ended by closing its stream. */
-  callControl?: CallControl;
+  /** Hangs up or transfers the call; without them a call is ended by closing its channel. */
+  actions?: CallActions;
   /** E.164 number to hand the caller to when the agent keeps failing or the voice is lost (TRANSFER_NUMBER). */
   transferNumber?: string;
   maxAgentFailures?: number;
   metrics?: CallMetrics;
-  /** How long a started stream may send no audio before it is taken for lost (default 15 s). */
-  lineSilenceTimeoutMs?: number;
 }
 
-/** 'voice': speech an engine that takes turns began on its own. */
-type PieceKind = 'greeting' | 'reply' | 'apology' | 'goodbye' | 'voice';
+type PieceKind = 'greeting' | 'reply' | 'apology' | 'goodbye';
 
-/** One piece of speech: a sentence of a reply, the greeting or an apology, followed by one mark. */
+/** One piece of speech asked of the channel: a sentence of a reply, the greeting, an apology or the goodbye. */
 interface Piece {
-  speechId: string;
-  mark: string;
   text: string;
   kind: PieceKind;
   turn: Turn | undefined;
-  /** speaking: the engine is producing audio; playing: all audio sent, waiting for its mark to be played. */
-  state: 'speaking' | 'playing';
-  audioSent: boolean;
 }
 
 interface Turn {
@@ -103,15 +86,14 @@ interface Turn {
 }
 
 export class CallSession extends EventEmitter<{ ended: [reason: string, outcome: CallOutcome] }> {
+  /** Speech asked for and not yet ended, by the channel's speech ID. */
   private readonly pieces = new Map<string, Piece>();
-  private readonly piecesByMark = new Map<string, Piece>();
   private conversationReady: BrainConversation | undefined;
   /** The conversation the next turn uses: the one given, or a new one after creating it failed. */
   private conversation: Promise<BrainConversation>;
   private conversationFailed = false;
   private turn: Turn | undefined;
   private turnCount = 0;
-  private markCount = 0;
   private closing: Promise<void> | undefined;
   private readonly agentTimeoutMs: number;
   private readonly detach: Array<() => void> = [];
@@ -121,9 +103,6 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
   private ending: CallOutcome | undefined;
   private goodbyeTimer: NodeJS.Timeout | undefined;
   private reconnecting = false;
-  /** Caller audio frames received, for the line's silence check. */
-  private callerFrames = 0;
-  private lineWatch: NodeJS.Timeout | undefined;
   private keyPresses = 0;
 
   constructor(private readonly options: CallSessionOptions) {
@@ -171,44 +150,41 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
     return this.conversation;
   }
 
-  /** Wires the line and the engine together and greets the caller. */
+  /** Listens to the channel and greets the caller. */
   start(): void {
-    const { engine, log } = this.options;
-    const frames = this.metrics.frames;
-    this.onLine('audio', (payload) => {
-      frames.toVoice += 1;
-      this.callerFrames += 1;
-      engine.sendCallerAudio(payload);
+    const { channel, log } = this.options;
+    // Whether the voice has worked on this call yet: a retry before it has is a start-up retry, not a reconnect.
+    let voiceConnected = channel.voiceReady;
+    this.on_('keypad', (digit) => this.keyPressed(digit));
+    this.on_('hungUp', () => void this.close('caller hung up', 'completed'));
+    this.on_('lost', (reason) => void this.close(reason, 'stream_lost'));
+    this.on_('voiceReady', () => {
+      voiceConnected = true;
+      log.info(`Connected to ${channel.voiceName}`);
     });
-    this.onLine('markPlayed', (name) => this.markPlayed(name));
-    this.onLine('markCleared', (name) => this.markCleared(name));
-    this.onLine('dtmf', (digit) => this.keyPressed(digit));
-    this.onLine('stop', () => void this.close('caller hung up', 'completed'));
-    this.onLine('closed', () => void this.close('stream closed', 'stream_lost'));
-    this.onEngine('ready', () => log.info(`Connected to ${engine.name}`));
-    this.onEngine('audio', (speechId, payload) => this.speechAudio(speechId, payload));
-    this.onEngine('speechDone', (speechId, outcome) => this.speechDone(speechId, outcome));
-    this.onEngine('speechStarted', (speechId) => this.engineSpeechStarted(speechId));
-    this.onEngine('callerStartedSpeaking', () => (this.engineTakesTurns ? this.callerSpokeOverEngine() : this.bargeIn('caller started speaking')));
-    this.onEngine('callerSaid', (utterance) => this.callerSaid(utterance));
-    this.onEngine('callerNotUnderstood', (reason) => this.callerNotUnderstood(reason));
-    this.onEngine('warning', (message) => log.warn(message));
-    this.onEngine('reconnecting', (reason) => {
+    this.on_('speechAudible', (speechId) => this.speechAudible(speechId));
+    this.on_('speechEnded', (speechId, end) => this.speechEnded(speechId, end));
+    this.on_('callerStartedSpeaking', () => (this.voiceTakesTurns ? this.callerSpokeOverVoice() : this.bargeIn('caller started speaking')));
+    this.on_('callerSaid', (utterance) => this.callerSaid(utterance));
+    this.on_('callerNotUnderstood', (reason) => this.callerNotUnderstood(reason));
+    this.on_('warning', (message) => log.warn(message));
+    this.on_('voiceReconnecting', (reason) => {
       this.reconnecting = true;
-      log.warn(`The voice connection dropped (${reason}); reconnecting`);
+      log.warn(voiceConnected ? `The voice connection dropped (${reason}); reconnecting` : `The voice connection did not start (${reason}); trying once more`);
     });
-    this.onEngine('reconnected', () => {
+    this.on_('voiceReconnected', () => {
       this.reconnecting = false;
       this.metrics.realtimeReconnect('ok');
-      log.info(`Reconnected to ${engine.name}`);
+      // Before the voice ever worked, voiceReady follows and says "Connected".
+      if (voiceConnected) log.info(`Reconnected to ${channel.voiceName}`);
     });
-    this.onEngine('failed', (message) => {
+    this.on_('voiceFailed', (message) => {
       if (this.reconnecting) this.metrics.realtimeReconnect('failed');
       log.error(`The voice connection failed: ${message}`);
       void this.endAfterVoiceFailure();
     });
-    if (engine.isReady) log.info(`Connected to ${engine.name}`);
-    this.watchLine();
+    if (channel.voiceReady) log.info(`Connected to ${channel.voiceName}`);
+    channel.start();
     this.speak(this.options.greeting, 'greeting', undefined);
   }
 
@@ -219,25 +195,6 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
     this.options.log.info(`Caller pressed ${digit}${more}`);
   }
 
-  /** Ends the call when Twilio's audio stops coming while the stream stays open. */
-  private watchLine(): void {
-    const timeoutMs = this.options.lineSilenceTimeoutMs ?? DEFAULT_LINE_SILENCE_TIMEOUT_MS;
-    let framesSeen = this.callerFrames;
-    let quietChecks = 0;
-    this.lineWatch = setInterval(() => {
-      if (this.callerFrames !== framesSeen) {
-        framesSeen = this.callerFrames;
-        quietChecks = 0;
-        return;
-      }
-      quietChecks += 1;
-      if (quietChecks < LINE_SILENCE_CHECKS) return;
-      const silence = timeoutMs >= 1000 ? `${timeoutMs / 1000} s` : `${timeoutMs} ms`;
-      this.options.log.warn(`No audio from Twilio for ${silence} while the stream stayed open: the connection to Twilio is taken for lost`);
-      void this.close('no audio from Twilio', 'stream_lost');
-    }, timeoutMs / LINE_SILENCE_CHECKS);
-  }
-
   get isClosed(): boolean {
     return this.closing !== undefined;
   }
@@ -245,21 +202,18 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
   /** Ends the call's session: stops the agent, closes the voice connection, the conversation and the line. */
   close(reason: string, outcome: CallOutcome = 'shutdown'): Promise<void> {
     if (this.closing) return this.closing;
-    const { engine, line, log } = this.options;
+    const { channel, log } = this.options;
     clearTimeout(this.goodbyeTimer);
-    clearInterval(this.lineWatch);
     for (const undo of this.detach.splice(0)) undo();
     if (this.turn) {
       this.turn.interrupted = true;
       this.turn.controller.abort(new BrainError('aborted', 'the call ended'));
     }
     this.pieces.clear();
-    this.piecesByMark.clear();
     log.info(`Call ended (${reason})`);
     this.closing = (async () => {
-      line.close();
       await Promise.all([
-        engine.close(),
+        channel.close(),
         // A conversation still being created is closed when it arrives, but the call does not wait for ever.
         settleWithin(
           this.conversation.then(
@@ -270,77 +224,45 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
         ),
       ]);
     })();
-    // A call we were already ending ended the way we ended it, even if Twilio's stop arrived first.
+    // A call we were already ending ended the way we ended it, even if the caller's hang-up arrived first.
     this.emit('ended', reason, this.ending ?? outcome);
     return this.closing;
   }
 
-  private onLine<K extends keyof CallerLineEvents>(event: K, listener: (...args: CallerLineEvents[K]) => void): void {
-    const line = this.options.line as unknown as EventEmitter;
-    line.on(event, listener as (...args: unknown[]) => void);
-    this.detach.push(() => line.off(event, listener as (...args: unknown[]) => void));
-  }
-
-  private onEngine<K extends keyof VoiceEngineEvents>(event: K, listener: (...args: VoiceEngineEvents[K]) => void): void {
-    const engine = this.options.engine as unknown as EventEmitter;
-    engine.on(event, listener as (...args: unknown[]) => void);
-    this.detach.push(() => engine.off(event, listener as (...args: unknown[]) => void));
+  private on_<K extends keyof CallChannelEvents>(event: K, listener: (...args: CallChannelEvents[K]) => void): void {
+    const channel = this.options.channel as unknown as EventEmitter;
+    channel.on(event, listener as (...args: unknown[]) => void);
+    this.detach.push(() => channel.off(event, listener as (...args: unknown[]) => void));
   }
 
   private speak(text: string, kind: PieceKind, turn: Turn | undefined): void {
     if (this.closing) return;
-    const speechId = this.options.engine.speak(text, turn ? { inReplyTo: turn.utterance.turnId } : {});
-    this.markCount += 1;
-    const piece: Piece = { speechId, mark: `${kind}-${this.markCount}`, text, kind, turn, state: 'speaking', audioSent: false };
-    this.pieces.set(speechId, piece);
+    const speechId = this.options.channel.say(text, { label: kind, ...(turn ? { inReplyTo: turn.utterance.turnId } : {}) });
+    this.pieces.set(speechId, { text, kind, turn });
   }
 
-  private speechAudio(speechId: string, payload: string): void {
-    const piece = this.pieces.get(speechId);
-    if (!piece || piece.state !== 'speaking') return; // dropped by a barge-in: never reaches the caller
-    this.options.line.sendAudio(payload);
-    this.metrics.frames.toCaller += 1;
-    piece.audioSent = true;
-    const turn = piece.turn;
+  /** The first audio of a piece reached the caller: for a reply, the turn is answered. */
+  private speechAudible(speechId: string): void {
+    const turn = this.pieces.get(speechId)?.turn;
     if (turn && !turn.answered) {
       turn.answered = true;
       this.metrics.turnAnswered((performance.now() - turn.heardAt) / 1000);
     }
   }
 
-  private speechDone(speechId: string, outcome: SpeechOutcome): void {
+  private speechEnded(speechId: string, end: SpeechEnd): void {
     const piece = this.pieces.get(speechId);
-    if (!piece || piece.state !== 'speaking') return;
-    if (!piece.audioSent) {
-      this.pieces.delete(speechId);
-      // An engine that takes turns may say several sentences in one breath, all its audio under the first one's ID.
-      if (this.engineTakesTurns && outcome === 'completed' && piece.kind === 'reply' && piece.turn) piece.turn.heard.push(piece.text);
-      if (piece.kind === 'goodbye') void this.hangUpAfterGoodbye();
-      return;
-    }
-    piece.state = 'playing';
-    this.piecesByMark.set(piece.mark, piece);
-    this.options.line.sendMark(piece.mark);
-  }
-
-  private markPlayed(name: string): void {
-    const piece = this.piecesByMark.get(name);
-    if (!piece) return;
-    this.piecesByMark.delete(name);
-    this.pieces.delete(piece.speechId);
-    if (piece.kind === 'reply' && piece.turn) piece.turn.heard.push(piece.text);
+    if (!piece) return; // dropped by a barge-in: it no longer counts
+    this.pieces.delete(speechId);
+    if (end === 'flushed') return;
+    // A voice that takes turns may say several sentences in one breath, all its audio under the first one's ID.
+    const heard = end === 'heard' || (this.voiceTakesTurns && end === 'completed');
+    if (heard && piece.kind === 'reply' && piece.turn) piece.turn.heard.push(piece.text);
     if (piece.kind === 'goodbye') void this.hangUpAfterGoodbye();
   }
 
-  private markCleared(name: string): void {
-    const piece = this.piecesByMark.get(name);
-    if (!piece) return;
-    this.piecesByMark.delete(name);
-    this.pieces.delete(piece.speechId);
-  }
-
   /**
-   * The caller spoke over us: flush what Twilio has buffered, stop the speech, stop the agent, drop what was not
+   * The caller spoke over us: stop talking (the speech, and what the phone still has buffered), stop the agent, drop what was not
    * said, and tell the agent what the caller actually heard.
    */
   private bargeIn(why: string): void {
@@ -349,10 +271,8 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
     const turn = this.turn;
     const replyCutShort = turn !== undefined && (turn.streaming || unplayed.some((piece) => piece.turn === turn && piece.kind === 'reply'));
     if (unplayed.length === 0 && !replyCutShort) return;
-    if (unplayed.some((piece) => piece.audioSent)) this.options.line.clear();
-    if (unplayed.length > 0) this.options.engine.cancelSpeaking();
+    if (unplayed.length > 0) this.options.channel.stopTalking();
     this.pieces.clear();
-    this.piecesByMark.clear();
     if (!turn || !replyCutShort) {
       this.options.log.info(`Caller interrupted (${why})`);
       return;
@@ -366,15 +286,8 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
     );
   }
 
-  private get engineTakesTurns(): boolean {
-    return this.options.engine.turnTaking === 'engine';
-  }
-
-  /** Speech an engine that takes turns began on its own: played and marked like any other. */
-  private engineSpeechStarted(speechId: string): void {
-    if (this.closing || this.pieces.has(speechId)) return;
-    this.markCount += 1;
-    this.pieces.set(speechId, { speechId, mark: `voice-${this.markCount}`, text: '', kind: 'voice', turn: undefined, state: 'speaking', audioSent: false });
+  private get voiceTakesTurns(): boolean {
+    return this.options.channel.turnTaking === 'engine';
   }
 
   /**
@@ -382,11 +295,11 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
    * play on, so it is flushed when there is more than FLUSH_THRESHOLD_MS of it. The agent is not stopped: whether the
    * caller asked something new is the engine's to say, with a new request.
    */
-  private callerSpokeOverEngine(): void {
+  private callerSpokeOverVoice(): void {
     if (this.closing || this.ending) return; // the goodbye is said to the end
-    const unplayedMs = this.options.line.unplayedAudioMs();
+    const unplayedMs = this.options.channel.unplayedAudioMs();
     if (unplayedMs <= FLUSH_THRESHOLD_MS) return;
-    this.options.line.clear();
+    this.options.channel.flushPlayback();
     this.options.log.info(`Caller interrupted (caller started speaking with ${Math.round(unplayedMs)} ms of speech still to play)`);
   }
 
@@ -403,7 +316,7 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
 
   private callerSaid(utterance: CallerUtterance): void {
     if (this.closing || this.ending) return;
-    if (this.engineTakesTurns) this.dropObsoleteTurn();
+    if (this.voiceTakesTurns) this.dropObsoleteTurn();
     const text = utterance.text.trim();
     if (text === '') {
       this.callerNotUnderstood('the transcript of what the caller said is empty');
@@ -411,7 +324,7 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
     }
     this.options.log.info(`Customer said: ${text}`);
     // Engines without a speech-started event: the finished utterance is the barge-in.
-    if (!this.engineTakesTurns) this.bargeIn('new utterance');
+    if (!this.voiceTakesTurns) this.bargeIn('new utterance');
     this.turnCount += 1;
     const turn: Turn = {
       number: this.turnCount,
@@ -472,24 +385,24 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
   }
 
   private async endAfterAgentFailures(failures: number): Promise<void> {
-    const { log, callControl, transferNumber, callSid } = this.options;
+    const { log, actions, transferNumber } = this.options;
     this.ending = 'agent_failed';
-    if (callControl && transferNumber) {
+    if (actions && transferNumber) {
       log.warn(`The agent failed ${failures} turns in a row: transferring the call to ${transferNumber}`);
       try {
-        await callControl.redirect(callSid, await sayAndTransferTwiml(AGENT_TRANSFER, transferNumber));
+        await actions.sayAndTransfer(AGENT_TRANSFER, transferNumber);
         this.ending = 'transferred';
         await this.close(`transferred to ${transferNumber}`, 'transferred');
         return;
       } catch (error) {
-        log.error(`Could not transfer the call through Twilio's REST API (${describeTwilioFailure(error)}); saying goodbye instead`);
+        log.error(`Could not transfer the call through ${actions.api} (${actions.describeFailure(error)}); saying goodbye instead`);
       }
     } else {
       log.warn(`The agent failed ${failures} turns in a row: saying goodbye and hanging up`);
     }
     if (this.closing) return;
     this.speak(AGENT_GOODBYE, 'goodbye', undefined);
-    // A goodbye whose mark never comes back must not keep the line open.
+    // A goodbye that is never reported heard must not keep the line open.
     this.goodbyeTimer = setTimeout(() => void this.hangUpAfterGoodbye(), GOODBYE_TIMEOUT_MS);
   }
 
@@ -497,13 +410,13 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
     if (this.closing || this.ending !== 'agent_failed' || this.goodbyeTimer === undefined) return;
     clearTimeout(this.goodbyeTimer);
     this.goodbyeTimer = undefined;
-    const { log, callControl, callSid } = this.options;
-    if (callControl) {
+    const { log, actions } = this.options;
+    if (actions) {
       try {
-        await callControl.hangUp(callSid);
-        log.info('Hung up the call through Twilio after the goodbye');
+        await actions.hangUp();
+        log.info(`Hung up the call through ${actions.via} after the goodbye`);
       } catch (error) {
-        log.error(`Could not hang up through Twilio's REST API (${describeTwilioFailure(error)}); closing the stream instead, which ends the call`);
+        log.error(`Could not hang up through ${actions.api} (${actions.describeFailure(error)}); closing the stream instead, which ends the call`);
       }
     }
     await this.close('the agent kept failing', 'agent_failed');
@@ -517,26 +430,26 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
   }
 
   /**
-   * The voice is gone for good: the caller would hear nothing more from us. Twilio's own voice says why, then hands
+   * The voice is gone for good: the caller would hear nothing more from us. The transport's own voice says why, then hands
    * the caller to TRANSFER_NUMBER or hangs up; without call control, closing the stream ends the call.
    */
   private async endAfterVoiceFailure(): Promise<void> {
     if (this.closing) return;
-    const { log, callControl, transferNumber, callSid } = this.options;
+    const { log, actions, transferNumber } = this.options;
     const wasEnding = this.ending;
     this.ending = wasEnding ?? 'voice_failed';
-    if (callControl) {
+    if (actions) {
       try {
         if (transferNumber) {
-          await callControl.redirect(callSid, await sayAndTransferTwiml(VOICE_FAILED_TRANSFER, transferNumber));
+          await actions.sayAndTransfer(VOICE_FAILED_TRANSFER, transferNumber);
           this.ending = 'transferred';
-          log.info(`Transferred the call to ${transferNumber} through Twilio`);
+          log.info(`Transferred the call to ${transferNumber} through ${actions.via}`);
         } else {
-          await callControl.redirect(callSid, await sayAndHangUpTwiml(VOICE_FAILED_GOODBYE));
-          log.info('Ended the call through Twilio with an apology');
+          await actions.sayAndHangUp(VOICE_FAILED_GOODBYE);
+          log.info(`Ended the call through ${actions.via} with an apology`);
         }
       } catch (error) {
-        log.error(`Could not end the call through Twilio's REST API (${describeTwilioFailure(error)}); closing the stream instead, which ends the call`);
+        log.error(`Could not end the call through ${actions.api} (${actions.describeFailure(error)}); closing the stream instead, which ends the call`);
       }
     }
     await this.close('voice connection failed', this.ending);

@@ -1,6 +1,6 @@
 // The TwiML the bridge gives Twilio: connect a call to our bidirectional Media Stream with the call's token; turn a
 // call away politely; and, through the REST API, move a connected call on (a transfer, or a goodbye and hang-up).
-import type { PublicUrls } from '../public-urls.js';
+import type { PublicUrls } from './public-urls.js';
 
 async function voiceResponse() {
   const { default: twilio } = await import('twilio');

@@ -7,22 +7,23 @@ import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Brain } from '../agents/brain.js';
 import type { Config } from '../config/config.js';
-import type { BridgeMetrics, CallOutcome } from './bridge-metrics.js';
-import { twilioCallControl, type CallControl } from './call-control.js';
-import type { BridgeLog } from './call-log.js';
-import { CallSession } from './call-session.js';
-import { LINES_BUSY } from './caller-messages.js';
-import { CallTokens, describeTokenProblem } from './call-tokens.js';
+import type { BridgeMetrics, CallOutcome } from '../call/call-metrics.js';
+import { MediaStreamsChannel } from '../transports/twilio-media-streams/media-streams-channel.js';
+import { twilioCallActions, twilioCallControl, type CallControl } from '../transports/twilio-media-streams/twilio-call-actions.js';
+import type { BridgeLog } from '../log/call-log.js';
+import { CallSession } from '../call/call-session.js';
+import { LINES_BUSY } from '../call/caller-messages.js';
+import { CallTokens, describeTokenProblem } from '../transports/twilio-media-streams/call-tokens.js';
 import { LogBudget } from './log-budget.js';
-import { PrewarmedCalls } from './prewarmed-calls.js';
-import { publicUrlsFrom, type PublicUrls } from './public-urls.js';
+import { PrewarmedCalls } from '../transports/twilio-media-streams/prewarmed-calls.js';
+import { publicUrlsFrom, type PublicUrls } from '../transports/twilio-media-streams/public-urls.js';
 import { describeTarget, parseRequestTarget, type RequestTarget } from './request-target.js';
-import type { TwilioStartInfo } from './twilio/twilio-frames.js';
-import { TwilioMediaStream } from './twilio/twilio-media-stream.js';
-import { createTwilioSignatureVerifier, type TwilioSignatureVerifier } from './twilio/twilio-signature.js';
-import { connectStreamTwiml, sayAndHangUpTwiml } from './twilio/twiml.js';
-import { voiceEngineFactoryFor } from './voice/create-voice-engine.js';
-import type { VoiceEngineFactory } from './voice/voice-engine.js';
+import type { TwilioStartInfo } from '../transports/twilio-media-streams/twilio-frames.js';
+import { TwilioMediaStream } from '../transports/twilio-media-streams/twilio-media-stream.js';
+import { createTwilioSignatureVerifier, type TwilioSignatureVerifier } from '../transports/twilio-media-streams/twilio-signature.js';
+import { connectStreamTwiml, sayAndHangUpTwiml } from '../transports/twilio-media-streams/twiml.js';
+import { voiceEngineFactoryFor } from '../bridge/voice/create-voice-engine.js';
+import type { VoiceEngineFactory } from '../bridge/voice/voice-engine.js';
 
 export interface BridgeServerOptions {
   config: Config;
@@ -454,19 +455,24 @@ class Bridge implements BridgeServer {
     const log = this.options.log.forCall(callSid);
     // Adopts what the webhook opened for this call (or opens it now), so the greeting starts without set-up.
     const { engine, conversation, controller } = this.prewarmed.take(callSid);
-    const session = new CallSession({
-      callSid,
+    const channel = new MediaStreamsChannel({
       line: stream,
       engine,
+      frames: this.metrics.frames,
+      log,
+      ...(this.options.lineSilenceTimeoutMs !== undefined ? { lineSilenceTimeoutMs: this.options.lineSilenceTimeoutMs } : {}),
+    });
+    const session = new CallSession({
+      callSid,
+      channel,
       conversation,
       restartConversation: () => this.options.brain.startConversation({ callSid, signal: controller.signal }),
       greeting: this.options.config.assistant.greeting,
       log,
       agentTimeoutMs: this.options.agentTimeoutMs ?? this.options.config.calls.agentTimeoutMs,
-      callControl: this.callControl,
+      actions: twilioCallActions(this.callControl, callSid),
       transferNumber: this.options.config.calls.transferNumber,
       metrics: this.metrics,
-      ...(this.options.lineSilenceTimeoutMs !== undefined ? { lineSilenceTimeoutMs: this.options.lineSilenceTimeoutMs } : {}),
     });
     this.sessions.add(session);
     this.callsInProgress.set(callSid, token);

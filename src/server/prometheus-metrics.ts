@@ -1,7 +1,7 @@
 // The bridge's metrics in Prometheus form (prom-client), on a registry of its own so that several bridges in one
 // process never share numbers. Gauges and frame counts are read at scrape time, so calls pay nothing for them.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { BridgeMetrics, CallOutcome, FrameCounters } from './bridge-metrics.js';
+import type { BridgeMetrics, CallOutcome, FrameCounters } from '../call/call-metrics.js';
 
 export interface PrometheusMetricsOptions {
   /** Also expose the process's CPU, memory, event-loop lag and GC (for a real server; tests leave it off). */

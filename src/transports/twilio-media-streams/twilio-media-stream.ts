@@ -2,7 +2,7 @@
 // mark and clear, and keeps the playback ledger that tells which marks were played and which were flushed by clear.
 import { EventEmitter } from 'node:events';
 import type { RawData, WebSocket } from 'ws';
-import type { CallerLine, CallerLineEvents } from '../caller-line.js';
+import type { CallerLine, CallerLineEvents } from './caller-line.js';
 import { base64ByteLength, createFrameEncoder, decodeTwilioFrame, type TwilioFrameEncoder, type TwilioStartInfo } from './twilio-frames.js';
 
 export interface TwilioMediaStreamOptions {

@@ -1,8 +1,10 @@
-// Ends or moves a connected call from the server side, through Twilio's REST API: once a call is connected to our
-// Media Stream, this is the only way to hang up after a goodbye, or to hand the caller to a person.
+// The call actions of a Media Streams call: once a call is connected to our stream, Twilio's REST API is the only way
+// to hang up after a goodbye, or to hand the caller to a person (a TwiML update Twilio follows at once).
 import type { Twilio } from 'twilio';
-import { createTwilioClient } from '../clients/twilio-client.js';
-import type { Config } from '../config/config.js';
+import type { CallActions } from '../../call/call-actions.js';
+import { createTwilioClient } from '../../clients/twilio-client.js';
+import type { Config } from '../../config/config.js';
+import { sayAndHangUpTwiml, sayAndTransferTwiml } from './twiml.js';
 
 export interface CallControl {
   /** Hangs up the call (`status: completed`). Rejects with Twilio's reason when it cannot. */
@@ -28,6 +30,18 @@ export function twilioCallControl(config: Config): CallControl {
     async redirect(callSid, twiml) {
       await (await calls(callSid)).update({ twiml });
     },
+  };
+}
+
+/** One call's actions, through Twilio's REST API. */
+export function twilioCallActions(control: CallControl, callSid: string): CallActions {
+  return {
+    via: 'Twilio',
+    api: "Twilio's REST API",
+    hangUp: () => control.hangUp(callSid),
+    sayAndHangUp: async (message) => control.redirect(callSid, await sayAndHangUpTwiml(message)),
+    sayAndTransfer: async (message, destination) => control.redirect(callSid, await sayAndTransferTwiml(message, destination)),
+    describeFailure: describeTwilioFailure,
   };
 }
 

@@ -1,6 +1,6 @@
 // Verifies X-Twilio-Signature on the voice webhook and on the Media Stream WebSocket upgrade, against the public
 // URLs from WEBHOOK_URL. twilio-node is loaded once, when the server starts, not when the CLI parses arguments.
-import type { PublicUrls } from '../public-urls.js';
+import type { PublicUrls } from './public-urls.js';
 
 export interface TwilioSignatureVerifier {
   /**
