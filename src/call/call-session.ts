@@ -19,7 +19,7 @@ export { DEFAULT_AGENT_TIMEOUT_MS, DEFAULT_APOLOGY };
 /** Failed turns in a row after which the agent is given up on and the call ends politely (or is transferred). */
 export const MAX_CONSECUTIVE_AGENT_FAILURES = 3;
 /** How long the goodbye may take to play before the call is hung up anyway. */
-const GOODBYE_TIMEOUT_MS = 15_000;
+export const GOODBYE_TIMEOUT_MS = 15_000;
 /**
  * With an engine that stops itself when interrupted, the phone's buffer is flushed only when more than this much
  * speech is still to play there: less is over by the time a `clear` would arrive.
