@@ -4,7 +4,7 @@
 // voice is lost for good. It knows the caller's line, the voice engine, the brain and Twilio's call control only by
 // their interfaces.
 import { EventEmitter } from 'node:events';
-import { BrainError, type BrainConversation } from '../agents/brain.js';
+import { BrainError, type BrainConversation, type BrainEvent } from '../agents/brain.js';
 import { DEFAULT_AGENT_TIMEOUT_MS } from '../config/defaults.js';
 import type { CallMetrics, CallOutcome } from './bridge-metrics.js';
 import { describeTwilioFailure, type CallControl } from './call-control.js';
@@ -430,7 +430,7 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
 
   private async runTurn(turn: Turn, text: string): Promise<void> {
     const { log } = this.options;
-    let iterator: AsyncIterator<string> | undefined;
+    let iterator: AsyncIterator<BrainEvent> | undefined;
     try {
       const conversation = await this.withinDeadline(turn, this.conversationForTurn());
       log.info(`→ Assistant: ${text}`);
@@ -439,10 +439,12 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
       for (;;) {
         const next = await this.withinDeadline(turn, iterator.next());
         if (next.done) break;
-        turn.reply += next.value;
+        // Only text is spoken: the call answers no tool calls yet, and each brain ends such a turn itself.
+        if (next.value.type !== 'text') continue;
+        turn.reply += next.value.delta;
         // The agent answers: even if the caller cuts this reply short, it no longer counts as failing.
         this.consecutiveAgentFailures = 0;
-        for (const sentence of splitter.push(next.value)) this.speak(sentence, 'reply', turn);
+        for (const sentence of splitter.push(next.value.delta)) this.speak(sentence, 'reply', turn);
       }
       const rest = splitter.flush();
       if (rest) this.speak(rest, 'reply', turn);

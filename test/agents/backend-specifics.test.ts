@@ -110,7 +110,7 @@ describe('the Agents API brain', () => {
     const conversation = await backend.brain.startConversation(CALL);
     backend.fake.agentBehaviour = { reply: () => 'One. Two. Three. Four. Five. Six. Seven. Eight.', chunkDelayMs: 20 };
     const iterator = conversation.reply('count for me', { signal: new AbortController().signal })[Symbol.asyncIterator]();
-    expect((await iterator.next()).value).toBe('One.');
+    expect((await iterator.next()).value).toEqual({ type: 'text', delta: 'One.' });
     await conversation.close();
     expect(backend.fake.agentTurns[0]).toMatchObject({ status: 'cancelled', cancelRequested: true });
     expect(agentSessions(backend.fake).has(conversation.id)).toBe(false);

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { BrainBackend, BrainConversation } from '../../src/agents/brain.js';
+import type { BrainBackend, BrainConversation, BrainEvent } from '../../src/agents/brain.js';
 import { BrainError } from '../../src/agents/brain.js';
 import { INTERRUPTION_NOTE_PREFIX } from '../../src/agents/interruption-note.js';
-import { waitForAgentTurn, type AgentTurnRecord } from '../fakes/openai/agent-mind.js';
+import { replyDeltas, waitForAgentTurn, type AgentTurnRecord } from '../fakes/openai/agent-mind.js';
 import { FAKE_OPENAI_KEY } from '../fakes/openai/fake-openai.js';
-import { replyError, replyText, startBackend, type BackendUnderTest } from './brain-harness.js';
+import { replyError, replyEvents, replyText, spoken, startBackend, type BackendUnderTest } from './brain-harness.js';
 
 let backend: BackendUnderTest | undefined;
 afterEach(async () => {
@@ -32,10 +32,11 @@ describe.each<BrainBackend>(['agents', 'assistants', 'responses'])('the %s brain
     if (name !== 'agents') expect(conversation.id).not.toBe('');
     fake.agentBehaviour = { reply: (input) => `Fresh bread comes out at seven. We close at six. You asked: ${input}.` };
 
-    const deltas: string[] = [];
-    for await (const delta of conversation.reply('when is the bread ready', { signal: new AbortController().signal })) deltas.push(delta);
-    expect(deltas.length).toBeGreaterThan(5);
-    expect(deltas.join('')).toBe('Fresh bread comes out at seven. We close at six. You asked: when is the bread ready.');
+    const events = await replyEvents(conversation, 'when is the bread ready');
+    const said = 'Fresh bread comes out at seven. We close at six. You asked: when is the bread ready.';
+    // Each piece of text as the agent streamed it, in its order, then the end of the turn.
+    expect(events).toEqual([...replyDeltas(said).map((delta) => ({ type: 'text', delta })), { type: 'done' }]);
+    expect(events.length).toBeGreaterThan(5);
 
     expect(conversation.id).not.toBe('');
     expect(await replyText(conversation, 'and on sundays')).toBe('Fresh bread comes out at seven. We close at six. You asked: and on sundays.');
@@ -52,7 +53,7 @@ describe.each<BrainBackend>(['agents', 'assistants', 'responses'])('the %s brain
     const abort = new AbortController();
     const iterator = conversation.reply('tell me everything', { signal: abort.signal })[Symbol.asyncIterator]();
     const heard: string[] = [];
-    for (let count = 0; count < 3; count += 1) heard.push((await iterator.next()).value as string);
+    for (let count = 0; count < 3; count += 1) heard.push(spoken((await iterator.next()).value as BrainEvent));
 
     abort.abort();
     const stopped = await iterator.next().then(
