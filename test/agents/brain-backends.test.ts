@@ -18,6 +18,17 @@ const CUT_SHORT: Record<BrainBackend, AgentTurnRecord['status']> = { agents: 'ca
 
 const LONG_REPLY = 'One. Two. Three. Four. Five. Six. Seven. Eight. Nine. Ten. Eleven. Twelve. Thirteen. Fourteen. Fifteen. Sixteen.';
 
+const LOOKUP = { name: 'lookup_order', arguments: '{"order":"A17","detail":"delivery date"}' };
+/**
+ * How each backend ends a turn whose function call nobody answers: the two whose turn waits for the result fail it;
+ * a response that asks is complete.
+ */
+const UNANSWERED_CALL_ERROR: Record<BrainBackend, string | undefined> = {
+  agents: 'the agent asked for an action a phone call cannot give (a function tool result or an approval)',
+  assistants: 'the assistant asked for a function call result, which a phone call cannot give',
+  responses: undefined,
+};
+
 describe.each<BrainBackend>(['agents', 'assistants', 'responses'])('the %s brain', (name) => {
   async function startCall(): Promise<{ fake: BackendUnderTest['fake']; conversation: BrainConversation }> {
     backend = await startBackend(name);
@@ -45,6 +56,19 @@ describe.each<BrainBackend>(['agents', 'assistants', 'responses'])('the %s brain
       [conversation.id, 'and on sundays', 'completed'],
     ]);
     await conversation.close();
+  });
+
+  it('surfaces a function the agent calls as a tool_call event, after the text before it, with the ID an answer would quote', async () => {
+    const { fake, conversation } = await startCall();
+    fake.agentBehaviour = { reply: () => 'Let me look that up.', functionCall: LOOKUP };
+    const { events } = UNANSWERED_CALL_ERROR[name]
+      ? await replyError(conversation, 'where is my order')
+      : { events: await replyEvents(conversation, 'where is my order') };
+    const callId = fake.agentTurns[0]!.functionCall!.callId;
+    expect(events.filter((event) => event.type !== 'done')).toEqual([
+      ...replyDeltas('Let me look that up.').map((delta) => ({ type: 'text', delta })),
+      { type: 'tool_call', callId, name: 'lookup_order', arguments: '{"order":"A17","detail":"delivery date"}' },
+    ]);
   });
 
   it('stops at once when the call aborts, cuts the turn short at the server, and takes the next turn', async () => {
@@ -165,5 +189,25 @@ describe.each<BrainBackend>(['agents', 'assistants', 'responses'])('the %s brain
     const { error } = await replyError(conversation, 'hello');
     expect(error.kind).toBe('network');
     expect(error.message).toContain('refused');
+  });
+});
+
+describe.each<BrainBackend>(['agents', 'assistants'])('the %s brain, when its agent waits for a function result', (name) => {
+  it('fails the turn after the text before the call, cancels it at the server, and takes the next turn', async () => {
+    backend = await startBackend(name);
+    const { fake } = backend;
+    const conversation = await backend.brain.startConversation({ callSid: 'CA0123456789abcdef0123456789abcdef' });
+    fake.agentBehaviour = { reply: () => 'Let me look that up.', functionCall: LOOKUP };
+    const { error, streamed, events } = await replyError(conversation, 'where is my order');
+    expect(streamed).toBe('Let me look that up.');
+    expect(events.at(-1)).toMatchObject({ type: 'tool_call', name: 'lookup_order' });
+    expect(error.kind).toBe('bad-request');
+    expect(error.message).toBe(UNANSWERED_CALL_ERROR[name]);
+    expect(error.explanation).toMatch(/^Fix: /);
+    expect(await waitForAgentTurn(fake, (turn) => turn.status !== 'in_progress')).toMatchObject({ status: 'cancelled', cancelRequested: true });
+
+    fake.agentBehaviour = { reply: () => 'It arrives on Tuesday.' };
+    expect(await replyText(conversation, 'hello?')).toBe('It arrives on Tuesday.');
+    await conversation.close();
   });
 });
