@@ -1,6 +1,6 @@
-// Drives one streamed turn for a call: hands out the agent's events (text, tool calls) as they arrive, stops at once when the call
-// aborts (barge-in, hang-up, deadline), and lets the backend settle — cancel the turn at the server and read its
-// stream to the end — in the background, whether or not anyone is still reading, so the caller never waits on it.
+// Drives one streamed turn for a call: hands out the agent's events (text, tool calls) as they arrive, stops at once
+// when the call aborts (barge-in, hang-up, deadline), and lets the backend settle — cancel the turn at the server and
+// read its stream to the end — in the background, whether or not anyone is still reading, so the caller never waits.
 import { BrainError, type BrainDoneEvent, type BrainEvent, type BrainTextEvent, type BrainToolCallEvent } from './brain.js';
 import { abortedError } from './brain-errors.js';
 
