@@ -6,7 +6,7 @@
 // hang-up.
 import { randomUUID } from 'node:crypto';
 import type OpenAI from 'openai';
-import type { Brain, BrainConversation } from './brain.js';
+import type { Brain, BrainConversation, BrainToolCallEvent } from './brain.js';
 import { BrainError } from './brain.js';
 import { turnFailedError, type BrainErrorContext } from './brain-errors.js';
 import type { TurnEvent, TurnSource } from './turn-stream.js';
@@ -28,8 +28,22 @@ interface SessionEvent {
   event_id: string;
   type: string;
   session_id?: string;
-  session?: { id?: string };
+  session?: { id?: string; required_actions?: RequiredAction[] };
   [field: string]: unknown;
+}
+
+type RequiredAction = OpenAI.Beta.Agents.AgentSession['required_actions'][number];
+
+/** The function calls among a session's required actions (the others are approvals and reconnections). */
+function toolCalls(actions: RequiredAction[] | undefined): BrainToolCallEvent[] {
+  const calls: BrainToolCallEvent[] = [];
+  for (const action of actions ?? []) {
+    if (action.type !== 'function_call') continue;
+    // The Agents API types the arguments loosely; the event carries them as JSON text, as the other APIs give them.
+    const args = typeof action.arguments === 'string' ? action.arguments : JSON.stringify(action.arguments ?? {});
+    calls.push({ type: 'tool_call', callId: action.call_id, name: action.name, arguments: args });
+  }
+  return calls;
 }
 
 export class AgentsBrain implements Brain {
@@ -159,7 +173,7 @@ class AgentSessionConversation extends TurnTakingConversation {
               break;
             }
             case 'agent.session.turn.output_text.delta':
-              if (turnId !== undefined && event.turn_id === turnId) yield { type: 'delta', text: event.delta as string };
+              if (turnId !== undefined && event.turn_id === turnId) yield { type: 'text', delta: event.delta as string };
               break;
             case 'agent.session.turn.completed':
               if (event.turn_id !== turnId) break;
@@ -180,7 +194,9 @@ class AgentSessionConversation extends TurnTakingConversation {
               yield failed(turnFailedError(event.error as never, context));
               break;
             case 'agent.session.requires_action':
+              // The session waits for answers nobody gives yet: the turn is cancelled and fails, after saying what it asked.
               sendCancel();
+              yield* toolCalls(event.session?.required_actions);
               yield failed(
                 new BrainError(
                   'bad-request',

@@ -79,7 +79,7 @@ class ThreadConversation extends TurnTakingConversation {
             break;
           case 'thread.message.delta':
             for (const part of event.data.delta.content ?? []) {
-              if (part.type === 'text' && part.text?.value) yield { type: 'delta', text: part.text.value };
+              if (part.type === 'text' && part.text?.value) yield { type: 'text', delta: part.text.value };
             }
             break;
           case 'thread.run.completed':
@@ -96,8 +96,12 @@ class ThreadConversation extends TurnTakingConversation {
             if (!cancelWanted) yield failed(new BrainError('server', "the agent's reply was cancelled at OpenAI before it was complete", 'Something else cancelled the run; the next utterance starts a new one.'));
             break;
           case 'thread.run.requires_action':
+            // The run waits for outputs nobody submits yet: it is cancelled and the turn fails, after saying what it asked.
             cancelWanted = true;
             sendCancel();
+            for (const call of event.data.required_action?.submit_tool_outputs.tool_calls ?? []) {
+              yield { type: 'tool_call', callId: call.id, name: call.function.name, arguments: call.function.arguments };
+            }
             yield failed(
               new BrainError(
                 'bad-request',

@@ -24,6 +24,43 @@ export interface ReplyOptions {
   signal: AbortSignal;
 }
 
+/**
+ * What the agent does in one turn, in the order the backend streams it. A turn that succeeds ends with `done`; one
+ * that fails or is aborted throws a BrainError from the stream instead.
+ */
+export type BrainEvent = BrainTextEvent | BrainToolCallEvent | BrainDoneEvent;
+
+/** A piece of the reply's text, as it is generated: spoken in order. Never empty. */
+export interface BrainTextEvent {
+  type: 'text';
+  delta: string;
+}
+
+/**
+ * The agent asks the call to run one of its function tools (the Agents API's `requires_action` function call, a
+ * Responses `function_call` item, an Assistants run's `submit_tool_outputs` tool call). Plain data: answering it is
+ * the conversation's business, keyed by `callId` — an Agents API `agent.session.input.tool_result`, a Responses
+ * `function_call_output` item in the next request, an Assistants `submit_tool_outputs`.
+ *
+ * No backend takes answers yet, so what follows the calls is how each backend ends a turn whose calls nobody answers:
+ * the Agents and Assistants APIs wait for the result, so their brains cancel the turn and fail it with a BrainError
+ * (kind `bad-request`); a response is complete once it has asked, so the Responses brain goes on to `done`.
+ */
+export interface BrainToolCallEvent {
+  type: 'tool_call';
+  /** The ID an answer must quote: the Agents API and Responses `call_id`, the Assistants tool call's `id`. */
+  callId: string;
+  /** The function's name, as the agent's tools define it. */
+  name: string;
+  /** The arguments as JSON text, as the model wrote them. */
+  arguments: string;
+}
+
+/** The turn is over: the agent said all it had to say. Always the last event. */
+export interface BrainDoneEvent {
+  type: 'done';
+}
+
 /** One caller's conversation with the agent: a thread, an agent session or a Conversation. */
 export interface BrainConversation {
   /** What the backend calls it, for the log line `Created <kind>: <id>`. */
@@ -34,8 +71,8 @@ export interface BrainConversation {
    * utterance): resolves with the ID once it exists. Where absent, `id` is known from the start.
    */
   readonly created?: Promise<string>;
-  /** Streams the agent's reply to one caller utterance as text deltas, as they are generated. Throws BrainError. */
-  reply(callerText: string, options: ReplyOptions): AsyncIterable<string>;
+  /** Streams the agent's turn for one caller utterance as events, as they are generated. Throws BrainError. */
+  reply(callerText: string, options: ReplyOptions): AsyncIterable<BrainEvent>;
   /**
    * After a barge-in: the caller heard only `heardText` of the last reply. The next turn tells the agent so,
    * keeping its history true to what the caller really heard.

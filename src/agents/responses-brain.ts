@@ -66,7 +66,13 @@ class ResponsesConversation extends TurnTakingConversation {
       for await (const event of stream) {
         switch (event.type) {
           case 'response.output_text.delta':
-            yield { type: 'delta', text: event.delta };
+            yield { type: 'text', delta: event.delta };
+            break;
+          // Only the finished item carries the whole arguments; the response itself goes on to complete.
+          case 'response.output_item.done':
+            if (event.item.type === 'function_call') {
+              yield { type: 'tool_call', callId: event.item.call_id, name: event.item.name, arguments: event.item.arguments };
+            }
             break;
           case 'response.completed':
           case 'response.incomplete':

@@ -1,11 +1,11 @@
-// Drives one streamed turn for a call: hands out the agent's text deltas as they arrive, stops at once when the call
-// aborts (barge-in, hang-up, deadline), and lets the backend settle — cancel the turn at the server and read its
-// stream to the end — in the background, whether or not anyone is still reading, so the caller never waits on it.
-import { BrainError } from './brain.js';
+// Drives one streamed turn for a call: hands out the agent's events (text, tool calls) as they arrive, stops at once
+// when the call aborts (barge-in, hang-up, deadline), and lets the backend settle — cancel the turn at the server and
+// read its stream to the end — in the background, whether or not anyone is still reading, so the caller never waits.
+import { BrainError, type BrainDoneEvent, type BrainEvent, type BrainTextEvent, type BrainToolCallEvent } from './brain.js';
 import { abortedError } from './brain-errors.js';
 
-/** What a backend's stream reduces to: text, then the turn's outcome. */
-export type TurnEvent = { type: 'delta'; text: string } | { type: 'done' } | { type: 'failed'; error: BrainError };
+/** What a backend's stream reduces to: text and tool calls, then the turn's outcome. */
+export type TurnEvent = BrainTextEvent | BrainToolCallEvent | BrainDoneEvent | { type: 'failed'; error: BrainError };
 
 export interface TurnSource {
   /** The turn's events; ends once the server is done with the turn. May throw what the SDK throws. */
@@ -29,10 +29,13 @@ export interface StreamTurnOptions {
 
 type Outcome = { type: 'done' } | { type: 'failed'; error: BrainError };
 
-/** Streams the deltas of one turn. Throws BrainError: the turn's failure, or kind `aborted` when the signal fired. */
-export function streamTurn(source: TurnSource, options: StreamTurnOptions): AsyncGenerator<string, void, undefined> {
+/**
+ * Streams the events of one turn, ending with `done`. Throws BrainError: the turn's failure (after the events that came
+ * before it), or kind `aborted` when the signal fired.
+ */
+export function streamTurn(source: TurnSource, options: StreamTurnOptions): AsyncGenerator<BrainEvent, void, undefined> {
   const { signal, action } = options;
-  const queue: string[] = [];
+  const queue: Array<BrainTextEvent | BrainToolCallEvent> = [];
   let outcome: Outcome | undefined;
   let interrupted = false;
   let wake: (() => void) | undefined;
@@ -88,8 +91,10 @@ export function streamTurn(source: TurnSource, options: StreamTurnOptions): Asyn
         }
         if (outcome || interrupted) continue;
         const event = result.value;
-        if (event.type === 'delta') {
-          if (event.text !== '') queue.push(event.text);
+        if (event.type === 'text') {
+          if (event.delta !== '') queue.push(event);
+        } else if (event.type === 'tool_call') {
+          queue.push(event);
         } else {
           outcome = event;
           startSettleClock();
@@ -103,7 +108,7 @@ export function streamTurn(source: TurnSource, options: StreamTurnOptions): Asyn
     }
   })().catch(() => markSettled());
 
-  async function* deltas(): AsyncGenerator<string, void, undefined> {
+  async function* turnEvents(): AsyncGenerator<BrainEvent, void, undefined> {
     try {
       for (;;) {
         if (interrupted || signal.aborted) throw abortedError(action);
@@ -112,7 +117,10 @@ export function streamTurn(source: TurnSource, options: StreamTurnOptions): Asyn
           yield next;
           continue;
         }
-        if (outcome?.type === 'done') return;
+        if (outcome?.type === 'done') {
+          yield { type: 'done' };
+          return;
+        }
         if (outcome?.type === 'failed') throw outcome.error;
         await new Promise<void>((resolve) => {
           wake = resolve;
@@ -123,5 +131,5 @@ export function streamTurn(source: TurnSource, options: StreamTurnOptions): Asyn
       interrupt();
     }
   }
-  return deltas();
+  return turnEvents();
 }

@@ -1,6 +1,6 @@
 // What every backend's conversation shares: one turn at a time (the next waits until the server has settled the last),
 // the interruption note on the turn after a barge-in, aborts, and a close that never throws.
-import type { BrainConversation, ReplyOptions } from './brain.js';
+import type { BrainConversation, BrainEvent, ReplyOptions } from './brain.js';
 import { BrainError } from './brain.js';
 import { abortedError, toBrainError, type BrainErrorContext } from './brain-errors.js';
 import { withInterruptionNote } from './interruption-note.js';
@@ -68,11 +68,11 @@ export abstract class TurnTakingConversation implements BrainConversation {
     this.heardBeforeInterruption = heardText;
   }
 
-  reply(callerText: string, options: ReplyOptions): AsyncIterable<string> {
+  reply(callerText: string, options: ReplyOptions): AsyncIterable<BrainEvent> {
     return this.takeTurn(callerText, options.signal);
   }
 
-  private async *takeTurn(callerText: string, callerSignal: AbortSignal): AsyncGenerator<string, void, undefined> {
+  private async *takeTurn(callerText: string, callerSignal: AbortSignal): AsyncGenerator<BrainEvent, void, undefined> {
     if (this.closed) throw new BrainError('aborted', `${REPLY} was not started: the call's conversation is closed`);
     const signal = AbortSignal.any([callerSignal, this.closing.signal]);
     if (signal.aborted) throw abortedError(REPLY);
@@ -97,7 +97,7 @@ export abstract class TurnTakingConversation implements BrainConversation {
         throw await this.toError(error, REPLY);
       }
       opened = true;
-      let deltas = 0;
+      let spoken = 0;
       try {
         const turn = streamTurn(source, {
           signal,
@@ -106,13 +106,13 @@ export abstract class TurnTakingConversation implements BrainConversation {
           settleTimeoutMs: this.settleTimeoutMs,
           onSettled: markSettled,
         });
-        for await (const delta of turn) {
-          deltas += 1;
-          yield delta;
+        for await (const event of turn) {
+          if (event.type === 'text') spoken += 1;
+          yield event;
         }
       } catch (error) {
         // A turn refused before it said anything never reached the agent: keep the note for the next one.
-        const refused = error instanceof BrainError && error.kind !== 'aborted' && deltas === 0;
+        const refused = error instanceof BrainError && error.kind !== 'aborted' && spoken === 0;
         if (refused && heard !== undefined && this.heardBeforeInterruption === undefined) this.heardBeforeInterruption = heard;
         throw error;
       }

@@ -5,7 +5,7 @@
 // and its actions (hang up, transfer), and the agent only through the brain's interface: no transport, no frame, no
 // mark, no TwiML.
 import { EventEmitter } from 'node:events';
-import { BrainError, type BrainConversation } from '../agents/brain.js';
+import { BrainError, type BrainConversation, type BrainEvent } from '../agents/brain.js';
 import { DEFAULT_AGENT_TIMEOUT_MS } from '../config/defaults.js';
 import type { CallLogger } from '../log/call-log.js';
 import type { CallActions } from './call-actions.js';
@@ -343,7 +343,7 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
 
   private async runTurn(turn: Turn, text: string): Promise<void> {
     const { log } = this.options;
-    let iterator: AsyncIterator<string> | undefined;
+    let iterator: AsyncIterator<BrainEvent> | undefined;
     try {
       const conversation = await this.withinDeadline(turn, this.conversationForTurn());
       log.info(`→ Assistant: ${text}`);
@@ -352,10 +352,12 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
       for (;;) {
         const next = await this.withinDeadline(turn, iterator.next());
         if (next.done) break;
-        turn.reply += next.value;
+        // Only text is spoken: the call answers no tool calls yet, and each brain ends such a turn itself.
+        if (next.value.type !== 'text') continue;
+        turn.reply += next.value.delta;
         // The agent answers: even if the caller cuts this reply short, it no longer counts as failing.
         this.consecutiveAgentFailures = 0;
-        for (const sentence of splitter.push(next.value)) this.speak(sentence, 'reply', turn);
+        for (const sentence of splitter.push(next.value.delta)) this.speak(sentence, 'reply', turn);
       }
       const rest = splitter.flush();
       if (rest) this.speak(rest, 'reply', turn);

@@ -8,7 +8,7 @@ import { waitForAgentTurn } from '../fakes/openai/agent-mind.js';
 import { agentSessions } from '../fakes/openai/agent-sessions.js';
 import { FAKE_OPENAI_KEY } from '../fakes/openai/fake-openai.js';
 import { fakeThreads } from '../fakes/openai/threads.js';
-import { configFor, replyError, replyText, startBackend, type BackendUnderTest } from './brain-harness.js';
+import { configFor, replyError, replyEvents, replyText, startBackend, type BackendUnderTest } from './brain-harness.js';
 
 const CALL = { callSid: 'CA0123456789abcdef0123456789abcdef' };
 const NOW = new Date('2026-11-24T12:00:00Z');
@@ -110,7 +110,7 @@ describe('the Agents API brain', () => {
     const conversation = await backend.brain.startConversation(CALL);
     backend.fake.agentBehaviour = { reply: () => 'One. Two. Three. Four. Five. Six. Seven. Eight.', chunkDelayMs: 20 };
     const iterator = conversation.reply('count for me', { signal: new AbortController().signal })[Symbol.asyncIterator]();
-    expect((await iterator.next()).value).toBe('One.');
+    expect((await iterator.next()).value).toEqual({ type: 'text', delta: 'One.' });
     await conversation.close();
     expect(backend.fake.agentTurns[0]).toMatchObject({ status: 'cancelled', cancelRequested: true });
     expect(agentSessions(backend.fake).has(conversation.id)).toBe(false);
@@ -158,6 +158,18 @@ describe('the Responses API brain', () => {
       input: 'hello',
       stream: true,
     });
+  });
+
+  it('ends a response that calls a function with done, as such a response is complete', async () => {
+    backend = await startBackend('responses');
+    const conversation = await backend.brain.startConversation(CALL);
+    backend.fake.agentBehaviour = { reply: () => 'Let me look that up.', functionCall: { name: 'lookup_order', arguments: '{"order":"A17"}' } };
+    const events = await replyEvents(conversation, 'where is my order');
+    expect(events.slice(-2)).toEqual([
+      { type: 'tool_call', callId: backend.fake.agentTurns[0]!.functionCall!.callId, name: 'lookup_order', arguments: '{"order":"A17"}' },
+      { type: 'done' },
+    ]);
+    expect(backend.fake.agentTurns[0]!.status).toBe('completed');
   });
 
   it('reports OpenAI not answering in time as a timeout', async () => {

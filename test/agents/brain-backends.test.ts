@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { BrainBackend, BrainConversation } from '../../src/agents/brain.js';
+import type { BrainBackend, BrainConversation, BrainEvent } from '../../src/agents/brain.js';
 import { BrainError } from '../../src/agents/brain.js';
 import { INTERRUPTION_NOTE_PREFIX } from '../../src/agents/interruption-note.js';
-import { waitForAgentTurn, type AgentTurnRecord } from '../fakes/openai/agent-mind.js';
+import { replyDeltas, waitForAgentTurn, type AgentTurnRecord } from '../fakes/openai/agent-mind.js';
 import { FAKE_OPENAI_KEY } from '../fakes/openai/fake-openai.js';
-import { replyError, replyText, startBackend, type BackendUnderTest } from './brain-harness.js';
+import { replyError, replyEvents, replyText, spoken, startBackend, type BackendUnderTest } from './brain-harness.js';
 
 let backend: BackendUnderTest | undefined;
 afterEach(async () => {
@@ -17,6 +17,17 @@ const KINDS: Record<BrainBackend, BrainConversation['kind']> = { agents: 'sessio
 const CUT_SHORT: Record<BrainBackend, AgentTurnRecord['status']> = { agents: 'cancelled', assistants: 'cancelled', responses: 'disconnected' };
 
 const LONG_REPLY = 'One. Two. Three. Four. Five. Six. Seven. Eight. Nine. Ten. Eleven. Twelve. Thirteen. Fourteen. Fifteen. Sixteen.';
+
+const LOOKUP = { name: 'lookup_order', arguments: '{"order":"A17","detail":"delivery date"}' };
+/**
+ * How each backend ends a turn whose function call nobody answers: the two whose turn waits for the result fail it;
+ * a response that asks is complete.
+ */
+const UNANSWERED_CALL_ERROR: Record<BrainBackend, string | undefined> = {
+  agents: 'the agent asked for an action a phone call cannot give (a function tool result or an approval)',
+  assistants: 'the assistant asked for a function call result, which a phone call cannot give',
+  responses: undefined,
+};
 
 describe.each<BrainBackend>(['agents', 'assistants', 'responses'])('the %s brain', (name) => {
   async function startCall(): Promise<{ fake: BackendUnderTest['fake']; conversation: BrainConversation }> {
@@ -32,10 +43,11 @@ describe.each<BrainBackend>(['agents', 'assistants', 'responses'])('the %s brain
     if (name !== 'agents') expect(conversation.id).not.toBe('');
     fake.agentBehaviour = { reply: (input) => `Fresh bread comes out at seven. We close at six. You asked: ${input}.` };
 
-    const deltas: string[] = [];
-    for await (const delta of conversation.reply('when is the bread ready', { signal: new AbortController().signal })) deltas.push(delta);
-    expect(deltas.length).toBeGreaterThan(5);
-    expect(deltas.join('')).toBe('Fresh bread comes out at seven. We close at six. You asked: when is the bread ready.');
+    const events = await replyEvents(conversation, 'when is the bread ready');
+    const said = 'Fresh bread comes out at seven. We close at six. You asked: when is the bread ready.';
+    // Each piece of text as the agent streamed it, in its order, then the end of the turn.
+    expect(events).toEqual([...replyDeltas(said).map((delta) => ({ type: 'text', delta })), { type: 'done' }]);
+    expect(events.length).toBeGreaterThan(5);
 
     expect(conversation.id).not.toBe('');
     expect(await replyText(conversation, 'and on sundays')).toBe('Fresh bread comes out at seven. We close at six. You asked: and on sundays.');
@@ -46,13 +58,26 @@ describe.each<BrainBackend>(['agents', 'assistants', 'responses'])('the %s brain
     await conversation.close();
   });
 
+  it('surfaces a function the agent calls as a tool_call event, after the text before it, with the ID an answer would quote', async () => {
+    const { fake, conversation } = await startCall();
+    fake.agentBehaviour = { reply: () => 'Let me look that up.', functionCall: LOOKUP };
+    const { events } = UNANSWERED_CALL_ERROR[name]
+      ? await replyError(conversation, 'where is my order')
+      : { events: await replyEvents(conversation, 'where is my order') };
+    const callId = fake.agentTurns[0]!.functionCall!.callId;
+    expect(events.filter((event) => event.type !== 'done')).toEqual([
+      ...replyDeltas('Let me look that up.').map((delta) => ({ type: 'text', delta })),
+      { type: 'tool_call', callId, name: 'lookup_order', arguments: '{"order":"A17","detail":"delivery date"}' },
+    ]);
+  });
+
   it('stops at once when the call aborts, cuts the turn short at the server, and takes the next turn', async () => {
     const { fake, conversation } = await startCall();
     fake.agentBehaviour = { reply: () => LONG_REPLY, chunkDelayMs: 15 };
     const abort = new AbortController();
     const iterator = conversation.reply('tell me everything', { signal: abort.signal })[Symbol.asyncIterator]();
     const heard: string[] = [];
-    for (let count = 0; count < 3; count += 1) heard.push((await iterator.next()).value as string);
+    for (let count = 0; count < 3; count += 1) heard.push(spoken((await iterator.next()).value as BrainEvent));
 
     abort.abort();
     const stopped = await iterator.next().then(
@@ -164,5 +189,25 @@ describe.each<BrainBackend>(['agents', 'assistants', 'responses'])('the %s brain
     const { error } = await replyError(conversation, 'hello');
     expect(error.kind).toBe('network');
     expect(error.message).toContain('refused');
+  });
+});
+
+describe.each<BrainBackend>(['agents', 'assistants'])('the %s brain, when its agent waits for a function result', (name) => {
+  it('fails the turn after the text before the call, cancels it at the server, and takes the next turn', async () => {
+    backend = await startBackend(name);
+    const { fake } = backend;
+    const conversation = await backend.brain.startConversation({ callSid: 'CA0123456789abcdef0123456789abcdef' });
+    fake.agentBehaviour = { reply: () => 'Let me look that up.', functionCall: LOOKUP };
+    const { error, streamed, events } = await replyError(conversation, 'where is my order');
+    expect(streamed).toBe('Let me look that up.');
+    expect(events.at(-1)).toMatchObject({ type: 'tool_call', name: 'lookup_order' });
+    expect(error.kind).toBe('bad-request');
+    expect(error.message).toBe(UNANSWERED_CALL_ERROR[name]);
+    expect(error.explanation).toMatch(/^Fix: /);
+    expect(await waitForAgentTurn(fake, (turn) => turn.status !== 'in_progress')).toMatchObject({ status: 'cancelled', cancelRequested: true });
+
+    fake.agentBehaviour = { reply: () => 'It arrives on Tuesday.' };
+    expect(await replyText(conversation, 'hello?')).toBe('It arrives on Tuesday.');
+    await conversation.close();
   });
 });

@@ -2,7 +2,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Brain, BrainBackend, BrainConversation } from '../../src/agents/brain.js';
+import type { Brain, BrainBackend, BrainConversation, BrainEvent } from '../../src/agents/brain.js';
 import { BrainError } from '../../src/agents/brain.js';
 import { createBrain } from '../../src/agents/create-brain.js';
 import { buildConfig, type Config, type RawEnv } from '../../src/config/config.js';
@@ -47,20 +47,39 @@ export async function startBackend(backend: BrainBackend, env: RawEnv = {}): Pro
   };
 }
 
+/** The text of an event, or '' for the events that say nothing to the caller. */
+export function spoken(event: BrainEvent | undefined): string {
+  return event?.type === 'text' ? event.delta : '';
+}
+
 /** The whole reply of one turn, as the call would hear it. */
 export async function replyText(conversation: BrainConversation, text: string, signal = new AbortController().signal): Promise<string> {
   let reply = '';
-  for await (const delta of conversation.reply(text, { signal })) reply += delta;
+  for await (const event of conversation.reply(text, { signal })) reply += spoken(event);
   return reply;
 }
 
-/** The BrainError a turn ends with (and the text streamed before it), or a failure of the test when it succeeds. */
-export async function replyError(conversation: BrainConversation, text: string): Promise<{ error: BrainError; streamed: string }> {
+/** Every event of one turn that succeeds, in order. */
+export async function replyEvents(conversation: BrainConversation, text: string): Promise<BrainEvent[]> {
+  const events: BrainEvent[] = [];
+  for await (const event of conversation.reply(text, { signal: new AbortController().signal })) events.push(event);
+  return events;
+}
+
+/**
+ * The BrainError a turn ends with, the text streamed before it and every event before it, or a failure of the test
+ * when the turn succeeds.
+ */
+export async function replyError(conversation: BrainConversation, text: string): Promise<{ error: BrainError; streamed: string; events: BrainEvent[] }> {
   let streamed = '';
+  const events: BrainEvent[] = [];
   try {
-    for await (const delta of conversation.reply(text, { signal: new AbortController().signal })) streamed += delta;
+    for await (const event of conversation.reply(text, { signal: new AbortController().signal })) {
+      events.push(event);
+      streamed += spoken(event);
+    }
   } catch (error) {
-    if (error instanceof BrainError) return { error, streamed };
+    if (error instanceof BrainError) return { error, streamed, events };
     throw error;
   }
   throw new Error(`the turn succeeded with "${streamed}"`);

@@ -58,6 +58,25 @@ describe("the fake agent backends satisfy the SDK's own stream helpers", () => {
     await client.beta.agents.sessions.delete(session.id);
   });
 
+  it('stops an Agents API turn that calls a function at requires_action, as the result helper expects, until cancelled', async () => {
+    const { fake, client } = await start();
+    const agent = seedAgent(fake);
+    fake.agentBehaviour = { reply: () => 'Let me look.', functionCall: { name: 'lookup_order', arguments: '{"order":"A17"}' } };
+    const created = await client.beta.agents.sessions.create({ agent_id: agent.id, environment: { type: 'none' }, input: 'where is my order', stream: true });
+    const error = await created.finalResult().catch((caught: unknown) => caught);
+    const turn = fake.agentTurns[0]!;
+    expect(error).toMatchObject({
+      reason: 'requires_action',
+      turn_id: turn.turnId,
+      required_actions: [{ type: 'function_call', call_id: turn.functionCall!.callId, name: 'lookup_order', arguments: '{"order":"A17"}', turn_id: turn.turnId }],
+    });
+    expect((await client.beta.agents.sessions.retrieve(turn.conversationId)).status).toBe('requires_action');
+
+    await client.beta.agents.sessions.events.create(turn.conversationId, { events: [{ type: 'agent.session.input.cancel' }] });
+    await waitForAgentTurn(fake, (candidate) => candidate === turn && candidate.status === 'cancelled');
+    expect(await client.beta.agents.sessions.retrieve(turn.conversationId)).toMatchObject({ status: 'idle', required_actions: [] });
+  });
+
   it('streams an Assistants API run through runs.stream and its accumulating helper', async () => {
     const { fake, client } = await start({ assistantsApi: 'available' });
     const assistant = seedAssistant(fake);
@@ -70,6 +89,26 @@ describe("the fake agent backends satisfy the SDK's own stream helpers", () => {
     expect(run.status).toBe('completed');
     expect(messages[0]!.content[0]).toMatchObject({ type: 'text', text: { value: deltas.join('') } });
     expect(fake.agentTurns[0]!.input).toBe('what time is it');
+  });
+
+  it('ends an Assistants API run stream at requires_action when the assistant calls a function, and cancels the run on request', async () => {
+    const { fake, client } = await start({ assistantsApi: 'available' });
+    const assistant = seedAssistant(fake);
+    fake.agentBehaviour = { reply: () => 'Let me look.', functionCall: { name: 'lookup_order', arguments: '{"order":"A17"}' } };
+    const thread = await client.beta.threads.create();
+    const stream = client.beta.threads.runs.stream(thread.id, { assistant_id: assistant.id, additional_messages: [{ role: 'user', content: 'where is my order' }] });
+    const run = await stream.finalRun();
+    const callId = fake.agentTurns[0]!.functionCall!.callId;
+    expect(run.status).toBe('requires_action');
+    expect(run.required_action).toEqual({
+      type: 'submit_tool_outputs',
+      submit_tool_outputs: { tool_calls: [{ id: callId, type: 'function', function: { name: 'lookup_order', arguments: '{"order":"A17"}' } }] },
+    });
+    expect((await stream.finalMessages())[0]!.content[0]).toMatchObject({ type: 'text', text: { value: 'Let me look.' } });
+
+    expect((await client.beta.threads.runs.cancel(run.id, { thread_id: thread.id })).status).toBe('cancelling');
+    await waitForAgentTurn(fake, (turn) => turn.status === 'cancelled');
+    expect((await client.beta.threads.runs.retrieve(run.id, { thread_id: thread.id })).status).toBe('cancelled');
   });
 
   it('answers a wf_ assistant_id with the 400 the original bridge got', async () => {
@@ -90,6 +129,17 @@ describe("the fake agent backends satisfy the SDK's own stream helpers", () => {
     expect(final.status).toBe('completed');
     expect(final.output_text).toBe(deltas.join(''));
     expect(fake.agentTurns[0]).toMatchObject({ backend: 'responses', conversationId: conversation.id, input: 'hi there', status: 'completed' });
+  });
+
+  it('ends a Responses API reply with the function call item the helper accumulates', async () => {
+    const { fake, client } = await start();
+    fake.agentBehaviour = { reply: () => 'Let me look.', functionCall: { name: 'lookup_order', arguments: '{"order":"A17"}' } };
+    const stream = client.responses.stream({ model: 'gpt-6-luna', input: 'where is my order' });
+    const final = await stream.finalResponse();
+    expect(final.status).toBe('completed');
+    expect(final.output_text).toBe('Let me look.');
+    expect(final.output[1]).toMatchObject({ type: 'function_call', call_id: fake.agentTurns[0]!.functionCall!.callId, name: 'lookup_order', arguments: '{"order":"A17"}' });
+    expect(fake.agentTurns[0]!.status).toBe('completed');
   });
 
   it('fails a Responses API stream with response.failed, which the helper reports as a failed response', async () => {

@@ -74,6 +74,19 @@ describe('when the agent fails a turn', () => {
     expect(caller.heard()).not.toContain(AGENT_GOODBYE);
   });
 
+  it('apologises when the agent calls a function the call cannot run, and the next turn is answered', async () => {
+    bridge = await startCallBridge('agents');
+    bridge.fake.agentBehaviour = { reply: () => 'Let me look that up.', functionCall: { name: 'lookup_order', arguments: '{"order":"A17"}' } };
+    const caller = await bridge.dial();
+    await caller.waitToHear(DEFAULT_GREETING);
+    await sayAndHearApology(caller, 'Where is my order');
+    expect(bridge.callLog(caller).join('\n')).toContain('The agent did not answer: the agent asked for an action a phone call cannot give (a function tool result or an approval)');
+
+    bridge.fake.agentBehaviour = {};
+    await caller.say('Hello again');
+    await caller.waitToHear('You said: Hello again.');
+  });
+
   it('starts counting again after a turn that works: two failures, a reply, two failures do not end the call', async () => {
     bridge = await startCallBridge('responses');
     bridge.fake.agentBehaviour = { fail: 'error', failTimes: 2 };

@@ -16,6 +16,12 @@ export type FakeAgentBackend = 'agents' | 'assistants' | 'responses';
  */
 export type AgentFailure = 'error' | 'failed' | 'hang' | 'rate-limit' | 'quota' | 'server-error';
 
+/** A call of one of the agent's function tools: its name and its arguments as JSON text. */
+export interface FakeFunctionCall {
+  name: string;
+  arguments: string;
+}
+
 export interface AgentBehaviour {
   /** The agent's whole reply to a turn's input (the text it received, any interruption note included). */
   reply?: (input: string, turn: AgentTurnRecord) => string;
@@ -28,6 +34,12 @@ export interface AgentBehaviour {
   failAfterDeltas?: number;
   /** How many turns fail before the agent recovers (default: every turn while `fail` is set). */
   failTimes?: number;
+  /**
+   * After its reply, the agent calls this function and waits for the result, each backend in its own words: an Agents
+   * API session requires action, an Assistants run requires action, a response ends with a `function_call` item. The
+   * fake takes no results, so a turn waiting for one ends only when it is cancelled or its stream is closed.
+   */
+  functionCall?: FakeFunctionCall;
 }
 
 export type AgentTurnStatus = 'rejected' | 'in_progress' | 'completed' | 'cancelled' | 'failed' | 'disconnected';
@@ -47,10 +59,13 @@ export interface AgentTurnRecord {
   status: AgentTurnStatus;
   /** True once the client asked the server to cancel the turn. */
   cancelRequested: boolean;
+  /** The function the agent called in this turn, with the call ID it gave the call. */
+  functionCall?: FakeFunctionCall & { callId: string };
 }
 
 export type TurnEnding =
   | { outcome: 'completed'; text: string }
+  | { outcome: 'function_call'; text: string; call: FakeFunctionCall & { callId: string } }
   | { outcome: 'cancelled' }
   | { outcome: 'disconnected' }
   | { outcome: 'failed'; code: string; message: string }
@@ -164,13 +179,13 @@ export class FakeAgentTurn {
     });
   }
 
-  private finish(ending: TurnEnding): TurnEnding {
+  private finish<Ending extends Exclude<TurnEnding, { outcome: 'function_call' }>>(ending: Ending): Ending {
     this.record.status = ending.outcome === 'error' ? 'failed' : ending.outcome;
     touchAgentTurn(this.fake);
     return ending;
   }
 
-  /** Streams the reply through `onDelta` and resolves with how the turn ended. */
+  /** Streams the reply through `onDelta` and resolves with how the turn ended, or with the function it called. */
   async play(onDelta: (text: string) => void): Promise<TurnEnding> {
     const failure = this.failure;
     if (failure === 'hang') {
@@ -191,7 +206,25 @@ export class FakeAgentTurn {
       onDelta(delta);
       if (index < deltas.length - 1) await this.pause(this.behaviour.chunkDelayMs ?? DEFAULT_CHUNK_DELAY_MS);
     }
+    const call = this.behaviour.functionCall;
+    if (call) {
+      this.record.functionCall = { ...call, callId: fakeId('call_') };
+      touchAgentTurn(this.fake);
+      // Not finished: the turn is still under way until the function's result comes, or it is stopped.
+      return { outcome: 'function_call', text: this.record.reply, call: this.record.functionCall };
+    }
     return this.finish({ outcome: 'completed', text: this.record.reply });
+  }
+
+  /** A turn that called a function waits for its result; none comes, so it ends when cancelled or disconnected. */
+  async awaitFunctionResult(): Promise<{ outcome: 'cancelled' } | { outcome: 'disconnected' }> {
+    await this.pause(Infinity);
+    return this.finish({ outcome: this.stopped ?? 'cancelled' });
+  }
+
+  /** A response that ends by calling a function is complete: the result would come with the next request. */
+  completeWithFunctionCall(): void {
+    this.finish({ outcome: 'completed', text: this.record.reply });
   }
 }
 

@@ -17,10 +17,12 @@ export interface FakeAgentSession {
   createdAt: number;
   lastActiveAt: number;
   metadata: Record<string, string>;
-  status: 'idle' | 'in_progress' | 'failed';
+  status: 'idle' | 'in_progress' | 'requires_action' | 'failed';
   /** Open event streams: live subscriptions and the creation stream. */
   subscribers: Set<Sse>;
   turn?: FakeAgentTurn;
+  /** What the session waits for while `requires_action`: the function calls of its turn. */
+  requiredActions?: Array<{ type: 'function_call'; call_id: string; name: string; arguments: string; turn_id: string }>;
 }
 
 const sessionsByFake = new WeakMap<FakeOpenAI, Map<string, FakeAgentSession>>();
@@ -80,7 +82,7 @@ export function installAgentSessionRoutes(fake: FakeOpenAI): void {
       error: null,
       last_active_at: session.lastActiveAt,
       metadata: session.metadata,
-      required_actions: [],
+      required_actions: session.requiredActions ?? [],
       status: session.status,
       usage: null,
       vault_ids: [],
@@ -138,14 +140,30 @@ export function installAgentSessionRoutes(fake: FakeOpenAI): void {
     });
     emit(session, 'agent.session.turn.item.added', { ...common, output_index: 0, item: message('in_progress', '') });
     emit(session, 'agent.session.turn.content_part.added', { ...common, item_id: itemId, output_index: 0, content_index: 0, part: { type: 'output_text', text: '' } });
-    const ending: TurnEnding = await turn.play((delta) =>
+    const messageDone = (text: string): void => {
+      emit(session, 'agent.session.turn.output_text.done', { ...common, item_id: itemId, output_index: 0, content_index: 0, text });
+      emit(session, 'agent.session.turn.content_part.done', { ...common, item_id: itemId, output_index: 0, content_index: 0, part: { type: 'output_text', text } });
+      emit(session, 'agent.session.turn.item.done', { ...common, output_index: 0, item: message('completed', text) });
+    };
+    let ending: TurnEnding = await turn.play((delta) =>
       emit(session, 'agent.session.turn.output_text.delta', { ...common, item_id: itemId, output_index: 0, content_index: 0, delta }),
     );
+    if (ending.outcome === 'function_call') {
+      // The turn waits for the function's result; the session says what it needs with `requires_action`.
+      messageDone(ending.text);
+      const { callId, name, arguments: args } = ending.call;
+      const callItem = (status: string) => ({ id: fakeId('fc_'), type: 'function_call', call_id: callId, name, arguments: args, status, turn_id: turnId });
+      emit(session, 'agent.session.turn.item.added', { ...common, output_index: 1, item: callItem('in_progress') });
+      emit(session, 'agent.session.turn.item.done', { ...common, output_index: 1, item: callItem('completed') });
+      session.status = 'requires_action';
+      session.requiredActions = [{ type: 'function_call', call_id: callId, name, arguments: args, turn_id: turnId }];
+      emit(session, 'agent.session.requires_action', { session: sessionWire(session) });
+      ending = await turn.awaitFunctionResult();
+      session.requiredActions = undefined;
+    }
     switch (ending.outcome) {
       case 'completed':
-        emit(session, 'agent.session.turn.output_text.done', { ...common, item_id: itemId, output_index: 0, content_index: 0, text: ending.text });
-        emit(session, 'agent.session.turn.content_part.done', { ...common, item_id: itemId, output_index: 0, content_index: 0, part: { type: 'output_text', text: ending.text } });
-        emit(session, 'agent.session.turn.item.done', { ...common, output_index: 0, item: message('completed', ending.text) });
+        messageDone(ending.text);
         emit(session, 'agent.session.turn.completed', { ...common, turn: turnWire('completed'), usage: null });
         break;
       case 'error':

@@ -3,7 +3,7 @@
 // answered by the shared fake agent mind. Closing the stream stops the response, as it does on OpenAI.
 import type { ServerResponse } from 'node:http';
 import { sendJson, startSse } from '../http-fake.js';
-import { beginAgentTurn, inputText, type TurnEnding } from './agent-mind.js';
+import { beginAgentTurn, inputText, type FakeFunctionCall, type TurnEnding } from './agent-mind.js';
 import type { FakeOpenAI } from './fake-openai.js';
 import { sendOpenAIError } from './openai-errors.js';
 import { fakeId } from './ids.js';
@@ -145,9 +145,24 @@ export function installResponseRoutes(fake: FakeOpenAI): void {
     const remember = (text: string): void => {
       conversation?.items.push(...items, { role: 'assistant', text });
     };
+    const callItemId = fakeId('fc_');
+    const functionCall = (status: 'in_progress' | 'completed', call: FakeFunctionCall & { callId: string }) => ({
+      id: callItemId,
+      type: 'function_call',
+      status,
+      call_id: call.callId,
+      name: call.name,
+      arguments: status === 'completed' ? call.arguments : '',
+    });
 
     if (body.stream !== true) {
       const ending = await turn.play(() => undefined);
+      if (ending.outcome === 'function_call') {
+        turn.completeWithFunctionCall();
+        remember(ending.text);
+        sendJson(response, 200, responseWire('completed', [message('completed', ending.text), functionCall('completed', ending.call)]));
+        return;
+      }
       if (ending.outcome !== 'completed') {
         sendOpenAIError(response, 500, { message: 'The server had an error while processing your request. Sorry about that!', type: 'server_error', code: null });
         return;
@@ -178,6 +193,22 @@ export function installResponseRoutes(fake: FakeOpenAI): void {
         send('response.output_item.done', { output_index: 0, item: done });
         remember(ending.text);
         send('response.completed', { response: responseWire('completed', [done]) });
+        break;
+      }
+      case 'function_call': {
+        // The response ends by asking for the function: its output is input to the next request.
+        send('response.output_text.done', { item_id: messageId, output_index: 0, content_index: 0, text: ending.text, logprobs: [] });
+        send('response.content_part.done', { item_id: messageId, output_index: 0, content_index: 0, part: { type: 'output_text', text: ending.text, annotations: [], logprobs: [] } });
+        const done = message('completed', ending.text);
+        send('response.output_item.done', { output_index: 0, item: done });
+        send('response.output_item.added', { output_index: 1, item: functionCall('in_progress', ending.call) });
+        send('response.function_call_arguments.delta', { item_id: callItemId, output_index: 1, delta: ending.call.arguments });
+        send('response.function_call_arguments.done', { item_id: callItemId, output_index: 1, arguments: ending.call.arguments });
+        const call = functionCall('completed', ending.call);
+        send('response.output_item.done', { output_index: 1, item: call });
+        turn.completeWithFunctionCall();
+        remember(ending.text);
+        send('response.completed', { response: responseWire('completed', [done, call]) });
         break;
       }
       case 'failed':

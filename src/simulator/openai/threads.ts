@@ -28,7 +28,12 @@ interface FakeMessage {
   incomplete_at: number | null;
 }
 
-type RunStatus = 'queued' | 'in_progress' | 'cancelling' | 'cancelled' | 'failed' | 'completed';
+type RunStatus = 'queued' | 'in_progress' | 'requires_action' | 'cancelling' | 'cancelled' | 'failed' | 'completed';
+
+interface RequiredAction {
+  type: 'submit_tool_outputs';
+  submit_tool_outputs: { tool_calls: Array<{ id: string; type: 'function'; function: { name: string; arguments: string } }> };
+}
 
 interface FakeRun {
   id: string;
@@ -38,6 +43,7 @@ interface FakeRun {
   status: RunStatus;
   lastError: null | { code: string; message: string };
   finishedAt: number | null;
+  requiredAction?: RequiredAction;
   turn: FakeAgentTurn;
   stream?: Sse;
 }
@@ -83,7 +89,8 @@ export function seedAssistant(fake: FakeOpenAI, overrides: Partial<FakeAssistant
 }
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
-const isActive = (run: FakeRun): boolean => run.status === 'queued' || run.status === 'in_progress' || run.status === 'cancelling';
+const isActive = (run: FakeRun): boolean =>
+  run.status === 'queued' || run.status === 'in_progress' || run.status === 'requires_action' || run.status === 'cancelling';
 
 export function installThreadRoutes(fake: FakeOpenAI): void {
   const threads = fakeThreads(fake);
@@ -115,7 +122,7 @@ export function installThreadRoutes(fake: FakeOpenAI): void {
     cancelled_at: run.status === 'cancelled' ? run.finishedAt : null,
     failed_at: run.status === 'failed' ? run.finishedAt : null,
     completed_at: run.status === 'completed' ? run.finishedAt : null,
-    required_action: null,
+    required_action: run.status === 'requires_action' ? (run.requiredAction ?? null) : null,
     last_error: run.lastError,
     model: run.assistant.model,
     instructions: run.assistant.instructions ?? '',
@@ -210,6 +217,32 @@ export function installThreadRoutes(fake: FakeOpenAI): void {
         delta: { content: [{ index: 0, type: 'text', text: first ? { value: delta, annotations: [] } : { value: delta } }] },
       });
     });
+    if (ending.outcome === 'function_call') {
+      // The run stops to ask for the function's output: its stream ends there, and the run waits until cancelled.
+      const done: FakeMessage = { ...message, status: 'completed', content: text === '' ? [] : [{ type: 'text', text: { value: text, annotations: [] } }], completed_at: nowSeconds() };
+      thread.messages.push(done);
+      send('thread.message.completed', done);
+      send('thread.run.step.completed', { ...step, status: 'completed', completed_at: nowSeconds() });
+      const { callId, name, arguments: args } = ending.call;
+      const toolStep = {
+        ...step,
+        id: fakeId('step_'),
+        type: 'tool_calls',
+        step_details: { type: 'tool_calls', tool_calls: [{ id: callId, type: 'function', function: { name, arguments: args, output: null } }] },
+      };
+      send('thread.run.step.created', toolStep);
+      send('thread.run.step.in_progress', toolStep);
+      run.status = 'requires_action';
+      run.requiredAction = { type: 'submit_tool_outputs', submit_tool_outputs: { tool_calls: [{ id: callId, type: 'function', function: { name, arguments: args } }] } };
+      send('thread.run.requires_action', runWire(run));
+      send('done', '[DONE]');
+      run.stream?.end();
+      run.stream = undefined;
+      await run.turn.awaitFunctionResult();
+      run.finishedAt = nowSeconds();
+      run.status = 'cancelled';
+      return;
+    }
     run.finishedAt = nowSeconds();
     const finalMessage = (status: FakeMessage['status']): FakeMessage => ({
       ...message,
