@@ -1,7 +1,7 @@
 // An in-memory call channel and a scripted agent for the call core's tests: no sockets, no frames, no timers of their
 // own, so a test drives every event by hand under vi.useFakeTimers() and pins exact thresholds.
 import { EventEmitter } from 'node:events';
-import type { BrainConversation, ReplyOptions } from '../../src/agents/brain.js';
+import type { BrainConversation, BrainEvent, ReplyOptions } from '../../src/agents/brain.js';
 import type { CallActions } from '../../src/call/call-actions.js';
 import type { CallChannel, CallChannelEvents, SayOptions, SpeechEnd } from '../../src/call/call-channel.js';
 
@@ -84,17 +84,23 @@ export class InMemoryChannel extends EventEmitter<CallChannelEvents> implements 
 
 /** A reply the test releases piece by piece: `push` a delta, `finish`, or `fail`. */
 export class ScriptedReply {
-  private readonly queue: Array<{ value?: string; done?: true; error?: unknown }> = [];
+  private readonly queue: Array<{ value?: BrainEvent; error?: unknown }> = [];
   private wake: (() => void) | undefined;
   signal: AbortSignal | undefined;
 
   push(delta: string): void {
-    this.queue.push({ value: delta });
+    this.queue.push({ value: { type: 'text', delta } });
+    this.wake?.();
+  }
+
+  /** The agent asks for one of its functions. */
+  callTool(name: string, args: string, callId = `call_${name}`): void {
+    this.queue.push({ value: { type: 'tool_call', callId, name, arguments: args } });
     this.wake?.();
   }
 
   finish(): void {
-    this.queue.push({ done: true });
+    this.queue.push({ value: { type: 'done' } });
     this.wake?.();
   }
 
@@ -103,13 +109,13 @@ export class ScriptedReply {
     this.wake?.();
   }
 
-  async *stream(): AsyncGenerator<string> {
+  async *stream(): AsyncGenerator<BrainEvent> {
     for (;;) {
       while (this.queue.length === 0) await new Promise<void>((resolve) => (this.wake = resolve));
       const next = this.queue.shift()!;
       if (next.error !== undefined) throw next.error;
-      if (next.done) return;
       yield next.value!;
+      if (next.value!.type === 'done') return;
     }
   }
 }
@@ -123,7 +129,7 @@ export class ScriptedConversation implements BrainConversation {
   readonly interruptions: string[] = [];
   closed = false;
 
-  reply(callerText: string, options: ReplyOptions): AsyncIterable<string> {
+  reply(callerText: string, options: ReplyOptions): AsyncIterable<BrainEvent> {
     const reply = new ScriptedReply();
     reply.signal = options.signal;
     this.asked.push(callerText);
