@@ -1,5 +1,6 @@
 // The shape of one doctor check. Each check lives in its own file under checks/ and is listed in checks/index.ts.
 import type { Config } from '../config/config.js';
+import type { ProvisionObserver, ProvisionResult } from '../provision/provision-result.js';
 import type { Clock } from '../util/clock.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
@@ -35,14 +36,22 @@ export interface FixOutcome {
   lines?: string[];
 }
 
+/** Shows a provisioning run as it goes, the way create-assistant shows its own. */
+export interface ProvisionDisplay {
+  /** Starts showing a run that changes `envPath`; the observer hears each step as it happens. */
+  begin(envPath: string): ProvisionObserver;
+  /** Shows how the run ended. */
+  end(result: ProvisionResult): void;
+}
+
 /** What a fix may use while it works. */
 export interface FixContext {
   clock: Clock;
   /**
-   * Runs `voicebridge create-assistant` with its defaults against the same .env: its own output is shown as it goes,
-   * except with --json, where `lines` carries the .env change it made.
+   * Where a fix that creates an agent shows that run as it goes, for people. Left out (--json), nothing is shown and
+   * the fix's outcome carries the .env change it made.
    */
-  createAssistant(): Promise<{ ok: boolean; message: string; lines?: string[] }>;
+  showProvisioning?: ProvisionDisplay;
 }
 
 /** A change that puts right what a check found, offered by `doctor --fix` and made only once confirmed. */

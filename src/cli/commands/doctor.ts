@@ -1,24 +1,21 @@
 // `voicebridge doctor`: runs every check and prints the report for people or, with --json, for machines.
 // With --fix it then offers the changes the checks know how to make, makes the confirmed ones, and checks again.
-import { Chalk } from 'chalk';
 import type { Config } from '../../config/config.js';
-import type { DiffHunk } from '../../config/line-diff.js';
 import { loadConfig } from '../../config/load-config.js';
 import { applyFixes, fixesOffered, type FixMode, type FixRecord } from '../../doctor/apply-fixes.js';
-import type { CheckReport, FixContext } from '../../doctor/check.js';
+import type { CheckReport, FixContext, ProvisionDisplay } from '../../doctor/check.js';
 import { allChecks } from '../../doctor/checks/index.js';
 import { commandFor } from '../../doctor/fixes/assistant-id-fixes.js';
 import { reloadConfig } from '../../doctor/fixes/reload-config.js';
-import { showEnvChange } from '../../doctor/fixes/show-env-change.js';
 import { renderCheckLine, renderVerdict } from '../../doctor/render-human.js';
 import { toJsonReport } from '../../doctor/render-json.js';
 import { runChecks } from '../../doctor/run-checks.js';
 import { clockFromEnvironment, type Clock } from '../../util/clock.js';
-import { redactSecrets } from '../../util/mask-secret.js';
 import { askYesNo, type YesNoAnswer } from '../ask-yes-no.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit-codes.js';
 import { UsageError } from '../../util/usage-error.js';
 import { createOutput, type Output } from '../output.js';
+import { createProvisionView } from '../provision-view.js';
 import { startSpinner } from '../spinner.js';
 
 export interface DoctorOptions {
@@ -69,7 +66,7 @@ export async function runDoctorCommand(options: DoctorOptions, dependencies: Par
       output.out(JSON.stringify({ ...report, warnings: config.warnings }, null, 2));
       return report.ok ? EXIT_OK : EXIT_FAILURE;
     }
-    const fixed = await fixAndCheckAgain(reports, config, { output, env, clock, mode: options.yes ? { kind: 'yes' } : { kind: 'show' } });
+    const fixed = await fixAndCheckAgain(reports, config, { output, clock, mode: options.yes ? { kind: 'yes' } : { kind: 'show' } });
     const report = toJsonReport(fixed.reports);
     output.out(JSON.stringify({ ...report, warnings: fixed.config.warnings, fixes: fixed.records }, null, 2));
     return report.ok ? EXIT_OK : EXIT_FAILURE;
@@ -91,7 +88,7 @@ export async function runDoctorCommand(options: DoctorOptions, dependencies: Par
   }
 
   const mode = fixMode(options, output, dependencies);
-  const fixed = await fixAndCheckAgain(reports, config, { output, env, clock, mode, print: (line) => output.out(line) });
+  const fixed = await fixAndCheckAgain(reports, config, { output, clock, mode, print: (line) => output.out(line) });
   const applied = fixed.records.filter((record) => record.status === 'applied').length;
   const shownOnly = fixed.records.filter((record) => record.status === 'not-applied');
 
@@ -159,7 +156,6 @@ function fixMode(options: DoctorOptions, output: Output, dependencies: Partial<D
 
 interface FixRun {
   output: Output;
-  env: NodeJS.ProcessEnv;
   clock: Clock;
   mode: FixMode;
   print?: (line: string) => void;
@@ -176,10 +172,7 @@ async function fixAndCheckAgain(
   const records: FixRecord[] = [];
   let reports = initial;
   let config = initialConfig;
-  const context: FixContext = {
-    clock,
-    createAssistant: () => createAssistantInProcess(config, run.env, output, print === undefined),
-  };
+  const context: FixContext = { clock, ...(print ? { showProvisioning: provisioningShownIn(output) } : {}) };
   for (let round = 0; round < MAX_FIX_ROUNDS; round += 1) {
     if (fixesOffered(reports, offered).length === 0) break;
     if (round === 0) {
@@ -198,47 +191,14 @@ async function fixAndCheckAgain(
   return { reports, config, records };
 }
 
-/**
- * `voicebridge create-assistant` with its defaults, in this process, against the same .env. For people its output is
- * shown as it comes; for --json its own JSON report is read for the new ID or the reason it failed.
- */
-async function createAssistantInProcess(
-  config: Config,
-  env: NodeJS.ProcessEnv,
-  output: Output,
-  quiet: boolean,
-): Promise<{ ok: boolean; message: string; lines?: string[] }> {
-  const { runCreateAssistantCommand } = await import('./create-assistant.js');
-  const envPath = config.envFile.path;
-  if (!quiet) {
-    output.out('');
-    const code = await runCreateAssistantCommand({ envFile: envPath }, { output, env });
-    return code === EXIT_OK
-      ? { ok: true, message: `create-assistant created the agent and wrote its ID into ${envPath}` }
-      : { ok: false, message: `create-assistant did not finish (see above); nothing else was changed by it` };
-  }
-  const lines: string[] = [];
-  const secrets = [...config.secrets];
-  const sink: Output = {
-    chalk: new Chalk({ level: 0 }),
-    isTTY: false,
-    out: (text) => lines.push(redactSecrets(text, secrets)),
-    err: (text) => lines.push(redactSecrets(text, secrets)),
-    addSecrets: (more) => secrets.push(...more),
+/** For people, a fix that creates an agent shows that run as create-assistant does, set apart by a blank line. */
+function provisioningShownIn(output: Output): ProvisionDisplay {
+  const view = createProvisionView(output, { json: false });
+  return {
+    begin(envPath) {
+      output.out('');
+      return view.begin(envPath);
+    },
+    end: (result) => view.end(result),
   };
-  const code = await runCreateAssistantCommand({ envFile: envPath, json: true }, { output: sink, env });
-  let result: { created?: { id: string }; env?: { diff: DiffHunk[] }; error?: { summary: string; fix: string } } = {};
-  try {
-    result = JSON.parse(lines.join('\n')) as typeof result;
-  } catch {
-    // Its report is JSON whenever it returns; anything else is covered by the generic message below.
-  }
-  if (code === EXIT_OK) {
-    return {
-      ok: true,
-      message: result.created ? `created ${result.created.id} and wrote ASSISTANT_ID=${result.created.id} into ${envPath}` : `wrote the agent's settings into ${envPath}`,
-      ...(result.env ? { lines: [envPath, ...showEnvChange(result.env.diff, secrets)] } : {}),
-    };
-  }
-  return { ok: false, message: result.error ? `create-assistant failed: ${result.error.summary}. ${result.error.fix}` : 'create-assistant failed' };
 }

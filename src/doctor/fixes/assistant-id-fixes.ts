@@ -1,6 +1,8 @@
 // The fixes for the agent ID: a working ID under the old name AGENT_WORKFLOW_ID is renamed to ASSISTANT_ID in place;
 // a value that can never answer a caller (a workflow, a deleted or sunset assistant, a placeholder, nothing at all)
-// is not renamed but replaced, by running create-assistant, which comments the old line out with the reason.
+// is not renamed but replaced by a new agent, provisioned exactly as create-assistant provisions one (the same
+// function, in this process), which comments the old line out with the reason.
+import { dirname } from 'node:path';
 import type { Config } from '../../config/config.js';
 import { DEFAULT_ASSISTANT_MODEL } from '../../config/defaults.js';
 import { documentValues, effectiveEntry, entriesFor, parseEnvDocument } from '../../config/env-document.js';
@@ -8,13 +10,16 @@ import { EnvEditRefusedError, planEnvEdits, type EnvEdit } from '../../config/en
 import { secretsInEnvDocument } from '../../config/env-secrets.js';
 import { assistantEnvEdits } from '../../provision/assistant-env-edits.js';
 import { inspectExistingAssistant } from '../../provision/existing-assistant.js';
+import { provisionAgent } from '../../provision/provision-agent.js';
+import type { ProvisionObserver, ProvisionResult } from '../../provision/provision-result.js';
 import { NEW_ID_PLACEHOLDER } from '../../provision/render-env-change.js';
 import { DEFAULT_ASSISTANT_NAME } from '../../provision/speech-instructions.js';
+import { redactSecrets } from '../../util/mask-secret.js';
 import { shellQuote } from '../../util/shell-quote.js';
-import type { AutoFix, FixPlan } from '../check.js';
+import type { AutoFix, FixContext, FixOutcome, FixPlan } from '../check.js';
 import { describeBaseURL } from '../../knowledge/openai-failure.js';
 import { envEditFix, readEnvTextForEdit, refusalText, whyNotWritable } from './env-edit-fix.js';
-import { reloadConfig } from './reload-config.js';
+import { reloadConfig, shellValues } from './reload-config.js';
 import { showEnvChange } from './show-env-change.js';
 
 const LOOKUP_TIMEOUT_MS = 10_000;
@@ -100,11 +105,57 @@ export function createAssistantFix(config: Config, why: string): AutoFix {
         return { kind: 'cannot', reason: `${envPath} cannot be edited safely (${refusalText(error)}), so no agent was created. Fix that line by hand, then run: ${command}` };
       }
     },
-    async apply(context) {
-      const result = await context.createAssistant();
-      return { applied: result.ok, message: result.message, ...(result.lines ? { lines: result.lines } : {}) };
-    },
+    apply: (context) => provisionForFix(config, context),
   };
+}
+
+/**
+ * Provisions an agent with create-assistant's defaults against the doctor's .env. People watching see the run as
+ * create-assistant shows it; otherwise (--json) the outcome itself says what was created and the .env change made.
+ */
+async function provisionForFix(config: Config, context: FixContext): Promise<FixOutcome> {
+  const current = reloadConfig(config);
+  const envPath = current.envFile.path;
+  const secrets = [...current.secrets];
+  const display = context.showProvisioning;
+  const shown = display?.begin(envPath);
+  const observer: ProvisionObserver = {
+    secrets: (values) => {
+      secrets.push(...values);
+      shown?.secrets(values);
+    },
+    step: (step) => shown?.step(step),
+    wait: (text, work) => (shown ? shown.wait(text, work) : work()),
+  };
+  // The .env's folder as the working folder: with the defaults no other path is resolved, and none should be
+  // resolved anywhere but next to the file being changed.
+  const result = await provisionAgent({ envFile: envPath }, { env: shellValues(current), cwd: dirname(envPath), clock: context.clock, observer });
+  display?.end(result);
+  return display ? shownOutcome(result, envPath) : reportedOutcome(result, envPath, secrets);
+}
+
+/** The run was shown as it went: one line says how it ended. */
+function shownOutcome(result: ProvisionResult, envPath: string): FixOutcome {
+  return result.kind === 'created'
+    ? { applied: true, message: `create-assistant created the agent and wrote its ID into ${envPath}` }
+    : { applied: false, message: `create-assistant did not finish (see above); nothing else was changed by it` };
+}
+
+/** Nothing was shown: the outcome names what was created and carries the .env change, with every secret masked. */
+function reportedOutcome(result: ProvisionResult, envPath: string, secrets: readonly string[]): FixOutcome {
+  if (result.kind === 'created') {
+    const { provisioned } = result;
+    return {
+      applied: true,
+      message:
+        provisioned.backend === 'responses'
+          ? `wrote the agent's settings into ${envPath}`
+          : `created ${provisioned.object.id} and wrote ASSISTANT_ID=${provisioned.object.id} into ${envPath}`,
+      lines: [envPath, ...showEnvChange(result.env.diff, secrets)],
+    };
+  }
+  if (result.kind === 'dry-run') return { applied: false, message: 'nothing was created: the run only planned the change' };
+  return { applied: false, message: redactSecrets(`create-assistant failed: ${result.problem.summary}. ${result.problem.fix}`, secrets) };
 }
 
 /** Which of the two the check's verdict calls for, if any. `dead` is the check's finding that the ID cannot answer. */

@@ -3,11 +3,16 @@
 import { buildConfig, ENV_KEYS, type Config } from '../../config/config.js';
 import { readEnvFile } from '../../config/env-file.js';
 
-export function reloadConfig(config: Config): Config {
+/** The shell's values the config was built with: all of the environment a configuration reads. */
+export function shellValues(config: Config): Record<string, string> {
   const shell: Record<string, string> = {};
   for (const key of ENV_KEYS) {
     const value = config.raw[key];
     if (config.sources[key] === 'process' && value !== undefined) shell[key] = value;
   }
-  return buildConfig(readEnvFile(config.envFile.path, config.envFile.explicit), shell);
+  return shell;
+}
+
+export function reloadConfig(config: Config): Config {
+  return buildConfig(readEnvFile(config.envFile.path, config.envFile.explicit), shellValues(config));
 }
