@@ -6,7 +6,7 @@
 // hang-up.
 import { randomUUID } from 'node:crypto';
 import type OpenAI from 'openai';
-import type { Brain, BrainConversation, BrainToolCallEvent } from './brain.js';
+import type { Brain, BrainConversation, BrainToolCallEvent, StartConversationContext } from './brain.js';
 import { BrainError } from './brain.js';
 import { turnFailedError, type BrainErrorContext } from './brain-errors.js';
 import type { TurnEvent, TurnSource } from './turn-stream.js';
@@ -55,7 +55,7 @@ export class AgentsBrain implements Brain {
     return `Agents API agent ${this.options.agentId} (an agent session per call)`;
   }
 
-  async startConversation(context: { callSid: string; signal?: AbortSignal }): Promise<BrainConversation> {
+  async startConversation(context: StartConversationContext): Promise<BrainConversation> {
     const { client, agentId, errors, settleTimeoutMs } = this.options;
     return new AgentSessionConversation(client, agentId, context.callSid, { errors, settleTimeoutMs });
   }

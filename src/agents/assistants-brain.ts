@@ -2,7 +2,7 @@
 // utterance with the caller's words sent along with the run (one request, not two). A cut-short run is cancelled at
 // the server, because a thread with an active run refuses the next message.
 import type OpenAI from 'openai';
-import type { Brain, BrainConversation } from './brain.js';
+import type { Brain, BrainConversation, StartConversationContext } from './brain.js';
 import { BrainError } from './brain.js';
 import { toBrainError, turnFailedError, type BrainErrorContext } from './brain-errors.js';
 import type { TurnEvent, TurnSource } from './turn-stream.js';
@@ -26,7 +26,7 @@ export class AssistantsBrain implements Brain {
     return `Assistants API assistant ${this.options.assistantId} (a thread per call)`;
   }
 
-  async startConversation(context: { callSid: string; signal?: AbortSignal }): Promise<BrainConversation> {
+  async startConversation(context: StartConversationContext): Promise<BrainConversation> {
     const { client, assistantId } = this.options;
     try {
       const thread = await client.beta.threads.create({ metadata: { call_sid: context.callSid } }, { signal: context.signal, maxRetries: SETUP_RETRIES });

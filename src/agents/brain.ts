@@ -38,13 +38,12 @@ export interface BrainTextEvent {
 
 /**
  * The agent asks the call to run one of its function tools (the Agents API's `requires_action` function call, a
- * Responses `function_call` item, an Assistants run's `submit_tool_outputs` tool call). Plain data: answering it is
- * the conversation's business, keyed by `callId` — an Agents API `agent.session.input.tool_result`, a Responses
- * `function_call_output` item in the next request, an Assistants `submit_tool_outputs`.
+ * Responses `function_call` item, an Assistants run's `submit_tool_outputs` tool call).
  *
- * No backend takes answers yet, so what follows the calls is how each backend ends a turn whose calls nobody answers:
- * the Agents and Assistants APIs wait for the result, so their brains cancel the turn and fail it with a BrainError
- * (kind `bad-request`); a response is complete once it has asked, so the Responses brain goes on to `done`.
+ * The consumer answers every tool call with `answer(output)` before it pulls the next event: the stream then goes on
+ * with what the agent does once it has the results (the brain submits them together, once the last call of a batch is
+ * answered — an Agents API `agent.session.input.tool_result`, a Responses `function_call_output` item in a follow-up
+ * request, an Assistants `submit_tool_outputs`). Several calls in one turn are yielded and answered in order.
  */
 export interface BrainToolCallEvent {
   type: 'tool_call';
@@ -54,6 +53,12 @@ export interface BrainToolCallEvent {
   name: string;
   /** The arguments as JSON text, as the model wrote them. */
   arguments: string;
+  /**
+   * The function's output for the agent: JSON text (an error is an output too, e.g. `{"error":"…"}`). Absent where
+   * the backend cannot take an answer: there the turn ends with a BrainError after the call, as a phone call cannot
+   * give what was asked.
+   */
+  answer?(output: string): void;
 }
 
 /** The turn is over: the agent said all it had to say. Always the last event. */
@@ -82,9 +87,29 @@ export interface BrainConversation {
   close(): Promise<void>;
 }
 
+/**
+ * A function the call itself gives the agent (hang up, transfer…), added to the agent's own tools for every turn of
+ * the call: for the Agents API, the saved agent's tools plus these, as the session's agent override; for Responses, in
+ * the request; for an Assistants endpoint, on the run.
+ */
+export interface CallFunctionTool {
+  name: string;
+  /** Tells the model when to use it. */
+  description: string;
+  /** JSON Schema of the arguments object. */
+  parameters: Record<string, unknown>;
+}
+
+export interface StartConversationContext {
+  callSid: string;
+  signal?: AbortSignal;
+  /** Functions the call gives the agent, beside its own tools. */
+  callTools?: readonly CallFunctionTool[];
+}
+
 export interface Brain {
   readonly backend: BrainBackend;
   /** One line for the start-up banner, e.g. "Agents API agent agent_123 (gpt-6-luna)". */
   describe(): string;
-  startConversation(context: { callSid: string; signal?: AbortSignal }): Promise<BrainConversation>;
+  startConversation(context: StartConversationContext): Promise<BrainConversation>;
 }

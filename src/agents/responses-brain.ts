@@ -2,7 +2,7 @@
 // keeps the history, and each utterance is one streamed response with the configured model and instructions.
 // Closing the stream is how a response is stopped.
 import type OpenAI from 'openai';
-import type { Brain, BrainConversation, BrainError } from './brain.js';
+import type { Brain, BrainConversation, BrainError, StartConversationContext } from './brain.js';
 import { toBrainError, turnFailedError, type BrainErrorContext } from './brain-errors.js';
 import type { TurnEvent, TurnSource } from './turn-stream.js';
 import { TurnTakingConversation, type TurnTakingOptions } from './turn-taking-conversation.js';
@@ -28,7 +28,7 @@ export class ResponsesBrain implements Brain {
     return `Responses API with ${this.options.model} and the instructions in ${this.options.instructionsSource} (a conversation per call)`;
   }
 
-  async startConversation(context: { callSid: string; signal?: AbortSignal }): Promise<BrainConversation> {
+  async startConversation(context: StartConversationContext): Promise<BrainConversation> {
     const { client, model, instructions } = this.options;
     try {
       const conversation = await client.conversations.create({ metadata: { call_sid: context.callSid } }, { signal: context.signal, maxRetries: SETUP_RETRIES });
