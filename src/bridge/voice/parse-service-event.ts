@@ -44,7 +44,7 @@ export function serviceEventReader<const Schemas extends readonly [ServiceEventS
     const field = issue?.path[0];
     const ownLine = typeof field === 'string' && Object.hasOwn(fieldProblems, type) ? fieldProblems[type]?.[field] : undefined;
     if (ownLine !== undefined) return { unreadable: ownLine };
-    const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-    return { unreadable: `sent a ${type} event the bridge could not read (${where}${issue?.message ?? 'wrong shape'}); ignored` };
+    const where = issue && issue.path.length > 0 ? `, ${issue.path.join('.')}` : '';
+    return { unreadable: `sent an event the bridge could not read (${type}${where}: ${issue?.message ?? 'wrong shape'}); ignored` };
   };
 }
