@@ -47,8 +47,6 @@ export abstract class ServiceVoiceEngine<E> extends EventEmitter<VoiceEngineEven
   abstract readonly name: string;
   /** Bounds every wait on the service; engines tell it when they ask for speech and when its audio comes. */
   protected readonly watchdog: ServiceWatchdog;
-  /** The service's name in messages. */
-  protected readonly service: string;
   private readonly connection: ServiceConnectionOptions<E>;
   private socket: WebSocket;
   private confirmed = false;
@@ -62,7 +60,6 @@ export abstract class ServiceVoiceEngine<E> extends EventEmitter<VoiceEngineEven
   constructor(connection: ServiceConnectionOptions<E>) {
     super();
     this.connection = connection;
-    this.service = connection.service;
     this.watchdog = new ServiceWatchdog(connection.service, connection, (socket, reason) => this.lost(socket, reason));
     this.socket = this.connect();
   }
@@ -221,7 +218,7 @@ export abstract class ServiceVoiceEngine<E> extends EventEmitter<VoiceEngineEven
     if (this.ended) return;
     const read = this.connection.readEvent(text);
     if (read === undefined) return;
-    if ('unreadable' in read) this.badEvent(`${this.service} ${read.unreadable}`);
+    if ('unreadable' in read) this.badEvent(`${this.connection.service} ${read.unreadable}`);
     else this.eventReceived(read.event);
   }
 
