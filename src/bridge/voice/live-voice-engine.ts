@@ -4,18 +4,17 @@
 // reports it as "caller said" with the delegation ID as the turn; speech for that turn becomes commentary for that
 // delegation, and a request made obsolete by a newer one is never answered late. Audio is G.711 μ-law at 8 kHz both
 // ways, so Twilio's audio passes through untouched.
-import { EventEmitter } from 'node:events';
-import type { CommentaryAppendEvent, ErrorEvent, ServerEvent, SessionStartEvent } from 'openai/resources/live/live';
-import WebSocket from 'ws';
+import type { CommentaryAppendEvent, SessionStartEvent } from 'openai/resources/live/live';
 import { DEFAULT_LIVE_MODEL } from '../../config/defaults.js';
 import type { CallLogger } from '../../log/call-log.js';
 import { base64ByteLength, isBase64 } from '../../transports/twilio-media-streams/twilio-frames.js';
 import { commentaryChunks } from './commentary-chunks.js';
-import type { SpeakOptions, SpeechOutcome, VoiceEngine, VoiceEngineEvents } from './voice-engine.js';
+import { readLiveEvent, type LiveEvent } from './live-events.js';
+import { openAISocketUrl } from './openai-socket.js';
+import { ServiceVoiceEngine } from './service-voice-engine.js';
+import type { ServiceWatchdogTimeouts } from './service-watchdog.js';
+import type { SpeakOptions, SpeechOutcome } from './voice-engine.js';
 import { VoicedSpeech } from './voiced-speech.js';
-import { openAISocketUrl, openOpenAISocket } from './openai-socket.js';
-import { parseServiceEvent } from './parse-service-event.js';
-import { ServiceWatchdog, type ServiceWatchdogTimeouts } from './service-watchdog.js';
 
 export interface LiveVoiceEngineOptions extends ServiceWatchdogTimeouts {
   apiKey: string;
@@ -59,7 +58,6 @@ const VOICE_PAUSE_MS = 250;
 const MAX_STRETCH_MS = 2_000;
 /** GPT-Live events are small (audio deltas of a few KB); anything this large is not the service talking. */
 export const MAX_LIVE_MESSAGE_BYTES = 4 * 1024 * 1024;
-const MAX_LOGGED_BAD_EVENTS = 3;
 /**
  * A delegation can arrive before the transcript of the words it is about (transcription lags the turn decision). It
  * waits this long at most for them, and answers once they have stopped coming for `LATE_WORDS_SETTLE_MS`.
@@ -69,13 +67,13 @@ const LATE_WORDS_SETTLE_MS = 250;
 /** Words timed before the latest delegation count as late words of it only this long after it arrived. */
 const LATE_WORDS_WINDOW_MS = 5_000;
 
-const CLOSE_REASONS: Record<string, string> = {
-  close_requested: 'closed on request',
-  expired: 'the session reached its duration limit',
-  content: 'a safety filter ended it',
-  remote_hangup: 'the remote side hung up',
-  connection_lost: 'the connection was lost',
-};
+const CLOSE_REASONS = new Map([
+  ['close_requested', 'closed on request'],
+  ['expired', 'the session reached its duration limit'],
+  ['content', 'a safety filter ended it'],
+  ['remote_hangup', 'the remote side hung up'],
+  ['connection_lost', 'the connection was lost'],
+]);
 
 /** A fragment of the caller's transcript, with where it starts on the session timeline when GPT-Live says. */
 interface CallerWords {
@@ -97,18 +95,9 @@ interface PendingSpeech {
   delegationId: string | null;
 }
 
-export class LiveVoiceEngine extends EventEmitter<VoiceEngineEvents> implements VoiceEngine {
+export class LiveVoiceEngine extends ServiceVoiceEngine<LiveEvent> {
   readonly name = 'OpenAI GPT-Live';
   readonly turnTaking = 'engine';
-  private socket: WebSocket;
-  /** Whether the current connection's session has started. */
-  private started = false;
-  /** Whether `ready` was ever emitted: it is emitted once, whichever connection is the first to start. */
-  private everStarted = false;
-  private closed = false;
-  private readonly watchdog: ServiceWatchdog;
-  private badEvents = 0;
-  private readonly held: string[] = [];
   /** Speech asked for before the session started. */
   private readonly outbox: PendingSpeech[] = [];
   /** The delegation each speech sent (and not yet voiced) answers: null for the greeting and other general speech. */
@@ -131,10 +120,25 @@ export class LiveVoiceEngine extends EventEmitter<VoiceEngineEvents> implements 
   /** When the audio received so far would have finished playing, had it been played as it arrived. */
   private audioAheadUntil = 0;
   private maxLeadMs = 0;
-  private readonly appendPrefix = '{"type":"session.input_audio.append","audio":"';
 
   constructor(private readonly options: LiveVoiceEngineOptions) {
-    super();
+    super({
+      service: 'GPT-Live',
+      // The model goes in session.start, never in the URL.
+      url: liveSessionsUrl(options.baseURL),
+      apiKey: options.apiKey,
+      maxMessageBytes: MAX_LIVE_MESSAGE_BYTES,
+      maxHeldFrames: options.maxHeldFrames,
+      startTimeoutMs: options.startTimeoutMs,
+      responseTimeoutMs: options.responseTimeoutMs,
+      livenessCheckMs: options.livenessCheckMs,
+      audioEventPrefix: '{"type":"session.input_audio.append","audio":"',
+      // Nothing goes to GPT-Live before session.started: the caller's first words wait for it.
+      sendAudioOnceSession: 'confirmed',
+      // session.close lets GPT-Live finalize the session; it answers session.closed and closes the socket.
+      closeEvent: { type: 'session.close' },
+      readEvent: readLiveEvent,
+    });
     this.voiced = new VoicedSpeech({
       pauseMs: VOICE_PAUSE_MS,
       maxStretchMs: MAX_STRETCH_MS,
@@ -152,29 +156,11 @@ export class LiveVoiceEngine extends EventEmitter<VoiceEngineEvents> implements 
         this.emitUnlessClosed('speechDone', speechId, outcome);
       },
     });
-    this.watchdog = new ServiceWatchdog('GPT-Live', options, (socket, reason) => this.lost(socket, reason));
-    this.socket = this.connect();
-  }
-
-  get isReady(): boolean {
-    return this.started && !this.closed;
   }
 
   /** The furthest GPT-Live's audio has run ahead of real time on this call: what Twilio had buffered at most. */
   get maxAudioLeadMs(): number {
     return this.maxLeadMs;
-  }
-
-  sendCallerAudio(payload: string): void {
-    if (this.closed) return;
-    const frame = this.appendPrefix + payload + '"}';
-    if (this.started && this.socket.readyState === WebSocket.OPEN) {
-      this.socket.send(frame);
-      return;
-    }
-    // Nothing goes to GPT-Live before session.started: the caller's first words wait for it.
-    this.held.push(frame);
-    if (this.held.length > (this.options.maxHeldFrames ?? 250)) this.held.shift();
   }
 
   speak(text: string, options?: SpeakOptions): string {
@@ -189,7 +175,7 @@ export class LiveVoiceEngine extends EventEmitter<VoiceEngineEvents> implements 
       return speechId;
     }
     const speech: PendingSpeech = { speechId, chunks, delegationId };
-    if (this.started) this.sendCommentary(speech);
+    if (this.sessionConfirmed) this.sendCommentary(speech);
     else this.outbox.push(speech);
     return speechId;
   }
@@ -200,86 +186,29 @@ export class LiveVoiceEngine extends EventEmitter<VoiceEngineEvents> implements 
     this.voiced.drop(new Set(this.speechDelegation.keys()), 'cancelled');
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.stopTimers();
-    this.held.length = 0;
-    this.outbox.length = 0;
-    if (this.maxLeadMs > 0) this.options.log.info(`GPT-Live sent its audio up to ${Math.round(this.maxLeadMs)} ms ahead of real time on this call`);
-    const socket = this.socket;
-    if (socket.readyState === WebSocket.CLOSED) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        socket.terminate();
-        resolve();
-      }, 1000);
-      socket.once('close', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      if (socket.readyState !== WebSocket.OPEN) socket.terminate();
-      // session.close lets GPT-Live finalize the session; it answers session.closed and closes the socket.
-      else if (this.started) socket.send(JSON.stringify({ type: 'session.close' }));
-      else socket.close(1000, 'call ended');
-    });
-  }
-
-  /** Opens a connection; events of a connection that has since been replaced are ignored. */
-  private connect(): WebSocket {
-    const url = liveSessionsUrl(this.options.baseURL);
-    // The model goes in session.start, never in the URL.
-    const socket = openOpenAISocket(url, this.options.apiKey, MAX_LIVE_MESSAGE_BYTES, this.watchdog.startTimeoutMs);
-    this.watchdog.watch(socket);
-    socket.on('open', () => {
-      if (socket === this.socket) this.opened();
-    });
-    socket.on('message', (data) => {
-      if (socket !== this.socket) return;
-      try {
-        this.received(data.toString());
-      } catch (error) {
-        this.badEvent(`GPT-Live sent an event the bridge could not read (${(error as Error).message}); ignored`);
-      }
-    });
-    socket.on('unexpected-response', (_request, response) => {
-      let body = '';
-      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      response.on('end', () => this.lost(socket, `GPT-Live refused the connection: ${response.statusCode} ${errorMessageFromBody(body) ?? response.statusMessage ?? ''}`.trim(), true));
-      response.on('error', () => this.lost(socket, `GPT-Live refused the connection: ${response.statusCode}`, true));
-    });
-    let opened = false;
-    socket.once('open', () => (opened = true));
-    socket.on('error', (error) => this.lost(socket, opened ? `the GPT-Live connection failed: ${error.message}` : `could not reach GPT-Live at ${url}: ${error.message}`));
-    socket.on('close', (code, reason) => this.lost(socket, `the GPT-Live connection closed (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`));
-    return socket;
-  }
-
   /**
-   * The connection is gone, or as good as gone (silent past a bound). A new session is started once per call: the
-   * caller's audio is held meanwhile, speech the lost session never voiced goes to the new one (the greeting is not
-   * said twice), and requests of the lost session are answered as general commentary, since the new session does not
-   * know them. A refusal (`final`), or a second loss, ends the engine.
+   * A new session replaces the lost one: speech the lost session never voiced goes to the new one (the greeting is
+   * not said twice), and requests of the lost session are answered as general commentary, since the new session does
+   * not know them.
    */
-  private lost(socket: WebSocket, message: string, final = false): void {
-    if (socket !== this.socket || this.closed) return;
-    const after = this.watchdog.lost(message, final);
-    if (!after.reconnect) {
-      this.fail(after.failure);
-      return;
-    }
-    this.started = false;
-    if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) socket.terminate();
-    this.emit('reconnecting', message);
+  protected connectionReplaced(): void {
     this.sessionDelegations.clear();
     const unsaid = this.voiced.takeBackWaiting().flatMap((speechId) => this.unvoiced.get(speechId) ?? []);
     this.unvoiced.clear();
     this.outbox.unshift(...unsaid);
-    this.socket = this.connect();
   }
 
-  private opened(): void {
-    if (this.closed) return;
+  protected stopped(how: 'closed' | 'failed'): void {
+    clearTimeout(this.callerPause);
+    if (this.waitingDelegation) clearTimeout(this.waitingDelegation.timer);
+    this.waitingDelegation = undefined;
+    this.voiced.close();
+    if (how !== 'closed') return;
+    this.outbox.length = 0;
+    if (this.maxLeadMs > 0) this.options.log.info(`GPT-Live sent its audio up to ${Math.round(this.maxLeadMs)} ms ahead of real time on this call`);
+  }
+
+  protected sessionOpened(): void {
     const start: SessionStartEvent = {
       type: 'session.start',
       event_id: START_EVENT_ID,
@@ -291,28 +220,21 @@ export class LiveVoiceEngine extends EventEmitter<VoiceEngineEvents> implements 
         delegation: { type: 'client', acknowledgement_delay_ms: this.options.acknowledgementDelayMs ?? DEFAULT_ACKNOWLEDGEMENT_DELAY_MS },
       },
     };
-    socketSend(this.socket, start);
+    this.send(start);
   }
 
-  private received(text: string): void {
-    if (this.closed) return;
-    const parsed = parseServiceEvent<ServerEvent>(text);
-    if ('problem' in parsed) {
-      this.badEvent(`GPT-Live sent a message that is ${parsed.problem}; ignored`);
-      return;
-    }
-    const { event } = parsed;
+  protected eventReceived(event: LiveEvent): void {
     switch (event.type) {
       case 'session.started':
-        this.sessionStarted();
+        this.confirmSession();
         return;
       case 'session.output_audio.delta':
         // Audio of a session that has not started is not this call's: nothing was asked of it yet.
-        if (!this.started) {
+        if (!this.sessionConfirmed) {
           this.badEvent('GPT-Live sent audio before the session started; dropped');
           return;
         }
-        if (typeof event.delta !== 'string' || !isBase64(event.delta)) {
+        if (!isBase64(event.delta)) {
           this.badEvent('GPT-Live sent audio that is not valid base64; dropped');
           return;
         }
@@ -321,40 +243,28 @@ export class LiveVoiceEngine extends EventEmitter<VoiceEngineEvents> implements 
         this.voiced.audio(event.delta);
         return;
       case 'session.input_transcript.delta':
-        if (typeof event.delta !== 'string') return;
         // The caller is talking: GPT-Live listens rather than speaks, so its silence is no sign of trouble.
         this.watchdog.audioNotExpected();
-        this.callerTranscript(event.delta, typeof event.start_ms === 'number' ? event.start_ms : undefined);
+        this.callerTranscript(event.delta, event.start_ms);
         return;
       case 'session.delegation.created':
-        if (event.delegation?.target === 'client' && typeof event.delegation.id === 'string') {
+        if (event.delegation.target === 'client') {
           this.watchdog.audioNotExpected();
           this.sessionDelegations.add(event.delegation.id);
-          this.delegated(event.delegation.id, typeof event.offset_ms === 'number' ? event.offset_ms : undefined);
+          this.delegated(event.delegation.id, event.offset_ms);
         }
         return;
       case 'session.closed':
-        this.lost(this.socket, `GPT-Live ended the session (${CLOSE_REASONS[event.reason] ?? String(event.reason)})`, true);
+        this.refused(`GPT-Live ended the session (${CLOSE_REASONS.get(event.reason ?? '') ?? String(event.reason)})`);
         return;
       case 'error':
         this.serviceError(event);
         return;
-      default:
-        return;
     }
   }
 
-  private sessionStarted(): void {
-    if (this.started) return;
-    const proved = this.watchdog.alive();
-    if (proved === undefined) return;
-    this.started = true;
-    for (const frame of this.held.splice(0)) this.socket.send(frame);
-    if (proved === 'reconnected') this.emit('reconnected');
-    if (!this.everStarted) {
-      this.everStarted = true;
-      this.emit('ready');
-    }
+  /** Speech asked for before the session started goes out now, unless a newer request made it obsolete. */
+  protected sessionResumed(): void {
     for (const speech of this.outbox.splice(0)) {
       if (speech.delegationId !== null && speech.delegationId !== this.latestDelegation) this.emitUnlessClosed('speechDone', speech.speechId, 'cancelled');
       else this.sendCommentary(speech);
@@ -447,13 +357,13 @@ export class LiveVoiceEngine extends EventEmitter<VoiceEngineEvents> implements 
     this.watchdog.expectAudio();
   }
 
-  private serviceError(event: ErrorEvent): void {
+  private serviceError(event: Extract<LiveEvent, { type: 'error' }>): void {
     const { code, message } = event.error ?? { code: '', message: 'no details given' };
     const clientEventId = event.client_event_id ?? event.error?.client_event_id;
     const detail = `${message}${code ? ` (${code})` : ''}`;
-    if (!this.started) {
+    if (!this.sessionConfirmed) {
       const hint = code === 'model_not_found' ? '. This key may not have GPT-Live yet: run voicebridge doctor, or set VOICE_ENGINE=realtime' : '';
-      this.lost(this.socket, `GPT-Live refused the session: ${detail}${hint}`, true);
+      this.refused(`GPT-Live refused the session: ${detail}${hint}`);
       return;
     }
     const speechId = clientEventId ? this.speechByEvent.get(clientEventId) : undefined;
@@ -473,51 +383,8 @@ export class LiveVoiceEngine extends EventEmitter<VoiceEngineEvents> implements 
     return `${kind}-${this.speechCount}`;
   }
 
-  private send(event: object): void {
-    socketSend(this.socket, event);
-  }
-
-  private badEvent(message: string): void {
-    this.badEvents += 1;
-    if (this.badEvents <= MAX_LOGGED_BAD_EVENTS) {
-      this.emit('warning', this.badEvents === MAX_LOGGED_BAD_EVENTS ? `${message} (further ones on this call are not logged)` : message);
-    }
-  }
-
-  private emitUnlessClosed<K extends keyof VoiceEngineEvents>(name: K, ...args: VoiceEngineEvents[K]): void {
-    if (!this.closed) (this.emit as (event: K, ...rest: VoiceEngineEvents[K]) => boolean)(name, ...args);
-  }
-
-  private stopTimers(): void {
-    this.watchdog.stop();
-    clearTimeout(this.callerPause);
-    if (this.waitingDelegation) clearTimeout(this.waitingDelegation.timer);
-    this.waitingDelegation = undefined;
-    this.voiced.close();
-  }
-
-  private fail(message: string): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.stopTimers();
-    this.emit('failed', message);
-    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.terminate();
-  }
-}
-
-function socketSend(socket: WebSocket, event: object): void {
-  if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(event));
 }
 
 function joinWords(fragments: readonly string[]): string {
   return fragments.join('').replace(/\s+/g, ' ').trim();
-}
-
-function errorMessageFromBody(body: string): string | undefined {
-  try {
-    const parsed = JSON.parse(body) as { error?: { message?: unknown } };
-    return typeof parsed.error?.message === 'string' ? parsed.error.message : undefined;
-  } catch {
-    return body.trim() === '' ? undefined : body.trim().slice(0, 200);
-  }
 }

@@ -1,19 +1,14 @@
 // The OpenAI Realtime voice engine (GA protocol): the caller's audio goes in for voice activity detection and
 // transcription; speech comes out as out-of-band responses that say given text word for word. The model never
 // answers on its own (create_response: false): the agent is the brain, Realtime only the ears and the mouth.
-import { EventEmitter } from 'node:events';
-import type {
-  RealtimeServerEvent,
-  ResponseCreateEvent,
-  SessionUpdateEvent,
-} from 'openai/resources/realtime/realtime';
-import WebSocket from 'ws';
+import type { ResponseCreateEvent, SessionUpdateEvent } from 'openai/resources/realtime/realtime';
 import type { CallLogger } from '../../log/call-log.js';
 import { isBase64 } from '../../transports/twilio-media-streams/twilio-frames.js';
-import type { SpeakOptions, SpeechOutcome, VoiceEngine, VoiceEngineEvents } from './voice-engine.js';
-import { openAISocketUrl, openOpenAISocket } from './openai-socket.js';
-import { parseServiceEvent } from './parse-service-event.js';
-import { ServiceWatchdog, type ServiceWatchdogTimeouts } from './service-watchdog.js';
+import type { SpeakOptions, SpeechOutcome } from './voice-engine.js';
+import { openAISocketUrl } from './openai-socket.js';
+import { readRealtimeEvent, type RealtimeEvent } from './realtime-events.js';
+import { ServiceVoiceEngine } from './service-voice-engine.js';
+import type { ServiceWatchdogTimeouts } from './service-watchdog.js';
 
 export interface RealtimeVoiceEngineOptions extends ServiceWatchdogTimeouts {
   apiKey: string;
@@ -52,8 +47,6 @@ const HARMLESS_ERROR_CODES = new Set(['response_cancel_not_active']);
 const CONFIGURE_EVENT_ID = 'configure_session';
 /** Realtime events are small (audio deltas of a few KB); anything this large is not the service talking. */
 export const MAX_REALTIME_MESSAGE_BYTES = 4 * 1024 * 1024;
-/** Unreadable events are logged this many times per call, then only counted: a broken peer must not flood the log. */
-const MAX_LOGGED_BAD_EVENTS = 3;
 /** Realtime `error` events logged per call; a service that sends a stream of them is noted once more, then not. */
 const MAX_LOGGED_ERROR_EVENTS = 10;
 
@@ -69,109 +62,28 @@ interface SpeechInProgress extends Speech {
   audioSent: boolean;
 }
 
-export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> implements VoiceEngine {
+export class RealtimeVoiceEngine extends ServiceVoiceEngine<RealtimeEvent> {
   readonly name = 'OpenAI Realtime';
-  private socket: WebSocket;
-  private ready = false;
-  /** Whether `ready` was ever emitted: it is emitted once, whichever connection is the first to work. */
-  private everReady = false;
-  private closed = false;
-  private readonly watchdog: ServiceWatchdog;
-  private badEvents = 0;
   private errorEvents = 0;
-  private readonly held: string[] = [];
   private readonly queue: Speech[] = [];
   private current: SpeechInProgress | undefined;
   private speechCount = 0;
-  private readonly appendPrefix = '{"type":"input_audio_buffer.append","audio":"';
 
   constructor(private readonly options: RealtimeVoiceEngineOptions) {
-    super();
-    this.watchdog = new ServiceWatchdog(this.name, options, (socket, reason) => this.lost(socket, reason));
-    this.socket = this.connect();
-  }
-
-  /** Opens a connection; events of a connection that has since been replaced are ignored. */
-  private connect(): WebSocket {
-    const { options } = this;
-    const url = realtimeUrl(options.baseURL, options.model);
-    const socket = openOpenAISocket(url, options.apiKey, MAX_REALTIME_MESSAGE_BYTES, this.watchdog.startTimeoutMs);
-    this.watchdog.watch(socket);
-    socket.on('open', () => {
-      if (socket === this.socket) this.opened();
+    super({
+      service: 'OpenAI Realtime',
+      url: realtimeUrl(options.baseURL, options.model),
+      apiKey: options.apiKey,
+      maxMessageBytes: MAX_REALTIME_MESSAGE_BYTES,
+      maxHeldFrames: options.maxHeldFrames,
+      startTimeoutMs: options.startTimeoutMs,
+      responseTimeoutMs: options.responseTimeoutMs,
+      livenessCheckMs: options.livenessCheckMs,
+      audioEventPrefix: '{"type":"input_audio_buffer.append","audio":"',
+      // Realtime buffers audio while it applies the settings: the caller's first words go out with them.
+      sendAudioOnceSession: 'opened',
+      readEvent: readRealtimeEvent,
     });
-    socket.on('message', (data) => {
-      if (socket !== this.socket) return;
-      try {
-        this.received(data.toString());
-      } catch (error) {
-        // An event with the right type but the wrong shape: skip it, keep the call.
-        this.badEvent(`OpenAI Realtime sent an event the bridge could not read (${(error as Error).message}); ignored`);
-      }
-    });
-    socket.on('unexpected-response', (_request, response) => {
-      let body = '';
-      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      response.on('end', () => {
-        const message = errorMessageFromBody(body) ?? response.statusMessage ?? '';
-        this.lost(socket, `OpenAI Realtime refused the connection: ${response.statusCode} ${message}`.trim(), true);
-      });
-      response.on('error', () => this.lost(socket, `OpenAI Realtime refused the connection: ${response.statusCode}`, true));
-    });
-    let opened = false;
-    socket.once('open', () => (opened = true));
-    socket.on('error', (error) =>
-      this.lost(socket, opened ? `the OpenAI Realtime connection failed: ${error.message}` : `could not reach OpenAI Realtime at ${url}: ${error.message}`),
-    );
-    socket.on('close', (code, reason) => this.lost(socket, `the OpenAI Realtime connection closed (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`));
-    return socket;
-  }
-
-  /**
-   * The connection is gone, or as good as gone (silent past a bound). It is opened again once per call with the same
-   * settings: the speech under way ends where it was cut (or, if none of it was heard, is asked for again), queued
-   * speech and the caller's audio wait for the new connection. A refusal (`final`), or a second loss, ends the engine.
-   */
-  private lost(socket: WebSocket, message: string, final = false): void {
-    if (socket !== this.socket || this.closed) return;
-    const after = this.watchdog.lost(message, final);
-    if (!after.reconnect) {
-      this.fail(after.failure);
-      return;
-    }
-    this.ready = false;
-    if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) socket.terminate();
-    this.emit('reconnecting', message);
-    const current = this.current;
-    if (current && !current.audioSent && !current.cancelled) {
-      this.current = undefined;
-      this.queue.unshift({ id: current.id, text: current.text });
-    } else if (current) {
-      this.finishSpeech(current.cancelled ? 'cancelled' : 'failed');
-    }
-    this.socket = this.connect();
-  }
-
-  private badEvent(message: string): void {
-    this.badEvents += 1;
-    if (this.badEvents <= MAX_LOGGED_BAD_EVENTS) {
-      this.emit('warning', this.badEvents === MAX_LOGGED_BAD_EVENTS ? `${message} (further ones on this call are not logged)` : message);
-    }
-  }
-
-  get isReady(): boolean {
-    return this.ready;
-  }
-
-  sendCallerAudio(payload: string): void {
-    if (this.closed) return;
-    const frame = this.appendPrefix + payload + '"}';
-    if (this.socket.readyState === WebSocket.OPEN) {
-      this.socket.send(frame);
-      return;
-    }
-    this.held.push(frame);
-    if (this.held.length > (this.options.maxHeldFrames ?? 250)) this.held.shift();
   }
 
   speak(text: string, _options?: SpeakOptions): string {
@@ -192,31 +104,27 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
     if (current.responseId) this.send({ type: 'response.cancel', response_id: current.responseId });
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.watchdog.stop();
-    this.queue.length = 0;
-    this.held.length = 0;
-    this.current = undefined;
-    const socket = this.socket;
-    if (socket.readyState === WebSocket.CLOSED) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        socket.terminate();
-        resolve();
-      }, 1000);
-      socket.once('close', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      if (socket.readyState === WebSocket.CONNECTING) socket.terminate();
-      else socket.close(1000, 'call ended');
-    });
+  /**
+   * A new connection replaces the lost one: the speech under way ends where it was cut (or, if none of it was heard,
+   * is asked for again); queued speech waits for the new connection.
+   */
+  protected connectionReplaced(): void {
+    const current = this.current;
+    if (current && !current.audioSent && !current.cancelled) {
+      this.current = undefined;
+      this.queue.unshift({ id: current.id, text: current.text });
+    } else if (current) {
+      this.finishSpeech(current.cancelled ? 'cancelled' : 'failed');
+    }
   }
 
-  private opened(): void {
-    if (this.closed) return;
+  protected stopped(): void {
+    this.queue.length = 0;
+    this.current = undefined;
+  }
+
+  /** Speech waits for session.updated, the proof that this connection works; the watchdog bounds the wait for it. */
+  protected sessionOpened(): void {
     const update: SessionUpdateEvent = {
       type: 'session.update',
       event_id: CONFIGURE_EVENT_ID,
@@ -246,44 +154,25 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
       },
     };
     this.send(update);
-    // Held audio goes out now: the service buffers it while it applies the settings. Speech waits for
-    // session.updated, the proof that this connection works; the watchdog bounds the wait for it.
-    for (const frame of this.held.splice(0)) this.socket.send(frame);
   }
 
-  /** session.updated: the settings are applied and this connection is proved to work. */
-  private becomeReady(): void {
-    if (this.ready || this.closed) return;
-    const proved = this.watchdog.alive();
-    if (proved === undefined) return;
-    this.ready = true;
-    if (proved === 'reconnected') this.emit('reconnected');
-    if (!this.everReady) {
-      this.everReady = true;
-      this.emit('ready');
-    }
+  protected sessionResumed(): void {
     this.startNextSpeech();
   }
 
-  private received(text: string): void {
-    if (this.closed) return;
-    const parsed = parseServiceEvent<RealtimeServerEvent>(text);
-    if ('problem' in parsed) {
-      this.badEvent(`OpenAI Realtime sent a message that is ${parsed.problem}; ignored`);
-      return;
-    }
-    const { event } = parsed;
+  protected eventReceived(event: RealtimeEvent): void {
     switch (event.type) {
       case 'session.updated':
-        this.becomeReady();
+        // The settings are applied and this connection is proved to work.
+        this.confirmSession();
         return;
       case 'input_audio_buffer.speech_started':
         this.emit('callerStartedSpeaking');
         return;
       case 'conversation.item.input_audio_transcription.completed': {
-        const text = typeof event.transcript === 'string' ? event.transcript.trim() : '';
+        const text = event.transcript.trim();
         if (text === '') this.emit('callerNotUnderstood', 'the transcript of what the caller said is empty');
-        else this.emit('callerSaid', { text, turnId: String(event.item_id) });
+        else this.emit('callerSaid', { text, turnId: event.item_id });
         return;
       }
       case 'conversation.item.input_audio_transcription.failed':
@@ -293,14 +182,10 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
         this.responseCreated(event.response.id, event.response.metadata?.voicebridge_speech);
         return;
       case 'response.output_audio.delta': {
-        // Only audio of the response this call asked for is played: audio that names no response could be anything.
-        if (typeof event.response_id !== 'string') {
-          this.badEvent('OpenAI Realtime sent audio that names no response; dropped');
-          return;
-        }
+        // Only audio of the response this call asked for is played (the schema makes every delta name one).
         const current = this.current;
         if (!current || current.cancelled || !current.responseId || event.response_id !== current.responseId) return;
-        if (typeof event.delta !== 'string' || !isBase64(event.delta)) {
+        if (!isBase64(event.delta)) {
           this.badEvent('OpenAI Realtime sent audio that is not valid base64; dropped');
           return;
         }
@@ -325,11 +210,11 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
         const { code, message, event_id: eventId } = event.error;
         if (code && HARMLESS_ERROR_CODES.has(code)) return;
         if (code === 'beta_api_shape_disabled') {
-          this.lost(this.socket, `OpenAI Realtime rejected the session: ${message}`, true);
+          this.refused(`OpenAI Realtime rejected the session: ${message}`);
           return;
         }
-        if (eventId === CONFIGURE_EVENT_ID && !this.ready) {
-          this.lost(this.socket, `OpenAI Realtime refused the session settings: ${message}${code ? ` (${code})` : ''}`, true);
+        if (eventId === CONFIGURE_EVENT_ID && !this.sessionConfirmed) {
+          this.refused(`OpenAI Realtime refused the session settings: ${message}${code ? ` (${code})` : ''}`);
           return;
         }
         this.errorEvents += 1;
@@ -341,8 +226,6 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
         if (this.current && !this.current.responseId && eventId === `speak_${this.current.id}`) this.finishSpeech('failed');
         return;
       }
-      default:
-        return;
     }
   }
 
@@ -357,7 +240,7 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
 
   /** One response at a time: parallel out-of-band responses would interleave their audio. */
   private startNextSpeech(): void {
-    if (!this.ready || this.closed || this.current) return;
+    if (!this.sessionConfirmed || this.closed || this.current) return;
     const next = this.queue.shift();
     if (!next) return;
     this.current = { ...next, cancelled: false, audioSent: false };
@@ -386,31 +269,5 @@ export class RealtimeVoiceEngine extends EventEmitter<VoiceEngineEvents> impleme
     this.watchdog.audioNotExpected();
     this.emit('speechDone', current.id, outcome);
     this.startNextSpeech();
-  }
-
-  private send(event: object): void {
-    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(event));
-  }
-
-  private emitUnlessClosed<K extends keyof VoiceEngineEvents>(name: K, ...args: VoiceEngineEvents[K]): void {
-    if (!this.closed) (this.emit as (event: K, ...rest: VoiceEngineEvents[K]) => boolean)(name, ...args);
-  }
-
-  private fail(message: string): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.watchdog.stop();
-    this.ready = false;
-    this.emit('failed', message);
-    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.terminate();
-  }
-}
-
-function errorMessageFromBody(body: string): string | undefined {
-  try {
-    const parsed = JSON.parse(body) as { error?: { message?: unknown } };
-    return typeof parsed.error?.message === 'string' ? parsed.error.message : undefined;
-  } catch {
-    return body.trim() === '' ? undefined : body.trim().slice(0, 200);
   }
 }
