@@ -1,8 +1,8 @@
 // The bridge as serve runs it: one HTTP server, with each transport registered into its route table. Adding a
 // transport is a folder under transports/ and one registration line here.
 import type { Brain } from '../agents/brain.js';
-import { voiceEngineFactoryFor } from '../bridge/voice/create-voice-engine.js';
-import type { VoiceEngineFactory } from '../bridge/voice/voice-engine.js';
+import { voiceEngineFactoryFor } from '../voice/create-voice-engine.js';
+import type { VoiceEngineFactory } from '../voice/voice-engine.js';
 import type { BridgeMetrics } from '../call/call-metrics.js';
 import type { Config } from '../config/config.js';
 import type { BridgeLog } from '../log/call-log.js';

@@ -7,7 +7,7 @@ import { request } from 'node:http';
 import twilio from 'twilio';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { MAX_REALTIME_MESSAGE_BYTES } from '../../src/bridge/voice/realtime-voice-engine.js';
+import { MAX_REALTIME_MESSAGE_BYTES } from '../../src/voice/realtime-voice-engine.js';
 import { DEFAULT_GREETING } from '../../src/config/defaults.js';
 import { FRAME_BYTES, MULAW_SILENCE } from '../fakes/fake-audio.js';
 import type { FakeRealtimeConnection } from '../fakes/openai/realtime.js';

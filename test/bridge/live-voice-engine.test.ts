@@ -4,9 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createMemoryLog } from '../../src/log/call-log.js';
-import { LiveVoiceEngine } from '../../src/bridge/voice/live-voice-engine.js';
-import type { ServiceWatchdogTimeouts } from '../../src/bridge/voice/service-watchdog.js';
-import type { SpeechOutcome } from '../../src/bridge/voice/voice-engine.js';
+import { LiveVoiceEngine } from '../../src/voice/live-voice-engine.js';
+import type { ServiceWatchdogTimeouts } from '../../src/voice/service-watchdog.js';
+import type { SpeechOutcome } from '../../src/voice/voice-engine.js';
 import { phrasesInVoice } from '../fakes/fake-audio.js';
 import { FAKE_OPENAI_KEY, FakeOpenAI } from '../fakes/openai/fake-openai.js';
 

@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { createMemoryLog } from '../../src/log/call-log.js';
-import { realtimeUrl, RealtimeVoiceEngine } from '../../src/bridge/voice/realtime-voice-engine.js';
-import type { SpeechOutcome } from '../../src/bridge/voice/voice-engine.js';
+import { realtimeUrl, RealtimeVoiceEngine } from '../../src/voice/realtime-voice-engine.js';
+import type { SpeechOutcome } from '../../src/voice/voice-engine.js';
 import { phrasesInVoice, speechAudio } from '../fakes/fake-audio.js';
 import { FAKE_OPENAI_KEY, FakeOpenAI } from '../fakes/openai/fake-openai.js';
 

@@ -4,9 +4,9 @@
 // here; with the defaults (4 s each) the same arithmetic gives 16 s of the 20 s a caller may wait.
 import { afterEach, describe, expect, it } from 'vitest';
 import { VOICE_FAILED_GOODBYE } from '../../src/call/caller-messages.js';
-import { LiveVoiceEngine } from '../../src/bridge/voice/live-voice-engine.js';
-import { RealtimeVoiceEngine } from '../../src/bridge/voice/realtime-voice-engine.js';
-import type { VoiceEngineFactory } from '../../src/bridge/voice/voice-engine.js';
+import { LiveVoiceEngine } from '../../src/voice/live-voice-engine.js';
+import { RealtimeVoiceEngine } from '../../src/voice/realtime-voice-engine.js';
+import type { VoiceEngineFactory } from '../../src/voice/voice-engine.js';
 import { FAKE_OPENAI_KEY } from '../fakes/openai/fake-openai.js';
 import type { FakeTwilioCaller } from '../fakes/twilio/fake-twilio-caller.js';
 import { eventually, startCallBridge, type CallBridge } from './call-harness.js';

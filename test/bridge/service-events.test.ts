@@ -2,8 +2,8 @@
 // read, one in a shape the engine could not act on is a bad event with a line saying what is wrong, and every other
 // type is passed over unread.
 import { describe, expect, it } from 'vitest';
-import { readLiveEvent } from '../../src/bridge/voice/live-events.js';
-import { readRealtimeEvent } from '../../src/bridge/voice/realtime-events.js';
+import { readLiveEvent } from '../../src/voice/live-events.js';
+import { readRealtimeEvent } from '../../src/voice/realtime-events.js';
 
 const audio = Buffer.alloc(160, 0xff).toString('base64');
 const read = (reader: (text: string) => unknown, event: unknown): unknown => reader(JSON.stringify(event));

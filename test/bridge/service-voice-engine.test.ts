@@ -6,8 +6,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
-import { serviceEventReader } from '../../src/bridge/voice/parse-service-event.js';
-import { errorMessageFromBody, ServiceVoiceEngine, type ServiceConnectionOptions } from '../../src/bridge/voice/service-voice-engine.js';
+import { serviceEventReader } from '../../src/voice/parse-service-event.js';
+import { errorMessageFromBody, ServiceVoiceEngine, type ServiceConnectionOptions } from '../../src/voice/service-voice-engine.js';
 
 const toyEventSchemas = [
   z.object({ type: z.literal('welcome') }),

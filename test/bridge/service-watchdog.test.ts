@@ -9,7 +9,7 @@ import {
   MAX_RECONNECTS_PER_CALL,
   ServiceWatchdog,
   type ServiceWatchdogTimeouts,
-} from '../../src/bridge/voice/service-watchdog.js';
+} from '../../src/voice/service-watchdog.js';
 
 /** Just enough of a ws socket for the watchdog: always open, answering pings while `answersPings`. */
 class FakeSocket extends EventEmitter {

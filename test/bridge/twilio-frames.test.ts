@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { base64ByteLength, createFrameEncoder, decodeTwilioFrame, isBase64 } from '../../src/transports/twilio-media-streams/twilio-frames.js';
+import { createFrameEncoder, decodeTwilioFrame } from '../../src/transports/twilio-media-streams/twilio-frames.js';
+import { base64ByteLength, isBase64 } from '../../src/util/base64.js';
 
 const STREAM = 'MZ0123456789abcdef0123456789abcdef';
 

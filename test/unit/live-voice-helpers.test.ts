@@ -1,9 +1,9 @@
 // The GPT-Live engine's two helpers: commentary cut to the 500-token limit, and the voice's audio given to the speech
 // it most likely says.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { commentaryChunks } from '../../src/bridge/voice/commentary-chunks.js';
-import { liveSessionsUrl } from '../../src/bridge/voice/live-voice-engine.js';
-import { VoicedSpeech } from '../../src/bridge/voice/voiced-speech.js';
+import { commentaryChunks } from '../../src/voice/commentary-chunks.js';
+import { liveSessionsUrl } from '../../src/voice/live-voice-engine.js';
+import { VoicedSpeech } from '../../src/voice/voiced-speech.js';
 
 describe('commentary chunks', () => {
   it('keeps a normal sentence whole', () => {

@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import type { CallChannel, CallChannelEvents, SayOptions } from '../../call/call-channel.js';
 import type { FrameCounters } from '../../call/call-metrics.js';
 import type { CallLogger } from '../../log/call-log.js';
-import type { VoiceEngine, VoiceEngineEvents } from '../../bridge/voice/voice-engine.js';
+import type { VoiceEngine, VoiceEngineEvents } from '../../voice/voice-engine.js';
 import type { CallerLine, CallerLineEvents } from './caller-line.js';
 
 /**

@@ -10,7 +10,7 @@ import type { Brain } from '../../agents/brain.js';
 import { CallSession } from '../../call/call-session.js';
 import { LINES_BUSY } from '../../call/caller-messages.js';
 import type { Config } from '../../config/config.js';
-import type { VoiceEngineFactory } from '../../bridge/voice/voice-engine.js';
+import type { VoiceEngineFactory } from '../../voice/voice-engine.js';
 import { headerValue, refuseUpgrade, sendText, type HttpHandler, type ServerContext, type Transport, type UpgradeHandler } from '../../server/http-server.js';
 import type { RequestTarget } from '../../server/request-target.js';
 import { CallTokens, describeTokenProblem } from './call-tokens.js';

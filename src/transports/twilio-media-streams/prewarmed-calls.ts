@@ -4,7 +4,7 @@
 // closed, its conversation closed, its timer gone.
 import type { BrainConversation } from '../../agents/brain.js';
 import type { CallLogger } from '../../log/call-log.js';
-import type { VoiceEngine } from '../../bridge/voice/voice-engine.js';
+import type { VoiceEngine } from '../../voice/voice-engine.js';
 
 /** What a call needs before it can speak: a voice engine (connecting) and the agent's conversation (being created). */
 export interface CallResources {

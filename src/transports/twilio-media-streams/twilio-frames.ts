@@ -1,5 +1,6 @@
 // Twilio Media Streams wire format: pure decode (validated) of the frames Twilio sends, and encode of the three
 // frames we may send (media, mark, clear). Nothing else in the bridge ever sees Twilio JSON.
+import { isBase64 } from '../../util/base64.js';
 
 export interface TwilioMediaFormat {
   encoding: string;
@@ -26,22 +27,11 @@ export type TwilioInboundFrame =
 
 export type DecodedTwilioFrame = { ok: true; frame: TwilioInboundFrame } | { ok: false; problem: string };
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
 const CALL_SID = /^CA[0-9a-f]{32}$/;
 /** The keys of a phone keypad, as Twilio reports them. */
 const DTMF_DIGIT = /^[0-9A-D*#]$/;
 
-/** True for standard base64 with correct padding: what Twilio sends and what Realtime accepts. */
-export function isBase64(text: string): boolean {
-  return text.length % 4 === 0 && BASE64.test(text);
-}
-
-/** Bytes of audio carried by a base64 payload, without decoding it. */
-export function base64ByteLength(payload: string): number {
-  if (payload.length === 0) return 0;
-  const padding = payload.endsWith('==') ? 2 : payload.endsWith('=') ? 1 : 0;
-  return (payload.length / 4) * 3 - padding;
-}
 
 type Json = Record<string, unknown>;
 

@@ -3,7 +3,8 @@
 import { EventEmitter } from 'node:events';
 import type { RawData, WebSocket } from 'ws';
 import type { CallerLine, CallerLineEvents } from './caller-line.js';
-import { base64ByteLength, createFrameEncoder, decodeTwilioFrame, type TwilioFrameEncoder, type TwilioStartInfo } from './twilio-frames.js';
+import { base64ByteLength } from '../../util/base64.js';
+import { createFrameEncoder, decodeTwilioFrame, type TwilioFrameEncoder, type TwilioStartInfo } from './twilio-frames.js';
 
 export interface TwilioMediaStreamOptions {
   /** The start frame arrived: the stream is ready for audio out once the call is authenticated. */

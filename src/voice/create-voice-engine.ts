@@ -1,7 +1,7 @@
 // Chooses the voice engine for the configuration (VOICE_ENGINE: OpenAI Realtime or GPT-Live). The rest of the bridge
 // only ever sees a VoiceEngineFactory.
-import type { Config } from '../../config/config.js';
-import { cleanId } from '../../knowledge/openai-ids.js';
+import type { Config } from '../config/config.js';
+import { cleanId } from '../knowledge/openai-ids.js';
 import { LiveVoiceEngine } from './live-voice-engine.js';
 import { RealtimeVoiceEngine } from './realtime-voice-engine.js';
 import type { VoiceEngineFactory } from './voice-engine.js';

@@ -2,7 +2,7 @@
 // session, the brains and the Twilio stream never know which engine (OpenAI Realtime, or another) is in use.
 // Audio is base64 G.711 μ-law at 8 kHz both ways: Twilio's own format, passed through untouched.
 import type { EventEmitter } from 'node:events';
-import type { CallLogger } from '../../log/call-log.js';
+import type { CallLogger } from '../log/call-log.js';
 
 export interface CallerUtterance {
   /** The final transcript of what the caller said. */

@@ -4,7 +4,7 @@
 // with none waiting, the stretch is the engine's own speech. When a stretch ends, speeches sent before its last audio
 // had their chance to be voiced in it: they are done too. Each stretch gets one mark at Twilio, so what the caller has
 // heard is known stretch by stretch.
-import { base64ByteLength } from '../../transports/twilio-media-streams/twilio-frames.js';
+import { base64ByteLength } from '../util/base64.js';
 import type { SpeechOutcome } from './voice-engine.js';
 
 /** μ-law at 8 kHz: 8 bytes per millisecond. */

@@ -5,9 +5,9 @@
 // delegation, and a request made obsolete by a newer one is never answered late. Audio is G.711 μ-law at 8 kHz both
 // ways, so Twilio's audio passes through untouched.
 import type { CommentaryAppendEvent, SessionStartEvent } from 'openai/resources/live/live';
-import { DEFAULT_LIVE_MODEL } from '../../config/defaults.js';
-import type { CallLogger } from '../../log/call-log.js';
-import { base64ByteLength, isBase64 } from '../../transports/twilio-media-streams/twilio-frames.js';
+import { DEFAULT_LIVE_MODEL } from '../config/defaults.js';
+import type { CallLogger } from '../log/call-log.js';
+import { base64ByteLength, isBase64 } from '../util/base64.js';
 import { commentaryChunks } from './commentary-chunks.js';
 import { readLiveEvent, type LiveEvent } from './live-events.js';
 import { openAISocketUrl } from './openai-socket.js';

@@ -2,8 +2,8 @@
 // transcription; speech comes out as out-of-band responses that say given text word for word. The model never
 // answers on its own (create_response: false): the agent is the brain, Realtime only the ears and the mouth.
 import type { ResponseCreateEvent, SessionUpdateEvent } from 'openai/resources/realtime/realtime';
-import type { CallLogger } from '../../log/call-log.js';
-import { isBase64 } from '../../transports/twilio-media-streams/twilio-frames.js';
+import type { CallLogger } from '../log/call-log.js';
+import { isBase64 } from '../util/base64.js';
 import type { SpeakOptions, SpeechOutcome } from './voice-engine.js';
 import { openAISocketUrl } from './openai-socket.js';
 import { readRealtimeEvent, type RealtimeEvent } from './realtime-events.js';
