@@ -5,13 +5,24 @@
 // and its actions (hang up, transfer), and the agent only through the brain's interface: no transport, no frame, no
 // mark, no TwiML.
 import { EventEmitter } from 'node:events';
-import { BrainError, type BrainConversation, type BrainEvent } from '../agents/brain.js';
+import { BrainError, type BrainConversation, type BrainEvent, type BrainToolCallEvent } from '../agents/brain.js';
 import { DEFAULT_AGENT_TIMEOUT_MS } from '../config/defaults.js';
 import type { CallLogger } from '../log/call-log.js';
 import type { CallActions } from './call-actions.js';
 import type { CallChannel, CallChannelEvents, CallerUtterance, SpeechEnd } from './call-channel.js';
 import type { CallMetrics, CallOutcome } from './call-metrics.js';
-import { AGENT_GOODBYE, AGENT_TRANSFER, DEFAULT_APOLOGY, NOT_UNDERSTOOD, VOICE_FAILED_GOODBYE, VOICE_FAILED_TRANSFER } from './caller-messages.js';
+import { chooseTransfer, END_CALL, TRANSFER_CALL, type TransferDestinations } from './call-tools.js';
+import {
+  AGENT_GOODBYE,
+  AGENT_TRANSFER,
+  AGENT_TRANSFERRING,
+  DEFAULT_APOLOGY,
+  NOT_TRANSFERRED,
+  NOT_UNDERSTOOD,
+  ONE_MOMENT,
+  VOICE_FAILED_GOODBYE,
+  VOICE_FAILED_TRANSFER,
+} from './caller-messages.js';
 import { SentenceSplitter } from './sentence-splitter.js';
 
 export { DEFAULT_AGENT_TIMEOUT_MS, DEFAULT_APOLOGY };
@@ -30,6 +41,22 @@ export const FLUSH_THRESHOLD_MS = 200;
  * and must not write thousands of log lines.
  */
 export const MAX_LOGGED_KEY_PRESSES = 50;
+/** Key presses this close together are one message to the agent ('#' ends one at once). */
+export const KEYPAD_GROUP_MS = 1_500;
+/** A function of the agent's own that has not answered after this long: the caller hears that we are on it, once. */
+export const FILLER_AFTER_MS = 1_500;
+
+/** What one of the agent's own functions answered, or why it could not. */
+export interface FunctionResult {
+  ok: boolean;
+  /** The output for the agent: JSON text. */
+  output: string;
+  /** For the log, when it failed: what happened and what to check. */
+  problem?: string;
+}
+
+/** Output for a function the call cannot run: the agent hears why and the turn goes on. */
+const NOT_AVAILABLE = JSON.stringify({ error: 'This function is not available on phone calls.' });
 
 const UNCOUNTED: CallMetrics = {
   frames: { toVoice: 0, toCaller: 0 },
@@ -58,11 +85,15 @@ export interface CallSessionOptions {
   actions?: CallActions;
   /** E.164 number to hand the caller to when the agent keeps failing or the voice is lost (TRANSFER_NUMBER). */
   transferNumber?: string;
+  /** Where the agent's transfer_call may send the caller: TRANSFER_NUMBER and TRANSFER_TARGETS, nothing else. */
+  transferDestinations?: TransferDestinations;
+  /** Runs a function of the agent's own (TOOLS_URL). Without it such a call gets "not available on phone calls". */
+  runFunction?: (request: { name: string; arguments: string }, signal: AbortSignal) => Promise<FunctionResult>;
   maxAgentFailures?: number;
   metrics?: CallMetrics;
 }
 
-type PieceKind = 'greeting' | 'reply' | 'apology' | 'goodbye';
+type PieceKind = 'greeting' | 'reply' | 'apology' | 'goodbye' | 'filler';
 
 /** One piece of speech asked of the channel: a sentence of a reply, the greeting, an apology or the goodbye. */
 interface Piece {
@@ -83,6 +114,8 @@ interface Turn {
   heard: string[];
   streaming: boolean;
   interrupted: boolean;
+  /** What the agent asked to happen once its reply has been heard: end the call, or transfer it. */
+  then?: { action: 'end'; reason: string } | { action: 'transfer'; number: string; reason: string };
 }
 
 export class CallSession extends EventEmitter<{ ended: [reason: string, outcome: CallOutcome] }> {
@@ -104,6 +137,8 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
   private goodbyeTimer: NodeJS.Timeout | undefined;
   private reconnecting = false;
   private keyPresses = 0;
+  private keypadDigits: string[] = [];
+  private keypadTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: CallSessionOptions) {
     super();
@@ -188,11 +223,33 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
     this.speak(this.options.greeting, 'greeting', undefined);
   }
 
+  /**
+   * A key press reaches the agent as the caller's words: keys pressed within KEYPAD_GROUP_MS of each other, or up to
+   * '#', are one message. A key pressed while the agent speaks is a barge-in, as speech is.
+   */
   private keyPressed(digit: string): void {
     this.keyPresses += 1;
-    if (this.keyPresses > MAX_LOGGED_KEY_PRESSES) return;
-    const more = this.keyPresses === MAX_LOGGED_KEY_PRESSES ? ' (further key presses on this call are not logged)' : '';
-    this.options.log.info(`Caller pressed ${digit}${more}`);
+    if (this.keyPresses <= MAX_LOGGED_KEY_PRESSES) {
+      const more = this.keyPresses === MAX_LOGGED_KEY_PRESSES ? ' (further key presses on this call are not logged)' : '';
+      this.options.log.info(`Caller pressed ${digit}${more}`);
+    }
+    if (this.closing || this.ending) return;
+    if (this.voiceTakesTurns) this.callerSpokeOverVoice();
+    else this.bargeIn('caller pressed a key');
+    this.keypadDigits.push(digit);
+    clearTimeout(this.keypadTimer);
+    if (digit === '#') this.keypadMessage();
+    else this.keypadTimer = setTimeout(() => this.keypadMessage(), KEYPAD_GROUP_MS);
+  }
+
+  private keypadMessage(): void {
+    clearTimeout(this.keypadTimer);
+    const digits = this.keypadDigits.splice(0);
+    if (digits.length === 0 || this.closing || this.ending) return;
+    this.options.log.info(`Customer pressed: ${digits.join(' ')}`);
+    if (this.voiceTakesTurns) this.dropObsoleteTurn();
+    // No utterance of the voice's stands behind it: the answer is spoken as the voice's own words.
+    this.startTurn({ text: `The caller pressed ${digits.join(' ')} on the keypad.`, turnId: '' });
   }
 
   get isClosed(): boolean {
@@ -204,6 +261,7 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
     if (this.closing) return this.closing;
     const { channel, log } = this.options;
     clearTimeout(this.goodbyeTimer);
+    clearTimeout(this.keypadTimer);
     for (const undo of this.detach.splice(0)) undo();
     if (this.turn) {
       this.turn.interrupted = true;
@@ -237,7 +295,8 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
 
   private speak(text: string, kind: PieceKind, turn: Turn | undefined): void {
     if (this.closing) return;
-    const speechId = this.options.channel.say(text, { label: kind, ...(turn ? { inReplyTo: turn.utterance.turnId } : {}) });
+    const inReplyTo = turn?.utterance.turnId;
+    const speechId = this.options.channel.say(text, { label: kind, ...(inReplyTo ? { inReplyTo } : {}) });
     this.pieces.set(speechId, { text, kind, turn });
   }
 
@@ -259,6 +318,7 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
     const heard = end === 'heard' || (this.voiceTakesTurns && end === 'completed');
     if (heard && piece.kind === 'reply' && piece.turn) piece.turn.heard.push(piece.text);
     if (piece.kind === 'goodbye') void this.hangUpAfterGoodbye();
+    if (piece.turn?.then) this.afterReplyIfHeard(piece.turn);
   }
 
   /**
@@ -325,6 +385,10 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
     this.options.log.info(`Customer said: ${text}`);
     // Engines without a speech-started event: the finished utterance is the barge-in.
     if (!this.voiceTakesTurns) this.bargeIn('new utterance');
+    this.startTurn({ ...utterance, text });
+  }
+
+  private startTurn(utterance: CallerUtterance): void {
     this.turnCount += 1;
     const turn: Turn = {
       number: this.turnCount,
@@ -338,7 +402,7 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
       interrupted: false,
     };
     this.turn = turn;
-    void this.runTurn(turn, text);
+    void this.runTurn(turn, utterance.text);
   }
 
   private async runTurn(turn: Turn, text: string): Promise<void> {
@@ -353,6 +417,10 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
         const next = await this.withinDeadline(turn, iterator.next());
         if (next.done) break;
         // Only text is spoken: the call answers no tool calls yet, and each brain ends such a turn itself.
+        if (next.value.type === 'tool_call') {
+          await this.toolCall(turn, next.value);
+          continue;
+        }
         if (next.value.type !== 'text') continue;
         turn.reply += next.value.delta;
         // The agent answers: even if the caller cuts this reply short, it no longer counts as failing.
@@ -363,12 +431,120 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
       if (rest) this.speak(rest, 'reply', turn);
       turn.streaming = false;
       log.info(`← Assistant: ${turn.reply.trim()}`);
+      if (turn.then) this.afterReplyIfHeard(turn);
     } catch (error) {
       turn.streaming = false;
       if (iterator?.return) Promise.resolve(iterator.return()).catch(() => undefined);
+      // What the agent asked for stands even if its turn broke off afterwards.
+      if (turn.then && !this.closing) {
+        this.afterReplyIfHeard(turn);
+        return;
+      }
       if (turn.interrupted || this.closing || this.ending) return;
       turn.controller.abort(error);
       this.agentFailed(turn, error);
+    }
+  }
+
+  /**
+   * One function call of the agent's, answered before the turn goes on: end_call and transfer_call are the call's own
+   * (they take effect once the reply has been heard); any other goes to the user's functions (TOOLS_URL), or is
+   * answered "not available on phone calls". No turn fails because the agent called a function.
+   */
+  private async toolCall(turn: Turn, call: BrainToolCallEvent): Promise<void> {
+    const { log } = this.options;
+    const answer = call.answer;
+    // A backend that cannot take answers ends the turn itself, as a phone call cannot give what was asked.
+    if (!answer) return;
+    const args = parseArguments(call.arguments);
+    if (call.name === END_CALL) {
+      const reason = stringArgument(args, 'reason') ?? 'the conversation is over';
+      log.info(`Agent ended the call: ${reason}`);
+      turn.then = { action: 'end', reason };
+      this.ending = 'completed';
+      answer(JSON.stringify({ result: 'The call ends once the caller has heard your goodbye. Say it now if you have not.' }));
+      return;
+    }
+    if (call.name === TRANSFER_CALL) {
+      const reason = stringArgument(args, 'reason') ?? 'the caller asked for a person';
+      const choice = chooseTransfer(this.options.transferDestinations ?? { defaultNumber: this.options.transferNumber, named: {} }, stringArgument(args, 'destination'));
+      if (!choice.ok || !this.options.actions) {
+        const error = choice.ok ? 'Transfers are not possible on this call.' : choice.error;
+        log.warn(`Refused the agent's transfer: ${error}`);
+        answer(JSON.stringify({ error }));
+        return;
+      }
+      log.info(`Agent transfers the call to ${choice.name ? `${choice.name} (${choice.number})` : choice.number}: ${reason}`);
+      turn.then = { action: 'transfer', number: choice.number, reason };
+      this.ending = 'transferred';
+      answer(JSON.stringify({ result: 'The caller is transferred once they have heard your reply. Tell them in one short sentence if you have not.' }));
+      return;
+    }
+    const run = this.options.runFunction;
+    if (!run) {
+      log.warn(`The agent called its function ${call.name}, which is not available on phone calls: set TOOLS_URL to answer it`);
+      answer(NOT_AVAILABLE);
+      return;
+    }
+    log.info(`The agent called its function ${call.name}`);
+    // A caller waiting in silence for a slow system hears that we are on it, once.
+    const filler = setTimeout(() => this.speak(ONE_MOMENT, 'filler', undefined), FILLER_AFTER_MS);
+    try {
+      const result = await run({ name: call.name, arguments: call.arguments }, turn.controller.signal);
+      if (result.ok) log.info(`${call.name} answered`);
+      else log.warn(`${call.name} failed: ${result.problem ?? 'no reason given'}`);
+      if (!turn.controller.signal.aborted) answer(result.output);
+    } finally {
+      clearTimeout(filler);
+    }
+  }
+
+  /** Once every piece of the turn's reply has been heard (or dropped), do what the agent asked: end or transfer. */
+  private afterReplyIfHeard(turn: Turn): void {
+    const then = turn.then;
+    if (!then || turn.streaming || this.closing) return;
+    if ([...this.pieces.values()].some((piece) => piece.turn === turn)) {
+      // A reply that is never reported heard must not keep the call open.
+      if (this.goodbyeTimer === undefined) this.goodbyeTimer = setTimeout(() => this.actOnReply(turn), GOODBYE_TIMEOUT_MS);
+      return;
+    }
+    this.actOnReply(turn);
+  }
+
+  private actOnReply(turn: Turn): void {
+    const then = turn.then;
+    if (!then || this.closing) return;
+    turn.then = undefined;
+    clearTimeout(this.goodbyeTimer);
+    this.goodbyeTimer = undefined;
+    if (then.action === 'end') void this.endAsAgentAsked(then.reason);
+    else void this.transferAsAgentAsked(then.number);
+  }
+
+  private async endAsAgentAsked(reason: string): Promise<void> {
+    const { log, actions } = this.options;
+    if (actions) {
+      try {
+        await actions.hangUp();
+        log.info(`Hung up the call through ${actions.via} after the agent's goodbye`);
+      } catch (error) {
+        log.error(`Could not hang up through ${actions.api} (${actions.describeFailure(error)}); closing the stream instead, which ends the call`);
+      }
+    }
+    await this.close(`the agent ended the call: ${reason}`, 'completed');
+  }
+
+  private async transferAsAgentAsked(number: string): Promise<void> {
+    const { log, actions } = this.options;
+    if (!actions) return;
+    try {
+      await actions.sayAndTransfer(AGENT_TRANSFERRING, number);
+      log.info(`Transferred the call to ${number} through ${actions.via}`);
+      await this.close(`transferred to ${number}`, 'transferred');
+    } catch (error) {
+      log.error(`Could not transfer the call through ${actions.api} (${actions.describeFailure(error)}); the call goes on`);
+      this.ending = undefined;
+      this.speak(NOT_TRANSFERRED, 'apology', undefined);
     }
   }
 
@@ -520,4 +696,19 @@ export function describeBrainError(error: unknown): string {
 
 function brainErrorFields(error: unknown): Record<string, unknown> {
   return error instanceof BrainError ? { kind: error.kind } : {};
+}
+
+/** The model's arguments as an object; anything else (not JSON, not an object) as none. */
+function parseArguments(text: string): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function stringArgument(args: Record<string, unknown>, name: string): string | undefined {
+  const value = args[name];
+  return typeof value === 'string' && value.trim() !== '' ? value.trim().slice(0, 200) : undefined;
 }

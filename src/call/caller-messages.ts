@@ -21,3 +21,12 @@ export const VOICE_FAILED_TRANSFER = "Sorry, we're having technical difficulties
 
 /** Said by Twilio when a call is turned away: MAX_CALLS reached, or the server is stopping. */
 export const LINES_BUSY = 'Sorry, all our lines are busy right now. Please call again in a few minutes. Goodbye.';
+
+/** Said by Twilio's own voice once the agent's reply has been heard, as the call is handed to a person. */
+export const AGENT_TRANSFERRING = 'Transferring your call now. Please hold.';
+
+/** The agent asked for a transfer and it could not be made: the call goes on with the agent. */
+export const NOT_TRANSFERRED = "I'm sorry, I couldn't put you through right now.";
+
+/** A function of the agent's own is taking a while: said once, so the caller is not left in silence. */
+export const ONE_MOMENT = 'One moment, please.';

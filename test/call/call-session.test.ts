@@ -2,8 +2,8 @@
 // pinned to the millisecond, and no test waits on the wall clock.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BrainError } from '../../src/agents/brain.js';
-import { CallSession, FLUSH_THRESHOLD_MS, GOODBYE_TIMEOUT_MS, MAX_CONSECUTIVE_AGENT_FAILURES } from '../../src/call/call-session.js';
-import { AGENT_GOODBYE, AGENT_TRANSFER, DEFAULT_APOLOGY, VOICE_FAILED_GOODBYE } from '../../src/call/caller-messages.js';
+import { CallSession, FILLER_AFTER_MS, FLUSH_THRESHOLD_MS, GOODBYE_TIMEOUT_MS, KEYPAD_GROUP_MS, MAX_CONSECUTIVE_AGENT_FAILURES, type FunctionResult } from '../../src/call/call-session.js';
+import { AGENT_GOODBYE, AGENT_TRANSFER, AGENT_TRANSFERRING, DEFAULT_APOLOGY, ONE_MOMENT, VOICE_FAILED_GOODBYE } from '../../src/call/caller-messages.js';
 import { createMemoryLog } from '../../src/log/call-log.js';
 import { InMemoryChannel, recordingActions, ScriptedConversation } from './in-memory-channel.js';
 
@@ -17,7 +17,14 @@ let log: ReturnType<typeof createMemoryLog>;
 let session: CallSession;
 let ended: Array<[string, string]>;
 
-function startCall(options: { transferNumber?: string; turnTaking?: 'bridge' | 'engine' } = {}): void {
+interface CallOptions {
+  transferNumber?: string;
+  transferTargets?: Record<string, string>;
+  turnTaking?: 'bridge' | 'engine';
+  runFunction?: (request: { name: string; arguments: string }, signal: AbortSignal) => Promise<FunctionResult>;
+}
+
+function startCall(options: CallOptions = {}): void {
   channel = new InMemoryChannel();
   channel.turnTaking = options.turnTaking ?? 'bridge';
   conversation = new ScriptedConversation();
@@ -33,6 +40,8 @@ function startCall(options: { transferNumber?: string; turnTaking?: 'bridge' | '
     agentTimeoutMs: AGENT_TIMEOUT_MS,
     actions,
     ...(options.transferNumber !== undefined ? { transferNumber: options.transferNumber } : {}),
+    transferDestinations: { defaultNumber: options.transferNumber, named: options.transferTargets ?? {} },
+    ...(options.runFunction ? { runFunction: options.runFunction } : {}),
   });
   session.on('ended', (reason, outcome) => ended.push([reason, outcome]));
   session.start();
@@ -215,3 +224,183 @@ describe('the voice lost for good', () => {
     ]);
   });
 });
+
+describe('the agent ends the call', () => {
+  it('hangs up once its goodbye has been heard, not before', async () => {
+    startCall();
+    channel.hear(GREETING);
+    channel.callerSays("That's all, thanks");
+    await settle();
+    conversation.latest.callTool('end_call', '{"reason":"the caller is done"}');
+    await settle();
+    expect(JSON.parse(conversation.latest.answers.get('call_end_call')!)).toHaveProperty('result');
+    conversation.latest.push('Goodbye, and thanks for calling!');
+    conversation.latest.finish();
+    await settle();
+    expect(channel.texts.at(-1)).toBe('Goodbye, and thanks for calling!');
+    // The caller speaking over the goodbye does not stop it.
+    channel.emit('callerStartedSpeaking');
+    expect(channel.requests).not.toContain('stopTalking');
+    await vi.advanceTimersByTimeAsync(GOODBYE_TIMEOUT_MS - 1);
+    channel.startPlaying('Goodbye, and thanks for calling!');
+    expect(actions.done).toEqual([]);
+    channel.hear('Goodbye, and thanks for calling!');
+    await settle();
+    expect(actions.done).toEqual(['hangUp']);
+    expect(log.lines.join('\n')).toContain('Agent ended the call: the caller is done');
+    expect(ended).toEqual([['the agent ended the call: the caller is done', 'completed']]);
+  });
+
+  it('hangs up at once when the reply has nothing left to play', async () => {
+    startCall();
+    channel.callerSays('Bye');
+    await settle();
+    conversation.latest.callTool('end_call', '{}');
+    conversation.latest.finish();
+    await settle();
+    expect(actions.done).toEqual(['hangUp']);
+  });
+
+  it(`hangs up ${GOODBYE_TIMEOUT_MS / 1000} s after the reply when its goodbye is never reported heard`, async () => {
+    startCall();
+    channel.callerSays('Bye');
+    await settle();
+    conversation.latest.push('Goodbye!');
+    conversation.latest.callTool('end_call', '{}');
+    conversation.latest.finish();
+    await settle();
+    await vi.advanceTimersByTimeAsync(GOODBYE_TIMEOUT_MS - 1);
+    expect(actions.done).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(actions.done).toEqual(['hangUp']);
+  });
+});
+
+describe('the agent transfers the call', () => {
+  it('to a named destination once its sentence was heard, and counts it as transferred', async () => {
+    startCall({ transferNumber: '+14155550100', transferTargets: { sales: '+14155550111', support: '+14155550122' } });
+    channel.callerSays('Can I talk to sales');
+    await settle();
+    conversation.latest.push('Putting you through to sales.');
+    conversation.latest.callTool('transfer_call', '{"destination":"Sales","reason":"wants a quote"}');
+    conversation.latest.finish();
+    await settle();
+    expect(actions.done).toEqual([]);
+    channel.hear('Putting you through to sales.');
+    await settle();
+    expect(actions.done).toEqual([`sayAndTransfer +14155550111: ${AGENT_TRANSFERRING}`]);
+    expect(ended).toEqual([['transferred to +14155550111', 'transferred']]);
+  });
+
+  it('refuses a destination the configuration does not name, back to the agent, and dials nothing', async () => {
+    startCall({ transferNumber: '+14155550100', transferTargets: { sales: '+14155550111' } });
+    channel.callerSays('Call my lawyer at +19995550000');
+    await settle();
+    conversation.latest.callTool('transfer_call', '{"destination":"+19995550000"}');
+    await settle();
+    const answer = JSON.parse(conversation.latest.answers.get('call_transfer_call')!) as { error: string };
+    expect(answer.error).toBe('There is no transfer destination "+19995550000"; nothing was dialled. Available destinations: sales.');
+    conversation.latest.push('I can only transfer you to our sales team.');
+    conversation.latest.finish();
+    await settle();
+    channel.hear('I can only transfer you to our sales team.');
+    await settle();
+    expect(actions.done).toEqual([]);
+    expect(ended).toEqual([]);
+  });
+
+  it('goes to TRANSFER_NUMBER when no destination is named', async () => {
+    startCall({ transferNumber: '+14155550100' });
+    channel.callerSays('A person please');
+    await settle();
+    conversation.latest.callTool('transfer_call', '{}');
+    conversation.latest.finish();
+    await settle();
+    expect(actions.done).toEqual([`sayAndTransfer +14155550100: ${AGENT_TRANSFERRING}`]);
+  });
+});
+
+describe("the agent's own functions", () => {
+  it('get "not available on phone calls" without TOOLS_URL, and the turn goes on', async () => {
+    startCall();
+    channel.callerSays('Where is my order');
+    await settle();
+    conversation.latest.callTool('lookup_order', '{"id":"42"}');
+    await settle();
+    expect(conversation.latest.answers.get('call_lookup_order')).toBe('{"error":"This function is not available on phone calls."}');
+    conversation.latest.push('I cannot look that up on the phone.');
+    conversation.latest.finish();
+    await settle();
+    expect(channel.texts.at(-1)).toBe('I cannot look that up on the phone.');
+    expect(channel.texts).not.toContain(DEFAULT_APOLOGY);
+  });
+
+  it(`go to the function runner, with "${ONE_MOMENT}" said once after ${FILLER_AFTER_MS} ms of waiting`, async () => {
+    let finish: (result: FunctionResult) => void = () => undefined;
+    const asked: string[] = [];
+    startCall({
+      runFunction: (request) => {
+        asked.push(`${request.name} ${request.arguments}`);
+        return new Promise((resolve) => (finish = resolve));
+      },
+    });
+    channel.callerSays('Where is my order');
+    await settle();
+    conversation.latest.callTool('lookup_order', '{"id":"42"}');
+    await settle();
+    expect(asked).toEqual(['lookup_order {"id":"42"}']);
+    await vi.advanceTimersByTimeAsync(FILLER_AFTER_MS - 1);
+    expect(channel.texts).not.toContain(ONE_MOMENT);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(channel.said.at(-1)).toMatchObject({ text: ONE_MOMENT, label: 'filler' });
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(channel.texts.filter((text) => text === ONE_MOMENT)).toHaveLength(1);
+    finish({ ok: true, output: '{"status":"shipped"}' });
+    await settle();
+    expect(conversation.latest.answers.get('call_lookup_order')).toBe('{"status":"shipped"}');
+  });
+
+  it('handles several calls in one turn, text between them, in order', async () => {
+    startCall();
+    channel.callerSays('Do two things');
+    await settle();
+    conversation.latest.push('First. ');
+    conversation.latest.callTool('one', '{}', 'call_1');
+    conversation.latest.callTool('two', '{}', 'call_2');
+    conversation.latest.push('Done.');
+    conversation.latest.finish();
+    await settle();
+    expect([...conversation.latest.answers.keys()]).toEqual(['call_1', 'call_2']);
+    expect(channel.texts.slice(1)).toEqual(['First.', 'Done.']);
+  });
+});
+
+describe('the keypad', () => {
+  it(`sends keys pressed within ${KEYPAD_GROUP_MS} ms of each other to the agent as one message`, async () => {
+    startCall();
+    channel.hear(GREETING);
+    for (const digit of ['1', '2', '3']) {
+      channel.emit('keypad', digit);
+      await vi.advanceTimersByTimeAsync(KEYPAD_GROUP_MS - 1);
+    }
+    expect(conversation.asked).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(conversation.asked).toEqual(['The caller pressed 1 2 3 on the keypad.']);
+  });
+
+  it("ends a message at '#' at once", async () => {
+    startCall();
+    for (const digit of ['4', '2', '#']) channel.emit('keypad', digit);
+    await settle();
+    expect(conversation.asked).toEqual(['The caller pressed 4 2 # on the keypad.']);
+    expect(log.lines.join('\n')).toContain('Customer pressed: 4 2 #');
+  });
+
+  it('is a barge-in when the agent is speaking', async () => {
+    startCall();
+    channel.emit('keypad', '1');
+    expect(channel.requests).toEqual(['start', 'stopTalking']);
+    expect(log.lines.join('\n')).toContain('Caller interrupted (caller pressed a key)');
+  });
+});
+

@@ -93,9 +93,12 @@ export class ScriptedReply {
     this.wake?.();
   }
 
-  /** The agent asks for one of its functions. */
+  /** What the consumer answered each tool call with, by call ID. */
+  readonly answers = new Map<string, string>();
+
+  /** The agent asks for one of its functions; the answer is recorded in `answers`. */
   callTool(name: string, args: string, callId = `call_${name}`): void {
-    this.queue.push({ value: { type: 'tool_call', callId, name, arguments: args } });
+    this.queue.push({ value: { type: 'tool_call', callId, name, arguments: args, answer: (output) => void this.answers.set(callId, output) } });
     this.wake?.();
   }
 

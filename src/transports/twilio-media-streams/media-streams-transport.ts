@@ -8,6 +8,8 @@ import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Brain } from '../../agents/brain.js';
 import { CallSession } from '../../call/call-session.js';
+import { callTools, type TransferDestinations } from '../../call/call-tools.js';
+import type { CallFunctionTool } from '../../agents/brain.js';
 import { LINES_BUSY } from '../../call/caller-messages.js';
 import type { Config } from '../../config/config.js';
 import type { VoiceEngineFactory } from '../../voice/voice-engine.js';
@@ -71,6 +73,9 @@ export class MediaStreamsTransport implements Transport {
   private readonly urls: PublicUrls;
   private readonly verifier: TwilioSignatureVerifier;
   private readonly callControl: CallControl;
+  /** Where the agent may transfer a caller, and the functions the call gives it (end_call, transfer_call). */
+  private readonly transfers: TransferDestinations;
+  private readonly callTools: readonly CallFunctionTool[];
 
   constructor(
     private readonly options: MediaStreamsOptions,
@@ -81,10 +86,12 @@ export class MediaStreamsTransport implements Transport {
     this.verifier = options.verifier;
     this.callControl = options.callControl;
     this.tokens = new CallTokens({ ttlMs: options.tokenTtlMs });
+    this.transfers = { defaultNumber: options.config.calls.transferNumber, named: {} };
+    this.callTools = callTools(this.transfers);
     this.prewarmed = new PrewarmedCalls({
       timeoutMs: options.prewarmTimeoutMs ?? options.config.calls.prewarmTimeoutMs,
       openEngine: (callSid) => options.createVoiceEngine({ callSid, log: context.log.forCall(callSid) }),
-      startConversation: (callSid, signal) => options.brain.startConversation({ callSid, signal }),
+      startConversation: (callSid, signal) => options.brain.startConversation({ callSid, signal, callTools: this.callTools }),
       log: (callSid) => context.log.forCall(callSid),
       streamUrl: urls.mediaStream,
       // Released with its connections: the call no longer holds a MAX_CALLS place, nor keeps a drain waiting.
@@ -275,12 +282,13 @@ export class MediaStreamsTransport implements Transport {
       callSid,
       channel,
       conversation,
-      restartConversation: () => this.options.brain.startConversation({ callSid, signal: controller.signal }),
+      restartConversation: () => this.options.brain.startConversation({ callSid, signal: controller.signal, callTools: this.callTools }),
       greeting: this.options.config.assistant.greeting,
       log,
       agentTimeoutMs: this.options.agentTimeoutMs ?? this.options.config.calls.agentTimeoutMs,
       actions: twilioCallActions(this.callControl, callSid),
       transferNumber: this.options.config.calls.transferNumber,
+      transferDestinations: this.transfers,
       metrics: this.context.metrics,
     });
     this.sessions.add(session);
