@@ -7,6 +7,7 @@ import {
   DEFAULT_ASSISTANT_MODEL,
   DEFAULT_DRAIN_TIMEOUT_MS,
   DEFAULT_PREWARM_TIMEOUT_MS,
+  DEFAULT_TOOL_TIMEOUT_MS,
   DEFAULT_GREETING,
   DEFAULT_OPENAI_BASE_URL,
   DEFAULT_PORT,
@@ -44,10 +45,14 @@ export const ENV_KEYS = [
   'GREETING',
   'AGENT_TIMEOUT_MS',
   'TRANSFER_NUMBER',
+  'TRANSFER_TARGETS',
   'MAX_CALLS',
   'DRAIN_TIMEOUT_MS',
   'PREWARM_TIMEOUT_MS',
   'NGROK_AUTHTOKEN',
+  'TOOLS_URL',
+  'TOOLS_SECRET',
+  'TOOL_TIMEOUT_MS',
 ] as const;
 export type EnvKey = (typeof ENV_KEYS)[number];
 
@@ -99,12 +104,29 @@ export interface Config {
     agentTimeoutMs: number;
     /** E.164 number to transfer a call to when the agent keeps failing; without it such a call ends politely. */
     transferNumber?: string;
+    /**
+     * TRANSFER_TARGETS: named E.164 destinations the agent may transfer a call to (`sales=+14155550100,…` →
+     * `{ sales: '+14155550100' }`). Only well-formed entries are here; the others are config warnings.
+     */
+    transferTargets: Record<string, string>;
     /** Most calls at once (undefined: no limit); more are turned away politely. */
     maxCalls?: number;
     /** How long a stopping server lets calls in progress finish. */
     drainTimeoutMs: number;
     /** How long a call opened ahead by its webhook waits for its stream; 0: open nothing before the stream. */
     prewarmTimeoutMs: number;
+  };
+  /** Where the agent's own function calls go during a call (see src/call/tools-endpoint.ts). */
+  tools: {
+    /**
+     * TOOLS_URL, trimmed: set only when it is an http(s) URL and TOOLS_SECRET is set too, so a request is never sent
+     * unsigned. Undefined: the agent's own functions are not answered on calls (a warning says why when it was set).
+     */
+    url?: string;
+    /** TOOLS_SECRET: the HMAC key that signs each request. A secret: it is in `secrets`, masked everywhere. */
+    secret?: string;
+    /** TOOL_TIMEOUT_MS: how long one function call may take before the agent hears that it failed. */
+    timeoutMs: number;
   };
   /** The port to listen on, or undefined when PORT is not a valid port number (see portProblem). */
   port?: number;
@@ -136,6 +158,85 @@ function parseTransferNumber(raw: string | undefined, warnings: string[]): strin
   if (!problem) return value;
   warnings.push(`TRANSFER_NUMBER=${value} ${problem}; calls whose agent keeps failing will be ended instead of transferred. Fix TRANSFER_NUMBER in .env.`);
   return undefined;
+}
+
+/** A name a caller's transfer can be asked by: letters, digits, `_` and `-`, starting with a letter or digit. */
+const TARGET_NAME = /^[A-Za-z0-9][\w-]*$/;
+
+export interface TransferTargetProblem {
+  /** The entry as written, e.g. `sales=415-555-0100`. */
+  entry: string;
+  /** What is wrong with it, as a phrase that follows the entry. */
+  problem: string;
+}
+
+/**
+ * Reads TRANSFER_TARGETS (`sales=+14155550100,support=+14155550101`): the well-formed entries, and what is wrong with
+ * each of the others. Shared by the config (warnings) and the doctor (a failed check), so both judge alike.
+ */
+export function parseTransferTargets(raw: string | undefined): { targets: Record<string, string>; problems: TransferTargetProblem[] } {
+  const targets: Record<string, string> = {};
+  const problems: TransferTargetProblem[] = [];
+  for (const part of (raw ?? '').split(',')) {
+    const entry = part.trim();
+    if (entry === '') continue;
+    const equals = entry.indexOf('=');
+    if (equals < 0) {
+      problems.push({ entry, problem: 'has no name: write it as name=+E.164 number, e.g. sales=+14155550100' });
+      continue;
+    }
+    const name = entry.slice(0, equals).trim();
+    const number = entry.slice(equals + 1).trim();
+    if (!TARGET_NAME.test(name)) {
+      problems.push({ entry, problem: `has the name "${name}": a name is letters, digits, _ and -, e.g. sales` });
+      continue;
+    }
+    if (Object.hasOwn(targets, name)) {
+      problems.push({ entry, problem: `names ${name} a second time: the first, ${targets[name]}, is used` });
+      continue;
+    }
+    const problem = phoneNumberProblem(number);
+    if (problem) {
+      problems.push({ entry, problem: `has the number ${number}, which ${problem}` });
+      continue;
+    }
+    targets[name] = number;
+  }
+  return { targets, problems };
+}
+
+function transferTargets(raw: string | undefined, warnings: string[]): Record<string, string> {
+  const { targets, problems } = parseTransferTargets(raw);
+  for (const { entry, problem } of problems) {
+    warnings.push(`TRANSFER_TARGETS entry ${entry} ${problem}; it is left out, so the agent cannot transfer a call there. Fix TRANSFER_TARGETS in .env.`);
+  }
+  return targets;
+}
+
+/** The tools endpoint, usable only with both an http(s) URL and a secret to sign with; a warning says why not. */
+function toolsSettings(raw: RawEnv, warnings: string[]): Config['tools'] {
+  const timeoutMs = parseCount('TOOL_TIMEOUT_MS', raw.TOOL_TIMEOUT_MS, DEFAULT_TOOL_TIMEOUT_MS, 100, 'milliseconds', warnings) ?? DEFAULT_TOOL_TIMEOUT_MS;
+  const secret = nonEmpty(raw.TOOLS_SECRET);
+  const value = nonEmpty(raw.TOOLS_URL)?.trim();
+  if (value === undefined) return { secret, timeoutMs };
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(value).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== 'https:' && protocol !== 'http:') {
+    warnings.push(`TOOLS_URL is not an http(s) URL, so the agent's own functions are not answered on calls. Fix TOOLS_URL in .env (e.g. https://api.example.com/voicebridge/tools).`);
+    return { secret, timeoutMs };
+  }
+  if (secret === undefined || secret.trim() === '') {
+    warnings.push(
+      "TOOLS_URL is set but TOOLS_SECRET is not: requests to it could not be signed, so the agent's own functions are not answered on calls. " +
+        'Set TOOLS_SECRET in .env (e.g. the output of: openssl rand -hex 32).',
+    );
+    return { timeoutMs };
+  }
+  return { url: value, secret, timeoutMs };
 }
 
 function parseVoiceEngine(raw: string | undefined, warnings: string[]): VoiceEngineName {
@@ -184,7 +285,7 @@ export function buildConfig(envFile: EnvFileSnapshot, processEnv: NodeJS.Process
     }
   }
   const { port, problem: portProblem } = parsePort(raw.PORT);
-  const secrets = [raw.OPENAI_API_KEY, raw.TWILIO_AUTH_TOKEN, raw.TWILIO_API_SECRET, raw.NGROK_AUTHTOKEN].filter(
+  const secrets = [raw.OPENAI_API_KEY, raw.TWILIO_AUTH_TOKEN, raw.TWILIO_API_SECRET, raw.NGROK_AUTHTOKEN, raw.TOOLS_SECRET].filter(
     (value): value is string => typeof value === 'string' && value.trim() !== '',
   );
 
@@ -221,11 +322,13 @@ export function buildConfig(envFile: EnvFileSnapshot, processEnv: NodeJS.Process
     calls: {
       agentTimeoutMs: parseCount('AGENT_TIMEOUT_MS', raw.AGENT_TIMEOUT_MS, DEFAULT_AGENT_TIMEOUT_MS, 100, 'milliseconds', warnings) ?? DEFAULT_AGENT_TIMEOUT_MS,
       transferNumber: parseTransferNumber(raw.TRANSFER_NUMBER, warnings),
+      transferTargets: transferTargets(raw.TRANSFER_TARGETS, warnings),
       maxCalls: parseCount('MAX_CALLS', raw.MAX_CALLS, undefined, 1, 'calls', warnings),
       drainTimeoutMs: parseCount('DRAIN_TIMEOUT_MS', raw.DRAIN_TIMEOUT_MS, DEFAULT_DRAIN_TIMEOUT_MS, 0, 'milliseconds', warnings) ?? DEFAULT_DRAIN_TIMEOUT_MS,
       prewarmTimeoutMs:
         parseCount('PREWARM_TIMEOUT_MS', raw.PREWARM_TIMEOUT_MS, DEFAULT_PREWARM_TIMEOUT_MS, 0, 'milliseconds', warnings) ?? DEFAULT_PREWARM_TIMEOUT_MS,
     },
+    tools: toolsSettings(raw, warnings),
     port,
     portProblem,
     warnings,

@@ -28,3 +28,8 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 25_000;
  * Twilio opens the stream within a second or two of the webhook; 0 turns pre-warming off.
  */
 export const DEFAULT_PREWARM_TIMEOUT_MS = 15_000;
+/**
+ * How long TOOLS_URL may take to answer one of the agent's function calls. The caller hears silence meanwhile, so it
+ * stays under the agent's own turn deadline (DEFAULT_AGENT_TIMEOUT_MS).
+ */
+export const DEFAULT_TOOL_TIMEOUT_MS = 8_000;

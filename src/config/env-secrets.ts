@@ -5,6 +5,9 @@ import { AUTH_TOKEN } from '../knowledge/twilio-ids.js';
 import { classifyOpenAIKey, cleanId } from '../knowledge/openai-ids.js';
 import { parseEnvDocument, type EnvDocument } from './env-document.js';
 
+/** Variables whose value is a secret whatever it looks like: no shape gives away an HMAC key such as TOOLS_SECRET. */
+const SECRET_VARIABLES: ReadonlySet<string> = new Set(['TOOLS_SECRET']);
+
 /** An OpenAI key standing anywhere in a line, e.g. in a comment's prose. */
 const OPENAI_KEY_RUN = /(?<![\w-])sk-[\w-]{8,}/g;
 
@@ -15,24 +18,24 @@ function isSecret(value: string): boolean {
 }
 
 /** The value of each line read as an assignment, a commented-out one (`# TWILIO_AUTH_TOKEN=…`) included. */
-function assignedValues(document: EnvDocument): string[] {
-  const values: string[] = [];
+function assignedValues(document: EnvDocument): { key: string; value: string }[] {
+  const values: { key: string; value: string }[] = [];
   for (const node of document.nodes) {
-    if (node.kind === 'entry') values.push(node.value);
+    if (node.kind === 'entry') values.push({ key: node.key, value: node.value });
     else if (node.kind === 'comment' || node.kind === 'other') {
       const inner = parseEnvDocument(node.text.replace(/^\s*#+\s*/, ''));
-      for (const entry of inner.nodes) if (entry.kind === 'entry') values.push(entry.value);
+      for (const entry of inner.nodes) if (entry.kind === 'entry') values.push({ key: entry.key, value: entry.value });
     }
   }
   return values;
 }
 
-/** Every OpenAI API key and Twilio auth token or API secret in the file, on any line. */
+/** Every OpenAI API key, Twilio auth token or API secret, and TOOLS_SECRET value in the file, on any line. */
 export function secretsInEnvDocument(document: EnvDocument): string[] {
   const found = new Set<string>();
-  for (const value of assignedValues(document)) {
+  for (const { key, value } of assignedValues(document)) {
     const clean = cleanId(value);
-    if (isSecret(clean)) found.add(clean);
+    if (isSecret(clean) || (SECRET_VARIABLES.has(key) && clean.length >= 8)) found.add(clean);
   }
   for (const node of document.nodes) for (const run of node.text.match(OPENAI_KEY_RUN) ?? []) found.add(run);
   return [...found];

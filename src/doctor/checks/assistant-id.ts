@@ -235,21 +235,61 @@ async function probe(
     };
   }
 
-  const object = (found ?? {}) as { id?: unknown; name?: unknown; model?: unknown };
+  const object = (found ?? {}) as { id?: unknown; name?: unknown; model?: unknown; tools?: unknown };
   if (typeof object.id !== 'string') {
     const described = describeKeyOrConnectionFailure({ kind: 'not-openai', message: `its answer to GET /${backend}/${id} is not ${backend === 'assistants' ? 'an assistant' : 'an agent'}` }, config, requestTimeoutMs)!;
     return { status: 'skip', summary: `could not look up ${id}: ${described.summary}`, detail: [backendNote], fix: described.fix };
   }
   const name = typeof object.name === 'string' && object.name !== '' ? `"${object.name}"` : '(unnamed)';
   const model = typeof object.model === 'string' ? `, model ${object.model}` : '';
+  const tools = toolsFindings(config, object.tools);
   if (backend === 'assistants') {
     return {
-      status: 'ok',
+      status: tools.status,
       summary: `${id} is an Assistants API assistant ${name}${model}, served by ${where}`,
-      detail: [`${sunsetNote} This endpoint still serves it.`],
+      detail: [`${sunsetNote} This endpoint still serves it.`, ...tools.detail],
+      ...(tools.fix ? { fix: tools.fix } : {}),
     };
   }
-  return { status: 'ok', summary: `${id} is an Agents API agent ${name}${model}` };
+  return {
+    status: tools.status,
+    summary: `${id} is an Agents API agent ${name}${model}`,
+    ...(tools.detail.length > 0 ? { detail: tools.detail } : {}),
+    ...(tools.fix ? { fix: tools.fix } : {}),
+  };
+}
+
+/** One tool as the agent lists it: `function book_table`, or its type for a tool that runs by itself (`file_search`). */
+function describeTool(tool: unknown): { function?: string; shown: string } {
+  const entry = (tool ?? {}) as { type?: unknown; name?: unknown; function?: { name?: unknown } };
+  const type = typeof entry.type === 'string' ? entry.type : 'unknown';
+  if (type !== 'function') return { shown: type };
+  // The Agents and Responses APIs name a function at the top; the Assistants API inside `function`.
+  const name = typeof entry.name === 'string' ? entry.name : typeof entry.function?.name === 'string' ? entry.function.name : '(unnamed)';
+  return { function: name, shown: `function ${name}` };
+}
+
+/**
+ * The agent's tools, for the detail; a warning for each function with no TOOLS_URL to answer it, as on a call such a
+ * function gets only "not available on phone calls" and the agent has to do without.
+ */
+function toolsFindings(config: Config, tools: unknown): { status: 'ok' | 'warn'; detail: string[]; fix?: string } {
+  const list = Array.isArray(tools) ? tools.map(describeTool) : [];
+  if (list.length === 0) return { status: 'ok', detail: Array.isArray(tools) ? ['tools: none'] : [] };
+  const detail = [`tools: ${list.map((tool) => tool.shown).join(', ')}`];
+  const functions = list.flatMap((tool) => (tool.function ? [tool.function] : []));
+  if (functions.length === 0 || config.tools.url) {
+    if (functions.length > 0) detail.push(`its functions are answered by TOOLS_URL on a call`);
+    return { status: 'ok', detail };
+  }
+  for (const fn of functions) {
+    detail.push(`the agent's function ${fn} will get 'not available on phone calls' on a call; set TOOLS_URL to answer it`);
+  }
+  return {
+    status: 'warn',
+    detail,
+    fix: "Set TOOLS_URL and TOOLS_SECRET so your endpoint answers the agent's functions (README: \"The agent acts on the call\"), or remove the functions from the agent.",
+  };
 }
 
 const REASONS: Partial<Record<OpenAIFailure['kind'], string>> = {

@@ -2,6 +2,7 @@
 import type { Check } from '../check.js';
 import { agentModelCheck } from './agent-model.js';
 import { assistantIdCheck } from './assistant-id.js';
+import { callToolsCheck } from './call-tools.js';
 import { envFileCheck } from './env-file.js';
 import { liveModelCheck } from './live-model.js';
 import { openaiKeyCheck } from './openai-key.js';
@@ -23,5 +24,6 @@ export const allChecks: readonly Check[] = [
   twilioCredentialsCheck,
   phoneNumberCheck,
   webhookUrlCheck,
+  callToolsCheck,
   portCheck,
 ];
