@@ -9,6 +9,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Brain } from '../../agents/brain.js';
 import { CallSession } from '../../call/call-session.js';
 import { callTools, type TransferDestinations } from '../../call/call-tools.js';
+import { callToolsEndpoint } from '../../call/tools-endpoint.js';
+import type { FunctionResult } from '../../call/call-session.js';
 import type { CallFunctionTool } from '../../agents/brain.js';
 import { LINES_BUSY } from '../../call/caller-messages.js';
 import type { Config } from '../../config/config.js';
@@ -70,6 +72,8 @@ export class MediaStreamsTransport implements Transport {
   private readonly prewarmed: PrewarmedCalls;
   /** The token of each call in progress, for a repeated webhook of that call. */
   private readonly callsInProgress = new Map<string, string>();
+  /** Who called whom, from each answered webhook: the agent's own functions are told. Forgotten with the call. */
+  private readonly parties = new Map<string, { from: string; to: string }>();
   private readonly urls: PublicUrls;
   private readonly verifier: TwilioSignatureVerifier;
   private readonly callControl: CallControl;
@@ -86,7 +90,7 @@ export class MediaStreamsTransport implements Transport {
     this.verifier = options.verifier;
     this.callControl = options.callControl;
     this.tokens = new CallTokens({ ttlMs: options.tokenTtlMs });
-    this.transfers = { defaultNumber: options.config.calls.transferNumber, named: {} };
+    this.transfers = { defaultNumber: options.config.calls.transferNumber, named: options.config.calls.transferTargets };
     this.callTools = callTools(this.transfers);
     this.prewarmed = new PrewarmedCalls({
       timeoutMs: options.prewarmTimeoutMs ?? options.config.calls.prewarmTimeoutMs,
@@ -97,6 +101,7 @@ export class MediaStreamsTransport implements Transport {
       // Released with its connections: the call no longer holds a MAX_CALLS place, nor keeps a drain waiting.
       onGivenUp: (callSid) => {
         this.tokens.withdraw(callSid);
+        this.parties.delete(callSid);
         context.callsChanged();
       },
     });
@@ -198,6 +203,7 @@ export class MediaStreamsTransport implements Transport {
     // The signed webhook is Twilio's word that this call exists: open what it needs now, not when the stream starts.
     this.prewarmed.warm(callSid);
     const twiml = await connectStreamTwiml(this.urls, token);
+    this.parties.set(callSid, { from: params.From ?? '', to: params.To ?? '' });
     this.context.log.forCall(callSid).info(`Incoming call from ${params.From ?? 'unknown'} to ${params.To ?? 'unknown'}`);
     response.writeHead(200, { 'content-type': 'text/xml; charset=utf-8' });
     response.end(twiml);
@@ -262,6 +268,13 @@ export class MediaStreamsTransport implements Transport {
     stream.once('closed', () => clearTimeout(startTimer));
   }
 
+  /** One of the agent's own functions, POSTed to TOOLS_URL with who called whom. */
+  private runFunction(callSid: string, request: { name: string; arguments: string }, signal: AbortSignal): Promise<FunctionResult> {
+    const { url, secret, timeoutMs } = this.options.config.tools;
+    const parties = this.parties.get(callSid) ?? { from: '', to: '' };
+    return callToolsEndpoint({ url: url ?? '', secret: secret ?? '', timeoutMs }, { call_sid: callSid, name: request.name, arguments: request.arguments, ...parties }, signal);
+  }
+
   private get startTimeoutMs(): number {
     return this.options.startTimeoutMs ?? 10_000;
   }
@@ -289,6 +302,7 @@ export class MediaStreamsTransport implements Transport {
       actions: twilioCallActions(this.callControl, callSid),
       transferNumber: this.options.config.calls.transferNumber,
       transferDestinations: this.transfers,
+      ...(this.options.config.tools.url ? { runFunction: (request: { name: string; arguments: string }, signal: AbortSignal) => this.runFunction(callSid, request, signal) } : {}),
       metrics: this.context.metrics,
     });
     this.sessions.add(session);
@@ -297,6 +311,7 @@ export class MediaStreamsTransport implements Transport {
       controller.abort();
       this.sessions.delete(session);
       this.callsInProgress.delete(callSid);
+      this.parties.delete(callSid);
       this.context.metrics.callEnded(outcome);
       this.context.callsChanged();
     });
