@@ -352,7 +352,8 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
       for (;;) {
         const next = await this.withinDeadline(turn, iterator.next());
         if (next.done) break;
-        // Only text is spoken: the call answers no tool calls yet, and each brain ends such a turn itself.
+        // The call runs no functions yet: every call gets an error output, so the agent goes on without it.
+        if (next.value.type === 'tool_call') next.value.answer?.(JSON.stringify({ error: 'This function is not available on phone calls.' }));
         if (next.value.type !== 'text') continue;
         turn.reply += next.value.delta;
         // The agent answers: even if the caller cuts this reply short, it no longer counts as failing.
