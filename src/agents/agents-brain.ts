@@ -3,12 +3,15 @@
 // when a session with `environment: none` is created, and it saves a round trip on the first turn. Later turns post
 // `agent.session.input.message` while following the session's event stream. A cut-short turn is cancelled at the server
 // with `agent.session.input.cancel` — closing the event stream alone leaves it running — and the session is deleted at
-// hang-up.
+// hang-up. A function the agent calls is answered with `agent.session.input.tool_result` events, all of a batch in one
+// request, while the same event stream goes on with the rest of the turn. The call's own functions are given to the
+// session as its agent override, beside the saved agent's tools (the override replaces the tool list, so it holds both).
 import { randomUUID } from 'node:crypto';
 import type OpenAI from 'openai';
-import type { Brain, BrainConversation, BrainToolCallEvent, StartConversationContext } from './brain.js';
+import type { Brain, BrainConversation, CallFunctionTool, StartConversationContext } from './brain.js';
 import { BrainError } from './brain.js';
-import { turnFailedError, type BrainErrorContext } from './brain-errors.js';
+import { toBrainError, turnFailedError, type BrainErrorContext } from './brain-errors.js';
+import { ToolCallBatch, type ToolOutput } from './tool-call-batch.js';
 import type { TurnEvent, TurnSource } from './turn-stream.js';
 import { TurnTakingConversation, type TurnTakingOptions } from './turn-taking-conversation.js';
 
@@ -34,16 +37,17 @@ interface SessionEvent {
 
 type RequiredAction = OpenAI.Beta.Agents.AgentSession['required_actions'][number];
 
-/** The function calls among a session's required actions (the others are approvals and reconnections). */
-function toolCalls(actions: RequiredAction[] | undefined): BrainToolCallEvent[] {
-  const calls: BrainToolCallEvent[] = [];
-  for (const action of actions ?? []) {
-    if (action.type !== 'function_call') continue;
-    // The Agents API types the arguments loosely; the event carries them as JSON text, as the other APIs give them.
-    const args = typeof action.arguments === 'string' ? action.arguments : JSON.stringify(action.arguments ?? {});
-    calls.push({ type: 'tool_call', callId: action.call_id, name: action.name, arguments: args });
-  }
-  return calls;
+type AgentToolParam = OpenAI.Beta.Agents.AgentToolParam;
+type FunctionCallAction = Extract<RequiredAction, { type: 'function_call' }>;
+
+/** The Agents API's function tool for one of the call's functions. */
+function agentFunctionTool(tool: CallFunctionTool): AgentToolParam {
+  return { type: 'function', name: tool.name, description: tool.description, parameters: tool.parameters };
+}
+
+/** The arguments as JSON text, as the other APIs give them: the Agents API types them loosely. */
+function argumentsText(action: FunctionCallAction): string {
+  return typeof action.arguments === 'string' ? action.arguments : JSON.stringify(action.arguments ?? {});
 }
 
 export class AgentsBrain implements Brain {
@@ -57,7 +61,17 @@ export class AgentsBrain implements Brain {
 
   async startConversation(context: StartConversationContext): Promise<BrainConversation> {
     const { client, agentId, errors, settleTimeoutMs } = this.options;
-    return new AgentSessionConversation(client, agentId, context.callSid, { errors, settleTimeoutMs });
+    let tools: AgentToolParam[] | undefined;
+    if (context.callTools && context.callTools.length > 0) {
+      try {
+        // The session override replaces the agent's tools: read them once, so the agent keeps its own.
+        const agent = await client.beta.agents.retrieve(agentId, { signal: context.signal, maxRetries: SETUP_RETRIES });
+        tools = [...agent.tools, ...context.callTools.map(agentFunctionTool)];
+      } catch (error) {
+        throw await toBrainError(error, { ...errors, action: "reading the agent's tools" });
+      }
+    }
+    return new AgentSessionConversation(client, agentId, context.callSid, tools, { errors, settleTimeoutMs });
   }
 }
 
@@ -71,6 +85,8 @@ class AgentSessionConversation extends TurnTakingConversation {
     private readonly client: OpenAI,
     private readonly agentId: string,
     private readonly callSid: string,
+    /** The agent's tools with the call's functions, when the call gives any: the session's override. */
+    private readonly tools: AgentToolParam[] | undefined,
     options: TurnTakingOptions,
   ) {
     super('', options);
@@ -96,6 +112,8 @@ class AgentSessionConversation extends TurnTakingConversation {
     let phase: 'subscribing' | 'sending' | 'sent' = 'subscribing';
     let cancelWanted = false;
     let cancelSent = false;
+    // Aborted when the turn is given up, so a wait for the consumer's answers ends too.
+    const givingUp = new AbortController();
     const sendCancel = (): void => {
       const sessionId = this.sessionId;
       if (cancelSent || !sessionId) return;
@@ -106,7 +124,7 @@ class AgentSessionConversation extends TurnTakingConversation {
     };
     const failed = (error: BrainError): TurnEvent => ({ type: 'failed', error });
     const context = this.errorContext("the agent's reply");
-    const { agentId, callSid } = this;
+    const { agentId, callSid, tools } = this;
     const currentSessionId = (): string | undefined => this.sessionId;
     const sessionCreated = (id: string): void => this.sessionCreated(id);
 
@@ -116,6 +134,7 @@ class AgentSessionConversation extends TurnTakingConversation {
         const stream = await client.beta.agents.sessions.create(
           {
             agent_id: agentId,
+            ...(tools ? { agent: { tools } } : {}),
             environment: { type: 'none' },
             input: [{ role: 'user', content: [{ type: 'input_text', text: input }] }],
             metadata: { call_sid: callSid },
@@ -142,12 +161,31 @@ class AgentSessionConversation extends TurnTakingConversation {
       return stream as unknown as AsyncIterable<SessionEvent>;
     };
 
+    const submit = async (turnId: string, outputs: ToolOutput[]): Promise<void> => {
+      const sessionId = currentSessionId()!;
+      try {
+        await client.beta.agents.sessions.events.create(
+          sessionId,
+          {
+            events: outputs.map(({ callId, output }) => ({ type: 'agent.session.input.tool_result' as const, call_id: callId, turn_id: turnId, success: true, output })),
+            'Idempotency-Key': randomUUID(),
+          },
+          { signal: controller.signal, maxRetries: 0 },
+        );
+      } catch (error) {
+        // The turn would wait for these results forever: cancel it, so the session takes the next one.
+        sendCancel();
+        throw error;
+      }
+    };
+
     async function* events(): AsyncGenerator<TurnEvent> {
       try {
         const stream = await openStream();
         if (cancelWanted) sendCancel();
 
         const seen = new Set<string>();
+        const asked = new Set<string>();
         let turnId: string | undefined;
         let turnEnded = false;
         for await (const raw of stream) {
@@ -193,18 +231,36 @@ class AgentSessionConversation extends TurnTakingConversation {
             case 'error':
               yield failed(turnFailedError(event.error as never, context));
               break;
-            case 'agent.session.requires_action':
-              // The session waits for answers nobody gives yet: the turn is cancelled and fails, after saying what it asked.
-              sendCancel();
-              yield* toolCalls(event.session?.required_actions);
-              yield failed(
-                new BrainError(
-                  'bad-request',
-                  'the agent asked for an action a phone call cannot give (a function tool result or an approval)',
-                  'Fix: give the agent only tools it runs by itself (hosted tools, MCP without approval), or set up its functions where the agent is defined.',
-                ),
-              );
+            case 'agent.session.requires_action': {
+              if (cancelWanted) break;
+              const actions = event.session?.required_actions ?? [];
+              // Approvals and environment connections are for a person at a screen: a phone call cannot give them.
+              if (actions.some((action) => action.type !== 'function_call')) {
+                sendCancel();
+                yield failed(
+                  new BrainError(
+                    'bad-request',
+                    'the agent asked for an action a phone call cannot give (an approval or an environment connection)',
+                    'Fix: give the agent only tools it runs by itself (hosted tools, MCP without approval) or functions, not tools that need approval.',
+                  ),
+                );
+                break;
+              }
+              // The session may say the same again (e.g. to a new subscriber): a call is asked once.
+              const batch = new ToolCallBatch();
+              const calls: FunctionCallAction[] = [];
+              for (const action of actions) {
+                if (action.type !== 'function_call' || action.turn_id !== turnId || asked.has(action.call_id)) continue;
+                asked.add(action.call_id);
+                calls.push(action);
+              }
+              for (const action of calls) yield batch.add({ callId: action.call_id, name: action.name, arguments: argumentsText(action) });
+              if (batch.size === 0) break;
+              const outputs = await batch.answered(AbortSignal.any([controller.signal, givingUp.signal]));
+              // Given up: the cancel is on its way, and the stream goes on to the turn's cancellation.
+              if (outputs) await submit(turnId!, outputs);
               break;
+            }
             case 'agent.session.failed':
               yield failed(
                 new BrainError(
@@ -231,6 +287,7 @@ class AgentSessionConversation extends TurnTakingConversation {
       stop: () => controller.abort(),
       cancel: async () => {
         cancelWanted = true;
+        givingUp.abort();
         // Before the input was sent there is no turn to cancel: not sending it is enough.
         if (phase === 'subscribing') controller.abort();
         else if (phase === 'sent') sendCancel();

@@ -54,9 +54,9 @@ export interface BrainToolCallEvent {
   /** The arguments as JSON text, as the model wrote them. */
   arguments: string;
   /**
-   * The function's output for the agent: JSON text (an error is an output too, e.g. `{"error":"…"}`). Absent where
-   * the backend cannot take an answer: there the turn ends with a BrainError after the call, as a phone call cannot
-   * give what was asked.
+   * The function's output for the agent: JSON text (an error is an output too, e.g. `{"error":"…"}`). The turn waits
+   * for it: a call left unanswered holds the turn until it is aborted (then it is cancelled at the backend, as any cut
+   * short turn). Every backend gives it; optional so that a consumer also copes with events built without it.
    */
   answer?(output: string): void;
 }

@@ -416,7 +416,7 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
       for (;;) {
         const next = await this.withinDeadline(turn, iterator.next());
         if (next.done) break;
-        // Only text is spoken: the call answers no tool calls yet, and each brain ends such a turn itself.
+        // A function call is answered before the turn goes on: the brain then streams what the agent does next.
         if (next.value.type === 'tool_call') {
           await this.toolCall(turn, next.value);
           continue;

@@ -8,7 +8,7 @@ import { waitForAgentTurn } from '../fakes/openai/agent-mind.js';
 import { agentSessions } from '../fakes/openai/agent-sessions.js';
 import { FAKE_OPENAI_KEY } from '../fakes/openai/fake-openai.js';
 import { fakeThreads } from '../fakes/openai/threads.js';
-import { configFor, replyError, replyEvents, replyText, startBackend, type BackendUnderTest } from './brain-harness.js';
+import { configFor, replyAnswering, replyError, replyText, startBackend, type BackendUnderTest } from './brain-harness.js';
 
 const CALL = { callSid: 'CA0123456789abcdef0123456789abcdef' };
 const NOW = new Date('2026-11-24T12:00:00Z');
@@ -160,16 +160,29 @@ describe('the Responses API brain', () => {
     });
   });
 
-  it('ends a response that calls a function with done, as such a response is complete', async () => {
+  it('answers a function call with a function_call_output item in a follow-up response of the same conversation', async () => {
     backend = await startBackend('responses');
-    const conversation = await backend.brain.startConversation(CALL);
-    backend.fake.agentBehaviour = { reply: () => 'Let me look that up.', functionCall: { name: 'lookup_order', arguments: '{"order":"A17"}' } };
-    const events = await replyEvents(conversation, 'where is my order');
-    expect(events.slice(-2)).toEqual([
-      { type: 'tool_call', callId: backend.fake.agentTurns[0]!.functionCall!.callId, name: 'lookup_order', arguments: '{"order":"A17"}' },
-      { type: 'done' },
+    const tool = { name: 'end_call', description: 'Hang up.', parameters: { type: 'object', properties: { reason: { type: 'string' } } } };
+    const conversation = await backend.brain.startConversation({ ...CALL, callTools: [tool] });
+    backend.fake.agentBehaviour = { reply: () => 'Let me look that up.', functionCall: { name: 'lookup_order', arguments: '{"order":"A17"}' }, afterTool: () => 'Tuesday.' };
+    const events = await replyAnswering(conversation, 'where is my order', () => '{"date":"Tuesday"}');
+    const callId = backend.fake.agentTurns[0]!.calls[0]!.callId;
+    expect(events.slice(-3)).toEqual([{ type: 'tool_call', callId, name: 'lookup_order', arguments: '{"order":"A17"}' }, { type: 'text', delta: 'Tuesday.' }, { type: 'done' }]);
+    const requests = backend.fake.requests.filter((candidate) => candidate.path === '/v1/responses').map((request) => request.body);
+    // A schema that leaves properties optional cannot be strict.
+    const offered = [{ type: 'function', name: 'end_call', description: 'Hang up.', parameters: tool.parameters, strict: false }];
+    expect(requests).toEqual([
+      { model: 'gpt-6-luna', instructions: 'You answer phone callers for a bakery. Keep it short.', conversation: conversation.id, input: 'where is my order', tools: offered, stream: true },
+      {
+        model: 'gpt-6-luna',
+        instructions: 'You answer phone callers for a bakery. Keep it short.',
+        conversation: conversation.id,
+        input: [{ type: 'function_call_output', call_id: callId, output: '{"date":"Tuesday"}' }],
+        tools: offered,
+        stream: true,
+      },
     ]);
-    expect(backend.fake.agentTurns[0]!.status).toBe('completed');
+    expect(backend.fake.agentTurns.map((turn) => turn.status)).toEqual(['completed', 'completed']);
   });
 
   it('reports OpenAI not answering in time as a timeout', async () => {

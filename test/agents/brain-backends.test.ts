@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { BrainBackend, BrainConversation, BrainEvent } from '../../src/agents/brain.js';
+import type { BrainBackend, BrainConversation, BrainEvent, CallFunctionTool } from '../../src/agents/brain.js';
 import { BrainError } from '../../src/agents/brain.js';
 import { INTERRUPTION_NOTE_PREFIX } from '../../src/agents/interruption-note.js';
+import { UNANSWERED_OUTPUT } from '../../src/agents/responses-brain.js';
 import { replyDeltas, waitForAgentTurn, type AgentTurnRecord } from '../fakes/openai/agent-mind.js';
 import { FAKE_OPENAI_KEY } from '../fakes/openai/fake-openai.js';
-import { replyError, replyEvents, replyText, spoken, startBackend, type BackendUnderTest } from './brain-harness.js';
+import { replyAnswering, replyError, replyEvents, replyText, spoken, startBackend, textEvents, type AskedCall, type BackendUnderTest } from './brain-harness.js';
 
 let backend: BackendUnderTest | undefined;
 afterEach(async () => {
@@ -19,13 +20,22 @@ const CUT_SHORT: Record<BrainBackend, AgentTurnRecord['status']> = { agents: 'ca
 const LONG_REPLY = 'One. Two. Three. Four. Five. Six. Seven. Eight. Nine. Ten. Eleven. Twelve. Thirteen. Fourteen. Fifteen. Sixteen.';
 
 const LOOKUP = { name: 'lookup_order', arguments: '{"order":"A17","detail":"delivery date"}' };
-/**
- * How each backend ends a turn whose function call nobody answers: the two whose turn waits for the result fail it;
- * a response that asks is complete.
- */
-const UNANSWERED_CALL_ERROR: Record<BrainBackend, string | undefined> = {
-  agents: 'the agent asked for an action a phone call cannot give (a function tool result or an approval)',
-  assistants: 'the assistant asked for a function call result, which a phone call cannot give',
+const STOCK = { name: 'check_stock', arguments: '{"item":"rye"}' };
+const HANG_UP: CallFunctionTool = {
+  name: 'end_call',
+  description: 'Hang up once the caller has said goodbye.',
+  parameters: { type: 'object', properties: { reason: { type: 'string' } }, required: ['reason'], additionalProperties: false },
+};
+/** How each backend offers the call's function to the agent, in its own wire shape. */
+const OFFERED_HANG_UP: Record<BrainBackend, unknown> = {
+  agents: { type: 'function', name: HANG_UP.name, description: HANG_UP.description, parameters: HANG_UP.parameters },
+  assistants: { type: 'function', function: { name: HANG_UP.name, description: HANG_UP.description, parameters: HANG_UP.parameters } },
+  responses: { type: 'function', name: HANG_UP.name, description: HANG_UP.description, parameters: HANG_UP.parameters, strict: true },
+};
+/** The agent's own tool, as the saved agent or assistant holds it (the Responses brain's agent has none). */
+const OWN_TOOL: Record<BrainBackend, unknown> = {
+  agents: { type: 'function', name: 'check_stock', description: 'Whether an item is in stock.', parameters: { type: 'object', properties: {} }, defer_loading: false },
+  assistants: { type: 'function', function: { name: 'check_stock', description: 'Whether an item is in stock.', parameters: { type: 'object', properties: {} } } },
   responses: undefined,
 };
 
@@ -56,19 +66,6 @@ describe.each<BrainBackend>(['agents', 'assistants', 'responses'])('the %s brain
       [conversation.id, 'and on sundays', 'completed'],
     ]);
     await conversation.close();
-  });
-
-  it('surfaces a function the agent calls as a tool_call event, after the text before it, with the ID an answer would quote', async () => {
-    const { fake, conversation } = await startCall();
-    fake.agentBehaviour = { reply: () => 'Let me look that up.', functionCall: LOOKUP };
-    const { events } = UNANSWERED_CALL_ERROR[name]
-      ? await replyError(conversation, 'where is my order')
-      : { events: await replyEvents(conversation, 'where is my order') };
-    const callId = fake.agentTurns[0]!.functionCall!.callId;
-    expect(events.filter((event) => event.type !== 'done')).toEqual([
-      ...replyDeltas('Let me look that up.').map((delta) => ({ type: 'text', delta })),
-      { type: 'tool_call', callId, name: 'lookup_order', arguments: '{"order":"A17","detail":"delivery date"}' },
-    ]);
   });
 
   it('stops at once when the call aborts, cuts the turn short at the server, and takes the next turn', async () => {
@@ -192,22 +189,154 @@ describe.each<BrainBackend>(['agents', 'assistants', 'responses'])('the %s brain
   });
 });
 
-describe.each<BrainBackend>(['agents', 'assistants'])('the %s brain, when its agent waits for a function result', (name) => {
-  it('fails the turn after the text before the call, cancels it at the server, and takes the next turn', async () => {
+describe.each<BrainBackend>(['agents', 'assistants', 'responses'])('the %s brain, when its agent calls functions', (name) => {
+  async function startCall(callTools?: CallFunctionTool[], env = {}): Promise<{ fake: BackendUnderTest['fake']; conversation: BrainConversation }> {
+    backend = await startBackend(name, env);
+    const conversation = await backend.brain.startConversation({ callSid: 'CA0123456789abcdef0123456789abcdef', ...(callTools ? { callTools } : {}) });
+    return { fake: backend.fake, conversation };
+  }
+  /** The saved agent or assistant gets a tool of its own. */
+  const giveOwnTool = (fake: BackendUnderTest['fake']): void => {
+    for (const agent of fake.agents.values()) agent.tools = [OWN_TOOL.agents];
+    for (const assistant of fake.assistants.values()) assistant.tools = [OWN_TOOL.assistants];
+  };
+  /** Every call the agent made in the call, with the output it was given, whichever turn or response it was in. */
+  const callsMade = (fake: BackendUnderTest['fake']) => fake.agentTurns.flatMap((turn) => turn.calls.map(({ name: called, output }) => [called, output]));
+
+  it("streams the agent's words after an answered call in the same reply, and the agent reads the output", async () => {
+    const { fake, conversation } = await startCall();
+    fake.agentBehaviour = {
+      reply: () => 'Let me look that up.',
+      functionCall: LOOKUP,
+      afterTool: (results) => ` It arrives on ${(JSON.parse(results[0]!.output) as { date: string }).date}.`,
+    };
+    const events = await replyAnswering(conversation, 'where is my order', () => '{"date":"Tuesday"}');
+    const callId = fake.agentTurns[0]!.calls[0]!.callId;
+    expect(events).toEqual([
+      ...textEvents('Let me look that up.'),
+      { type: 'tool_call', callId, name: 'lookup_order', arguments: LOOKUP.arguments },
+      ...textEvents(' It arrives on Tuesday.'),
+      { type: 'done' },
+    ]);
+    expect(callsMade(fake)).toEqual([['lookup_order', '{"date":"Tuesday"}']]);
+
+    // The conversation goes on as usual afterwards.
+    fake.agentBehaviour = { reply: () => 'You are welcome.' };
+    expect(await replyText(conversation, 'thanks')).toBe('You are welcome.');
+    await conversation.close();
+  });
+
+  it('answers two calls of one turn in order, submitted together, before the agent says anything', async () => {
+    const { fake, conversation } = await startCall();
+    fake.agentBehaviour = {
+      reply: () => '',
+      functionCalls: [LOOKUP, STOCK],
+      afterTool: (results) => results.map((result) => `${result.name} gave ${result.output}.`).join(' '),
+    };
+    const answers: Record<string, string> = { lookup_order: '"Tuesday"', check_stock: '"yes"' };
+    const events = await replyAnswering(conversation, 'where is my order, and is there rye', (call) => answers[call.name]!);
+    const [first, second] = fake.agentTurns[0]!.calls;
+    expect(events).toEqual([
+      { type: 'tool_call', callId: first!.callId, name: 'lookup_order', arguments: LOOKUP.arguments },
+      { type: 'tool_call', callId: second!.callId, name: 'check_stock', arguments: STOCK.arguments },
+      ...textEvents('lookup_order gave "Tuesday". check_stock gave "yes".'),
+      { type: 'done' },
+    ]);
+    expect(callsMade(fake)).toEqual([
+      ['lookup_order', '"Tuesday"'],
+      ['check_stock', '"yes"'],
+    ]);
+  });
+
+  it('follows a call, words and another call to the end of the turn', async () => {
+    const { fake, conversation } = await startCall();
+    fake.agentBehaviour = {
+      reply: () => 'One moment.',
+      functionCall: LOOKUP,
+      afterTool: (results) => (results[0]!.name === 'lookup_order' ? { say: ' Found it.', calls: [STOCK] } : ' And rye is in stock.'),
+    };
+    const events = await replyAnswering(conversation, 'order and rye', () => '{"ok":true}');
+    expect(events.filter((event) => event.type === 'tool_call').map((event) => (event as AskedCall).name)).toEqual(['lookup_order', 'check_stock']);
+    expect(events.map((event) => (event.type === 'text' ? event.delta : `[${event.type}]`)).join('')).toBe(
+      'One moment.[tool_call] Found it.[tool_call] And rye is in stock.[done]',
+    );
+  });
+
+  it("offers the call's functions on every turn, beside the agent's own tools", async () => {
     backend = await startBackend(name);
     const { fake } = backend;
-    const conversation = await backend.brain.startConversation({ callSid: 'CA0123456789abcdef0123456789abcdef' });
-    fake.agentBehaviour = { reply: () => 'Let me look that up.', functionCall: LOOKUP };
-    const { error, streamed, events } = await replyError(conversation, 'where is my order');
-    expect(streamed).toBe('Let me look that up.');
-    expect(events.at(-1)).toMatchObject({ type: 'tool_call', name: 'lookup_order' });
-    expect(error.kind).toBe('bad-request');
-    expect(error.message).toBe(UNANSWERED_CALL_ERROR[name]);
-    expect(error.explanation).toMatch(/^Fix: /);
-    expect(await waitForAgentTurn(fake, (turn) => turn.status !== 'in_progress')).toMatchObject({ status: 'cancelled', cancelRequested: true });
+    giveOwnTool(fake);
+    const conversation = await backend.brain.startConversation({ callSid: 'CA0123456789abcdef0123456789abcdef', callTools: [HANG_UP] });
+    await replyText(conversation, 'hello');
+    await replyText(conversation, 'bye now');
+    const expected = name === 'responses' ? [OFFERED_HANG_UP[name]] : [OWN_TOOL[name], OFFERED_HANG_UP[name]];
+    expect(fake.agentTurns.map((turn) => turn.offeredTools)).toEqual([expected, expected]);
+  });
 
-    fake.agentBehaviour = { reply: () => 'It arrives on Tuesday.' };
-    expect(await replyText(conversation, 'hello?')).toBe('It arrives on Tuesday.');
+  it('sends the same requests as before when the call gives no functions', async () => {
+    backend = await startBackend(name);
+    const { fake } = backend;
+    giveOwnTool(fake);
+    const conversation = await backend.brain.startConversation({ callSid: 'CA0123456789abcdef0123456789abcdef', callTools: [] });
+    await replyText(conversation, 'hello');
+    const bodies = fake.requests.filter((request) => request.method === 'POST').map((request) => request.body as Record<string, unknown>);
+    for (const body of bodies) {
+      expect(body).not.toHaveProperty('tools');
+      expect(body).not.toHaveProperty('agent');
+    }
+    // The saved agent's tools are not even read.
+    expect(fake.requests.filter((request) => request.method === 'GET' && /\/(agents|assistants)\//.test(request.path))).toEqual([]);
+    expect(fake.agentTurns[0]!.offeredTools).toEqual(name === 'responses' ? [] : [OWN_TOOL[name]]);
+  });
+
+  it('cancels the turn when the call aborts while a call is unanswered, and takes the next turn', async () => {
+    const { fake, conversation } = await startCall();
+    fake.agentBehaviour = { reply: () => 'Let me look that up.', functionCall: LOOKUP };
+    const abort = new AbortController();
+    const iterator = conversation.reply('where is my order', { signal: abort.signal })[Symbol.asyncIterator]();
+    let event: BrainEvent | undefined;
+    do event = (await iterator.next()).value as BrainEvent;
+    while (event?.type !== 'tool_call');
+    expect(event.answer).toBeTypeOf('function');
+
+    abort.abort();
+    const stopped = await iterator.next().catch((error: unknown) => error);
+    expect((stopped as BrainError).kind).toBe('aborted');
+    if (name === 'responses') {
+      // A response that calls a function is complete as it is; its call simply gets no output from this turn.
+      expect(fake.agentTurns[0]!.status).toBe('completed');
+    } else {
+      expect(await waitForAgentTurn(fake, (turn) => turn.status !== 'in_progress')).toMatchObject({ status: 'cancelled', cancelRequested: true });
+    }
+
+    fake.agentBehaviour = { reply: () => 'Still here.' };
+    expect(await replyText(conversation, 'hello?')).toBe('Still here.');
+    // The Responses conversation must close the call before it takes more: the next turn gives it an error output.
+    expect(callsMade(fake)).toEqual([['lookup_order', name === 'responses' ? UNANSWERED_OUTPUT : undefined]]);
+    await conversation.close();
+  });
+
+  it('reports a refused submission of the outputs as a failed turn of the right kind, and takes the next turn', async () => {
+    const { fake, conversation } = await startCall();
+    fake.agentBehaviour = { reply: () => 'Let me look that up.', functionCall: LOOKUP };
+    const submission = { agents: /\/agents\/sessions\/[^/]+\/events$/, assistants: /\/submit_tool_outputs$/, responses: /\/responses$/ }[name];
+    let error: unknown;
+    try {
+      for await (const event of conversation.reply('where is my order', { signal: new AbortController().signal })) {
+        if (event.type !== 'tool_call') continue;
+        fake.injectFault({ method: 'POST', path: submission, status: 500, body: { error: { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null } } });
+        event.answer!('{"date":"Tuesday"}');
+      }
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(BrainError);
+    expect((error as BrainError).kind).toBe('server');
+
+    fake.agentBehaviour = { reply: () => 'Still here.' };
+    expect(await replyText(conversation, 'hello?')).toBe('Still here.');
+    // The Responses conversation still owed the output, and got it with the next turn.
+    expect(callsMade(fake)).toEqual([['lookup_order', name === 'responses' ? '{"date":"Tuesday"}' : undefined]]);
     await conversation.close();
   });
 });

@@ -2,7 +2,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Brain, BrainBackend, BrainConversation, BrainEvent } from '../../src/agents/brain.js';
+import type { Brain, BrainBackend, BrainConversation, BrainEvent, BrainToolCallEvent } from '../../src/agents/brain.js';
 import { BrainError } from '../../src/agents/brain.js';
 import { createBrain } from '../../src/agents/create-brain.js';
 import { buildConfig, type Config, type RawEnv } from '../../src/config/config.js';
@@ -83,4 +83,36 @@ export async function replyError(conversation: BrainConversation, text: string):
     throw error;
   }
   throw new Error(`the turn succeeded with "${streamed}"`);
+}
+
+/** A tool call event as a test compares it: what the agent asked, without the answer function. */
+export type AskedCall = Omit<BrainToolCallEvent, 'answer'>;
+
+/**
+ * Every event of one turn that succeeds, in order, answering each tool call as it comes with `answer(call)` (as the
+ * call does, before reading on). Tool calls are listed without their answer function.
+ */
+export async function replyAnswering(
+  conversation: BrainConversation,
+  text: string,
+  answer: (call: AskedCall) => string,
+  signal = new AbortController().signal,
+): Promise<Array<Exclude<BrainEvent, BrainToolCallEvent> | AskedCall>> {
+  const events: Array<Exclude<BrainEvent, BrainToolCallEvent> | AskedCall> = [];
+  for await (const event of conversation.reply(text, { signal })) {
+    if (event.type !== 'tool_call') {
+      events.push(event);
+      continue;
+    }
+    const { answer: give, ...asked } = event;
+    events.push(asked);
+    if (!give) throw new Error(`the tool call ${asked.name} cannot be answered`);
+    give(answer(asked));
+  }
+  return events;
+}
+
+/** The text events of `said`, delta by delta, as the fake agent streams them. */
+export function textEvents(said: string): Array<{ type: 'text'; delta: string }> {
+  return (said.match(/\s*\S+/g) ?? []).map((delta) => ({ type: 'text', delta }));
 }

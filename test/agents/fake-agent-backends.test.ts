@@ -151,3 +151,86 @@ describe("the fake agent backends satisfy the SDK's own stream helpers", () => {
     expect(final.error?.code).toBe('server_error');
   });
 });
+
+describe('the fake agent backends take function outputs as each API does', () => {
+  const LOOKUP = { name: 'lookup_order', arguments: '{"order":"A17"}' };
+  const afterTool = (results: Array<{ output: string }>): string => `It says ${results[0]!.output}.`;
+
+  it('goes on with an Agents API turn once every call has its agent.session.input.tool_result, and refuses one for a call it did not make', async () => {
+    const { fake, client } = await start();
+    const agent = seedAgent(fake);
+    fake.agentBehaviour = { reply: () => 'Let me look.', functionCall: LOOKUP, afterTool };
+    const created = await client.beta.agents.sessions.create({ agent_id: agent.id, environment: { type: 'none' }, input: 'where is my order', stream: true });
+    const streaming = created.finalResult().catch((error: unknown) => error);
+    const turn = await waitForAgentTurn(fake, (candidate) => candidate.calls.length === 1);
+    const sessionId = turn.conversationId;
+    expect((await client.beta.agents.sessions.retrieve(sessionId)).status).toBe('requires_action');
+
+    const wrong = await client.beta.agents.sessions.events
+      .create(sessionId, { events: [{ type: 'agent.session.input.tool_result', call_id: 'call_unknown', turn_id: turn.turnId, success: true, output: '"x"' }] })
+      .catch((error: unknown) => error);
+    expect(wrong).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(wrong).toMatchObject({ status: 400, error: { type: 'invalid_request_error', param: 'events[0].call_id' } });
+
+    const events: string[] = [];
+    const reading = (async () => {
+      for await (const event of await client.beta.agents.sessions.events.stream(sessionId, {})) {
+        events.push(event.type);
+        if (event.type === 'agent.session.idle') return;
+      }
+    })();
+    await client.beta.agents.sessions.events.create(sessionId, {
+      events: [{ type: 'agent.session.input.tool_result', call_id: turn.calls[0]!.callId, turn_id: turn.turnId, success: true, output: '"Tuesday"' }],
+    });
+    await reading;
+    await streaming;
+    expect(turn).toMatchObject({ status: 'completed', streamed: 'Let me look.It says "Tuesday".', calls: [{ ...LOOKUP, output: '"Tuesday"' }] });
+    expect(events).toContain('agent.session.turn.completed');
+    expect((await client.beta.agents.sessions.retrieve(sessionId)).status).toBe('idle');
+  });
+
+  it('streams an Assistants API run on after submitToolOutputsStream, and refuses outputs that miss a call', async () => {
+    const { fake, client } = await start({ assistantsApi: 'available' });
+    const assistant = seedAssistant(fake);
+    fake.agentBehaviour = { reply: () => 'Let me look.', functionCalls: [LOOKUP, { name: 'check_stock', arguments: '{}' }], afterTool };
+    const thread = await client.beta.threads.create();
+    const run = await client.beta.threads.runs.stream(thread.id, { assistant_id: assistant.id, additional_messages: [{ role: 'user', content: 'where is my order' }] }).finalRun();
+    const [first, second] = fake.agentTurns[0]!.calls;
+
+    const partial = await client.beta.threads.runs.submitToolOutputs(run.id, { thread_id: thread.id, tool_outputs: [{ tool_call_id: first!.callId, output: '"Tuesday"' }] }).catch((error: unknown) => error);
+    expect(partial).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((partial as Error).message).toBe(`400 Expected tool outputs for call_ids ["${first!.callId}","${second!.callId}"], got ["${first!.callId}"]`);
+
+    const stream = client.beta.threads.runs.submitToolOutputsStream(run.id, {
+      thread_id: thread.id,
+      tool_outputs: [
+        { tool_call_id: first!.callId, output: '"Tuesday"' },
+        { tool_call_id: second!.callId, output: '"yes"' },
+      ],
+    });
+    expect((await stream.finalRun()).status).toBe('completed');
+    expect((await stream.finalMessages())[0]!.content[0]).toMatchObject({ type: 'text', text: { value: 'It says "Tuesday".' } });
+    expect(fake.agentTurns[0]).toMatchObject({ status: 'completed', calls: [{ output: '"Tuesday"' }, { output: '"yes"' }] });
+  });
+
+  it('refuses a Responses API request in a conversation whose function call has no output, and takes the output in the next one', async () => {
+    const { fake, client } = await start();
+    fake.agentBehaviour = { reply: () => '', functionCall: LOOKUP, afterTool };
+    const conversation = await client.conversations.create();
+    const asked = await client.responses.create({ model: 'gpt-6-luna', conversation: conversation.id, input: 'where is my order' });
+    expect(asked.output).toMatchObject([{ type: 'function_call', name: 'lookup_order' }]);
+    const callId = fake.agentTurns[0]!.calls[0]!.callId;
+
+    const skipped = await client.responses.create({ model: 'gpt-6-luna', conversation: conversation.id, input: 'hello?' }).catch((error: unknown) => error);
+    expect(skipped).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((skipped as Error).message).toBe(`400 No tool output found for function call ${callId}.`);
+    const unknown = await client.responses
+      .create({ model: 'gpt-6-luna', conversation: conversation.id, input: [{ type: 'function_call_output', call_id: 'call_unknown', output: '"x"' }] })
+      .catch((error: unknown) => error);
+    expect((unknown as Error).message).toBe('400 No tool call found for function call output with call_id call_unknown.');
+
+    const answered = await client.responses.stream({ model: 'gpt-6-luna', conversation: conversation.id, input: [{ type: 'function_call_output', call_id: callId, output: '"Tuesday"' }] }).finalResponse();
+    expect(answered.output_text).toBe('It says "Tuesday".');
+    expect(fake.agentTurns[1]).toMatchObject({ toolResults: [{ callId, name: 'lookup_order', output: '"Tuesday"' }], status: 'completed' });
+  });
+});

@@ -74,13 +74,19 @@ describe('when the agent fails a turn', () => {
     expect(caller.heard()).not.toContain(AGENT_GOODBYE);
   });
 
-  it('apologises when the agent calls a function the call cannot run, and the next turn is answered', async () => {
+  it('tells the agent a function it calls is not available on phone calls, and the agent goes on in the same reply', async () => {
     bridge = await startCallBridge('agents');
-    bridge.fake.agentBehaviour = { reply: () => 'Let me look that up.', functionCall: { name: 'lookup_order', arguments: '{"order":"A17"}' } };
+    bridge.fake.agentBehaviour = {
+      reply: () => 'Let me look that up.',
+      functionCall: { name: 'lookup_order', arguments: '{"order":"A17"}' },
+      afterTool: () => ' I cannot check orders by phone, sorry.',
+    };
     const caller = await bridge.dial();
     await caller.waitToHear(DEFAULT_GREETING);
-    await sayAndHearApology(caller, 'Where is my order');
-    expect(bridge.callLog(caller).join('\n')).toContain('The agent did not answer: the agent asked for an action a phone call cannot give (a function tool result or an approval)');
+    await caller.say('Where is my order');
+    await caller.waitToHear('I cannot check orders by phone, sorry.');
+    expect(bridge.fake.agentTurns[0]!.calls).toMatchObject([{ name: 'lookup_order', output: '{"error":"This function is not available on phone calls."}' }]);
+    expect(caller.heard()).not.toContain(DEFAULT_APOLOGY);
 
     bridge.fake.agentBehaviour = {};
     await caller.say('Hello again');

@@ -36,10 +36,35 @@ export interface AgentBehaviour {
   failTimes?: number;
   /**
    * After its reply, the agent calls this function and waits for the result, each backend in its own words: an Agents
-   * API session requires action, an Assistants run requires action, a response ends with a `function_call` item. The
-   * fake takes no results, so a turn waiting for one ends only when it is cancelled or its stream is closed.
+   * API session requires action, an Assistants run requires action, a response ends with a `function_call` item. A
+   * turn waiting for a result goes on once it has it (see `afterTool`), or ends when it is cancelled or its stream closed.
    */
   functionCall?: FakeFunctionCall;
+  /** Several functions called together after the reply, in this order (after `functionCall`, when both are set). */
+  functionCalls?: FakeFunctionCall[];
+  /**
+   * What the agent does once it has the results of its calls: says this text and ends the turn, or says `say` and calls
+   * `calls` next. Default: it reads the outputs back ("The function said: …").
+   */
+  afterTool?: (results: FakeToolResult[], turn: AgentTurnRecord) => string | AgentContinuation;
+}
+
+/** What the agent does after a batch of function results: speaks, then possibly calls more functions. */
+export interface AgentContinuation {
+  say?: string;
+  calls?: FakeFunctionCall[];
+}
+
+/** A function call the agent made, with the ID it gave it and, once the client sent it, its output. */
+export interface FakeCallRecord extends FakeFunctionCall {
+  callId: string;
+  output?: string;
+}
+
+/** A result the client gave for one of the agent's calls. */
+export interface FakeToolResult extends FakeFunctionCall {
+  callId: string;
+  output: string;
 }
 
 export type AgentTurnStatus = 'rejected' | 'in_progress' | 'completed' | 'cancelled' | 'failed' | 'disconnected';
@@ -52,20 +77,29 @@ export interface AgentTurnRecord {
   turnId: string;
   /** Everything the agent received for this turn, as one text. */
   input: string;
-  /** The reply the agent meant to give. */
+  /** The reply the agent meant to give (all of it, across the function calls of the turn). */
   reply: string;
   /** What was actually streamed before the turn ended. */
   streamed: string;
   status: AgentTurnStatus;
   /** True once the client asked the server to cancel the turn. */
   cancelRequested: boolean;
-  /** The function the agent called in this turn, with the call ID it gave the call. */
+  /** The first function the agent called in this turn, with the call ID it gave the call. */
   functionCall?: FakeFunctionCall & { callId: string };
+  /** Every function the agent called in this turn, in order, with the outputs the client gave. */
+  calls: FakeCallRecord[];
+  /** For a response that went on from function outputs (Responses API): the results it was given. */
+  toolResults?: FakeToolResult[];
+  /**
+   * The tools the agent was offered for this turn, as the request (or the saved agent or assistant) defined them:
+   * for the Agents API the session's resolved tools, for an Assistants run its tools, for a response its `tools`.
+   */
+  offeredTools: unknown[];
 }
 
 export type TurnEnding =
   | { outcome: 'completed'; text: string }
-  | { outcome: 'function_call'; text: string; call: FakeFunctionCall & { callId: string } }
+  | { outcome: 'function_call'; text: string; calls: FakeCallRecord[] }
   | { outcome: 'cancelled' }
   | { outcome: 'disconnected' }
   | { outcome: 'failed'; code: string; message: string }
@@ -133,20 +167,44 @@ export function replyDeltas(text: string): string[] {
   return text.match(/\s*\S+/g) ?? [];
 }
 
+/** One stretch of a turn: text to stream, then (possibly) functions to call and wait on. */
+interface Segment {
+  text: string;
+  calls: FakeFunctionCall[];
+}
+
+function segmentAfter(behaviour: AgentBehaviour, results: FakeToolResult[], record: AgentTurnRecord): Segment {
+  const next = behaviour.afterTool?.(results, record) ?? `The function said: ${results.map((result) => result.output).join(' and ')}.`;
+  return typeof next === 'string' ? { text: next, calls: [] } : { text: next.say ?? '', calls: next.calls ?? [] };
+}
+
 /** A turn the fake agent is working on: streams its reply until done, cancelled, disconnected or failed. */
 export class FakeAgentTurn {
   private stopped?: 'cancelled' | 'disconnected';
   private wake?: () => void;
+  private results?: FakeToolResult[];
+  private waiting: FakeCallRecord[] = [];
 
   constructor(
     private readonly fake: FakeOpenAI,
     readonly record: AgentTurnRecord,
     private readonly behaviour: AgentBehaviour,
     private readonly failure: AgentFailure | undefined,
+    private segment: Segment,
   ) {}
 
   get ended(): boolean {
     return this.record.status !== 'in_progress';
+  }
+
+  /** The text the agent is about to stream (or streams) in this stretch of the turn. */
+  get segmentText(): string {
+    return this.segment.text;
+  }
+
+  /** The calls the turn waits on, while it does. */
+  get pendingCalls(): readonly FakeCallRecord[] {
+    return this.waiting;
   }
 
   /** The client asked the server to cancel the turn (Agents `input.cancel`, Assistants `runs/…/cancel`). */
@@ -185,7 +243,10 @@ export class FakeAgentTurn {
     return ending;
   }
 
-  /** Streams the reply through `onDelta` and resolves with how the turn ended, or with the function it called. */
+  /**
+   * Streams the current stretch of the reply through `onDelta` and resolves with how the turn ended, or with the
+   * functions it called (then `awaitFunctionResult`, and `play` again for what comes after the results).
+   */
   async play(onDelta: (text: string) => void): Promise<TurnEnding> {
     const failure = this.failure;
     if (failure === 'hang') {
@@ -193,7 +254,7 @@ export class FakeAgentTurn {
       return this.finish({ outcome: this.stopped ?? 'cancelled' });
     }
     await this.pause(this.behaviour.firstTokenDelayMs ?? DEFAULT_FIRST_TOKEN_DELAY_MS);
-    const deltas = replyDeltas(this.record.reply);
+    const deltas = replyDeltas(this.segment.text);
     const failAt = failure === 'error' || failure === 'failed' ? Math.min(this.behaviour.failAfterDeltas ?? 0, deltas.length) : -1;
     for (let index = 0; index <= deltas.length; index += 1) {
       if (this.stopped) return this.finish({ outcome: this.stopped });
@@ -206,25 +267,48 @@ export class FakeAgentTurn {
       onDelta(delta);
       if (index < deltas.length - 1) await this.pause(this.behaviour.chunkDelayMs ?? DEFAULT_CHUNK_DELAY_MS);
     }
-    const call = this.behaviour.functionCall;
-    if (call) {
-      this.record.functionCall = { ...call, callId: fakeId('call_') };
+    if (this.segment.calls.length > 0) {
+      this.waiting = this.segment.calls.map((call) => ({ ...call, callId: fakeId('call_') }));
+      this.record.calls.push(...this.waiting);
+      this.record.functionCall ??= { name: this.waiting[0]!.name, arguments: this.waiting[0]!.arguments, callId: this.waiting[0]!.callId };
       touchAgentTurn(this.fake);
-      // Not finished: the turn is still under way until the function's result comes, or it is stopped.
-      return { outcome: 'function_call', text: this.record.reply, call: this.record.functionCall };
+      // Not finished: the turn is still under way until the functions' results come, or it is stopped.
+      return { outcome: 'function_call', text: this.segment.text, calls: this.waiting };
     }
-    return this.finish({ outcome: 'completed', text: this.record.reply });
+    return this.finish({ outcome: 'completed', text: this.segment.text });
   }
 
-  /** A turn that called a function waits for its result; none comes, so it ends when cancelled or disconnected. */
-  async awaitFunctionResult(): Promise<{ outcome: 'cancelled' } | { outcome: 'disconnected' }> {
-    await this.pause(Infinity);
-    return this.finish({ outcome: this.stopped ?? 'cancelled' });
+  /** A turn that called functions waits for their results: it goes on with them, or ends when cancelled or disconnected. */
+  async awaitFunctionResult(): Promise<{ outcome: 'results'; results: FakeToolResult[] } | { outcome: 'cancelled' } | { outcome: 'disconnected' }> {
+    while (!this.results && !this.stopped) await this.pause(Infinity);
+    const results = this.results;
+    this.results = undefined;
+    this.waiting = [];
+    if (this.stopped || !results) return this.finish({ outcome: this.stopped ?? 'cancelled' });
+    this.segment = segmentAfter(this.behaviour, results, this.record);
+    this.record.reply += this.segment.text;
+    return { outcome: 'results', results };
+  }
+
+  /**
+   * The client gave the outputs of every call the turn waits on (each server checks them first, in its own words):
+   * the turn goes on with what the agent does next.
+   */
+  giveResults(outputs: ReadonlyArray<{ callId: string; output: string }>): void {
+    const results = this.waiting.map((call) => {
+      const output = outputs.find((candidate) => candidate.callId === call.callId)!.output;
+      call.output = output;
+      return { name: call.name, arguments: call.arguments, callId: call.callId, output };
+    });
+    this.results = results;
+    touchAgentTurn(this.fake);
+    this.wake?.();
   }
 
   /** A response that ends by calling a function is complete: the result would come with the next request. */
   completeWithFunctionCall(): void {
-    this.finish({ outcome: 'completed', text: this.record.reply });
+    this.waiting = [];
+    this.finish({ outcome: 'completed', text: this.segment.text });
   }
 }
 
@@ -259,7 +343,19 @@ function httpFailureFor(failure: AgentFailure): HttpFailure | undefined {
 }
 
 /** Starts a turn of the fake agent for one backend: records it, and decides now whether (and how) it fails. */
-export function beginAgentTurn(fake: FakeOpenAI, meta: { backend: FakeAgentBackend; conversationId: string; turnId?: string; input: string }): BegunTurn {
+export function beginAgentTurn(
+  fake: FakeOpenAI,
+  meta: {
+    backend: FakeAgentBackend;
+    conversationId: string;
+    turnId?: string;
+    input: string;
+    /** The tools the agent has for this turn. */
+    offeredTools?: unknown[];
+    /** A response that goes on from function outputs (Responses API): what the agent does with them. */
+    toolResults?: FakeToolResult[];
+  },
+): BegunTurn {
   const behaviour = fake.agentBehaviour;
   let failure = behaviour.fail;
   if (failure !== undefined && behaviour.failTimes !== undefined) {
@@ -275,8 +371,19 @@ export function beginAgentTurn(fake: FakeOpenAI, meta: { backend: FakeAgentBacke
     streamed: '',
     status: 'in_progress',
     cancelRequested: false,
+    calls: [],
+    offeredTools: meta.offeredTools ?? [],
+    ...(meta.toolResults ? { toolResults: meta.toolResults } : {}),
   };
-  record.reply = (behaviour.reply ?? defaultAgentReply)(meta.input, record);
+  let segment: Segment;
+  // Outputs alone: the agent goes on from them. With new words of the caller too, it answers those.
+  if (meta.toolResults && meta.input === '') {
+    segment = segmentAfter(behaviour, meta.toolResults, record);
+  } else {
+    const calls = [...(behaviour.functionCall ? [behaviour.functionCall] : []), ...(behaviour.functionCalls ?? [])];
+    segment = { text: (behaviour.reply ?? defaultAgentReply)(meta.input, record), calls };
+  }
+  record.reply = segment.text;
   fake.agentTurns.push(record);
   const httpFailure = failure ? httpFailureFor(failure) : undefined;
   if (httpFailure) {
@@ -285,7 +392,7 @@ export function beginAgentTurn(fake: FakeOpenAI, meta: { backend: FakeAgentBacke
     return { httpFailure };
   }
   touchAgentTurn(fake);
-  return { turn: new FakeAgentTurn(fake, record, behaviour, failure) };
+  return { turn: new FakeAgentTurn(fake, record, behaviour, failure, segment) };
 }
 
 /** The text of OpenAI input content: a string, or the text parts of message items (`input_text`, `text`, …). */

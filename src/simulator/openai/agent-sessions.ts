@@ -6,7 +6,7 @@ import { sendJson, startSse, type FakeRequest } from '../http-fake.js';
 import { beginAgentTurn, inputText, type FakeAgentTurn, type TurnEnding } from './agent-mind.js';
 import { requireAgentsBeta, type FakeAgent } from './agents.js';
 import type { FakeOpenAI } from './fake-openai.js';
-import { sendOpenAIError } from './openai-errors.js';
+import { sendOpenAIError, type OpenAIErrorBody } from './openai-errors.js';
 import { fakeId } from './ids.js';
 
 type Sse = ReturnType<typeof startSse>;
@@ -23,6 +23,10 @@ export interface FakeAgentSession {
   turn?: FakeAgentTurn;
   /** What the session waits for while `requires_action`: the function calls of its turn. */
   requiredActions?: Array<{ type: 'function_call'; call_id: string; name: string; arguments: string; turn_id: string }>;
+  /** The results given so far for those calls: the turn goes on once every call has one. */
+  toolResults?: Map<string, string>;
+  /** The agent's tools for this session: the saved agent's, or the session's `agent.tools` override. */
+  tools: unknown[];
 }
 
 const sessionsByFake = new WeakMap<FakeOpenAI, Map<string, FakeAgentSession>>();
@@ -58,6 +62,33 @@ export function seedAgent(fake: FakeOpenAI, overrides: Partial<FakeAgent> = {}):
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
+/** Why the service would refuse this `agent.session.input.tool_result`, or undefined when it takes it. */
+function toolResultRefusal(session: FakeAgentSession, event: Record<string, unknown>, index: number): OpenAIErrorBody | undefined {
+  const at = (field: string): string => `events[${index}].${field}`;
+  for (const field of ['call_id', 'turn_id'] as const) {
+    if (typeof event[field] !== 'string') return { message: `Missing required parameter: '${at(field)}'.`, type: 'invalid_request_error', param: at(field), code: 'missing_required_parameter' };
+  }
+  if (typeof event.success !== 'boolean') return { message: `Missing required parameter: '${at('success')}'.`, type: 'invalid_request_error', param: at('success'), code: 'missing_required_parameter' };
+  const output = event.output;
+  if (output !== undefined && output !== null && typeof output !== 'string' && !Array.isArray(output)) {
+    return { message: `Invalid type for '${at('output')}': expected a string or an array of content parts.`, type: 'invalid_request_error', param: at('output'), code: 'invalid_type' };
+  }
+  const action = session.requiredActions?.find((candidate) => candidate.call_id === event.call_id);
+  if (session.status !== 'requires_action' || !action) {
+    return { message: `No pending function call with id '${String(event.call_id)}' in this session.`, type: 'invalid_request_error', param: at('call_id'), code: 'invalid_value' };
+  }
+  if (action.turn_id !== event.turn_id) {
+    return { message: `Function call '${action.call_id}' belongs to turn '${action.turn_id}', not '${String(event.turn_id)}'.`, type: 'invalid_request_error', param: at('turn_id'), code: 'invalid_value' };
+  }
+  return undefined;
+}
+
+/** What the agent reads as the function's result: its output, or the error of a call that failed. */
+function toolResultOutput(event: Record<string, unknown>): string {
+  if (event.success === false) return JSON.stringify({ error: typeof event.error === 'string' ? event.error : 'The function call failed.' });
+  return inputText(event.output);
+}
+
 export function installAgentSessionRoutes(fake: FakeOpenAI): void {
   const sessions = agentSessions(fake);
 
@@ -75,7 +106,7 @@ export function installAgentSessionRoutes(fake: FakeOpenAI): void {
         reasoning: { effort: null },
         service_tier: 'auto',
         text: { format: { type: 'text' }, verbosity: 'medium' },
-        tools: [],
+        tools: session.tools,
       },
       created_at: session.createdAt,
       environment: { type: 'none' },
@@ -128,8 +159,8 @@ export function installAgentSessionRoutes(fake: FakeOpenAI): void {
     emit(session, 'agent.session.turn.created', { ...common, turn: turnWire('queued') });
     emit(session, 'agent.session.in_progress', { session: sessionWire(session) });
     emit(session, 'agent.session.turn.in_progress', { ...common, turn: turnWire('in_progress') });
-    const itemId = fakeId('msg_');
-    const message = (status: string, text: string) => ({
+    let outputIndex = 0;
+    const message = (itemId: string, status: string, text: string) => ({
       id: itemId,
       type: 'message',
       role: 'assistant',
@@ -138,32 +169,64 @@ export function installAgentSessionRoutes(fake: FakeOpenAI): void {
       turn_id: turnId,
       content: text === '' && status === 'in_progress' ? [] : [{ type: 'output_text', text }],
     });
-    emit(session, 'agent.session.turn.item.added', { ...common, output_index: 0, item: message('in_progress', '') });
-    emit(session, 'agent.session.turn.content_part.added', { ...common, item_id: itemId, output_index: 0, content_index: 0, part: { type: 'output_text', text: '' } });
-    const messageDone = (text: string): void => {
-      emit(session, 'agent.session.turn.output_text.done', { ...common, item_id: itemId, output_index: 0, content_index: 0, text });
-      emit(session, 'agent.session.turn.content_part.done', { ...common, item_id: itemId, output_index: 0, content_index: 0, part: { type: 'output_text', text } });
-      emit(session, 'agent.session.turn.item.done', { ...common, output_index: 0, item: message('completed', text) });
+    /** Streams one stretch of the reply as a message item (none when the agent says nothing before calling). */
+    const playMessage = async (): Promise<TurnEnding> => {
+      if (turn.segmentText === '') return turn.play(() => undefined);
+      const itemId = fakeId('msg_');
+      const index = outputIndex++;
+      const at = { ...common, item_id: itemId, output_index: index, content_index: 0 };
+      emit(session, 'agent.session.turn.item.added', { ...common, output_index: index, item: message(itemId, 'in_progress', '') });
+      emit(session, 'agent.session.turn.content_part.added', { ...at, part: { type: 'output_text', text: '' } });
+      const ending = await turn.play((delta) => emit(session, 'agent.session.turn.output_text.delta', { ...at, delta }));
+      if (ending.outcome === 'completed' || ending.outcome === 'function_call') {
+        emit(session, 'agent.session.turn.output_text.done', { ...at, text: ending.text });
+        emit(session, 'agent.session.turn.content_part.done', { ...at, part: { type: 'output_text', text: ending.text } });
+        emit(session, 'agent.session.turn.item.done', { ...common, output_index: index, item: message(itemId, 'completed', ending.text) });
+      }
+      return ending;
     };
-    let ending: TurnEnding = await turn.play((delta) =>
-      emit(session, 'agent.session.turn.output_text.delta', { ...common, item_id: itemId, output_index: 0, content_index: 0, delta }),
-    );
-    if (ending.outcome === 'function_call') {
-      // The turn waits for the function's result; the session says what it needs with `requires_action`.
-      messageDone(ending.text);
-      const { callId, name, arguments: args } = ending.call;
-      const callItem = (status: string) => ({ id: fakeId('fc_'), type: 'function_call', call_id: callId, name, arguments: args, status, turn_id: turnId });
-      emit(session, 'agent.session.turn.item.added', { ...common, output_index: 1, item: callItem('in_progress') });
-      emit(session, 'agent.session.turn.item.done', { ...common, output_index: 1, item: callItem('completed') });
+    let ending: TurnEnding = await playMessage();
+    while (ending.outcome === 'function_call') {
+      // The turn waits for the functions' results; the session says what it needs with `requires_action`.
+      const calls = ending.calls;
+      const callItems = calls.map((call) => ({ id: fakeId('fc_'), index: outputIndex++, call }));
+      const callItem = ({ id, call }: (typeof callItems)[number], status: string) => ({
+        id,
+        type: 'function_call',
+        call_id: call.callId,
+        name: call.name,
+        arguments: call.arguments,
+        status,
+        turn_id: turnId,
+      });
+      for (const item of callItems) {
+        emit(session, 'agent.session.turn.item.added', { ...common, output_index: item.index, item: callItem(item, 'in_progress') });
+        emit(session, 'agent.session.turn.item.done', { ...common, output_index: item.index, item: callItem(item, 'completed') });
+      }
       session.status = 'requires_action';
-      session.requiredActions = [{ type: 'function_call', call_id: callId, name, arguments: args, turn_id: turnId }];
+      session.requiredActions = calls.map((call) => ({ type: 'function_call', call_id: call.callId, name: call.name, arguments: call.arguments, turn_id: turnId }));
+      session.toolResults = new Map();
       emit(session, 'agent.session.requires_action', { session: sessionWire(session) });
-      ending = await turn.awaitFunctionResult();
+      const waited = await turn.awaitFunctionResult();
       session.requiredActions = undefined;
+      session.toolResults = undefined;
+      if (waited.outcome !== 'results') {
+        ending = waited;
+        break;
+      }
+      session.status = 'in_progress';
+      emit(session, 'agent.session.in_progress', { session: sessionWire(session) });
+      for (const result of waited.results) {
+        emit(session, 'agent.session.turn.item.added', {
+          ...common,
+          output_index: outputIndex++,
+          item: { id: fakeId('fco_'), type: 'function_call_output', call_id: result.callId, output: result.output, status: 'completed', turn_id: turnId },
+        });
+      }
+      ending = await playMessage();
     }
     switch (ending.outcome) {
       case 'completed':
-        messageDone(ending.text);
         emit(session, 'agent.session.turn.completed', { ...common, turn: turnWire('completed'), usage: null });
         break;
       case 'error':
@@ -186,7 +249,7 @@ export function installAgentSessionRoutes(fake: FakeOpenAI): void {
 
   /** Starts a turn for the given input, or answers the request with the failure the agent was scripted to have. */
   const startTurn = (session: FakeAgentSession, input: unknown, response: ServerResponse): FakeAgentTurn | undefined => {
-    const begun = beginAgentTurn(fake, { backend: 'agents', conversationId: session.id, input: inputText(input) });
+    const begun = beginAgentTurn(fake, { backend: 'agents', conversationId: session.id, input: inputText(input), offeredTools: session.tools });
     if (begun.httpFailure) {
       sendOpenAIError(response, begun.httpFailure.status, begun.httpFailure.error, begun.httpFailure.headers);
       return undefined;
@@ -196,7 +259,14 @@ export function installAgentSessionRoutes(fake: FakeOpenAI): void {
 
   fake.api('POST', '/agents/sessions', async (request, response) => {
     if (!requireAgentsBeta(request, response)) return;
-    const body = (request.body ?? {}) as { agent_id?: string; environment?: { type?: string }; input?: unknown; metadata?: Record<string, string>; stream?: boolean };
+    const body = (request.body ?? {}) as {
+      agent_id?: string;
+      agent?: { tools?: unknown };
+      environment?: { type?: string };
+      input?: unknown;
+      metadata?: Record<string, string>;
+      stream?: boolean;
+    };
     if (!body.environment || typeof body.environment.type !== 'string') {
       sendOpenAIError(response, 400, { message: "Missing required parameter: 'environment'.", type: 'invalid_request_error', param: 'environment', code: 'missing_required_parameter' });
       return;
@@ -208,6 +278,12 @@ export function installAgentSessionRoutes(fake: FakeOpenAI): void {
         param: 'agent_id',
         code: null,
       });
+      return;
+    }
+    // The override's tools replace the saved agent's: omitted inherits them, null clears them.
+    const override = body.agent?.tools;
+    if (override !== undefined && override !== null && !Array.isArray(override)) {
+      sendOpenAIError(response, 400, { message: "Invalid type for 'agent.tools': expected an array, but got an object instead.", type: 'invalid_request_error', param: 'agent.tools', code: 'invalid_type' });
       return;
     }
     const hasInput = body.input !== undefined && body.input !== null && inputText(body.input) !== '';
@@ -224,6 +300,7 @@ export function installAgentSessionRoutes(fake: FakeOpenAI): void {
       metadata: body.metadata ?? {},
       status: 'idle',
       subscribers: new Set(),
+      tools: override === undefined ? [...(fake.agents.get(body.agent_id)?.tools ?? [])] : (override ?? []),
     };
     sessions.set(session.id, session);
     if (!hasInput) {
@@ -265,13 +342,29 @@ export function installAgentSessionRoutes(fake: FakeOpenAI): void {
   fake.api('POST', '/agents/sessions/:id/events', (request, response) => {
     const session = findSession(request, response);
     if (!session) return;
-    const events = (request.body as { events?: Array<{ type?: string; input?: unknown }> } | undefined)?.events;
+    const events = (request.body as { events?: Array<{ type?: string; input?: unknown } & Record<string, unknown>> } | undefined)?.events;
     if (!Array.isArray(events) || events.length === 0) {
       sendOpenAIError(response, 400, { message: "Missing required parameter: 'events'.", type: 'invalid_request_error', param: 'events', code: 'missing_required_parameter' });
       return;
     }
+    // Tool results are checked all together first: a malformed one refuses the whole request, as the service does.
+    for (const [index, event] of events.entries()) {
+      if (event.type !== 'agent.session.input.tool_result') continue;
+      const refusal = toolResultRefusal(session, event, index);
+      if (refusal) {
+        sendOpenAIError(response, 400, refusal);
+        return;
+      }
+    }
     for (const event of events) {
-      if (event.type === 'agent.session.input.cancel') {
+      if (event.type === 'agent.session.input.tool_result') {
+        const results = session.toolResults!;
+        results.set(event.call_id as string, toolResultOutput(event));
+        const required = session.requiredActions ?? [];
+        if (required.every((action) => results.has(action.call_id))) {
+          session.turn?.giveResults(required.map((action) => ({ callId: action.call_id, output: results.get(action.call_id)! })));
+        }
+      } else if (event.type === 'agent.session.input.cancel') {
         session.turn?.cancel();
       } else if (event.type === 'agent.session.input.message') {
         if (session.turn && !session.turn.ended) {

@@ -55,7 +55,7 @@ export function installAgentRoutes(fake: FakeOpenAI, agents: Map<string, FakeAge
       model: body.model,
       instructions: body.instructions ?? null,
       metadata: body.metadata ?? {},
-      tools: [],
+      tools: Array.isArray(body.tools) ? body.tools : [],
     };
     agents.set(agent.id, agent);
     sendJson(response, 200, agent);

@@ -39,7 +39,7 @@ export function installAssistantRoutes(fake: FakeOpenAI, assistants: Map<string,
       description: null,
       model: body.model,
       instructions: body.instructions ?? null,
-      tools: [],
+      tools: Array.isArray(body.tools) ? body.tools : [],
       metadata: body.metadata ?? {},
     };
     assistants.set(assistant.id, assistant);

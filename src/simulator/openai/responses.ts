@@ -3,7 +3,7 @@
 // answered by the shared fake agent mind. Closing the stream stops the response, as it does on OpenAI.
 import type { ServerResponse } from 'node:http';
 import { sendJson, startSse } from '../http-fake.js';
-import { beginAgentTurn, inputText, type FakeFunctionCall, type TurnEnding } from './agent-mind.js';
+import { beginAgentTurn, inputText, type FakeCallRecord, type FakeToolResult, type TurnEnding } from './agent-mind.js';
 import type { FakeOpenAI } from './fake-openai.js';
 import { sendOpenAIError } from './openai-errors.js';
 import { fakeId } from './ids.js';
@@ -14,6 +14,8 @@ export interface FakeConversation {
   metadata: Record<string, string>;
   /** The conversation's items in order: what the caller said and what the agent answered. */
   items: Array<{ role: 'user' | 'assistant' | 'system' | 'developer'; text: string }>;
+  /** Function calls in the conversation still without an output: the next request must give each one. */
+  pendingCalls: Map<string, FakeCallRecord>;
 }
 
 const conversationsByFake = new WeakMap<FakeOpenAI, Map<string, FakeConversation>>();
@@ -30,7 +32,7 @@ export function fakeConversations(fake: FakeOpenAI): Map<string, FakeConversatio
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
-type ItemInput = string | Array<{ role?: string; content?: unknown; type?: string }>;
+type ItemInput = string | Array<{ role?: string; content?: unknown; type?: string; call_id?: unknown; output?: unknown }>;
 
 function inputItems(input: ItemInput | undefined): FakeConversation['items'] {
   if (input === undefined) return [];
@@ -55,7 +57,7 @@ export function installResponseRoutes(fake: FakeOpenAI): void {
 
   fake.api('POST', '/conversations', (request, response) => {
     const body = (request.body ?? {}) as { metadata?: Record<string, string>; items?: ItemInput };
-    const conversation: FakeConversation = { id: fakeId('conv_'), created_at: nowSeconds(), metadata: body.metadata ?? {}, items: inputItems(body.items) };
+    const conversation: FakeConversation = { id: fakeId('conv_'), created_at: nowSeconds(), metadata: body.metadata ?? {}, items: inputItems(body.items), pendingCalls: new Map() };
     conversations.set(conversation.id, conversation);
     sendJson(response, 200, conversationWire(conversation));
   });
@@ -78,6 +80,7 @@ export function installResponseRoutes(fake: FakeOpenAI): void {
       conversation?: string | { id?: string };
       input?: ItemInput;
       stream?: boolean;
+      tools?: unknown[];
     };
     if (typeof body.model !== 'string' || body.model === '') {
       sendOpenAIError(response, 400, { message: "Missing required parameter: 'model'.", type: 'invalid_request_error', param: 'model', code: 'missing_required_parameter' });
@@ -94,12 +97,36 @@ export function installResponseRoutes(fake: FakeOpenAI): void {
       return;
     }
     const items = inputItems(body.input);
+    // Function outputs answer calls of earlier responses in the conversation, and every such call needs its output.
+    const outputs = (typeof body.input === 'string' ? [] : (body.input ?? [])).filter((item) => item.type === 'function_call_output');
+    const refuse = (message: string, param = 'input'): void => sendOpenAIError(response, 400, { message, type: 'invalid_request_error', param, code: null });
+    for (const [index, item] of outputs.entries()) {
+      if (typeof item.call_id !== 'string') return refuse(`Missing required parameter: 'input[${index}].call_id'.`, `input[${index}].call_id`);
+      if (typeof item.output !== 'string' && !Array.isArray(item.output)) return refuse(`Invalid type for 'input[${index}].output': expected a string or an array of content parts.`, `input[${index}].output`);
+      if (conversation && !conversation.pendingCalls.has(item.call_id)) return refuse(`No tool call found for function call output with call_id ${item.call_id}.`);
+    }
+    for (const callId of conversation?.pendingCalls.keys() ?? []) {
+      if (!outputs.some((item) => item.call_id === callId)) return refuse(`No tool output found for function call ${callId}.`);
+    }
+    const toolResults: FakeToolResult[] | undefined =
+      outputs.length === 0
+        ? undefined
+        : outputs.map((item) => {
+            const callId = item.call_id as string;
+            const call = conversation?.pendingCalls.get(callId);
+            const output = inputText(item.output);
+            if (call) call.output = output;
+            conversation?.pendingCalls.delete(callId);
+            return { callId, name: call?.name ?? '', arguments: call?.arguments ?? '', output };
+          });
     const responseId = fakeId('resp_');
     const begun = beginAgentTurn(fake, {
       backend: 'responses',
       conversationId: conversationId ?? responseId,
       turnId: responseId,
       input: items.map((item) => item.text).join('\n\n'),
+      offeredTools: body.tools ?? [],
+      toolResults,
     });
     if (begun.httpFailure) {
       sendOpenAIError(response, begun.httpFailure.status, begun.httpFailure.error, begun.httpFailure.headers);
@@ -134,7 +161,7 @@ export function installResponseRoutes(fake: FakeOpenAI): void {
       temperature: 1,
       text: { format: { type: 'text' } },
       tool_choice: 'auto',
-      tools: [],
+      tools: body.tools ?? [],
       top_p: 1,
       truncation: 'disabled',
       usage: status === 'completed' ? { input_tokens: 12, input_tokens_details: { cached_tokens: 0 }, output_tokens: 24, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 36 } : null,
@@ -145,22 +172,26 @@ export function installResponseRoutes(fake: FakeOpenAI): void {
     const remember = (text: string): void => {
       conversation?.items.push(...items, { role: 'assistant', text });
     };
-    const callItemId = fakeId('fc_');
-    const functionCall = (status: 'in_progress' | 'completed', call: FakeFunctionCall & { callId: string }) => ({
-      id: callItemId,
-      type: 'function_call',
-      status,
-      call_id: call.callId,
-      name: call.name,
-      arguments: status === 'completed' ? call.arguments : '',
-    });
+    const callItemIds = new Map<string, string>();
+    const functionCall = (status: 'in_progress' | 'completed', call: FakeCallRecord) => {
+      if (!callItemIds.has(call.callId)) callItemIds.set(call.callId, fakeId('fc_'));
+      return { id: callItemIds.get(call.callId)!, type: 'function_call', status, call_id: call.callId, name: call.name, arguments: status === 'completed' ? call.arguments : '' };
+    };
+    /** The response asks for functions: it is complete, and their outputs are input to the next request. */
+    const endWithCalls = (calls: FakeCallRecord[]): void => {
+      turn.completeWithFunctionCall();
+      for (const call of calls) conversation?.pendingCalls.set(call.callId, call);
+    };
+    // A response that calls functions before saying anything has no message.
+    const silent = turn.segmentText === '';
 
     if (body.stream !== true) {
       const ending = await turn.play(() => undefined);
       if (ending.outcome === 'function_call') {
-        turn.completeWithFunctionCall();
+        endWithCalls(ending.calls);
         remember(ending.text);
-        sendJson(response, 200, responseWire('completed', [message('completed', ending.text), functionCall('completed', ending.call)]));
+        const said = silent ? [] : [message('completed', ending.text)];
+        sendJson(response, 200, responseWire('completed', [...said, ...ending.calls.map((call) => functionCall('completed', call))]));
         return;
       }
       if (ending.outcome !== 'completed') {
@@ -178,37 +209,45 @@ export function installResponseRoutes(fake: FakeOpenAI): void {
     response.on('close', () => turn.disconnect());
     send('response.created', { response: responseWire('in_progress', []) });
     send('response.in_progress', { response: responseWire('in_progress', []) });
-    send('response.output_item.added', { output_index: 0, item: message('in_progress', undefined) });
-    send('response.content_part.added', { item_id: messageId, output_index: 0, content_index: 0, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } });
+    if (!silent) {
+      send('response.output_item.added', { output_index: 0, item: message('in_progress', undefined) });
+      send('response.content_part.added', { item_id: messageId, output_index: 0, content_index: 0, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } });
+    }
     let text = '';
     const ending: TurnEnding = await turn.play((delta) => {
       text += delta;
       send('response.output_text.delta', { item_id: messageId, output_index: 0, content_index: 0, delta, logprobs: [] });
     });
+    const messageDone = (said: string): unknown[] => {
+      if (silent) return [];
+      send('response.output_text.done', { item_id: messageId, output_index: 0, content_index: 0, text: said, logprobs: [] });
+      send('response.content_part.done', { item_id: messageId, output_index: 0, content_index: 0, part: { type: 'output_text', text: said, annotations: [], logprobs: [] } });
+      const done = message('completed', said);
+      send('response.output_item.done', { output_index: 0, item: done });
+      return [done];
+    };
     switch (ending.outcome) {
       case 'completed': {
-        send('response.output_text.done', { item_id: messageId, output_index: 0, content_index: 0, text: ending.text, logprobs: [] });
-        send('response.content_part.done', { item_id: messageId, output_index: 0, content_index: 0, part: { type: 'output_text', text: ending.text, annotations: [], logprobs: [] } });
-        const done = message('completed', ending.text);
-        send('response.output_item.done', { output_index: 0, item: done });
+        const output = messageDone(ending.text);
         remember(ending.text);
-        send('response.completed', { response: responseWire('completed', [done]) });
+        send('response.completed', { response: responseWire('completed', output) });
         break;
       }
       case 'function_call': {
-        // The response ends by asking for the function: its output is input to the next request.
-        send('response.output_text.done', { item_id: messageId, output_index: 0, content_index: 0, text: ending.text, logprobs: [] });
-        send('response.content_part.done', { item_id: messageId, output_index: 0, content_index: 0, part: { type: 'output_text', text: ending.text, annotations: [], logprobs: [] } });
-        const done = message('completed', ending.text);
-        send('response.output_item.done', { output_index: 0, item: done });
-        send('response.output_item.added', { output_index: 1, item: functionCall('in_progress', ending.call) });
-        send('response.function_call_arguments.delta', { item_id: callItemId, output_index: 1, delta: ending.call.arguments });
-        send('response.function_call_arguments.done', { item_id: callItemId, output_index: 1, arguments: ending.call.arguments });
-        const call = functionCall('completed', ending.call);
-        send('response.output_item.done', { output_index: 1, item: call });
-        turn.completeWithFunctionCall();
+        const output = messageDone(ending.text);
+        for (const call of ending.calls) {
+          const index = output.length;
+          const itemId = functionCall('in_progress', call).id;
+          send('response.output_item.added', { output_index: index, item: functionCall('in_progress', call) });
+          send('response.function_call_arguments.delta', { item_id: itemId, output_index: index, delta: call.arguments });
+          send('response.function_call_arguments.done', { item_id: itemId, output_index: index, arguments: call.arguments });
+          const done = functionCall('completed', call);
+          send('response.output_item.done', { output_index: index, item: done });
+          output.push(done);
+        }
+        endWithCalls(ending.calls);
         remember(ending.text);
-        send('response.completed', { response: responseWire('completed', [done, call]) });
+        send('response.completed', { response: responseWire('completed', output) });
         break;
       }
       case 'failed':

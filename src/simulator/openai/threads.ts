@@ -46,6 +46,8 @@ interface FakeRun {
   requiredAction?: RequiredAction;
   turn: FakeAgentTurn;
   stream?: Sse;
+  /** The run's tools: the assistant's, or those the run was created with (which replace them). */
+  tools: unknown[];
 }
 
 export interface FakeThread {
@@ -126,7 +128,7 @@ export function installThreadRoutes(fake: FakeOpenAI): void {
     last_error: run.lastError,
     model: run.assistant.model,
     instructions: run.assistant.instructions ?? '',
-    tools: [],
+    tools: run.tools,
     metadata: {},
     incomplete_details: null,
     usage: null,
@@ -169,6 +171,75 @@ export function installThreadRoutes(fake: FakeOpenAI): void {
     send('thread.run.queued', runWire(run));
     run.status = 'in_progress';
     send('thread.run.in_progress', runWire(run));
+    for (;;) {
+      const ending = await playStretch(thread, run, send);
+      if (ending.outcome !== 'function_call') return;
+      // The run stops to ask for the outputs: its stream ends there, and the run waits for them or a cancel.
+      const toolStep = {
+        ...stepBase(thread, run),
+        type: 'tool_calls',
+        step_details: { type: 'tool_calls', tool_calls: ending.calls.map((call) => ({ id: call.callId, type: 'function', function: { name: call.name, arguments: call.arguments, output: null as string | null } })) },
+      };
+      send('thread.run.step.created', toolStep);
+      send('thread.run.step.in_progress', toolStep);
+      run.status = 'requires_action';
+      run.requiredAction = {
+        type: 'submit_tool_outputs',
+        submit_tool_outputs: { tool_calls: ending.calls.map((call) => ({ id: call.callId, type: 'function', function: { name: call.name, arguments: call.arguments } })) },
+      };
+      send('thread.run.requires_action', runWire(run));
+      send('done', '[DONE]');
+      run.stream?.end();
+      run.stream = undefined;
+      const waited = await run.turn.awaitFunctionResult();
+      run.requiredAction = undefined;
+      if (waited.outcome !== 'results') {
+        run.finishedAt = nowSeconds();
+        run.status = 'cancelled';
+        return;
+      }
+      // submit_tool_outputs opened the stream the run goes on in.
+      run.status = 'queued';
+      send('thread.run.queued', runWire(run));
+      run.status = 'in_progress';
+      send('thread.run.in_progress', runWire(run));
+      const outputs = waited.results;
+      send('thread.run.step.completed', {
+        ...toolStep,
+        status: 'completed',
+        completed_at: nowSeconds(),
+        step_details: { type: 'tool_calls', tool_calls: outputs.map((result) => ({ id: result.callId, type: 'function', function: { name: result.name, arguments: result.arguments, output: result.output } })) },
+      });
+    }
+  };
+
+  const stepBase = (thread: FakeThread, run: FakeRun) => ({
+    id: fakeId('step_'),
+    object: 'thread.run.step',
+    created_at: nowSeconds(),
+    run_id: run.id,
+    assistant_id: run.assistant.id,
+    thread_id: thread.id,
+    type: 'message_creation',
+    status: 'in_progress',
+    cancelled_at: null,
+    completed_at: null,
+    expired_at: null,
+    failed_at: null,
+    last_error: null as null | { code: string; message: string },
+    step_details: {} as Record<string, unknown>,
+    usage: null,
+    metadata: {},
+  });
+
+  /**
+   * Streams one stretch of the run: a message (none when the assistant says nothing before calling functions), then
+   * the run's end — or, when it calls functions, returns that ending without ending the run.
+   */
+  const playStretch = async (thread: FakeThread, run: FakeRun, send: (event: string, data: unknown) => void): Promise<TurnEnding> => {
+    // Nothing to say before the calls: no message at all. (A silent stretch that ends the run still gets an empty one.)
+    const silent = run.turn.segmentText === '' ? await run.turn.play(() => undefined) : undefined;
+    if (silent?.outcome === 'function_call') return silent;
     const message: FakeMessage = {
       id: fakeId('msg_'),
       object: 'thread.message',
@@ -185,63 +256,29 @@ export function installThreadRoutes(fake: FakeOpenAI): void {
       completed_at: null,
       incomplete_at: null,
     };
-    const step = {
-      id: fakeId('step_'),
-      object: 'thread.run.step',
-      created_at: nowSeconds(),
-      run_id: run.id,
-      assistant_id: run.assistant.id,
-      thread_id: thread.id,
-      type: 'message_creation',
-      status: 'in_progress',
-      cancelled_at: null,
-      completed_at: null,
-      expired_at: null,
-      failed_at: null,
-      last_error: null as null | { code: string; message: string },
-      step_details: { type: 'message_creation', message_creation: { message_id: message.id } },
-      usage: null,
-      metadata: {},
-    };
+    const step = { ...stepBase(thread, run), step_details: { type: 'message_creation', message_creation: { message_id: message.id } } };
     send('thread.run.step.created', step);
     send('thread.run.step.in_progress', step);
     send('thread.message.created', message);
     send('thread.message.in_progress', message);
     let text = '';
-    const ending: TurnEnding = await run.turn.play((delta) => {
-      const first = text === '';
-      text += delta;
-      send('thread.message.delta', {
-        id: message.id,
-        object: 'thread.message.delta',
-        delta: { content: [{ index: 0, type: 'text', text: first ? { value: delta, annotations: [] } : { value: delta } }] },
-      });
-    });
+    const ending: TurnEnding = silent
+      ? silent
+      : await run.turn.play((delta) => {
+          const first = text === '';
+          text += delta;
+          send('thread.message.delta', {
+            id: message.id,
+            object: 'thread.message.delta',
+            delta: { content: [{ index: 0, type: 'text', text: first ? { value: delta, annotations: [] } : { value: delta } }] },
+          });
+        });
     if (ending.outcome === 'function_call') {
-      // The run stops to ask for the function's output: its stream ends there, and the run waits until cancelled.
-      const done: FakeMessage = { ...message, status: 'completed', content: text === '' ? [] : [{ type: 'text', text: { value: text, annotations: [] } }], completed_at: nowSeconds() };
+      const done: FakeMessage = { ...message, status: 'completed', content: [{ type: 'text', text: { value: text, annotations: [] } }], completed_at: nowSeconds() };
       thread.messages.push(done);
       send('thread.message.completed', done);
       send('thread.run.step.completed', { ...step, status: 'completed', completed_at: nowSeconds() });
-      const { callId, name, arguments: args } = ending.call;
-      const toolStep = {
-        ...step,
-        id: fakeId('step_'),
-        type: 'tool_calls',
-        step_details: { type: 'tool_calls', tool_calls: [{ id: callId, type: 'function', function: { name, arguments: args, output: null } }] },
-      };
-      send('thread.run.step.created', toolStep);
-      send('thread.run.step.in_progress', toolStep);
-      run.status = 'requires_action';
-      run.requiredAction = { type: 'submit_tool_outputs', submit_tool_outputs: { tool_calls: [{ id: callId, type: 'function', function: { name, arguments: args } }] } };
-      send('thread.run.requires_action', runWire(run));
-      send('done', '[DONE]');
-      run.stream?.end();
-      run.stream = undefined;
-      await run.turn.awaitFunctionResult();
-      run.finishedAt = nowSeconds();
-      run.status = 'cancelled';
-      return;
+      return ending;
     }
     run.finishedAt = nowSeconds();
     const finalMessage = (status: FakeMessage['status']): FakeMessage => ({
@@ -277,7 +314,7 @@ export function installThreadRoutes(fake: FakeOpenAI): void {
         run.lastError = { code: ending.code, message: ending.message };
         send('error', { error: { message: ending.message, type: 'server_error', param: null, code: ending.code } });
         run.stream?.end();
-        return;
+        return ending;
       case 'failed': {
         send('thread.message.incomplete', finalMessage('incomplete'));
         run.lastError = { code: ending.code, message: ending.message };
@@ -289,6 +326,7 @@ export function installThreadRoutes(fake: FakeOpenAI): void {
     }
     send('done', '[DONE]');
     run.stream?.end();
+    return ending;
   };
 
   fake.api('POST', '/threads', (request, response) => {
@@ -340,7 +378,12 @@ export function installThreadRoutes(fake: FakeOpenAI): void {
   fake.api('POST', '/threads/:id/runs', async (request, response) => {
     const thread = findThread(request, response);
     if (!thread) return;
-    const body = (request.body ?? {}) as { assistant_id?: string; stream?: boolean; additional_messages?: Array<{ role?: 'user' | 'assistant'; content?: unknown }> };
+    const body = (request.body ?? {}) as {
+      assistant_id?: string;
+      stream?: boolean;
+      tools?: unknown[] | null;
+      additional_messages?: Array<{ role?: 'user' | 'assistant'; content?: unknown }>;
+    };
     const assistantId = body.assistant_id ?? '';
     if (!assistantId.startsWith('asst')) {
       sendOpenAIError(response, 400, {
@@ -364,13 +407,15 @@ export function installThreadRoutes(fake: FakeOpenAI): void {
     for (const message of body.additional_messages ?? []) addMessage(thread, message.role ?? 'user', message.content);
     const input = thread.unread.map((message) => inputText(message.content)).join('\n\n');
     const runId = fakeId('run_');
-    const begun = beginAgentTurn(fake, { backend: 'assistants', conversationId: thread.id, turnId: runId, input });
+    // A run's `tools` replace the assistant's for this run.
+    const tools = body.tools ?? [...assistant.tools];
+    const begun = beginAgentTurn(fake, { backend: 'assistants', conversationId: thread.id, turnId: runId, input, offeredTools: tools });
     if (begun.httpFailure) {
       sendOpenAIError(response, begun.httpFailure.status, begun.httpFailure.error, begun.httpFailure.headers);
       return;
     }
     thread.unread = [];
-    const run: FakeRun = { id: runId, threadId: thread.id, assistant, createdAt: nowSeconds(), status: 'queued', lastError: null, finishedAt: null, turn: begun.turn };
+    const run: FakeRun = { id: runId, threadId: thread.id, assistant, createdAt: nowSeconds(), status: 'queued', lastError: null, finishedAt: null, turn: begun.turn, tools };
     thread.runs.set(run.id, run);
     if (body.stream !== true) {
       sendJson(response, 200, runWire(run));
@@ -391,6 +436,47 @@ export function installThreadRoutes(fake: FakeOpenAI): void {
       return;
     }
     sendJson(response, 200, runWire(run));
+  });
+
+  fake.api('POST', '/threads/:id/runs/:runId/submit_tool_outputs', (request, response) => {
+    const thread = findThread(request, response);
+    if (!thread) return;
+    const run = thread.runs.get(request.params.runId!);
+    if (!run) {
+      sendOpenAIError(response, 404, { message: `No run found with id '${request.params.runId}'.`, type: 'invalid_request_error', code: null });
+      return;
+    }
+    if (run.status !== 'requires_action' || !run.requiredAction) {
+      sendOpenAIError(response, 400, { message: `Runs in status "${run.status}" do not accept tool outputs.`, type: 'invalid_request_error', param: null, code: null });
+      return;
+    }
+    const body = (request.body ?? {}) as { tool_outputs?: Array<{ tool_call_id?: unknown; output?: unknown }>; stream?: boolean };
+    if (!Array.isArray(body.tool_outputs)) {
+      sendOpenAIError(response, 400, { message: "Missing required parameter: 'tool_outputs'.", type: 'invalid_request_error', param: 'tool_outputs', code: 'missing_required_parameter' });
+      return;
+    }
+    for (const [index, output] of body.tool_outputs.entries()) {
+      if (typeof output.output !== 'string') {
+        sendOpenAIError(response, 400, { message: `Invalid type for 'tool_outputs[${index}].output': expected a string.`, type: 'invalid_request_error', param: `tool_outputs[${index}].output`, code: 'invalid_type' });
+        return;
+      }
+    }
+    // Every call the run waits on is answered in one submission, as the service requires.
+    const expected = run.requiredAction.submit_tool_outputs.tool_calls.map((call) => call.id);
+    const given = body.tool_outputs.map((output) => output.tool_call_id);
+    if (expected.length !== given.length || !expected.every((id) => given.includes(id))) {
+      sendOpenAIError(response, 400, {
+        message: `Expected tool outputs for call_ids ${JSON.stringify(expected)}, got ${JSON.stringify(given)}`,
+        type: 'invalid_request_error',
+        param: null,
+        code: null,
+      });
+      return;
+    }
+    const outputs = body.tool_outputs.map((output) => ({ callId: output.tool_call_id as string, output: output.output as string }));
+    if (body.stream === true) run.stream = startSse(response);
+    else sendJson(response, 200, { ...runWire(run), status: 'queued', required_action: null });
+    run.turn.giveResults(outputs);
   });
 
   fake.api('POST', '/threads/:id/runs/:runId/cancel', (request, response) => {
