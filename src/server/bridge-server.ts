@@ -84,6 +84,7 @@ export async function startBridgeServer(options: BridgeServerOptions): Promise<B
       brain: options.brain,
       urls,
       verifier,
+      authToken,
       callControl: options.callControl ?? twilioCallControl(config),
       createVoiceEngine: options.createVoiceEngine ?? voiceEngineFactoryFor(config),
       tokenTtlMs: options.tokenTtlMs,

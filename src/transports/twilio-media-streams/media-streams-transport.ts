@@ -2,7 +2,9 @@
 // stream with a per-call token, and the stream's WebSocket carries the call's audio both ways. Every request from
 // "Twilio" is verified: the webhook and the upgrade by signature, the stream by its token. Nothing that costs money
 // (an OpenAI connection, an agent conversation) is opened for a request that fails these checks; a verified webhook
-// opens its call's connections at once (pre-warm), and they are released if no stream comes.
+// opens its call's connections at once (pre-warm), and they are released if no stream comes. The token is signed, not
+// stored, so the stream may reach any instance that shares TWILIO_AUTH_TOKEN: one that did not answer the webhook has
+// nothing warmed and opens the call's connections when the stream starts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -32,6 +34,8 @@ export interface MediaStreamsOptions {
   brain: Brain;
   urls: PublicUrls;
   verifier: TwilioSignatureVerifier;
+  /** TWILIO_AUTH_TOKEN: stream tokens are signed with a key derived from it, so any instance sharing it can verify them. */
+  authToken: string;
   callControl: CallControl;
   createVoiceEngine: VoiceEngineFactory;
   /** How long Twilio has to open the stream after the webhook answered. */
@@ -89,7 +93,7 @@ export class MediaStreamsTransport implements Transport {
     this.urls = urls;
     this.verifier = options.verifier;
     this.callControl = options.callControl;
-    this.tokens = new CallTokens({ ttlMs: options.tokenTtlMs });
+    this.tokens = new CallTokens({ secret: options.authToken, ttlMs: options.tokenTtlMs });
     this.transfers = { defaultNumber: options.config.calls.transferNumber, named: options.config.calls.transferTargets };
     this.callTools = callTools(this.transfers);
     this.prewarmed = new PrewarmedCalls({
