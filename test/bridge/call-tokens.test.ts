@@ -11,14 +11,18 @@ const callNumber = (n: number): string => `CA${n.toString(16).padStart(32, '0')}
 const tokensWith = (options: Partial<CallTokensOptions> = {}): CallTokens => new CallTokens({ secret: SECRET, ...options });
 
 /** The token with one character of the given part changed to another valid one. */
-function altered(token: string, part: 'expiry' | 'mac'): string {
+function altered(token: string, part: 'expiry' | 'mac' | 'last'): string {
   const [expiry = '', mac = ''] = token.split('.');
   const swap = (text: string, index: number, alphabet: string): string => {
     const next = alphabet[(alphabet.indexOf(text[index] ?? '') + 1) % alphabet.length] ?? '';
     return text.slice(0, index) + next + text.slice(index + 1);
   };
+  const base64url = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
   if (part === 'expiry') return `${swap(expiry, expiry.length - 1, '0123456789')}.${mac}`;
-  return `${expiry}.${swap(mac, 5, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_')}`;
+  if (part === 'mac') return `${expiry}.${swap(mac, 5, base64url)}`;
+  // Only the lowest of the last character's six bits changes: a spare bit, the decoded MAC stays the same.
+  const spare = base64url[base64url.indexOf(mac.at(-1) ?? '') ^ 1] ?? '';
+  return `${expiry}.${mac.slice(0, -1)}${spare}`;
 }
 
 describe('per-call stream tokens', () => {
@@ -125,6 +129,8 @@ describe('a token issued by another instance', () => {
     expect(other.redeem(token, OTHER_CALL)).toEqual({ ok: false, problem: 'forged' });
     expect(other.redeem(altered(token, 'expiry'), CALL)).toEqual({ ok: false, problem: 'forged' });
     expect(other.redeem(altered(token, 'mac'), CALL)).toEqual({ ok: false, problem: 'forged' });
+    // Its last character holds two spare bits: another spelling of the same MAC is still not the token.
+    expect(other.redeem(altered(token, 'last'), CALL)).toEqual({ ok: false, problem: 'forged' });
     expect(other.redeem(`${token}x`, CALL)).toEqual({ ok: false, problem: 'unknown' });
     expect(tokensWith({ secret: OTHER_SECRET }).redeem(token, CALL)).toEqual({ ok: false, problem: 'forged' });
     // None of those burned it: the genuine stream still gets in.

@@ -102,8 +102,10 @@ export class CallTokens {
     if (!parts) return { ok: false, problem: 'unknown' };
     if (this.redeemed.has(token)) return { ok: false, problem: 'already-used' };
     const expiresAt = Number(parts[1]);
-    const given = Buffer.from(parts[2] ?? '', 'base64url');
-    const expected = this.mac(callSid, expiresAt);
+    // Compared as text, not decoded bytes: the last base64url character carries two spare bits, and a token spelled
+    // differently but decoding the same would otherwise pass as a new one, replayable past `redeemed`.
+    const given = Buffer.from(parts[2] ?? '', 'ascii');
+    const expected = Buffer.from(this.mac(callSid, expiresAt).toString('base64url'), 'ascii');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       // Issued here for another call: say so, and burn it for the call it belongs to.
       const owner = this.issuedHereAs(token);
