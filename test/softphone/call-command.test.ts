@@ -94,7 +94,9 @@ describe('voicebridge call', () => {
     // A slow voice: the greeting takes seconds to play, so most of it is still buffered when the caller speaks.
     bridge.fake.realtime.options.msPerCharacter = 40;
     bridge.fake.agentBehaviour = { reply: () => 'Sure.' };
-    const interruption = Buffer.concat([silence(500), speechAudio('Wait', 400), silence(700)]);
+    // The caller speaks after 1.2 s: the whole greeting has been sent by then, even on a busy machine, and most of it
+    // is still to play.
+    const interruption = Buffer.concat([silence(1200), speechAudio('Wait', 400), silence(700)]);
     const cwd = await project({}, { 'interrupt.wav': mulawWav(interruption) });
     const result = await call(cwd, { url: `http://127.0.0.1:${bridge.server.port}`, wav: join(cwd, 'interrupt.wav'), wait: '0.5', record: join(cwd, 'heard.wav') });
 
