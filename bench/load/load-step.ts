@@ -185,7 +185,8 @@ function startTarget(options: LoadStepOptions, realtime: TimedRealtime): Promise
       OPENAI_API_KEY: API_KEY,
       OPENAI_BASE_URL: realtime.baseURL,
       VOICE_ENGINE: options.voiceEngine ?? 'realtime',
-      // An Agents API agent: its conversation is created with the first utterance, and these calls never speak.
+      // An Agents API agent: read once for its tools; its session is created with the first utterance, and these calls
+      // never speak.
       ASSISTANT_ID: 'agent_0123456789abcdef01234567',
     },
     options.pinning,

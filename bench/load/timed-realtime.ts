@@ -177,9 +177,16 @@ export class TimedRealtime {
   port = 0;
 
   constructor(private readonly options: TimedRealtimeOptions) {
-    this.server = createServer((_request, response) => {
+    this.server = createServer((request, response) => {
+      // The Agents API agent the bridge reads once for its tools (the call's functions go beside them).
+      const agent = /^\/v1\/agents\/(agent_[A-Za-z0-9]+)$/.exec(request.url ?? '');
+      if (request.method === 'GET' && agent) {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ id: agent[1], object: 'agent', name: 'Benchmark agent', model: 'gpt-6-luna', instructions: '', tools: [] }));
+        return;
+      }
       response.writeHead(404, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ error: { message: 'The benchmark Realtime endpoint only serves /v1/realtime.', type: 'invalid_request_error', param: null, code: null } }));
+      response.end(JSON.stringify({ error: { message: 'The benchmark endpoint only serves /v1/realtime and the agent at /v1/agents/{id}.', type: 'invalid_request_error', param: null, code: null } }));
     });
     this.server.on('connection', (socket) => {
       this.connections.add(socket);

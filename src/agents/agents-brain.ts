@@ -50,8 +50,12 @@ function argumentsText(action: FunctionCallAction): string {
   return typeof action.arguments === 'string' ? action.arguments : JSON.stringify(action.arguments ?? {});
 }
 
+/** How long the saved agent's tools are reused before they are read again (a changed agent is picked up this late). */
+const SAVED_TOOLS_TTL_MS = 60_000;
+
 export class AgentsBrain implements Brain {
   readonly backend = 'agents' as const;
+  private savedTools: { readAt: number; tools: Promise<AgentToolParam[]> } | undefined;
 
   constructor(private readonly options: AgentsBrainOptions) {}
 
@@ -60,18 +64,34 @@ export class AgentsBrain implements Brain {
   }
 
   async startConversation(context: StartConversationContext): Promise<BrainConversation> {
-    const { client, agentId, errors, settleTimeoutMs } = this.options;
+    const { agentId, errors, settleTimeoutMs, client } = this.options;
     let tools: AgentToolParam[] | undefined;
     if (context.callTools && context.callTools.length > 0) {
       try {
-        // The session override replaces the agent's tools: read them once, so the agent keeps its own.
-        const agent = await client.beta.agents.retrieve(agentId, { signal: context.signal, maxRetries: SETUP_RETRIES });
-        tools = [...agent.tools, ...context.callTools.map(agentFunctionTool)];
+        // The session override replaces the agent's tools: the agent keeps its own beside the call's.
+        tools = [...(await this.savedAgentTools()), ...context.callTools.map(agentFunctionTool)];
       } catch (error) {
         throw await toBrainError(error, { ...errors, action: "reading the agent's tools" });
       }
     }
     return new AgentSessionConversation(client, agentId, context.callSid, tools, { errors, settleTimeoutMs });
+  }
+
+  /**
+   * The saved agent's tools, read at most once per SAVED_TOOLS_TTL_MS and shared by every call in that time: a
+   * request per call at its webhook would cost each call a round trip and OpenAI a request, for a list that rarely
+   * changes. A failed read is not kept, so the next call tries again.
+   */
+  private savedAgentTools(): Promise<AgentToolParam[]> {
+    const now = Date.now();
+    if (this.savedTools && now - this.savedTools.readAt < SAVED_TOOLS_TTL_MS) return this.savedTools.tools;
+    const tools = this.options.client.beta.agents.retrieve(this.options.agentId, { maxRetries: SETUP_RETRIES }).then((agent) => agent.tools);
+    const entry = { readAt: now, tools };
+    this.savedTools = entry;
+    tools.catch(() => {
+      if (this.savedTools === entry) this.savedTools = undefined;
+    });
+    return tools;
   }
 }
 

@@ -160,6 +160,14 @@ describe('the Responses API brain', () => {
     });
   });
 
+  it("reads the Agents API agent's own tools once for many calls, not once per call", async () => {
+    backend = await startBackend('agents');
+    const tool = { name: 'end_call', description: 'Hang up.', parameters: { type: 'object', properties: {} } };
+    for (let call = 0; call < 5; call += 1) await backend.brain.startConversation({ callSid: `CA${String(call).padStart(32, '0')}`, callTools: [tool] });
+    const reads = backend.fake.requests.filter((request) => request.method === 'GET' && /^\/v1\/agents\/agent_/.test(request.path));
+    expect(reads).toHaveLength(1);
+  });
+
   it('answers a function call with a function_call_output item in a follow-up response of the same conversation', async () => {
     backend = await startBackend('responses');
     const tool = { name: 'end_call', description: 'Hang up.', parameters: { type: 'object', properties: { reason: { type: 'string' } } } };
