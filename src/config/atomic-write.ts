@@ -80,15 +80,22 @@ async function accessRefusal(path: string, mode: number, fs: AtomicWriteFs): Pro
  */
 export async function checkWritable(path: string, options: Pick<AtomicWriteOptions, 'fs'> = {}): Promise<void> {
   const fs = withDefaults(options.fs);
-  let target = path;
-  let existing: Stats | undefined;
+  const { target, existing } = await resolveTarget(path, fs);
+  await assertWritable(target, existing, fs);
+}
+
+/**
+ * The file a write to `path` lands in and its current stats: renaming over a symlink would replace the link itself,
+ * so a link is followed to the file it points at. A file that does not exist yet is itself the target.
+ */
+async function resolveTarget(path: string, fs: AtomicWriteFs): Promise<{ target: string; existing: Stats | undefined }> {
   try {
-    target = await fs.realpath(path);
-    existing = await fs.stat(target);
+    const target = await fs.realpath(path);
+    return { target, existing: await fs.stat(target) };
   } catch (error) {
     if (!isMissing(error)) throw error;
+    return { target: path, existing: undefined };
   }
-  await assertWritable(target, existing, fs);
 }
 
 async function assertWritable(target: string, existing: Stats | undefined, fs: AtomicWriteFs): Promise<void> {
@@ -149,15 +156,7 @@ function withDefaults(overrides: Partial<AtomicWriteFs> = {}): AtomicWriteFs {
 export async function writeFileAtomically(path: string, text: string, options: AtomicWriteOptions = {}): Promise<AtomicWriteResult> {
   const fs = withDefaults(options.fs);
 
-  // Renaming over a symlink would replace the link itself; write to the file it points at instead.
-  let target = path;
-  let existing: Stats | undefined;
-  try {
-    target = await fs.realpath(path);
-    existing = await fs.stat(target);
-  } catch (error) {
-    if (!isMissing(error)) throw error;
-  }
+  const { target, existing } = await resolveTarget(path, fs);
   await assertWritable(target, existing, fs);
   const mode = existing ? existing.mode & 0o7777 : (options.newFileMode ?? 0o600);
   const temporaryPath = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
