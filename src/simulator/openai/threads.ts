@@ -110,6 +110,18 @@ export function installThreadRoutes(fake: FakeOpenAI): void {
     return thread;
   };
 
+  /** The thread and its run the path names, or a 404 in OpenAI's words for whichever is missing. */
+  const findRun = (request: FakeRequest, response: ServerResponse): { thread: FakeThread; run: FakeRun } | undefined => {
+    const thread = findThread(request, response);
+    if (!thread) return undefined;
+    const run = thread.runs.get(request.params.runId!);
+    if (!run) {
+      sendOpenAIError(response, 404, { message: `No run found with id '${request.params.runId}'.`, type: 'invalid_request_error', code: null });
+      return undefined;
+    }
+    return { thread, run };
+  };
+
   const threadWire = (thread: FakeThread) => ({ id: thread.id, object: 'thread', created_at: thread.created_at, metadata: thread.metadata, tool_resources: null });
 
   const runWire = (run: FakeRun) => ({
@@ -428,24 +440,16 @@ export function installThreadRoutes(fake: FakeOpenAI): void {
   });
 
   fake.api('GET', '/threads/:id/runs/:runId', (request, response) => {
-    const thread = findThread(request, response);
-    if (!thread) return;
-    const run = thread.runs.get(request.params.runId!);
-    if (!run) {
-      sendOpenAIError(response, 404, { message: `No run found with id '${request.params.runId}'.`, type: 'invalid_request_error', code: null });
-      return;
-    }
+    const found = findRun(request, response);
+    if (!found) return;
+    const { run } = found;
     sendJson(response, 200, runWire(run));
   });
 
   fake.api('POST', '/threads/:id/runs/:runId/submit_tool_outputs', (request, response) => {
-    const thread = findThread(request, response);
-    if (!thread) return;
-    const run = thread.runs.get(request.params.runId!);
-    if (!run) {
-      sendOpenAIError(response, 404, { message: `No run found with id '${request.params.runId}'.`, type: 'invalid_request_error', code: null });
-      return;
-    }
+    const found = findRun(request, response);
+    if (!found) return;
+    const { run } = found;
     if (run.status !== 'requires_action' || !run.requiredAction) {
       sendOpenAIError(response, 400, { message: `Runs in status "${run.status}" do not accept tool outputs.`, type: 'invalid_request_error', param: null, code: null });
       return;
@@ -480,13 +484,9 @@ export function installThreadRoutes(fake: FakeOpenAI): void {
   });
 
   fake.api('POST', '/threads/:id/runs/:runId/cancel', (request, response) => {
-    const thread = findThread(request, response);
-    if (!thread) return;
-    const run = thread.runs.get(request.params.runId!);
-    if (!run) {
-      sendOpenAIError(response, 404, { message: `No run found with id '${request.params.runId}'.`, type: 'invalid_request_error', code: null });
-      return;
-    }
+    const found = findRun(request, response);
+    if (!found) return;
+    const { run } = found;
     if (!isActive(run)) {
       sendOpenAIError(response, 400, { message: `Cannot cancel run with status '${run.status}'.`, type: 'invalid_request_error', param: null, code: null });
       return;
