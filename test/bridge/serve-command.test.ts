@@ -63,6 +63,17 @@ function startServe(cwd: string, args: string[]): Promise<{ stdout: () => string
   });
 }
 
+/** `voicebridge serve` for a seeded agent, with one call placed as Twilio would and its greeting heard. */
+async function serveWithCallInProgress(): Promise<{ serve: Awaited<ReturnType<typeof startServe>>; port: number; caller: FakeTwilioCaller }> {
+  fake = await FakeOpenAI.start();
+  const cwd = await project(seedAgent(fake).id);
+  const serve = await startServe(cwd, ['--port', '0']);
+  const port = Number(/Listening on\s+http:\/\/0\.0\.0\.0:(\d+)/.exec(serve.stdout())?.[1]);
+  const caller = await FakeTwilioCaller.dial({ serverOrigin: `http://127.0.0.1:${port}`, voiceUrl: `${PUBLIC_BASE}/incoming-call`, authToken: TWILIO_AUTH_TOKEN });
+  await caller.waitToHear(DEFAULT_GREETING);
+  return { serve, port, caller };
+}
+
 /** Resolves once the output contains `text`. */
 async function waitForOutput(output: () => string, text: string, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -151,12 +162,7 @@ describe('voicebridge serve', () => {
   });
 
   it('exits at once on a second stop signal, without waiting for the call in progress', async () => {
-    fake = await FakeOpenAI.start();
-    const cwd = await project(seedAgent(fake).id);
-    const serve = await startServe(cwd, ['--port', '0']);
-    const port = Number(/Listening on\s+http:\/\/0\.0\.0\.0:(\d+)/.exec(serve.stdout())?.[1]);
-    const caller = await FakeTwilioCaller.dial({ serverOrigin: `http://127.0.0.1:${port}`, voiceUrl: `${PUBLIC_BASE}/incoming-call`, authToken: TWILIO_AUTH_TOKEN });
-    await caller.waitToHear(DEFAULT_GREETING);
+    const { serve, caller } = await serveWithCallInProgress();
     child!.kill('SIGINT');
     await waitForOutput(serve.stdout, 'SIGINT: taking no new calls');
     child!.kill('SIGINT');
@@ -166,12 +172,7 @@ describe('voicebridge serve', () => {
   });
 
   it('drains on SIGHUP as on SIGTERM: a closed terminal does not cut the call in progress', async () => {
-    fake = await FakeOpenAI.start();
-    const cwd = await project(seedAgent(fake).id);
-    const serve = await startServe(cwd, ['--port', '0']);
-    const port = Number(/Listening on\s+http:\/\/0\.0\.0\.0:(\d+)/.exec(serve.stdout())?.[1]);
-    const caller = await FakeTwilioCaller.dial({ serverOrigin: `http://127.0.0.1:${port}`, voiceUrl: `${PUBLIC_BASE}/incoming-call`, authToken: TWILIO_AUTH_TOKEN });
-    await caller.waitToHear(DEFAULT_GREETING);
+    const { serve, caller } = await serveWithCallInProgress();
     child!.kill('SIGHUP');
     await waitForOutput(serve.stdout, 'SIGHUP: taking no new calls; waiting up to 25 s for 1 call(s) in progress to end (DRAIN_TIMEOUT_MS). Send SIGHUP again to exit at once.');
     await caller.say('Still there');
@@ -182,12 +183,7 @@ describe('voicebridge serve', () => {
   });
 
   it('stays up when an upgrade request carries a target that is not a URL, and keeps its call', async () => {
-    fake = await FakeOpenAI.start();
-    const cwd = await project(seedAgent(fake).id);
-    const serve = await startServe(cwd, ['--port', '0']);
-    const port = Number(/Listening on\s+http:\/\/0\.0\.0\.0:(\d+)/.exec(serve.stdout())?.[1]);
-    const caller = await FakeTwilioCaller.dial({ serverOrigin: `http://127.0.0.1:${port}`, voiceUrl: `${PUBLIC_BASE}/incoming-call`, authToken: TWILIO_AUTH_TOKEN });
-    await caller.waitToHear(DEFAULT_GREETING);
+    const { serve, port, caller } = await serveWithCallInProgress();
     for (const target of ['//[', '//a:b/media-stream', '//[::1]:99999/']) {
       const answer = await new Promise<string>((resolve) => {
         const socket = connect(port, '127.0.0.1');
