@@ -16,7 +16,11 @@ import {
   DEFAULT_TWILIO_API_BASE_URL,
   DEFAULT_VOICE,
   DEFAULT_VOICE_ENGINE,
+  DEFAULT_DIAL_RATE_PER_MINUTE,
+  DEFAULT_TRANSPORT,
+  TRANSPORTS,
   VOICE_ENGINES,
+  type TransportName,
   type VoiceEngineName,
 } from './defaults.js';
 import type { EnvFileSnapshot } from './env-file.js';
@@ -53,6 +57,13 @@ export const ENV_KEYS = [
   'TOOLS_URL',
   'TOOLS_SECRET',
   'TOOL_TIMEOUT_MS',
+  'TRANSPORT',
+  'HOST',
+  'OPENAI_WEBHOOK_SECRET',
+  'OPENAI_PROJECT_ID',
+  'VOICEBRIDGE_API_KEY',
+  'DIAL_ALLOWED_PREFIXES',
+  'DIAL_RATE_PER_MINUTE',
 ] as const;
 export type EnvKey = (typeof ENV_KEYS)[number];
 
@@ -127,6 +138,26 @@ export interface Config {
     secret?: string;
     /** TOOL_TIMEOUT_MS: how long one function call may take before the agent hears that it failed. */
     timeoutMs: number;
+  };
+  /** TRANSPORT: how calls reach serve: Twilio Media Streams through this process (the default), or OpenAI's SIP. */
+  transport: TransportName;
+  /** HOST: the interface serve listens on, as written; undefined lets the command choose (see serve). */
+  host?: string;
+  /** OpenAI's SIP side: OpenAI answers the call, serve accepts and steers it (TRANSPORT=sip). */
+  sip: {
+    /** OPENAI_WEBHOOK_SECRET (`whsec_…`): verifies OpenAI's webhooks. A secret: masked everywhere. */
+    webhookSecret?: string;
+    /** OPENAI_PROJECT_ID (`proj_…`): the project whose SIP address the trunk points at. */
+    projectId?: string;
+  };
+  /** Calls serve places (`voicebridge dial`, POST /calls). */
+  outbound: {
+    /** VOICEBRIDGE_API_KEY: the bearer key of POST /calls; undefined: the route does not exist. A secret. */
+    apiKey?: string;
+    /** DIAL_ALLOWED_PREFIXES as written (`+1,+44`); undefined: the default (see the outbound transport). */
+    allowedPrefixes?: string;
+    /** DIAL_RATE_PER_MINUTE: most calls placed in any minute. */
+    ratePerMinute: number;
   };
   /** The port to listen on, or undefined when PORT is not a valid port number (see portProblem). */
   port?: number;
@@ -247,6 +278,14 @@ function parseVoiceEngine(raw: string | undefined, warnings: string[]): VoiceEng
   return DEFAULT_VOICE_ENGINE;
 }
 
+function parseTransport(raw: string | undefined, warnings: string[]): TransportName {
+  const value = nonEmpty(raw)?.trim().toLowerCase();
+  if (value === undefined) return DEFAULT_TRANSPORT;
+  if ((TRANSPORTS as readonly string[]).includes(value)) return value as TransportName;
+  warnings.push(`TRANSPORT=${raw} is not a transport (${TRANSPORTS.join(' or ')}); ${DEFAULT_TRANSPORT} is used. Fix TRANSPORT in .env.`);
+  return DEFAULT_TRANSPORT;
+}
+
 function parsePort(raw: string | undefined): { port?: number; problem?: string } {
   if (raw === undefined || raw.trim() === '') return { port: DEFAULT_PORT };
   const port = z.coerce.number().int().min(1).max(65535).safeParse(raw.trim());
@@ -285,7 +324,7 @@ export function buildConfig(envFile: EnvFileSnapshot, processEnv: NodeJS.Process
     }
   }
   const { port, problem: portProblem } = parsePort(raw.PORT);
-  const secrets = [raw.OPENAI_API_KEY, raw.TWILIO_AUTH_TOKEN, raw.TWILIO_API_SECRET, raw.NGROK_AUTHTOKEN, raw.TOOLS_SECRET].filter(
+  const secrets = [raw.OPENAI_API_KEY, raw.TWILIO_AUTH_TOKEN, raw.TWILIO_API_SECRET, raw.NGROK_AUTHTOKEN, raw.TOOLS_SECRET, raw.OPENAI_WEBHOOK_SECRET, raw.VOICEBRIDGE_API_KEY].filter(
     (value): value is string => typeof value === 'string' && value.trim() !== '',
   );
 
@@ -329,6 +368,18 @@ export function buildConfig(envFile: EnvFileSnapshot, processEnv: NodeJS.Process
         parseCount('PREWARM_TIMEOUT_MS', raw.PREWARM_TIMEOUT_MS, DEFAULT_PREWARM_TIMEOUT_MS, 0, 'milliseconds', warnings) ?? DEFAULT_PREWARM_TIMEOUT_MS,
     },
     tools: toolsSettings(raw, warnings),
+    transport: parseTransport(raw.TRANSPORT, warnings),
+    host: nonEmpty(raw.HOST)?.trim(),
+    sip: {
+      webhookSecret: nonEmpty(raw.OPENAI_WEBHOOK_SECRET)?.trim(),
+      projectId: nonEmpty(raw.OPENAI_PROJECT_ID)?.trim(),
+    },
+    outbound: {
+      apiKey: nonEmpty(raw.VOICEBRIDGE_API_KEY)?.trim(),
+      allowedPrefixes: nonEmpty(raw.DIAL_ALLOWED_PREFIXES)?.trim(),
+      ratePerMinute:
+        parseCount('DIAL_RATE_PER_MINUTE', raw.DIAL_RATE_PER_MINUTE, DEFAULT_DIAL_RATE_PER_MINUTE, 1, 'calls', warnings) ?? DEFAULT_DIAL_RATE_PER_MINUTE,
+    },
     port,
     portProblem,
     warnings,

@@ -33,3 +33,9 @@ export const DEFAULT_PREWARM_TIMEOUT_MS = 15_000;
  * stays under the agent's own turn deadline (DEFAULT_AGENT_TIMEOUT_MS).
  */
 export const DEFAULT_TOOL_TIMEOUT_MS = 8_000;
+/** How calls reach serve: Twilio Media Streams through this process, or OpenAI's own SIP endpoint (no audio through us). */
+export const TRANSPORTS = ['media-streams', 'sip'] as const;
+export type TransportName = (typeof TRANSPORTS)[number];
+export const DEFAULT_TRANSPORT: TransportName = 'media-streams';
+/** Most outbound calls placed in any minute: a runaway script or a leaked key cannot dial faster. */
+export const DEFAULT_DIAL_RATE_PER_MINUTE = 10;
