@@ -1,0 +1,382 @@
+// A protocol-faithful fake of the Twilio REST API (2010-04-01) on 127.0.0.1, for the real `twilio` client to talk to
+// through TWILIO_API_BASE_URL. HTTP Basic auth as Twilio does it (Account SID + auth token, or API key SID + secret with
+// the account in the path); errors in Twilio's body shape { code, message, more_info, status }.
+import { randomBytes } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { HttpFake, sendJson, type FakeRequest } from '../http-fake.js';
+
+export const FAKE_TWILIO_ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef';
+export const FAKE_TWILIO_AUTH_TOKEN = 'fa4e70ce5a17b0d9c3e2f1a0b9c8d7e6';
+export const FAKE_TWILIO_API_KEY = 'SKfedcba9876543210fedcba9876543210';
+export const FAKE_TWILIO_API_SECRET = 'Zq8Lm3Xr7Tb2Vn6Wc1Yd5Hf9Jk4Pg0Se';
+export const FAKE_TWILIO_PHONE_NUMBER = '+14155550123';
+export const FAKE_TWILIO_NUMBER_SID = 'PN0123456789abcdef0123456789abcdef';
+/** The voice URL Twilio gives a freshly bought number. */
+export const TWILIO_DEMO_VOICE_URL = 'https://demo.twilio.com/welcome/voice/';
+
+const API_VERSION = '2010-04-01';
+
+export interface FakeTwilioAccount {
+  sid: string;
+  authToken: string;
+  status: 'active' | 'suspended' | 'closed';
+  type: 'Full' | 'Trial';
+  friendlyName: string;
+}
+
+/** Standard keys cannot read the Accounts resource; Main keys can (Twilio's documented difference). */
+export interface FakeTwilioApiKey {
+  sid: string;
+  secret: string;
+  accountSid: string;
+  kind: 'standard' | 'main';
+}
+
+export interface FakeIncomingNumber {
+  sid: string;
+  accountSid: string;
+  phoneNumber: string;
+  friendlyName: string;
+  voiceUrl: string | null;
+  voiceMethod: 'GET' | 'POST';
+  voiceFallbackUrl: string | null;
+  voiceApplicationSid: string | null;
+  trunkSid: string | null;
+}
+
+export interface FakeCall {
+  sid: string;
+  accountSid: string;
+  from: string;
+  to: string;
+  status: 'queued' | 'ringing' | 'in-progress' | 'completed' | 'canceled' | 'busy' | 'failed' | 'no-answer';
+  /** Every update the API accepted for this call, form fields as sent (Status, Twiml, Url, Method). */
+  updates: Array<Record<string, string>>;
+}
+
+export interface FakeTwilioRestOptions {
+  accounts?: Array<Partial<FakeTwilioAccount> & { sid: string }>;
+  apiKeys?: Array<Partial<FakeTwilioApiKey> & { sid: string; secret: string }>;
+  numbers?: Array<Partial<FakeIncomingNumber> & { phoneNumber: string }>;
+}
+
+export interface TwilioErrorBody {
+  code: number;
+  message: string;
+  more_info: string;
+  status: number;
+}
+
+export function twilioError(status: number, code: number, message: string): TwilioErrorBody {
+  return { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status };
+}
+
+export function sendTwilioError(response: ServerResponse, status: number, code: number, message: string): void {
+  const headers: Record<string, string> = status === 401 ? { 'www-authenticate': 'Basic realm="Twilio API"' } : {};
+  sendJson(response, status, twilioError(status, code, message), headers);
+}
+
+function rfc2822(date: Date): string {
+  return date.toUTCString().replace('GMT', '+0000');
+}
+
+export function fakeSid(prefix: string): string {
+  return `${prefix}${randomBytes(16).toString('hex')}`;
+}
+
+/** Who made a request: the account they may act for, and how they proved it. */
+interface Caller {
+  accountSid: string;
+  apiKey?: FakeTwilioApiKey;
+}
+
+export class FakeTwilioRest extends HttpFake {
+  readonly accounts = new Map<string, FakeTwilioAccount>();
+  readonly apiKeys = new Map<string, FakeTwilioApiKey>();
+  /** Incoming phone numbers by SID (PN…). */
+  readonly numbers = new Map<string, FakeIncomingNumber>();
+  /** Calls by SID (CA…); add them with addCall(). */
+  readonly calls = new Map<string, FakeCall>();
+  private readonly created = new Date('2025-03-01T10:00:00Z');
+
+  constructor(options: FakeTwilioRestOptions = {}) {
+    super();
+    const accounts = options.accounts ?? [{ sid: FAKE_TWILIO_ACCOUNT_SID, authToken: FAKE_TWILIO_AUTH_TOKEN }];
+    for (const account of accounts) {
+      this.accounts.set(account.sid, {
+        authToken: randomBytes(16).toString('hex'),
+        status: 'active',
+        type: 'Full',
+        friendlyName: 'My first Twilio account',
+        ...account,
+      });
+    }
+    const firstAccount = accounts[0]?.sid ?? FAKE_TWILIO_ACCOUNT_SID;
+    const apiKeys = options.apiKeys ?? [{ sid: FAKE_TWILIO_API_KEY, secret: FAKE_TWILIO_API_SECRET }];
+    for (const key of apiKeys) this.apiKeys.set(key.sid, { accountSid: firstAccount, kind: 'standard', ...key });
+    const numbers = options.numbers ?? [{ phoneNumber: FAKE_TWILIO_PHONE_NUMBER, sid: FAKE_TWILIO_NUMBER_SID }];
+    for (const number of numbers) this.addNumber(number);
+    this.installRoutes();
+  }
+
+  static async start(options: FakeTwilioRestOptions = {}): Promise<FakeTwilioRest> {
+    return new FakeTwilioRest(options).listen();
+  }
+
+  /** The value for TWILIO_API_BASE_URL. */
+  get baseURL(): string {
+    return this.origin;
+  }
+
+  addNumber(number: Partial<FakeIncomingNumber> & { phoneNumber: string }): FakeIncomingNumber {
+    const full: FakeIncomingNumber = {
+      sid: fakeSid('PN'),
+      accountSid: FAKE_TWILIO_ACCOUNT_SID,
+      friendlyName: number.phoneNumber,
+      voiceUrl: TWILIO_DEMO_VOICE_URL,
+      voiceMethod: 'POST',
+      voiceFallbackUrl: null,
+      voiceApplicationSid: null,
+      trunkSid: null,
+      ...number,
+    };
+    this.numbers.set(full.sid, full);
+    return full;
+  }
+
+  /** The number with this E.164 value, wherever it lives. */
+  numberFor(phoneNumber: string): FakeIncomingNumber | undefined {
+    return [...this.numbers.values()].find((number) => number.phoneNumber === phoneNumber);
+  }
+
+  addCall(call: Partial<FakeCall> = {}): FakeCall {
+    const full: FakeCall = {
+      sid: fakeSid('CA'),
+      accountSid: FAKE_TWILIO_ACCOUNT_SID,
+      from: '+14155550199',
+      to: FAKE_TWILIO_PHONE_NUMBER,
+      status: 'in-progress',
+      updates: [],
+      ...call,
+    };
+    this.calls.set(full.sid, full);
+    return full;
+  }
+
+  protected override notFound(request: FakeRequest, response: ServerResponse): void {
+    sendTwilioError(response, 404, 20404, `The requested resource ${request.path} was not found`);
+  }
+
+  /** Authenticates like Twilio: any failure of the Basic credentials is 401 with code 20003 "Authenticate". */
+  private authenticate(request: FakeRequest, response: ServerResponse): Caller | undefined {
+    const header = String(request.headers.authorization ?? '');
+    const decoded = header.startsWith('Basic ') ? Buffer.from(header.slice('Basic '.length), 'base64').toString('utf8') : '';
+    const colon = decoded.indexOf(':');
+    const username = colon >= 0 ? decoded.slice(0, colon) : '';
+    const password = colon >= 0 ? decoded.slice(colon + 1) : '';
+    const account = this.accounts.get(username);
+    if (account && account.authToken === password) return { accountSid: account.sid };
+    const key = this.apiKeys.get(username);
+    if (key && key.secret === password && this.accounts.has(key.accountSid)) return { accountSid: key.accountSid, apiKey: key };
+    sendTwilioError(response, 401, 20003, 'Authenticate');
+    return undefined;
+  }
+
+  /** The account named in the path, when the caller may act for it; answers the error otherwise. */
+  private accountFor(request: FakeRequest, response: ServerResponse): { caller: Caller; account: FakeTwilioAccount } | undefined {
+    const caller = this.authenticate(request, response);
+    if (!caller) return undefined;
+    const account = this.accounts.get(request.params.account!);
+    if (!account || account.sid !== caller.accountSid) {
+      this.notFound(request, response);
+      return undefined;
+    }
+    return { caller, account };
+  }
+
+  private installRoutes(): void {
+    const base = `/${API_VERSION}/Accounts/:account`;
+
+    this.route('GET', `${base}.json`, (request, response) => {
+      const caller = this.authenticate(request, response);
+      if (!caller) return;
+      // Standard API keys may not touch the Accounts resource at all.
+      if (caller.apiKey?.kind === 'standard') {
+        sendTwilioError(response, 401, 20003, 'Authenticate');
+        return;
+      }
+      const found = this.accountFor(request, response);
+      if (found) sendJson(response, 200, this.accountToWire(found.account));
+    });
+
+    this.route('GET', `${base}/IncomingPhoneNumbers.json`, (request, response) => {
+      const found = this.accountFor(request, response);
+      if (!found) return;
+      const pattern = request.query.get('PhoneNumber');
+      const pageSize = Math.min(Number(request.query.get('PageSize') ?? 50) || 50, 1000);
+      const matches = [...this.numbers.values()].filter(
+        (number) => number.accountSid === found.account.sid && (pattern === null || matchesPhonePattern(number.phoneNumber, pattern)),
+      );
+      const page = matches.slice(0, pageSize);
+      const query = new URLSearchParams(request.query);
+      query.set('PageSize', String(pageSize));
+      query.set('Page', '0');
+      const uri = `${request.path}?${query.toString()}`;
+      sendJson(response, 200, {
+        end: Math.max(page.length - 1, 0),
+        first_page_uri: uri,
+        incoming_phone_numbers: page.map((number) => this.numberToWire(number)),
+        next_page_uri: null,
+        page: 0,
+        page_size: pageSize,
+        previous_page_uri: null,
+        start: 0,
+        uri,
+      });
+    });
+
+    this.route('GET', `${base}/IncomingPhoneNumbers/:sid.json`, (request, response) => {
+      const found = this.accountFor(request, response);
+      if (!found) return;
+      const number = this.numbers.get(request.params.sid!);
+      if (!number || number.accountSid !== found.account.sid) return this.notFound(request, response);
+      sendJson(response, 200, this.numberToWire(number));
+    });
+
+    this.route('POST', `${base}/IncomingPhoneNumbers/:sid.json`, (request, response) => {
+      const found = this.accountFor(request, response);
+      if (!found) return;
+      const number = this.numbers.get(request.params.sid!);
+      if (!number || number.accountSid !== found.account.sid) return this.notFound(request, response);
+      const form = formBody(request);
+      if (form.VoiceMethod !== undefined) {
+        if (form.VoiceMethod !== 'GET' && form.VoiceMethod !== 'POST') {
+          sendTwilioError(response, 400, 21602, `VoiceMethod is not valid: ${form.VoiceMethod}. Use GET or POST.`);
+          return;
+        }
+        number.voiceMethod = form.VoiceMethod;
+      }
+      if (form.VoiceUrl !== undefined) {
+        if (form.VoiceUrl !== '' && !/^https?:\/\//.test(form.VoiceUrl)) {
+          sendTwilioError(response, 400, 21502, `VoiceUrl is not valid: ${form.VoiceUrl}`);
+          return;
+        }
+        number.voiceUrl = form.VoiceUrl === '' ? null : form.VoiceUrl;
+      }
+      if (form.VoiceFallbackUrl !== undefined) number.voiceFallbackUrl = form.VoiceFallbackUrl === '' ? null : form.VoiceFallbackUrl;
+      if (form.VoiceApplicationSid !== undefined) number.voiceApplicationSid = form.VoiceApplicationSid === '' ? null : form.VoiceApplicationSid;
+      if (form.TrunkSid !== undefined) number.trunkSid = form.TrunkSid === '' ? null : form.TrunkSid;
+      if (form.FriendlyName !== undefined) number.friendlyName = form.FriendlyName;
+      sendJson(response, 200, this.numberToWire(number));
+    });
+
+    this.route('POST', `${base}/Calls/:sid.json`, (request, response) => {
+      const found = this.accountFor(request, response);
+      if (!found) return;
+      const call = this.calls.get(request.params.sid!);
+      if (!call || call.accountSid !== found.account.sid) return this.notFound(request, response);
+      const form = formBody(request);
+      const live = call.status === 'queued' || call.status === 'ringing' || call.status === 'in-progress';
+      if (!live) {
+        sendTwilioError(response, 400, 21220, 'Call is not in-progress. Cannot redirect.');
+        return;
+      }
+      if (form.Status !== undefined && form.Status !== 'completed' && form.Status !== 'canceled') {
+        sendTwilioError(response, 400, 21218, `Invalid Status: ${form.Status}. Use completed or canceled.`);
+        return;
+      }
+      call.updates.push(form);
+      if (form.Status === 'completed') call.status = 'completed';
+      if (form.Status === 'canceled') call.status = 'canceled';
+      sendJson(response, 200, this.callToWire(call));
+    });
+  }
+
+  private accountToWire(account: FakeTwilioAccount) {
+    const uri = `/${API_VERSION}/Accounts/${account.sid}`;
+    return {
+      auth_token: account.authToken,
+      date_created: rfc2822(this.created),
+      date_updated: rfc2822(this.created),
+      friendly_name: account.friendlyName,
+      owner_account_sid: account.sid,
+      sid: account.sid,
+      status: account.status,
+      subresource_uris: {
+        calls: `${uri}/Calls.json`,
+        incoming_phone_numbers: `${uri}/IncomingPhoneNumbers.json`,
+        applications: `${uri}/Applications.json`,
+      },
+      type: account.type,
+      uri: `${uri}.json`,
+    };
+  }
+
+  private numberToWire(number: FakeIncomingNumber) {
+    return {
+      account_sid: number.accountSid,
+      address_requirements: 'none',
+      address_sid: null,
+      api_version: API_VERSION,
+      beta: false,
+      bundle_sid: null,
+      capabilities: { voice: true, sms: true, mms: true, fax: false },
+      date_created: rfc2822(this.created),
+      date_updated: rfc2822(this.created),
+      emergency_address_sid: null,
+      emergency_address_status: 'unregistered',
+      emergency_status: 'Inactive',
+      friendly_name: number.friendlyName,
+      identity_sid: null,
+      origin: 'twilio',
+      phone_number: number.phoneNumber,
+      sid: number.sid,
+      sms_application_sid: '',
+      sms_fallback_method: 'POST',
+      sms_fallback_url: '',
+      sms_method: 'POST',
+      sms_url: '',
+      status: 'in-use',
+      status_callback: '',
+      status_callback_method: 'POST',
+      subresource_uris: { assigned_add_ons: `/${API_VERSION}/Accounts/${number.accountSid}/IncomingPhoneNumbers/${number.sid}/AssignedAddOns.json` },
+      trunk_sid: number.trunkSid,
+      type: 'local',
+      uri: `/${API_VERSION}/Accounts/${number.accountSid}/IncomingPhoneNumbers/${number.sid}.json`,
+      voice_application_sid: number.voiceApplicationSid ?? '',
+      voice_caller_id_lookup: false,
+      voice_fallback_method: 'POST',
+      voice_fallback_url: number.voiceFallbackUrl,
+      voice_method: number.voiceMethod,
+      voice_receive_mode: 'voice',
+      voice_url: number.voiceUrl,
+    };
+  }
+
+  private callToWire(call: FakeCall) {
+    return {
+      account_sid: call.accountSid,
+      api_version: API_VERSION,
+      direction: 'inbound',
+      from: call.from,
+      from_formatted: call.from,
+      sid: call.sid,
+      status: call.status,
+      to: call.to,
+      to_formatted: call.to,
+      date_created: rfc2822(this.created),
+      date_updated: rfc2822(new Date()),
+      uri: `/${API_VERSION}/Accounts/${call.accountSid}/Calls/${call.sid}.json`,
+    };
+  }
+}
+
+function formBody(request: FakeRequest): Record<string, string> {
+  return typeof request.body === 'object' && request.body !== null ? (request.body as Record<string, string>) : {};
+}
+
+/** Twilio's PhoneNumber filter matches part of a number, with * as a wildcard digit. */
+function matchesPhonePattern(phoneNumber: string, pattern: string): boolean {
+  const escaped = pattern.trim().replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '\\d');
+  return new RegExp(escaped).test(phoneNumber);
+}
