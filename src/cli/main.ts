@@ -100,6 +100,8 @@ Examples:
     .option('--configure-number', 'with --tunnel: point TWILIO_PHONE_NUMBER\'s voice URL at <tunnel>/incoming-call (POST)')
     .option('--restore-number', 'with --configure-number: put the number\'s previous voice URL back on exit')
     .option('--voice-engine <engine>', 'realtime (OpenAI Realtime, the default) or live (GPT-Live, with your agent as its delegate); overrides VOICE_ENGINE')
+    .option('--host <address>', 'listen on this interface instead of HOST (default 0.0.0.0; 127.0.0.1 with --phone)')
+    .option('--phone', 'serve the browser phone at /phone: talk to your agent from this machine\'s browser, no Twilio number needed')
     .addHelpText(
       'after',
       `
@@ -107,6 +109,8 @@ Before listening, serve runs the doctor's offline checks and its key, agent and 
 (exit 1) when a call could not work, e.g. on a model past its shutdown date (VOICEBRIDGE_TODAY=YYYY-MM-DD asks about
 another day). A model within 90 days of its shutdown date is one warning line.
 Give Twilio the webhook it prints: WEBHOOK_URL/incoming-call (HTTP POST).
+With --phone, serve prints http://127.0.0.1:PORT/phone#<token>: open it, click Call and talk. The token is new each run
+and the page's socket is refused without it; only OPENAI_API_KEY and ASSISTANT_ID are needed then.
 The tunnel needs the internet and an ngrok auth token (NGROK_AUTHTOKEN, from https://dashboard.ngrok.com).
 SIGINT/SIGTERM/SIGHUP: no new calls (/readyz answers 503), calls in progress may finish for DRAIN_TIMEOUT_MS (25 s), then
 exit; a second signal exits at once. GET /metrics serves Prometheus metrics.
@@ -117,6 +121,7 @@ Examples:
   $ npx voicebridge serve --port 8080 --log-format json
   $ npx voicebridge serve --env-file ./config/prod.env
   $ npx voicebridge serve --voice-engine live         GPT-Live speaks and listens, your agent answers
+  $ npx voicebridge serve --phone                     talk to your agent from the browser
   $ npx voicebridge serve --tunnel --configure-number --restore-number`,
     )
     .action(async (options: ServeOptions) => {
