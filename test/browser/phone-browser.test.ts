@@ -129,7 +129,7 @@ describe.skipIf(!HAS_CHROMIUM)(`the browser phone in Chromium${HAS_CHROMIUM ? ''
     await page.locator('#transcript li.agent').first().waitFor({ timeout: 15_000 });
     expect(await page.locator('#transcript li.agent').first().textContent()).toBe(`Agent: ${DEFAULT_GREETING}`);
     // The greeting's audio went through the playback worklet: its frames were played, not just received.
-    await page.waitForFunction(() => Number(document.body.dataset.playedFrames ?? '0') >= 5, undefined, { timeout: 10_000 });
+    await page.waitForFunction("Number(document.body.dataset.playedFrames ?? '0') >= 5", undefined, { timeout: 10_000 });
     await page.locator('#transcript li.caller').first().waitFor({ timeout: 20_000 });
     expect(await page.locator('#transcript li.caller').first().textContent()).toBe(`You: ${CALLER_LINE}`);
     await page.locator('#transcript li.agent').nth(1).waitFor({ timeout: 15_000 });
