@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryLog } from '../../src/log/call-log.js';
 import { startBridgeServer, type BridgeServer } from '../../src/server/bridge-server.js';
 import { DEFAULT_GREETING } from '../../src/config/defaults.js';
+import { AGENT_TRANSFERRING } from '../../src/call/caller-messages.js';
 import { startBackend, type BackendUnderTest } from '../agents/brain-harness.js';
 import { eventually } from '../bridge/call-harness.js';
 import { FakePage } from './fake-page.js';
@@ -28,8 +29,8 @@ afterEach(async () => {
 });
 
 /** serve as --phone runs it when only OPENAI_API_KEY and the agent are set: no Twilio setting at all. */
-async function startPhone(options: { phone?: boolean } = {}): Promise<BridgeServer> {
-  backend = await startBackend('agents');
+async function startPhone(options: { phone?: boolean; env?: Record<string, string> } = {}): Promise<BridgeServer> {
+  backend = await startBackend('agents', options.env ?? {});
   const log = createMemoryLog('text', backend.config.secrets);
   lines = log.lines;
   server = await startBridgeServer({
@@ -133,6 +134,24 @@ describe('the browser phone socket', () => {
     expect(log).toContain('Agent ended the call: the caller is done');
     expect(log).toContain("Hung up the call through the browser phone after the agent's goodbye");
     await eventually(() => server!.activeCalls === 0, 'the call was over');
+  });
+
+  it('transfer_call: the page is told where a phone caller would have gone, the log says the browser cannot follow, and the call ends', async () => {
+    await startPhone({ env: { TRANSFER_TARGETS: 'sales=+14155550111' } });
+    const page = await openPage();
+    await eventually(() => page.echoed.length === 1, 'the greeting was heard');
+    backend!.fake.agentBehaviour = {
+      reply: () => 'Let me put you through to sales.',
+      functionCall: { name: 'transfer_call', arguments: '{"destination":"sales","reason":"wants a quote"}' },
+      afterTool: () => '',
+    };
+    page.say('I would like a quote');
+    await eventually(() => page.closeCode !== undefined, 'the page’s socket was closed');
+    expect(page.of('transfer')).toEqual([{ type: 'transfer', destination: '+14155550111' }]);
+    expect(page.of('ended')).toEqual([
+      { type: 'ended', reason: `${AGENT_TRANSFERRING} (A phone caller would now be transferred to +14155550111; the browser phone ends the call instead.)` },
+    ]);
+    expect(lines.join('\n')).toContain('A browser call cannot be transferred: the page was told of the transfer to +14155550111, and the call ends');
   });
 
   it('Hang up ends the call as a caller hanging up', async () => {
