@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryLog } from '../../src/log/call-log.js';
 import { startBridgeServer, type BridgeServer } from '../../src/server/bridge-server.js';
 import { DEFAULT_GREETING } from '../../src/config/defaults.js';
-import { AGENT_TRANSFERRING } from '../../src/call/caller-messages.js';
+import { AGENT_TRANSFERRING, LINES_BUSY } from '../../src/call/caller-messages.js';
 import { startBackend, type BackendUnderTest } from '../agents/brain-harness.js';
 import { eventually } from '../bridge/call-harness.js';
 import { FakePage } from './fake-page.js';
@@ -29,7 +29,7 @@ afterEach(async () => {
 });
 
 /** serve as --phone runs it when only OPENAI_API_KEY and the agent are set: no Twilio setting at all. */
-async function startPhone(options: { phone?: boolean; env?: Record<string, string> } = {}): Promise<BridgeServer> {
+async function startPhone(options: { phone?: boolean; env?: Record<string, string>; maxCalls?: number } = {}): Promise<BridgeServer> {
   backend = await startBackend('agents', options.env ?? {});
   const log = createMemoryLog('text', backend.config.secrets);
   lines = log.lines;
@@ -40,6 +40,7 @@ async function startPhone(options: { phone?: boolean; env?: Record<string, strin
     port: 0,
     host: '127.0.0.1',
     ...(options.phone === false ? {} : { phone: { token: TOKEN } }),
+    ...(options.maxCalls !== undefined ? { maxCalls: options.maxCalls } : {}),
   });
   return server;
 }
@@ -152,6 +153,17 @@ describe('the browser phone socket', () => {
       { type: 'ended', reason: `${AGENT_TRANSFERRING} (A phone caller would now be transferred to +14155550111; the browser phone ends the call instead.)` },
     ]);
     expect(lines.join('\n')).toContain('A browser call cannot be transferred: the page was told of the transfer to +14155550111, and the call ends');
+  });
+
+  it('counts towards MAX_CALLS: a page beyond it is told the lines are busy, and nothing is opened for it', async () => {
+    await startPhone({ maxCalls: 1 });
+    const first = await openPage();
+    await eventually(() => first.echoed.length === 1, 'the first call was up');
+    const second = await openPage();
+    await eventually(() => second.closeCode !== undefined, 'the second page was sent away');
+    expect(second.messages).toEqual([{ type: 'ended', reason: LINES_BUSY }]);
+    expect(backend!.fake.realtime.connections.length).toBe(1);
+    expect(lines.join('\n')).toContain('Turned a browser call away: MAX_CALLS=1 calls are already in progress or connecting');
   });
 
   it('Hang up ends the call as a caller hanging up', async () => {
