@@ -91,7 +91,9 @@ export async function runServeCommand(
   if (portOverride !== undefined) config = { ...config, port: portOverride, portProblem: undefined };
   if (voiceEngine !== undefined) config = { ...config, openai: { ...config.openai, voiceEngine } };
   const phone = options.phone ? { token: setup.phoneToken ?? (await import('../../transports/browser/phone-token.js')).createPhoneToken() } : undefined;
-  const host = listenHost(options.host, setup.host, config.host, phone !== undefined);
+  const bindHost = listenHost(options.host, setup.host, config.host, phone !== undefined);
+  // The banner has always called every interface 0.0.0.0.
+  const host = bindHost ?? '0.0.0.0';
   const twilio = servesTwilio(config, phone !== undefined);
   // JSON lines come from pino (loaded only for them); the readable text log stays the bridge's own.
   const log =
@@ -133,7 +135,7 @@ export async function runServeCommand(
   try {
     const { createPrometheusMetrics } = await import('../../server/prometheus-metrics.js');
     const metrics = createPrometheusMetrics({ processMetrics: true });
-    server = await startBridgeServer({ config, brain, log, metrics, port: config.port ?? DEFAULT_PORT, host, ...(phone ? { phone } : {}) });
+    server = await startBridgeServer({ config, brain, log, metrics, port: config.port ?? DEFAULT_PORT, ...(bindHost ? { host: bindHost } : {}), ...(phone ? { phone } : {}) });
   } catch (error) {
     refuse(output, format, log, startFailure(error, config, host));
     return refused();
@@ -223,14 +225,14 @@ function refuse(output: Output, format: LogFormat, log: BridgeLog, message: stri
 }
 
 /**
- * Where serve listens: --host, else what an embedding command asks, else HOST, else every interface for Twilio's calls
- * in production, or this machine only with the browser phone, whose page must not be reachable from the network
- * unless the user says so.
+ * Where serve listens: --host, else what an embedding command asks, else HOST, else this machine only with the
+ * browser phone (its page must not be reachable from the network unless the user says so), else every interface for
+ * Twilio's calls in production: undefined, Node's own default, which takes IPv4 and IPv6 alike.
  */
-function listenHost(flag: string | undefined, embedded: string | undefined, configured: string | undefined, phone: boolean): string {
-  const chosen = [flag, embedded, configured].map((value) => value?.trim()).find((value) => value !== undefined && value !== '');
+function listenHost(flag: string | undefined, embedded: string | undefined, configured: string | undefined, phone: boolean): string | undefined {
   if (flag !== undefined && flag.trim() === '') throw new UsageError('--host needs an address, e.g. --host 127.0.0.1 or --host 0.0.0.0');
-  return chosen ?? (phone ? '127.0.0.1' : '0.0.0.0');
+  const chosen = [flag, embedded, configured].map((value) => value?.trim()).find((value) => value !== undefined && value !== '');
+  return chosen ?? (phone ? '127.0.0.1' : undefined);
 }
 
 /** The host as it is written in a URL this machine's browser opens: an address of every interface means this one. */
