@@ -41,10 +41,11 @@ afterEach(async () => {
 
 /**
  * The caller's microphone: 3 s of silence (the greeting plays), 1 s of a voiced, syllable-paced tone loud enough for
- * the simulator's voice activity detection, then silence. Chromium loops the file; the test is over before it does.
+ * the simulator's voice activity detection, then silence. Chromium loops the file: at 30 s, the test is over (or
+ * has timed out) before the tone comes again, so the simulator hears it exactly once.
  */
 function callerWav(): Buffer {
-  const seconds = 12;
+  const seconds = 30;
   const samples = new Int16Array(seconds * WAV_RATE);
   const start = 3 * WAV_RATE;
   for (let index = start; index < start + WAV_RATE; index += 1) {
