@@ -112,7 +112,7 @@ export class OutboundCalls {
   private readonly now: () => number;
 
   constructor(private readonly options: OutboundCallsOptions) {
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? (() => Date.now());
     this.allowed = parseAllowedPrefixes(options.config.outbound.allowedPrefixes, options.config.twilio.phoneNumber);
   }
 
