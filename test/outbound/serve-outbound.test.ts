@@ -118,7 +118,7 @@ describe.each<BrainBackend>(['agents', 'assistants', 'responses'])('a person ans
       'ringing',
       'answered',
       'connected',
-      'connected',
+      'stream_started',
       'person',
       'completed',
     ]);
@@ -133,7 +133,7 @@ describe('a placed call', () => {
     const call = await place();
     const callee = await pickUp(call);
     await callee.waitToHear('tomorrow at 3 pm.');
-    expect(bridge!.callLog(callee).join('\n')).toContain('No answering-machine verdict within 0 s: the agent speaks first');
+    expect(bridge!.callLog(callee).join('\n')).toContain('No answering-machine verdict within 0.3 s: the agent speaks first');
   });
 
   it('speaks at once when the verdict came before the stream', async () => {

@@ -387,7 +387,7 @@ export class MediaStreamsTransport implements Transport {
     const outbound = outboundContextFrom(info.customParameters);
     if (outbound) {
       this.outboundContexts.set(callSid, outbound);
-      this.outbound?.connected(callSid, 'The agent is on the line');
+      this.outbound?.connected(callSid, 'The agent is on the line', 'stream_started');
     }
     // Adopts what the webhook opened for this call (or opens it now), so the greeting starts without set-up.
     const { engine, conversation, controller } = this.prewarmed.take(callSid);

@@ -106,8 +106,8 @@ export class OutboundCalls {
   private readonly records = new Map<string, CallRecord>();
   /** When each of the last calls was placed, for DIAL_RATE_PER_MINUTE. */
   private readonly placedAt: number[] = [];
-  /** Sessions waiting for the verdict before the agent speaks, by CallSid. */
-  private readonly waiting = new Map<string, () => void>();
+  /** Sessions waiting for the verdict before the agent speaks, by CallSid: how to let the agent speak. */
+  private readonly waiting = new Map<string, { release(): void; timer: NodeJS.Timeout }>();
   private readonly allowed: AllowedPrefixes;
   private readonly now: () => number;
 
@@ -149,11 +149,11 @@ export class OutboundCalls {
   }
 
   /** The placed call's TwiML was fetched or its stream started: it holds a place as a call from now on, not as ringing. */
-  connected(callSid: string, what: string): void {
+  connected(callSid: string, what: string, event = 'connected'): void {
     const record = this.records.get(callSid);
     if (!record) return;
     record.ringing = false;
-    this.event(record, 'connected', what);
+    this.event(record, event, what);
   }
 
   /**
@@ -164,24 +164,31 @@ export class OutboundCalls {
   personAnswered(callSid: string, log: CallLogger): Promise<void> {
     const holdMs = this.options.amdHoldMs ?? DEFAULT_AMD_HOLD_MS;
     const answeredBy = this.records.get(callSid)?.answeredBy;
-    if (answeredBy !== undefined && !MACHINE.has(answeredBy) && answeredBy !== 'fax') return Promise.resolve();
+    if (answeredBy !== undefined) {
+      // A machine's verdict came before the stream: the call is already on its way to the voicemail message.
+      return MACHINE.has(answeredBy) || answeredBy === 'fax' ? new Promise<void>(() => undefined) : Promise.resolve();
+    }
+    this.stopWaiting(callSid);
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        if (this.waiting.get(callSid) !== done) return;
         this.waiting.delete(callSid);
-        log.info(`No answering-machine verdict within ${(holdMs / 1000).toFixed(0)} s: the agent speaks first`);
+        log.info(`No answering-machine verdict within ${(holdMs / 1000).toFixed(1)} s: the agent speaks first`);
         resolve();
       }, holdMs);
-      const done = (): void => {
-        clearTimeout(timer);
-        resolve();
-      };
-      this.waiting.set(callSid, done);
+      this.waiting.set(callSid, { release: resolve, timer });
     });
   }
 
   /** The call's session ended: nothing waits for its verdict any more. */
   sessionEnded(callSid: string): void {
+    this.stopWaiting(callSid);
+  }
+
+  /** Forgets the session waiting for this call's verdict, without letting its agent speak. */
+  private stopWaiting(callSid: string): void {
+    const waiting = this.waiting.get(callSid);
+    if (!waiting) return;
+    clearTimeout(waiting.timer);
     this.waiting.delete(callSid);
   }
 
@@ -240,6 +247,8 @@ export class OutboundCalls {
     if (!this.authorised(request, response)) return;
     const body = await readJson(request, MAX_API_BODY_BYTES);
     if (!body.ok) {
+      // A body refused before it was read whole: the connection cannot carry another request.
+      if (body.status === 413) response.setHeader('connection', 'close');
       sendJson(response, body.status, { error: body.error });
       return;
     }
@@ -373,7 +382,7 @@ export class OutboundCalls {
       log.info(`An answering machine answered (${answeredBy}${duration})${message ? ': leaving the voicemail message' : ': hanging up, no voicemail'}`);
       if (record) this.event(record, 'machine', `An answering machine answered (${answeredBy})`);
       this.count(record, callSid, 'voicemail');
-      this.waiting.delete(callSid);
+      this.stopWaiting(callSid);
       try {
         if (message) {
           await this.options.callControl.redirect(callSid, await sayAndHangUpTwiml(message));
@@ -396,7 +405,7 @@ export class OutboundCalls {
       log.info(`A fax machine answered${duration}: hanging up`);
       if (record) this.event(record, 'fax', 'A fax machine answered');
       this.count(record, callSid, 'failed');
-      this.waiting.delete(callSid);
+      this.stopWaiting(callSid);
       await this.options.callControl.hangUp(callSid).catch((error: unknown) => log.error(`Could not hang up through Twilio's REST API: ${describeTwilioFailure(error)}`));
       return;
     }
@@ -404,9 +413,9 @@ export class OutboundCalls {
     log.info(answeredBy === 'human' ? `A person answered${duration}: the agent speaks` : `Twilio could not tell who answered (${answeredBy}${duration}): the agent speaks`);
     if (record) this.event(record, 'person', answeredBy === 'human' ? 'A person answered: the agent is talking with them' : 'Someone answered (Twilio could not tell a person from a machine): the agent is talking');
     this.count(record, callSid, 'answered');
-    const release = this.waiting.get(callSid);
-    this.waiting.delete(callSid);
-    release?.();
+    const waiting = this.waiting.get(callSid);
+    this.stopWaiting(callSid);
+    waiting?.release();
   }
 
   /** Twilio's status callbacks: how far the call got, and how it ended. */
@@ -449,7 +458,7 @@ export class OutboundCalls {
       record.ringing = false;
       record.endedAt = this.now();
     }
-    this.waiting.delete(callSid);
+    this.stopWaiting(callSid);
     this.options.context.callsChanged();
   }
 }
