@@ -136,6 +136,25 @@ describe('a placed call', () => {
     expect(bridge!.callLog(callee).join('\n')).toContain('No answering-machine verdict within 0.3 s: the agent speaks first');
   });
 
+  it('carries its context to an instance that did not place it: the stream alone tells the agent why it calls', async () => {
+    await startOutbound();
+    const other = await startCallBridge('assistants', { env: { TWILIO_PHONE_NUMBER: FAKE_TWILIO_PHONE_NUMBER, VOICEBRIDGE_API_KEY: API_KEY }, server: { amdHoldMs: 300 } });
+    try {
+      other.fake.agentBehaviour = { reply: () => OPENING };
+      const call = await place();
+      await bridge!.twilio.ring(call.sid);
+      const answer = await bridge!.twilio.answer(call.sid);
+      const callee = new FakeTwilioCaller({ serverOrigin: `http://127.0.0.1:${other.server.port}`, voiceUrl: `${PUBLIC_BASE}/incoming-call`, authToken: TWILIO_AUTH_TOKEN, callSid: call.sid });
+      callers.push(callee);
+      await callee.connectStream(answer);
+      await callee.waitToHear('tomorrow at 3 pm.');
+      expect(other.fake.agentTurns[0]?.input).toContain(`Why you are calling: ${CONTEXT}`);
+      expect(bridge!.fake.agentTurns).toEqual([]);
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('speaks at once when the verdict came before the stream', async () => {
     await startOutbound('responses', {}, 60_000);
     const call = await place({ to: CALLEE });
