@@ -74,7 +74,7 @@ export function twilioCallPlacer(config: Config): CallPlacer {
         asyncAmdStatusCallback: request.amdCallback,
         asyncAmdStatusCallbackMethod: 'POST',
       });
-      return { sid: call.sid, status: call.status };
+      return { sid: call.sid, status: call.status ?? 'queued' };
     },
   };
 }
