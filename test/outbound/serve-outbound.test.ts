@@ -6,6 +6,7 @@ import type { BrainBackend } from '../../src/agents/brain.js';
 import { DEFAULT_GREETING } from '../../src/config/defaults.js';
 import type { RawEnv } from '../../src/config/config.js';
 import { signTwilioRequest } from '../../src/softphone/twilio-request-signer.js';
+import { twilioCallPlacer } from '../../src/transports/twilio-media-streams/twilio-call-actions.js';
 import { eventually, PUBLIC_BASE, startCallBridge, TWILIO_AUTH_TOKEN, type CallBridge } from '../bridge/call-harness.js';
 import { FakeTwilioCaller } from '../fakes/twilio/fake-twilio-caller.js';
 import { FAKE_TWILIO_PHONE_NUMBER, type FakeCall } from '../fakes/twilio/fake-twilio-rest.js';
@@ -217,6 +218,31 @@ describe('a placed call', () => {
     expect(await metric(outcome)).toBe(1);
     expect(bridge!.server.pendingCalls).toBe(0);
     expect(bridge!.fake.agentTurns).toEqual([]);
+  });
+
+  it('takes callbacks that overtake Twilio\'s answer to the request that placed the call', async () => {
+    bridge = await startCallBridge('responses', {
+      env: { TWILIO_PHONE_NUMBER: FAKE_TWILIO_PHONE_NUMBER, VOICEBRIDGE_API_KEY: API_KEY },
+      server: {
+        callPlacer: {
+          async place(request) {
+            const placed = await twilioCallPlacer(bridge!.backend.config).place(request);
+            // Twilio's callbacks for the call reach serve before the answer to the request that placed it.
+            await bridge!.twilio.ring(placed.sid);
+            await bridge!.twilio.finish(placed.sid, 'busy');
+            return placed;
+          },
+        },
+      },
+    });
+    bridge.twilio.webhookOrigin = origin();
+    const placed = await api('POST', '/calls', { to: CALLEE });
+    expect(placed.status).toBe(202);
+    await eventually(() => bridge!.server.pendingCalls === 0, 'the call no longer holds a place');
+    const followed = await api('GET', `/calls/${placed.json.call_sid as string}`);
+    expect(followed.json).toMatchObject({ status: 'busy', outcome: 'busy', done: true });
+    expect((followed.json.events as Array<{ event: string }>).map((event) => event.event)).toEqual(['placed', 'initiated', 'ringing', 'busy']);
+    expect(await metric('busy')).toBe(1);
   });
 
   it('refuses AMD and status callbacks that Twilio did not sign', async () => {

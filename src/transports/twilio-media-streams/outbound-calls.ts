@@ -110,6 +110,8 @@ export class OutboundCalls {
   private readonly waiting = new Map<string, { release(): void; timer: NodeJS.Timeout }>();
   private readonly allowed: AllowedPrefixes;
   private readonly now: () => number;
+  /** Requests to Twilio that place a call, until Twilio answered: the call's first callbacks may arrive before them. */
+  private readonly placing = new Set<Promise<unknown>>();
 
   constructor(private readonly options: OutboundCallsOptions) {
     this.now = options.now ?? (() => Date.now());
@@ -190,6 +192,17 @@ export class OutboundCalls {
     if (!waiting) return;
     clearTimeout(waiting.timer);
     this.waiting.delete(callSid);
+  }
+
+  /**
+   * The record of a call placed here. A callback may overtake Twilio's answer to the request that placed its call:
+   * while calls are being placed, it waits for them (the record is stored as soon as Twilio answered).
+   */
+  private async recordFor(callSid: string): Promise<CallRecord | undefined> {
+    const known = this.records.get(callSid);
+    if (known || this.placing.size === 0) return known;
+    await Promise.allSettled([...this.placing]);
+    return this.records.get(callSid);
   }
 
   private log(callSid: string): CallLogger {
@@ -301,13 +314,17 @@ export class OutboundCalls {
     const message = voicemail === false ? undefined : (voicemail ?? defaultVoicemail(from));
     const amdUrl = `${urls.outboundAmd}?${new URLSearchParams(message === undefined ? { voicemail: 'none' } : { voicemail: 'say', message }).toString()}`;
     let placed: { sid: string; status: string };
+    const placing = this.options.placer.place({ to, from, url: twimlUrl, statusCallback: urls.outboundStatus, amdCallback: amdUrl });
+    this.placing.add(placing);
     try {
-      placed = await this.options.placer.place({ to, from, url: twimlUrl, statusCallback: urls.outboundStatus, amdCallback: amdUrl });
+      placed = await placing;
     } catch (error) {
       const why = describeTwilioFailure(error);
       server.log.error(`Twilio did not place the call to ${to}: ${why}`);
       sendJson(response, 502, { error: `Twilio did not place the call: ${why}` });
       return;
+    } finally {
+      this.placing.delete(placing);
     }
     this.sweep();
     const record: CallRecord = {
@@ -373,7 +390,7 @@ export class OutboundCalls {
     response.end();
     const answeredBy = params.AnsweredBy ?? 'unknown';
     const log = this.log(callSid);
-    const record = this.records.get(callSid);
+    const record = await this.recordFor(callSid);
     if (record) record.answeredBy = answeredBy;
     const duration = params.MachineDetectionDuration ? ` after ${params.MachineDetectionDuration} ms` : '';
     if (MACHINE.has(answeredBy)) {
@@ -430,7 +447,7 @@ export class OutboundCalls {
     response.writeHead(204);
     response.end();
     const status = params.CallStatus ?? '';
-    const record = this.records.get(callSid);
+    const record = await this.recordFor(callSid);
     const log = this.log(callSid);
     if (record) record.status = status;
     const messages: Record<string, string> = {
