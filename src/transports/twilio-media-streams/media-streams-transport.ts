@@ -5,6 +5,8 @@
 // opens its call's connections at once (pre-warm), and they are released if no stream comes. The token is signed, not
 // stored, so the stream may reach any instance that shares TWILIO_AUTH_TOKEN: one that did not answer the webhook has
 // nothing warmed and opens the call's connections when the stream starts.
+// Calls the bridge places (outbound-calls.ts, with VOICEBRIDGE_API_KEY) are answered the same way: their TwiML URL
+// connects them to the same stream, whose <Parameter>s say why the agent calls; the agent then speaks first.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
