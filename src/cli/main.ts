@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import type { CallOptions } from './commands/call.js';
 import type { CreateAssistantOptions } from './commands/create-assistant.js';
 import type { DemoOptions } from './commands/demo.js';
+import type { DialOptions } from './commands/dial.js';
 import type { ServeOptions } from './commands/serve.js';
 import { EXIT_FAILURE, EXIT_USAGE } from './exit-codes.js';
 import { UsageError } from '../util/usage-error.js';
@@ -24,7 +25,8 @@ Examples:
   $ npx voicebridge doctor                 check .env, keys, IDs, the number and the webhook
   $ npx voicebridge create-assistant       provision the agent and write ASSISTANT_ID into .env
   $ npx voicebridge serve                  run the Twilio <-> OpenAI bridge on PORT (default 5000)
-  $ npx voicebridge call                   call the running bridge as Twilio would: no phone, no tunnel`,
+  $ npx voicebridge call                   call the running bridge as Twilio would: no phone, no tunnel
+  $ npx voicebridge dial +14155550123      have the running bridge call someone, the agent speaking first`,
     );
 
   program
@@ -155,6 +157,36 @@ Examples:
     .action(async (options: CallOptions) => {
       const { runCallCommand } = await import('./commands/call.js');
       process.exitCode = await runCallCommand(options);
+    });
+
+  program
+    .command('dial')
+    .description('Have the running serve call a number: the agent is told why it calls and speaks first')
+    .argument('<number>', 'the number to call, in E.164 form (e.g. +14155550123)')
+    .option('--context <text>', 'why the agent calls, told to it before it speaks (e.g. "Remind Jane of her cleaning tomorrow at 3 pm")')
+    .option('--voicemail <message>', 'what to say after the beep when an answering machine picks up (default: a call-back message)')
+    .option('--no-voicemail', 'hang up at once when an answering machine picks up')
+    .option('--url <url>', 'where voicebridge serve listens (default http://127.0.0.1:PORT)')
+    .option('--timeout <seconds>', 'stop following the call after this long (default 600)')
+    .option('--env-file <path>', 'read this file instead of ./.env (the same one serve reads: VOICEBRIDGE_API_KEY)')
+    .addHelpText(
+      'after',
+      `
+dial POSTs the call to serve's /calls with VOICEBRIDGE_API_KEY, then prints each step as Twilio reports it (dialling,
+ringing, who answered, the voicemail left, how it ended). serve places it from TWILIO_PHONE_NUMBER, only to numbers
+within DIAL_ALLOWED_PREFIXES (default: your number's country code), never to premium-rate ranges, and at most
+DIAL_RATE_PER_MINUTE (10) a minute.
+Exit codes: 0 a person talked to the agent, or the voicemail message was left; 1 refused, not answered, busy, failed,
+or serve unreachable (the message says why); 2 usage error or no VOICEBRIDGE_API_KEY.
+
+Examples:
+  $ npx voicebridge dial +14155550123 --context "Remind Jane of her cleaning tomorrow at 3 pm"
+  $ npx voicebridge dial +14155550123 --voicemail "Hi Jane, please call us back about tomorrow."
+  $ npx voicebridge dial +14155550123 --no-voicemail --url http://127.0.0.1:8080`,
+    )
+    .action(async (number: string, options: DialOptions) => {
+      const { runDialCommand } = await import('./commands/dial.js');
+      process.exitCode = await runDialCommand(number, options);
     });
 
   program

@@ -9,7 +9,7 @@ import type { BridgeLog } from '../log/call-log.js';
 import { browserPhone } from '../transports/browser/browser-transport.js';
 import { twilioMediaStreams } from '../transports/twilio-media-streams/media-streams-transport.js';
 import { publicUrlsFrom, type PublicUrls } from '../transports/twilio-media-streams/public-urls.js';
-import { twilioCallControl, type CallControl } from '../transports/twilio-media-streams/twilio-call-actions.js';
+import { twilioCallControl, twilioCallPlacer, type CallControl, type CallPlacer } from '../transports/twilio-media-streams/twilio-call-actions.js';
 import { createTwilioSignatureVerifier } from '../transports/twilio-media-streams/twilio-signature.js';
 import { HttpServer } from './http-server.js';
 
@@ -40,6 +40,10 @@ export interface BridgeServerOptions {
   maxCalls?: number;
   /** Hangs up and transfers calls through Twilio's REST API; default: the Twilio client of the config. */
   callControl?: CallControl;
+  /** Places outbound calls through Twilio's REST API (with VOICEBRIDGE_API_KEY); default: the Twilio client of the config. */
+  callPlacer?: CallPlacer;
+  /** How long a placed call's first words wait for the answering-machine verdict (default 6 s). */
+  amdHoldMs?: number;
   /** What GET /metrics exposes; default: Prometheus metrics of this server's calls. */
   metrics?: BridgeMetrics;
   /**
@@ -114,6 +118,8 @@ export async function startBridgeServer(options: BridgeServerOptions): Promise<B
         verifier,
         authToken,
         callControl: options.callControl ?? twilioCallControl(config),
+        callPlacer: options.callPlacer ?? twilioCallPlacer(config),
+        amdHoldMs: options.amdHoldMs,
         createVoiceEngine,
         tokenTtlMs: options.tokenTtlMs,
         startTimeoutMs: options.startTimeoutMs,

@@ -289,6 +289,7 @@ function announce(server: BridgeServer, brain: Brain, config: Config, format: Lo
   output.out(`  Agent            ${brain.describe()}`);
   output.out(`  Voice            ${voice}`);
   output.out(`  Calls            ${describeCallPolicy(config)}`);
+  if (config.outbound.apiKey) output.out(`  Outbound calls   POST /calls and voicebridge dial (VOICEBRIDGE_API_KEY), at most ${config.outbound.ratePerMinute} placed a minute`);
   output.out(chalk.green('Waiting for calls.') + chalk.dim(' Ctrl+C to stop.'));
 }
 
