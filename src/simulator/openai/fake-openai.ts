@@ -40,6 +40,8 @@ export interface FakeOpenAIOptions {
   assistantsApi?: 'available' | 'sunset';
   /** What GET /webhook_event_types lists, and so what webhook endpoints may subscribe to. */
   webhookEventTypes?: readonly string[];
+  /** The project every key belongs to: a request whose OpenAI-Project header names another is refused, as OpenAI does. */
+  projectId?: string;
 }
 
 export class FakeOpenAI extends HttpFake {
@@ -53,6 +55,7 @@ export class FakeOpenAI extends HttpFake {
   /** Every endpoint ID a DELETE removed, in order: tests prove nothing was deleted. */
   readonly deletedWebhookEndpoints: string[] = [];
   webhookEventTypes: readonly string[];
+  readonly projectId: string | undefined;
   /** The agent behind all three agent backends: tests script its replies, speed and failures here. */
   agentBehaviour: AgentBehaviour = {};
   /** Every turn the agent was given, in order, with what it received and how it ended. */
@@ -70,6 +73,7 @@ export class FakeOpenAI extends HttpFake {
     this.models = options.models ?? [];
     this.assistantsApi = options.assistantsApi ?? 'sunset';
     this.webhookEventTypes = options.webhookEventTypes ?? DEFAULT_WEBHOOK_EVENT_TYPES;
+    this.projectId = options.projectId;
     installModelRoutes(this);
     installAgentRoutes(this, this.agents);
     installAssistantRoutes(this, this.assistants);
@@ -124,6 +128,15 @@ export class FakeOpenAI extends HttpFake {
           : "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
         type: 'invalid_request_error',
         code: key ? 'invalid_api_key' : null,
+      });
+      return true;
+    }
+    const project = request.headers['openai-project'];
+    if (this.projectId !== undefined && typeof project === 'string' && project !== this.projectId) {
+      sendOpenAIError(response, 401, {
+        message: 'OpenAI-Project header should match project for API key',
+        type: 'invalid_request_error',
+        code: 'mismatched_project',
       });
       return true;
     }
