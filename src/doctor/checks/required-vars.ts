@@ -93,10 +93,12 @@ function checkRequiredVars(config: Config): CheckResult {
   }
   // An API key is enough for REST calls, but not for a call: serve refuses to start without the auth token, the only
   // credential that can verify Twilio's webhook signatures.
+  // Over SIP no Twilio webhook reaches serve (OpenAI's are verified with OPENAI_WEBHOOK_SECRET): the API key is enough.
+  const sip = config.transport === 'sip';
   let signatureProblem: Problem | undefined;
   if (hasToken || !(hasKey && hasSecret)) {
     require('TWILIO_AUTH_TOKEN');
-  } else {
+  } else if (!sip) {
     signatureProblem = {
       key: 'TWILIO_AUTH_TOKEN',
       text: 'TWILIO_AUTH_TOKEN is not set: REST calls can use TWILIO_API_KEY, but voicebridge serve needs the auth token to check Twilio’s webhook signatures, and does not start without it',
@@ -162,7 +164,8 @@ function checkRequiredVars(config: Config): CheckResult {
     return { status: 'warn', summary: notes[0]!, ...(notes.length > 1 ? { detail: notes.slice(1) } : {}), ...(advice ? { fix: advice } : {}) };
   }
   const agent = config.assistant.id !== undefined ? variable : 'ASSISTANT_INSTRUCTIONS_FILE';
-  const twilioAuth = hasKey && hasSecret ? 'TWILIO_API_KEY + TWILIO_API_SECRET and TWILIO_AUTH_TOKEN' : 'TWILIO_AUTH_TOKEN';
+  const twilioAuth =
+    hasKey && hasSecret ? (sip && !hasToken ? 'TWILIO_API_KEY + TWILIO_API_SECRET' : 'TWILIO_API_KEY + TWILIO_API_SECRET and TWILIO_AUTH_TOKEN') : 'TWILIO_AUTH_TOKEN';
   return { status: 'ok', summary: `all set: OPENAI_API_KEY, ${agent}, TWILIO_ACCOUNT_SID, ${twilioAuth}, TWILIO_PHONE_NUMBER, WEBHOOK_URL` };
 }
 
