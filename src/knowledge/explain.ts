@@ -179,14 +179,6 @@ function explainBareToken(token: string, now: Date): Answer | undefined {
           : 'Put it in OPENAI_API_KEY in .env and run: voicebridge doctor. If it was shared anywhere public, revoke it at https://platform.openai.com/api-keys.',
     };
   }
-  if (token.startsWith('whsec_')) {
-    return {
-      topic: 'secret.openai_webhook',
-      title: `An OpenAI webhook signing secret (${maskSecret(token)})`,
-      cause: 'The secret OpenAI signs webhooks with. It belongs in OPENAI_WEBHOOK_SECRET only (TRANSPORT=sip), never in a chat or a repository.',
-      fix: 'Put it in OPENAI_WEBHOOK_SECRET in .env. If it was shared, run voicebridge setup-sip after removing it from .env: the endpoint gets a new one.',
-    };
-  }
   if (/^proj[_-]/.test(token)) {
     const problem = projectIdProblem(token);
     return {
@@ -513,6 +505,16 @@ const MATCHERS: Matcher[] = [
       cause: 'OpenAI answers 429 both when the account has no quota left (insufficient_quota: retrying never helps) and when it is rate-limited for a moment (rate_limit_exceeded).',
       fix: 'Paste the whole error message: its code tells which. For quota, fix billing; for a rate limit, wait and retry.',
       docs: OPENAI_ERRORS,
+    }),
+  },
+  {
+    topic: 'secret.openai_webhook',
+    // A webhook signing secret alone or as a line of .env; its base64 may hold + / =, which no ID has.
+    pattern: /^\s*(?:export\s+)?(?:[A-Z][A-Z0-9_]*\s*=\s*)?['"]?\s*(whsec_[A-Za-z0-9+/]+={0,2})\s*['"]?\s*$/,
+    explain: (match) => ({
+      title: `An OpenAI webhook signing secret (${maskSecret(match[1]!)})`,
+      cause: 'The secret OpenAI signs webhooks with. It belongs in OPENAI_WEBHOOK_SECRET only (TRANSPORT=sip), never in a chat or a repository.',
+      fix: 'Put it in OPENAI_WEBHOOK_SECRET in .env. If it was shared, delete that line and run voicebridge setup-sip: the endpoint gets a new secret.',
     }),
   },
   {
