@@ -107,7 +107,8 @@ function printResult(result: SetupSipResult, output: Output): void {
     output.out(chalk.bold('Dry run: nothing was changed on Twilio or OpenAI, and no file was written.'));
     return;
   }
-  output.out(`Next: set TRANSPORT=sip in ${result.envFile}, run ${chalk.bold('npx voicebridge serve')}, and check with ${chalk.bold('npx voicebridge doctor')}.`);
+  const transport = result.transport === 'sip' ? '' : `set TRANSPORT=sip in ${result.envFile}, `;
+  output.out(`Next: ${transport}run ${chalk.bold('npx voicebridge serve')}, and check with ${chalk.bold('npx voicebridge doctor')}.`);
 }
 
 function printChanges(result: SetupSipResult, output: Output): void {

@@ -1,12 +1,13 @@
 // `voicebridge setup-sip`, run as a user runs it (the built CLI, no terminal) against the fake Twilio (Elastic SIP
 // Trunking) and the fake OpenAI (webhook endpoints): what it creates, that a second run changes nothing, that a dry
 // run changes nothing anywhere, and that what exists is updated in place and never deleted.
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as dotenvParse } from 'dotenv';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli, type CliResult } from '../helpers/run-cli.js';
+import { BIN, runCli, type CliResult } from '../helpers/run-cli.js';
 import { FAKE_OPENAI_KEY, FakeOpenAI } from '../fakes/openai/fake-openai.js';
 import { FAKE_TWILIO_ACCOUNT_SID, FAKE_TWILIO_AUTH_TOKEN, FAKE_TWILIO_NUMBER_SID, FAKE_TWILIO_PHONE_NUMBER, FakeTwilioRest } from '../fakes/twilio/fake-twilio-rest.js';
 
@@ -89,6 +90,7 @@ describe('setup-sip on accounts with nothing set up yet', () => {
     expect(result.stdout).toContain(`✔ origination URL ${SIP_URI} added to the trunk`);
     expect(result.stdout).toContain(`✔ ${FAKE_TWILIO_PHONE_NUMBER} attached to the trunk`);
     expect(result.stdout).toContain(`✔ OpenAI webhook endpoint ${endpoints[0]!.id} ("voicebridge") created: ${ENDPOINT_URL}, for realtime.call.incoming`);
+    expect(result.stdout).toContain('Next: run npx voicebridge serve, and check with npx voicebridge doctor.');
   });
 
   it('changes nothing when run again: "nothing to change", exit 0, no request that writes, .env untouched', async () => {
@@ -306,5 +308,37 @@ describe('setup-sip refusing', () => {
     expect(writes(openai)).toEqual([]);
     expect(writes(twilio)).toEqual([]);
     expect(await readFile(envPath, 'utf8')).toBe(envText());
+  });
+});
+
+describe('setup-sip --help', () => {
+  /** Runs the CLI with a loader hook that makes importing either SDK fail, so a command that loads one cannot finish. */
+  function withoutSdks(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const hook = `data:text/javascript,${encodeURIComponent(
+      "export async function resolve(specifier, context, next) { if (/^(openai|twilio)(\\/|$)/.test(specifier)) throw new Error('SDK loaded: ' + specifier); return next(specifier, context); }",
+    )}`;
+    const register = `data:text/javascript,${encodeURIComponent(`import { register } from 'node:module'; register(${JSON.stringify(hook)});`)}`;
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', register, BIN, ...args], { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  it('prints its help without loading the OpenAI or Twilio SDK', async () => {
+    const help = await withoutSdks(['setup-sip', '--help']);
+    expect(help.code, help.stderr).toBe(0);
+    expect(help.stdout).toContain('Usage: voicebridge setup-sip [options]');
+    expect(help.stdout).toContain('--dry-run');
+
+    // The hook works: the command itself needs an SDK, and cannot run without one.
+    await writeFile(envPath, envText());
+    const run = await withoutSdks(['setup-sip', '--dry-run']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('SDK loaded: ');
   });
 });

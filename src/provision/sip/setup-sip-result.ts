@@ -68,6 +68,8 @@ export interface SetupSipResult {
   engine: 'realtime' | 'live';
   /** The webhook event the engine is offered a call with. */
   event: string;
+  /** TRANSPORT as configured: setup-sip prepares SIP whatever it says, and says when it is not yet `sip`. */
+  transport: 'media-streams' | 'sip';
   /** Events that GET /webhook_event_types says this project cannot subscribe to (the one needed, when it is so). */
   unavailableEvents: string[];
   /** What was changed (or would be, in a dry run), in order. Empty: nothing to change. */

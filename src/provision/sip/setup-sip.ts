@@ -64,9 +64,9 @@ export function setupSipEnvPath(options: SetupSipOptions, cwd: string): string {
 /** The run's facts so far, and how it ends. */
 class Run {
   readonly result: SetupSipResult;
-  constructor(envFile: string, dryRun: boolean, config: Pick<Config, 'openai'>) {
+  constructor(envFile: string, dryRun: boolean, config: Pick<Config, 'openai' | 'transport'>) {
     const engine = config.openai.voiceEngine;
-    this.result = { ok: false, dryRun, envFile, engine, event: sipWebhookEvent(engine), unavailableEvents: [], changes: [], warnings: [] };
+    this.result = { ok: false, dryRun, envFile, engine, event: sipWebhookEvent(engine), transport: config.transport, unavailableEvents: [], changes: [], warnings: [] };
   }
   stop(error: SetupSipProblem): SetupSipResult {
     this.result.ok = false;
@@ -284,7 +284,7 @@ async function setupUnderLock(config: Config, dependencies: SetupSipDependencies
 }
 
 function envChange(envPath: string, verb: string): SetupChange {
-  return { service: 'env', object: 'env-file', action: 'write', description: `${ENV_KEY} ${verb} in ${envPath}` };
+  return { service: 'env', object: 'env-file', action: 'write', description: `${ENV_KEY} ${verb} to ${envPath}` };
 }
 
 function maskHunks(hunks: readonly DiffHunk[], secrets: readonly string[]): DiffHunk[] {
