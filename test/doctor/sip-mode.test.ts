@@ -132,7 +132,7 @@ describe('doctor with TRANSPORT=sip', () => {
     });
   });
 
-  it('judges secure media by the engine: a failure for GPT-Live, a warning for Realtime', async () => {
+  it('judges secure media by the engine: a failure for GPT-Live, a warning for Realtime', { timeout: 60_000 }, async () => {
     const trunk = twilio.trunking.addTrunk({ friendlyName: 'voicebridge', secure: false, transferMode: 'enable-all' });
     twilio.trunking.addOriginationUrl({ trunkSid: trunk.sid, sipUrl: SIP_URI });
     twilio.numberFor(FAKE_TWILIO_PHONE_NUMBER)!.trunkSid = trunk.sid;
@@ -149,7 +149,7 @@ describe('doctor with TRANSPORT=sip', () => {
     });
   });
 
-  it('fails a secret that is not the endpoint\'s, and a project ID or secret of the wrong shape, without showing them', async () => {
+  it('fails a secret that is not the endpoint\'s, and a project ID or secret of the wrong shape, without showing them', { timeout: 60_000 }, async () => {
     const endpoint = openai.addWebhookEndpoint({ name: 'voicebridge', url: ENDPOINT_URL, event_types: ['realtime.call.incoming'] });
     writeEnv({ OPENAI_WEBHOOK_SECRET: STRAY_SECRET });
     const mismatch = checksOf(await doctor(['--json']));

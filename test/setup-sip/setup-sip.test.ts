@@ -1,6 +1,7 @@
 // `voicebridge setup-sip`, run as a user runs it (the built CLI, no terminal) against the fake Twilio (Elastic SIP
 // Trunking) and the fake OpenAI (webhook endpoints): what it creates, that a second run changes nothing, that a dry
-// run changes nothing anywhere, and that what exists is updated in place and never deleted.
+// run changes nothing anywhere, and that what exists is updated in place and never deleted. A test that runs the CLI
+// several times has 60 s: each run starts Node and its SDKs, which takes seconds on a busy machine.
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -93,7 +94,7 @@ describe('setup-sip on accounts with nothing set up yet', () => {
     expect(result.stdout).toContain('Next: run npx voicebridge serve, and check with npx voicebridge doctor.');
   });
 
-  it('changes nothing when run again: "nothing to change", exit 0, no request that writes, .env untouched', async () => {
+  it('changes nothing when run again: "nothing to change", exit 0, no request that writes, .env untouched', { timeout: 60_000 }, async () => {
     await writeFile(envPath, envText());
     expect((await setupSip()).code).toBe(0);
     const envAfterFirst = await readFile(envPath, 'utf8');
@@ -181,7 +182,7 @@ describe('setup-sip on accounts with nothing set up yet', () => {
 });
 
 describe('setup-sip where things exist already', () => {
-  it('updates a trunk and an endpoint that differ, in place; moves the number; deletes nothing made by hand', async () => {
+  it('updates a trunk and an endpoint that differ, in place; moves the number; deletes nothing made by hand', { timeout: 60_000 }, async () => {
     // A trunk from an earlier run, for another project, without secure media; the number on the office PBX's trunk.
     const ours = twilio.trunking.addTrunk({ friendlyName: 'voicebridge', secure: false, transferMode: 'disable-all' });
     const oldUrl = twilio.trunking.addOriginationUrl({ trunkSid: ours.sid, sipUrl: 'sip:proj_OldProject000000000000@sip.api.openai.com;transport=tls', enabled: false });
@@ -262,7 +263,7 @@ describe('setup-sip where things exist already', () => {
 });
 
 describe('setup-sip refusing', () => {
-  it('says plainly when the project cannot subscribe to the event, and changes nothing', async () => {
+  it('says plainly when the project cannot subscribe to the event, and changes nothing', { timeout: 60_000 }, async () => {
     await openai.close();
     openai = await FakeOpenAI.start({ webhookEventTypes: ['batch.completed', 'realtime.call.incoming'] });
     await writeFile(envPath, envText('VOICE_ENGINE=live\n'));
@@ -329,7 +330,7 @@ describe('setup-sip --help', () => {
     });
   }
 
-  it('prints its help without loading the OpenAI or Twilio SDK', async () => {
+  it('prints its help without loading the OpenAI or Twilio SDK', { timeout: 60_000 }, async () => {
     const help = await withoutSdks(['setup-sip', '--help']);
     expect(help.code, help.stderr).toBe(0);
     expect(help.stdout).toContain('Usage: voicebridge setup-sip [options]');

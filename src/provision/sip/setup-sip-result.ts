@@ -28,7 +28,7 @@ export interface SipTrunkState {
 export interface SipNumberState {
   phoneNumber: string;
   sid: string;
-  /** The trunk it was on before the run, when that was another one (or none: null). */
+  /** The trunk it was on before the run (null: none); the same as the trunk's SID when it was already there. */
   previousTrunkSid: string | null;
 }
 

@@ -435,10 +435,8 @@ async function planTwilio(
         apply: async () => void (await client.incomingPhoneNumbers(number.sid).update({ trunkSid: trunkSid() })),
       });
     }
-    result.number = { phoneNumber: target.phoneNumber, sid: number.sid, previousTrunkSid: previous };
-  } else {
-    result.number = { phoneNumber: target.phoneNumber, sid: number.sid, previousTrunkSid: chosen.sid };
   }
+  result.number = { phoneNumber: target.phoneNumber, sid: number.sid, previousTrunkSid: number.trunkSid || null };
   result.trunk = {
     ...(chosen ? { sid: chosen.sid } : {}),
     friendlyName: chosen?.friendlyName ?? SIP_TRUNK_NAME,
