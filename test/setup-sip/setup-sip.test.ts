@@ -3,11 +3,12 @@
 // run changes nothing anywhere, and that what exists is updated in place and never deleted. A test that runs the CLI
 // several times has 60 s: each run starts Node and its SDKs, which takes seconds on a busy machine.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as dotenvParse } from 'dotenv';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { acquireEnvLock } from '../../src/config/env-lock.js';
 import { BIN, runCli, type CliResult } from '../helpers/run-cli.js';
 import { FAKE_OPENAI_KEY, FakeOpenAI } from '../fakes/openai/fake-openai.js';
 import { FAKE_TWILIO_ACCOUNT_SID, FAKE_TWILIO_AUTH_TOKEN, FAKE_TWILIO_NUMBER_SID, FAKE_TWILIO_PHONE_NUMBER, FakeTwilioRest } from '../fakes/twilio/fake-twilio-rest.js';
@@ -295,6 +296,28 @@ describe('setup-sip refusing', () => {
     expect(result.stderr).toContain('WEBHOOK_URL uses http: OpenAI delivers webhooks to https:// URLs only');
     expect(twilio.requests).toEqual([]);
     expect(openai.requests).toEqual([]);
+  });
+
+  it('stops before changing anything when .env cannot be written, or another run is changing it', async () => {
+    await writeFile(envPath, envText());
+    await chmod(envPath, 0o444);
+    const readOnly = await setupSip();
+    expect(readOnly.code).toBe(1);
+    expect(readOnly.stderr).toContain(`✖ ${envPath} cannot be changed:`);
+    expect(readOnly.stderr).toContain('Nothing was changed.');
+    await chmod(envPath, 0o644);
+
+    const lock = await acquireEnvLock(envPath, { command: 'create-assistant' });
+    try {
+      const busy = await setupSip();
+      expect(busy.code).toBe(1);
+      expect(busy.stderr).toContain(`✖ another voicebridge run is changing ${envPath} right now (voicebridge create-assistant, process ${process.pid} on this machine`);
+    } finally {
+      await lock.release();
+    }
+    expect(twilio.requests).toEqual([]);
+    expect(openai.requests).toEqual([]);
+    expect(await readFile(envPath, 'utf8')).toBe(envText());
   });
 
   it('refuses a key of another project before creating the endpoint', async () => {
