@@ -1,6 +1,6 @@
 // `voicebridge call` against the real bridge server and the OpenAI simulator: what the caller hears and records,
 // marks, clear, refusals explained, and the WAV files it takes.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -184,6 +184,22 @@ describe('voicebridge call', () => {
     expect(result.code).toBe(EXIT_USAGE);
     expect(result.text).toContain(`cannot record to recordings/reply.wav: the folder ${join(cwd, 'recordings')} does not exist. Create it, or record into an existing folder.`);
     expect(bridge.lines.join('\n')).not.toContain('Incoming call');
+  });
+
+  it.each([
+    ['the same name', 'q.wav', 'q.wav'],
+    ['another path to it', 'q.wav', './sub/../q.wav'],
+    ['a symlink to it', 'q.wav', 'link.wav'],
+  ])('refuses to record over the --wav file (%s), before calling, and leaves it as it was', async (_name, wav, record) => {
+    const question = pcm16Wav(new Int16Array(800), 8000, 1);
+    const cwd = await project({}, { 'q.wav': question });
+    await mkdir(join(cwd, 'sub'));
+    await symlink(join(cwd, 'q.wav'), join(cwd, 'link.wav'));
+    const result = await call(cwd, { url: 'http://127.0.0.1:9', wav: join(cwd, wav), record });
+    expect(result.code).toBe(EXIT_USAGE);
+    expect(result.text).toContain(`cannot record to ${record}: it is the --wav file the caller plays, and recording would overwrite it. Record to another file, e.g. --record reply.wav`);
+    expect(result.text).not.toContain('voicebridge call →');
+    expect(await readFile(join(cwd, 'q.wav'))).toEqual(question);
   });
 
   it('refuses a --record path that is a folder', async () => {

@@ -67,8 +67,9 @@ export async function runCallCommand(options: CallOptions, dependencies: Partial
     return EXIT_USAGE;
   }
 
-  const recordPath = options.record === undefined ? undefined : resolve(dependencies.cwd ?? process.cwd(), options.record);
-  const recordProblem = recordPath === undefined ? undefined : await unwritableRecording(recordPath);
+  const cwd = dependencies.cwd ?? process.cwd();
+  const recordPath = options.record === undefined ? undefined : resolve(cwd, options.record);
+  const recordProblem = recordPath === undefined ? undefined : await unwritableRecording(recordPath, options.wav === undefined ? undefined : resolve(cwd, options.wav));
   if (recordProblem) {
     output.err(`${chalk.red.bold('voicebridge call:')} cannot record to ${options.record}: ${recordProblem}`);
     return EXIT_USAGE;
@@ -169,10 +170,17 @@ export async function runCallCommand(options: CallOptions, dependencies: Partial
   return EXIT_OK;
 }
 
-/** Why a recording could not be written to `path` (checked before the call, so a long call is not lost), or undefined. */
-async function unwritableRecording(path: string): Promise<string | undefined> {
+/**
+ * Why a recording could not be written to `path` (checked before the call, so a long call is not lost), or undefined.
+ * Recording over the caller's own --wav file would destroy it, whatever path names it (./q.wav, a symlink, a hard link).
+ */
+async function unwritableRecording(path: string, callerWav: string | undefined): Promise<string | undefined> {
   const existing = await stat(path).catch(() => undefined);
   if (existing?.isDirectory()) return 'it is a folder. Give a file name, e.g. --record reply.wav';
+  const input = callerWav === undefined ? undefined : await stat(callerWav).catch(() => undefined);
+  if (existing && input && existing.dev === input.dev && existing.ino === input.ino) {
+    return 'it is the --wav file the caller plays, and recording would overwrite it. Record to another file, e.g. --record reply.wav';
+  }
   const folder = dirname(path);
   const parent = await stat(folder).catch(() => undefined);
   if (!parent) return `the folder ${folder} does not exist. Create it, or record into an existing folder.`;
