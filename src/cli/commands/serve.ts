@@ -144,9 +144,11 @@ export async function runServeCommand(
   });
   const calls = server.activeCalls + server.pendingCalls;
   const drainMs = config.calls.drainTimeoutMs;
+  // A command embedding serve stops it for its own reason (the demo's call is over): no signal to send again then.
+  const sendAgain = (STOP_SIGNALS as readonly string[]).includes(signal) ? ` Send ${signal} again to exit at once.` : '';
   log.info(
     calls > 0
-      ? `${signal}: taking no new calls; waiting up to ${formatSeconds(drainMs)} for ${calls} call(s) in progress to end (DRAIN_TIMEOUT_MS). Send ${signal} again to exit at once.`
+      ? `${signal}: taking no new calls; waiting up to ${formatSeconds(drainMs)} for ${calls} call(s) in progress to end (DRAIN_TIMEOUT_MS).${sendAgain}`
       : `${signal}: stopping.`,
   );
   await server.drain(drainMs);
