@@ -1,5 +1,6 @@
 // `voicebridge demo` as a user runs it on a fresh machine: the built CLI, no .env, no accounts, nothing real called.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -80,6 +81,23 @@ describe('voicebridge demo', () => {
       'voicebridge demo: line 3 of the script long.txt is 14999 characters long; the demo takes at most 500 per line. ' +
         'Split it into several lines: each line is one thing the caller says, e.g. "Are you open on Saturday?".\n',
     );
+  });
+
+  it('says what to do when --port is taken, in the demo\'s own terms (no .env, no --skip-checks)', async () => {
+    folder = await mkdtemp(join(tmpdir(), 'voicebridge-demo-test-'));
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as AddressInfo).port;
+    try {
+      const result = await runCli(['demo', '--port', String(port)], { cwd: folder });
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(
+        new RegExp(`^voicebridge demo: port ${port} is in use by another program\\. Stop that program, give the demo another port \\(e\\.g\\. --port \\d+\\), or leave --port out: the demo then picks a free port itself\\.\\n$`),
+      );
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+    }
   });
 
   it('refuses a script with no lines as a usage error', async () => {
