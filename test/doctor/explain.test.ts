@@ -213,4 +213,11 @@ describe('doctor --explain from the command line', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('Not recognised');
   });
+
+  it.each([[''], ['   ']])('takes --explain "%s" as the usage error it is: exit 2, saying what to give it', async (text) => {
+    const result = await runCli(['doctor', '--explain', text]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe('error: --explain needs the text to explain: an error message, a Twilio error code or an ID, e.g. voicebridge doctor --explain 31920\n');
+  });
 });

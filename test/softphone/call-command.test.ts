@@ -226,7 +226,7 @@ describe('voicebridge call on the command line', () => {
   it('says when the --env-file it was given does not exist', async () => {
     const cwd = await project();
     const result = await runCli(['call', '--env-file', 'prod.env'], { cwd });
-    expect(result.code).toBe(2);
+    expect(result.code).toBe(1);
     expect(result.stderr).toContain(`--env-file prod.env: ${join(cwd, 'prod.env')} does not exist. Give the .env voicebridge serve reads`);
   });
 

@@ -49,12 +49,14 @@ export async function runCallCommand(options: CallOptions, dependencies: Partial
   if (options.recordFormat !== undefined && options.record === undefined) throw new UsageError('--record-format goes with --record FILE');
   const config = loadConfig({ envFile: options.envFile, ...(dependencies.env ? { env: dependencies.env } : {}), ...(dependencies.cwd ? { cwd: dependencies.cwd } : {}) });
   output.addSecrets(config.secrets);
+  // A missing or unreadable .env is a broken setup, not a malformed command line: exit 1, as every command does.
   if (config.envFile.explicit && !config.envFile.found) {
-    throw new UsageError(`--env-file ${options.envFile}: ${config.envFile.path} does not exist. Give the .env voicebridge serve reads (the path is relative to the current folder).`);
+    output.err(`${chalk.red.bold('voicebridge call:')} --env-file ${options.envFile}: ${config.envFile.path} does not exist. Give the .env voicebridge serve reads (the path is relative to the current folder).`);
+    return EXIT_FAILURE;
   }
   if (config.envFile.error) {
     output.err(`${chalk.red.bold('voicebridge call:')} cannot read ${config.envFile.path}: ${config.envFile.error}. Make it readable, or pass --env-file with the .env voicebridge serve reads.`);
-    return EXIT_USAGE;
+    return EXIT_FAILURE;
   }
   const serverUrl = parseServerUrl(options.url, config);
 

@@ -47,6 +47,9 @@ export async function runDoctorCommand(options: DoctorOptions, dependencies: Par
   if (options.envFile?.trim() === '') throw new UsageError('--env-file needs the path of a file, e.g. voicebridge doctor --env-file ./config/prod.env');
   if (options.fix && options.explain !== undefined) throw new UsageError('--fix and --explain cannot be used together: --explain only explains a message.');
 
+  if (options.explain?.trim() === '') {
+    throw new UsageError('--explain needs the text to explain: an error message, a Twilio error code or an ID, e.g. voicebridge doctor --explain 31920');
+  }
   if (options.explain !== undefined) {
     const { explainText, renderExplanation } = await import('../../knowledge/explain.js');
     const explanation = explainText(options.explain, clockFromEnvironment(env).now());
