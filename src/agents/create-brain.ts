@@ -44,7 +44,7 @@ export async function createBrain(config: Config, options: CreateBrainOptions = 
   const now = options.now ?? new Date();
   const variable = config.assistant.idVariable ?? 'ASSISTANT_ID';
   const raw = config.assistant.id;
-  const classification = classifyAssistantId(raw);
+  const classification = classifyAssistantId(raw, now);
 
   if (raw !== undefined && classification.kind !== 'empty') {
     const advice = offlineAssistantIdAdvice(raw, variable, now);

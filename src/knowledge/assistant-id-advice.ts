@@ -2,6 +2,7 @@
 // `doctor --explain`, so a pasted ID and a configured one get the same explanation and the same fix.
 import { classifyAssistantId, cleanId, type AssistantIdClassification } from './openai-ids.js';
 import { maskSecret } from '../util/mask-secret.js';
+import { AGENT_BUILDER_SHUTDOWN, ASSISTANTS_API_SUNSET, PROMPT_OBJECTS_SHUTDOWN, shutdownPhrase } from './service-dates.js';
 
 export interface Advice {
   /** One line: what is wrong. */
@@ -12,27 +13,13 @@ export interface Advice {
   fix: string;
 }
 
-/** OpenAI's dates (from its deprecations page) that decide whether an ID can still work. */
-export const ASSISTANTS_API_SUNSET = '2026-08-26';
-export const AGENT_BUILDER_SHUTDOWN = '2026-11-30';
-export const PROMPT_OBJECTS_SHUTDOWN = '2026-11-30';
+export { AGENT_BUILDER_SHUTDOWN, ASSISTANTS_API_SUNSET, PROMPT_OBJECTS_SHUTDOWN, shutdownPhrase } from './service-dates.js';
 
 export const CREATE_ASSISTANT = 'voicebridge create-assistant';
 
 /** The exact error the bridge got from OpenAI when a workflow ID was passed as assistant_id. */
 export function seedErrorText(id: string): string {
   return `400 Invalid 'assistant_id': '${id}'. Expected an ID that begins with 'asst'.`;
-}
-
-function isPast(isoDate: string, now: Date): boolean {
-  return now.getTime() >= new Date(`${isoDate}T00:00:00Z`).getTime();
-}
-
-/** "shut down on 2026-11-30" or "shuts down on 2026-11-30 (in 6 days)", depending on today. */
-export function shutdownPhrase(isoDate: string, now: Date, verbs: { past: string; future: string }): string {
-  if (isPast(isoDate, now)) return `${verbs.past} on ${isoDate}`;
-  const days = Math.ceil((new Date(`${isoDate}T00:00:00Z`).getTime() - now.getTime()) / 86_400_000);
-  return `${verbs.future} on ${isoDate} (in ${days} day${days === 1 ? '' : 's'})`;
 }
 
 /** An ID is never secret, but an API key pasted into the wrong variable is: show that one masked. */
@@ -72,7 +59,7 @@ export function promptAdvice(id: string, variable: string, now: Date): Advice {
     summary: `${variable} is a prompt object ID (${id}), not an assistant`,
     detail: [
       'A pmpt_ ID names reusable instructions for the Responses API; it cannot answer a caller by itself.',
-      `Prompt objects ${shutdownPhrase(PROMPT_OBJECTS_SHUTDOWN, now, { past: 'shut down', future: 'shut down' })}: keep the instructions in your own file instead.`,
+      `Prompt objects ${shutdownPhrase(PROMPT_OBJECTS_SHUTDOWN, now, { past: 'were shut down', future: 'shut down' })}: keep the instructions in your own file instead.`,
     ],
     fix: withRename(
       `Copy the prompt's instructions into assistant.md, then run: ${CREATE_ASSISTANT} --api responses ` +
@@ -96,7 +83,7 @@ const NOT_AN_ASSISTANT_HINT: Partial<Record<AssistantIdClassification['kind'], s
  * Returns undefined for the values only the API can judge (asst_ and Agents API ids) and for an empty value.
  */
 export function offlineAssistantIdAdvice(raw: string, variable: string, now: Date): Advice | undefined {
-  const classification = classifyAssistantId(raw);
+  const classification = classifyAssistantId(raw, now);
   const value = cleanId(raw);
   const shown = displayId(value);
   switch (classification.kind) {

@@ -192,7 +192,7 @@ function explainBareToken(token: string, now: Date): Answer | undefined {
       fix: 'Put it in .env and run: voicebridge doctor. If it was shared anywhere public, rotate it in the Twilio Console.',
     };
   }
-  const classification = classifyAssistantId(token);
+  const classification = classifyAssistantId(token, now);
   const value = cleanId(token);
   switch (classification.kind) {
     case 'empty':
@@ -237,7 +237,7 @@ const MATCHERS: Matcher[] = [
       return {
         title: 'Something other than an assistant ID was used as an assistant ID',
         cause:
-          `The Assistants API wants an asst_… ID${id ? `, and got ${id}: ${classifyAssistantId(id).description}` : ''}. ` +
+          `The Assistants API wants an asst_… ID${id ? `, and got ${id}: ${classifyAssistantId(id, now).description}` : ''}. ` +
           'Every reply fails with this error, so calls connect and then stay silent.',
         fix: advice?.fix ?? `Put a valid agent ID in ASSISTANT_ID, or run: ${CREATE_ASSISTANT}.`,
       };

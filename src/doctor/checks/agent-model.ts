@@ -35,7 +35,7 @@ export function createAgentModelCheck(options: AgentModelCheckOptions = {}): Che
     // The agent is read first, then (rarely) its model looked up: two requests in a row at most.
     timeoutMs: 2 * requestTimeoutMs + 2_000,
     async run({ config, clock, results, signal }) {
-      const source = await findAgentModel(config, signal, requestTimeoutMs);
+      const source = await findAgentModel(config, clock.now(), signal, requestTimeoutMs);
       if ('status' in source) return redactResult(source, config.secrets);
       const find = createModelFinder(config, listedModels(results.get('openai-key')), signal, requestTimeoutMs);
       return redactResult(await judgeAgentModel(source, find, clock), config.secrets);
@@ -46,10 +46,10 @@ export function createAgentModelCheck(options: AgentModelCheckOptions = {}): Che
 export const agentModelCheck = createAgentModelCheck();
 
 /** The agent's model and where it is set, or a skip saying why it cannot be read. */
-async function findAgentModel(config: Config, signal: AbortSignal, requestTimeoutMs: number): Promise<AgentModelSource | CheckResult> {
+async function findAgentModel(config: Config, now: Date, signal: AbortSignal, requestTimeoutMs: number): Promise<AgentModelSource | CheckResult> {
   const raw = config.assistant.id;
   const variable = config.assistant.idVariable ?? 'ASSISTANT_ID';
-  const classification = classifyAssistantId(raw);
+  const classification = classifyAssistantId(raw, now);
   if (raw === undefined || classification.kind === 'empty') {
     return {
       backend: 'responses',

@@ -71,7 +71,7 @@ function fromAdvice(advice: Advice, extraDetail: string[] = []): CheckResult {
 async function checkAssistantId(config: Config, now: Date, signal: AbortSignal, requestTimeoutMs: number): Promise<CheckResult> {
   const raw = config.assistant.id;
   const variable = config.assistant.idVariable ?? 'ASSISTANT_ID';
-  const classification = classifyAssistantId(raw);
+  const classification = classifyAssistantId(raw, now);
   if (raw === undefined || classification.kind === 'empty') return checkResponsesBackend(config);
 
   const value = cleanId(raw);
