@@ -42,7 +42,7 @@ export function workflowAdvice(id: string, variable: string, now: Date): Advice 
   return {
     summary: `${variable} is an Agent Builder workflow ID (${id}), not an assistant: calls would connect and then stay silent`,
     detail: [
-      `OpenAI refuses it as an assistant with: ${seedErrorText(id)}`,
+      `Used as an assistant, it gets this answer from OpenAI (known from the ID itself; OpenAI was not asked): ${seedErrorText(id)}`,
       'The caller hears the greeting, then nothing: every reply from the agent fails with that error.',
       `A workflow runs only inside ChatKit; there is no server-side way to send it a message. Agent Builder ${shutdownPhrase(AGENT_BUILDER_SHUTDOWN, now, { past: 'shut down', future: 'shuts down' })}.`,
     ],

@@ -43,6 +43,14 @@ describe('doctor --explain', () => {
     );
   });
 
+  it('says the 400 it quotes for a workflow ID is what OpenAI answers, not something it just received', () => {
+    const explanation = explainText('wf_68f1c2d3e4b5a69788a1b2c3d4e5f601', NOW);
+    expect(explanation.cause).toContain(
+      "Used as an assistant, it gets this answer from OpenAI (known from the ID itself; OpenAI was not asked): 400 Invalid 'assistant_id': 'wf_68f1c2d3e4b5a69788a1b2c3d4e5f601'.",
+    );
+    expect(explanation.cause).not.toContain('OpenAI refuses it');
+  });
+
   it('recognises the same error inside an OpenAI JSON error body', () => {
     const body = JSON.stringify({
       error: { message: "Invalid 'assistant_id': 'wf_abc'. Expected an ID that begins with 'asst'.", type: 'invalid_request_error', param: 'assistant_id', code: 'invalid_value' },
