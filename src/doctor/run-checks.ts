@@ -59,7 +59,20 @@ export async function runChecks(checks: readonly Check[], options: RunChecksOpti
       return report;
     }),
   );
-  return reports;
+  return withCausesNamed(reports, options.config);
+}
+
+/** The checks that fail whenever their variables are unset: with no settings read at all, that is their only reason. */
+const NEED_SETTINGS = new Set(['required-vars', 'openai-key', 'assistant-id', 'twilio-credentials', 'phone-number', 'webhook-url']);
+
+/**
+ * With no .env read and no voicebridge variable in the environment, every "… is not set" failure has one cause, the
+ * missing file: those failures are marked as following from it, so the verdict counts one problem, not four.
+ */
+function withCausesNamed(reports: CheckReport[], config: Config): CheckReport[] {
+  const envFile = reports.find((report) => report.id === 'env-file');
+  if (envFile?.status !== 'fail' || Object.keys(config.sources).length > 0) return reports;
+  return reports.map((report) => (report.status === 'fail' && NEED_SETTINGS.has(report.id) ? { ...report, followsFrom: envFile.id } : report));
 }
 
 async function runOne(check: Check, config: Config, clock: Clock, results: Map<string, CheckResult>): Promise<CheckResult> {
