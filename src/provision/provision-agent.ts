@@ -55,7 +55,7 @@ export type ProvisionOptions = Omit<CreateAssistantOptions, 'json'>;
 export interface ProvisionDependencies {
   /** The shell's environment: its values win over .env, as everywhere else. */
   env: NodeJS.ProcessEnv;
-  /** The folder relative paths (--env-file, --instructions-file, the Responses instructions file) start from. */
+  /** The folder relative paths (--env, --instructions-file, the Responses instructions file) start from. */
   cwd: string;
   clock: Clock;
   /** Asks for the options left out. Without it the defaults are used and nothing waits for input. */
@@ -198,7 +198,7 @@ async function provisionUnderLock(options: ProvisionOptions, dependencies: Provi
   if (config.envFile.error) {
     return run.refuse('env-unreadable', {
       summary: `cannot read ${envPath}: ${config.envFile.error}`,
-      fix: 'Make the file readable and writable by this user, or point --env-file at another file. Nothing was created.',
+      fix: 'Make the file readable and writable by this user, or point --env at another file. Nothing was created.',
     });
   }
   const envText = config.envFile.text ?? '';

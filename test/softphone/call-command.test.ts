@@ -227,14 +227,14 @@ describe('voicebridge call on the command line', () => {
     const cwd = await project();
     const result = await runCli(['call', '--env-file', 'prod.env'], { cwd });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`--env-file prod.env: ${join(cwd, 'prod.env')} does not exist. Give the .env voicebridge serve reads`);
+    expect(result.stderr).toContain(`voicebridge call: the env file ${join(cwd, 'prod.env')} does not exist. Give the .env voicebridge serve reads`);
   });
 
   it('says there is no .env here when the auth token is missing for that reason', async () => {
     folder = await mkdtemp(join(tmpdir(), 'voicebridge-call-'));
     const result = await runCli(['call'], { cwd: folder });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`TWILIO_AUTH_TOKEN is not set (there is no ${join(folder, '.env')}: run voicebridge call in the folder voicebridge serve runs in, or pass --env-file).`);
+    expect(result.stderr).toContain(`TWILIO_AUTH_TOKEN is not set (there is no ${join(folder, '.env')}: run voicebridge call in the folder voicebridge serve runs in, or pass --env).`);
   });
 
   it('exits 1 with the reason when the call cannot be placed', async () => {

@@ -51,11 +51,11 @@ export async function runCallCommand(options: CallOptions, dependencies: Partial
   output.addSecrets(config.secrets);
   // A missing or unreadable .env is a broken setup, not a malformed command line: exit 1, as every command does.
   if (config.envFile.explicit && !config.envFile.found) {
-    output.err(`${chalk.red.bold('voicebridge call:')} --env-file ${options.envFile}: ${config.envFile.path} does not exist. Give the .env voicebridge serve reads (the path is relative to the current folder).`);
+    output.err(`${chalk.red.bold('voicebridge call:')} the env file ${config.envFile.path} does not exist. Give the .env voicebridge serve reads (the path is relative to the current folder).`);
     return EXIT_FAILURE;
   }
   if (config.envFile.error) {
-    output.err(`${chalk.red.bold('voicebridge call:')} cannot read ${config.envFile.path}: ${config.envFile.error}. Make it readable, or pass --env-file with the .env voicebridge serve reads.`);
+    output.err(`${chalk.red.bold('voicebridge call:')} cannot read ${config.envFile.path}: ${config.envFile.error}. Make it readable, or pass --env with the .env voicebridge serve reads.`);
     return EXIT_FAILURE;
   }
   const serverUrl = parseServerUrl(options.url, config);
@@ -83,7 +83,7 @@ export async function runCallCommand(options: CallOptions, dependencies: Partial
   };
   const authToken = config.twilio.authToken?.trim();
   if (!authToken) {
-    const where = config.envFile.found ? '' : ` (there is no ${config.envFile.path}: run voicebridge call in the folder voicebridge serve runs in, or pass --env-file)`;
+    const where = config.envFile.found ? '' : ` (there is no ${config.envFile.path}: run voicebridge call in the folder voicebridge serve runs in, or pass --env)`;
     return fail(`TWILIO_AUTH_TOKEN is not set${where}. The call signs its requests with it, as Twilio does, and the server checks them with its own: put the same value in the .env both read.`);
   }
   let voiceUrl: string;

@@ -44,7 +44,7 @@ export async function runDoctorCommand(options: DoctorOptions, dependencies: Par
   const env = dependencies.env ?? process.env;
   if (options.yes && !options.fix) throw new UsageError('--yes only goes with --fix: voicebridge doctor --fix --yes');
   // An empty path would name the current folder itself.
-  if (options.envFile?.trim() === '') throw new UsageError('--env-file needs the path of a file, e.g. voicebridge doctor --env-file ./config/prod.env');
+  if (options.envFile?.trim() === '') throw new UsageError('--env needs the path of a file, e.g. voicebridge doctor --env ./config/prod.env');
   if (options.fix && options.explain !== undefined) throw new UsageError('--fix and --explain cannot be used together: --explain only explains a message.');
 
   if (options.explain?.trim() === '') {

@@ -24,10 +24,10 @@ import { showEnvChange } from './show-env-change.js';
 
 const LOOKUP_TIMEOUT_MS = 10_000;
 
-/** A command for the same .env: `--env-file` is added when the doctor was given one. */
+/** A command for the same .env: `--env` is added when the doctor was given one. */
 export function commandFor(config: Config, command: string): string {
   if (!config.envFile.explicit) return `npx voicebridge ${command}`;
-  return `npx voicebridge ${command} --env-file ${shellQuote(config.envFile.path)}`;
+  return `npx voicebridge ${command} --env ${shellQuote(config.envFile.path)}`;
 }
 
 export function renameOldIdVariableFix(config: Config): AutoFix {
