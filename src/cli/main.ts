@@ -6,6 +6,7 @@ import type { CreateAssistantOptions } from './commands/create-assistant.js';
 import type { DemoOptions } from './commands/demo.js';
 import type { ServeOptions } from './commands/serve.js';
 import { EXIT_FAILURE, EXIT_USAGE } from './exit-codes.js';
+import { invocationFrom, setInvocation } from '../util/invocation.js';
 import { UsageError } from '../util/usage-error.js';
 
 const VERSION = '0.1.0';
@@ -201,6 +202,8 @@ function ignoreClosedPipe(error: NodeJS.ErrnoException): void {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // Every command the output suggests is written the way this one was started (npx voicebridge …, or voicebridge …).
+  setInvocation(invocationFrom(process.env, argv[1]));
   process.stdout.on('error', ignoreClosedPipe);
   process.stderr.on('error', ignoreClosedPipe);
   const program = buildProgram();

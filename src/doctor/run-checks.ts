@@ -2,6 +2,7 @@
 import type { Config } from '../config/config.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { Check, CheckReport, CheckResult } from './check.js';
+import { voicebridgeCommand } from '../util/invocation.js';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -97,7 +98,7 @@ async function runOne(check: Check, config: Config, clock: Clock, results: Map<s
     const result: CheckResult = {
       status: 'fail',
       summary: `the check itself failed: ${(error as Error).message}`,
-      fix: 'This is a bug in voicebridge; please report it with the output of voicebridge doctor --json.',
+      fix: `This is a bug in voicebridge; please report it with the output of ${voicebridgeCommand('doctor --json')}.`,
     };
     results.set(check.id, result);
     return result;

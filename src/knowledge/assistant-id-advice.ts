@@ -3,6 +3,7 @@
 import { classifyAssistantId, cleanId, type AssistantIdClassification } from './openai-ids.js';
 import { maskSecret } from '../util/mask-secret.js';
 import { AGENT_BUILDER_SHUTDOWN, ASSISTANTS_API_SUNSET, PROMPT_OBJECTS_SHUTDOWN, shutdownPhrase } from './service-dates.js';
+import { voicebridgeCommand } from '../util/invocation.js';
 
 export interface Advice {
   /** One line: what is wrong. */
@@ -15,7 +16,10 @@ export interface Advice {
 
 export { AGENT_BUILDER_SHUTDOWN, ASSISTANTS_API_SUNSET, PROMPT_OBJECTS_SHUTDOWN, shutdownPhrase } from './service-dates.js';
 
-export const CREATE_ASSISTANT = 'voicebridge create-assistant';
+/** The command that creates an agent, as this run was started (npx voicebridge create-assistant, or without npx). */
+export function createAssistantCommand(): string {
+  return voicebridgeCommand('create-assistant');
+}
 
 /** The exact error the bridge got from OpenAI when a workflow ID was passed as assistant_id. */
 export function seedErrorText(id: string): string {
@@ -47,7 +51,7 @@ export function workflowAdvice(id: string, variable: string, now: Date): Advice 
       `A workflow runs only inside ChatKit; there is no server-side way to send it a message. Agent Builder ${shutdownPhrase(AGENT_BUILDER_SHUTDOWN, now, { past: 'shut down', future: 'shuts down' })}.`,
     ],
     fix: withRename(
-      `Run: ${CREATE_ASSISTANT} (it creates an agent from your instructions and writes its ID into ${variable === 'AGENT_WORKFLOW_ID' ? 'ASSISTANT_ID' : variable}).\n` +
+      `Run: ${createAssistantCommand()} (it creates an agent from your instructions and writes its ID into ${variable === 'AGENT_WORKFLOW_ID' ? 'ASSISTANT_ID' : variable}).\n` +
         "To keep the workflow's logic, export it from Agent Builder as Agents SDK code and copy its instructions.",
       variable,
     ),
@@ -62,7 +66,7 @@ export function promptAdvice(id: string, variable: string, now: Date): Advice {
       `Prompt objects ${shutdownPhrase(PROMPT_OBJECTS_SHUTDOWN, now, { past: 'were shut down', future: 'shut down' })}: keep the instructions in your own file instead.`,
     ],
     fix: withRename(
-      `Copy the prompt's instructions into assistant.md, then run: ${CREATE_ASSISTANT} --api responses ` +
+      `Copy the prompt's instructions into assistant.md, then run: ${createAssistantCommand()} --api responses ` +
         '(or remove the ID and set ASSISTANT_INSTRUCTIONS_FILE=assistant.md).',
       variable,
     ),
@@ -99,13 +103,13 @@ export function offlineAssistantIdAdvice(raw: string, variable: string, now: Dat
       return {
         summary: `${variable} is still a placeholder ("${shown}"), not a real ID`,
         detail: [],
-        fix: withRename(`Run: ${CREATE_ASSISTANT} (it creates an agent and writes its real ID into .env).`, variable),
+        fix: withRename(`Run: ${createAssistantCommand()} (it creates an agent and writes its real ID into .env).`, variable),
       };
     case 'not-an-id':
       return {
         summary: `${variable} is not an ID: ${classification.description}`,
         detail: [],
-        fix: withRename(`Put the agent's ID in ${variable}, or run: ${CREATE_ASSISTANT}.`, variable),
+        fix: withRename(`Put the agent's ID in ${variable}, or run: ${createAssistantCommand()}.`, variable),
       };
     default: {
       const isKey = /^sk-/.test(value);
@@ -114,7 +118,7 @@ export function offlineAssistantIdAdvice(raw: string, variable: string, now: Dat
           ? `${variable} holds an OpenAI API key (${shown}), not an assistant ID`
           : `${variable} is ${classification.description} (${shown})`,
         detail: isKey ? ['Keys belong in OPENAI_API_KEY only.'] : [NOT_AN_ASSISTANT_HINT[classification.kind] ?? ''].filter(Boolean),
-        fix: withRename(`Put the agent's ID in ${variable} (an Agents API id, or asst_… where the Assistants API is still served), or run: ${CREATE_ASSISTANT}.`, variable),
+        fix: withRename(`Put the agent's ID in ${variable} (an Agents API id, or asst_… where the Assistants API is still served), or run: ${createAssistantCommand()}.`, variable),
       };
     }
   }
@@ -128,7 +132,7 @@ export function assistantsSunsetAdvice(id: string, variable: string, now: Date, 
       'Calls would connect, then the agent would never answer.',
     ],
     fix: withRename(
-      `Recreate the assistant on a current API: ${CREATE_ASSISTANT} --api agents (or --api responses), then run the doctor again.`,
+      `Recreate the assistant on a current API: ${createAssistantCommand()} --api agents (or --api responses), then run the doctor again.`,
       variable,
     ),
   };
@@ -139,7 +143,7 @@ export function assistantNotInProjectAdvice(id: string, variable: string): Advic
     summary: `no assistant ${id} in the project of this key`,
     detail: ['The Assistants API answers, but this key cannot see that assistant: it was deleted, or it lives in another project.'],
     fix: withRename(
-      `Use a key from the project the assistant was created in (platform.openai.com, project selector), or run: ${CREATE_ASSISTANT}.`,
+      `Use a key from the project the assistant was created in (platform.openai.com, project selector), or run: ${createAssistantCommand()}.`,
       variable,
     ),
   };
@@ -149,6 +153,6 @@ export function agentNotFoundAdvice(id: string, variable: string): Advice {
   return {
     summary: `no agent ${id} in the project of this key`,
     detail: ['The Agents API answers, but this key cannot see that agent: the ID is mistyped, the agent was deleted, or it lives in another project.'],
-    fix: withRename(`Check the ID and that OPENAI_API_KEY is from the agent's project, or run: ${CREATE_ASSISTANT}.`, variable),
+    fix: withRename(`Check the ID and that OPENAI_API_KEY is from the agent's project, or run: ${createAssistantCommand()}.`, variable),
   };
 }

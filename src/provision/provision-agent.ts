@@ -36,7 +36,7 @@ import {
 } from './provision-request.js';
 import {
   BACKEND_TITLES,
-  NEXT_COMMAND,
+  nextCommand,
   SILENT_OBSERVER,
   type FailureReason,
   type ProvisionFacts,
@@ -247,7 +247,7 @@ async function provisionUnderLock(options: ProvisionOptions, dependencies: Provi
       return run.refuse('id-in-use', {
         summary: `${existing.variable}=${existing.shown} is already set: ${existing.description}`,
         detail: [`Nothing was created and ${envPath} was not changed.`],
-        fix: `Keep it (check it with: ${NEXT_COMMAND}), or replace it by running this command again with --force.`,
+        fix: `Keep it (check it with: ${nextCommand()}), or replace it by running this command again with --force.`,
       });
     }
     observer.step({ kind: 'replacing', previous: facts.previous });

@@ -252,6 +252,6 @@ describe('doctor --explain from the command line', () => {
     const result = await runCli(['doctor', '--explain', text]);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toBe('error: --explain needs the text to explain: an error message, a Twilio error code or an ID, e.g. voicebridge doctor --explain 31920\n');
+    expect(result.stderr).toBe('error: --explain needs the text to explain: an error message, a Twilio error code or an ID, e.g. npx voicebridge doctor --explain 31920\n');
   });
 });

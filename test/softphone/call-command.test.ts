@@ -234,7 +234,7 @@ describe('voicebridge call on the command line', () => {
     folder = await mkdtemp(join(tmpdir(), 'voicebridge-call-'));
     const result = await runCli(['call'], { cwd: folder });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`TWILIO_AUTH_TOKEN is not set (there is no ${join(folder, '.env')}: run voicebridge call in the folder voicebridge serve runs in, or pass --env).`);
+    expect(result.stderr).toContain(`TWILIO_AUTH_TOKEN is not set (there is no ${join(folder, '.env')}: run npx voicebridge call in the folder voicebridge serve runs in, or pass --env).`);
   });
 
   it('exits 1 with the reason when the call cannot be placed', async () => {

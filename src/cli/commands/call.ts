@@ -16,6 +16,7 @@ import { mulawWav, pcm16Wav } from '../../softphone/wav-file.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import { UsageError } from '../../util/usage-error.js';
 import { createOutput, type Output } from '../output.js';
+import { voicebridgeCommand } from '../../util/invocation.js';
 
 export interface CallOptions {
   url?: string;
@@ -83,7 +84,7 @@ export async function runCallCommand(options: CallOptions, dependencies: Partial
   };
   const authToken = config.twilio.authToken?.trim();
   if (!authToken) {
-    const where = config.envFile.found ? '' : ` (there is no ${config.envFile.path}: run voicebridge call in the folder voicebridge serve runs in, or pass --env)`;
+    const where = config.envFile.found ? '' : ` (there is no ${config.envFile.path}: run ${voicebridgeCommand('call')} in the folder voicebridge serve runs in, or pass --env)`;
     return fail(`TWILIO_AUTH_TOKEN is not set${where}. The call signs its requests with it, as Twilio does, and the server checks them with its own: put the same value in the .env both read.`);
   }
   let voiceUrl: string;
@@ -163,7 +164,7 @@ export async function runCallCommand(options: CallOptions, dependencies: Partial
     return fail(`the bridge ended the call after ${(stream.elapsedMs() / 1000).toFixed(1)} s (WebSocket close ${closed?.code ?? '?'}${closed?.reason ? `: ${closed.reason}` : ''}). The server's log says why.`);
   }
   if (heard.length === 0) {
-    return fail('the agent never spoke: a caller would hear only silence. Read the server\'s log for this CallSid, and run voicebridge doctor.');
+    return fail(`the agent never spoke: a caller would hear only silence. Read the server's log for this CallSid, and run ${voicebridgeCommand('doctor')}.`);
   }
   if (narration.protocolErrors.length > 0) {
     return fail(`the bridge sent frames Twilio would reject (${narration.protocolErrors.join('; ')}).`);

@@ -16,6 +16,7 @@ import { EXIT_FAILURE, EXIT_OK } from '../exit-codes.js';
 import { UsageError } from '../../util/usage-error.js';
 import { createOutput, type Output } from '../output.js';
 import { runStartUpChecks } from '../serve-start-up-checks.js';
+import { voicebridgeCommand } from '../../util/invocation.js';
 
 export interface ServeOptions {
   envFile?: string;
@@ -77,7 +78,7 @@ export async function runServeCommand(
   const portOverride = parsePort(options.port);
   const voiceEngine = parseVoiceEngine(options.voiceEngine);
   if (options.configureNumber && !options.tunnel) {
-    throw new UsageError('--configure-number goes with --tunnel (to point the number at WEBHOOK_URL, run voicebridge doctor --fix)');
+    throw new UsageError(`--configure-number goes with --tunnel (to point the number at WEBHOOK_URL, run ${voicebridgeCommand('doctor --fix')})`);
   }
   if (options.restoreNumber && !options.configureNumber) throw new UsageError('--restore-number goes with --configure-number');
   let config = setup.config ?? loadConfig({ envFile: options.envFile });
@@ -203,7 +204,7 @@ async function startUpChecksPass(config: Config, format: LogFormat, output: Outp
     output,
     format,
     log,
-    `${failures.length} problem${failures.length === 1 ? '' : 's'} would make calls fail. Fix ${failures.length === 1 ? 'it' : 'them'} and start again (voicebridge doctor explains everything), or use --skip-checks if you are sure.`,
+    `${failures.length} problem${failures.length === 1 ? '' : 's'} would make calls fail. Fix ${failures.length === 1 ? 'it' : 'them'} and start again (${voicebridgeCommand('doctor')} explains everything), or use --skip-checks if you are sure.`,
   );
   return false;
 }

@@ -6,7 +6,7 @@ import type { Config } from '../../config/config.js';
 import { classifyAssistantId, cleanId } from '../../knowledge/openai-ids.js';
 import { describeModelLifecycle, lifecycleSeverity, modelLifecycle, type ModelLifecycle } from '../../models/model-lifecycle.js';
 import type { Clock } from '../../util/clock.js';
-import { CREATE_ASSISTANT } from '../../knowledge/assistant-id-advice.js';
+import { createAssistantCommand } from '../../knowledge/assistant-id-advice.js';
 import type { Check, CheckResult } from '../check.js';
 import { createModelFinder, type ModelFinder } from '../model-entry.js';
 import { modelVerdictFacts } from '../model-verdict-facts.js';
@@ -128,7 +128,7 @@ function howToChange(source: AgentModelSource, lifecycle: ModelLifecycle): strin
     return source.fromShell ? `${set}, and remove ASSISTANT_MODEL from your shell (it wins over .env).` : `${set}.`;
   }
   const model = target ?? '<a model with no shutdown date>';
-  const recreate = `${CREATE_ASSISTANT} --force --model ${model}`;
+  const recreate = `${createAssistantCommand()} --force --model ${model}`;
   return source.backend === 'agents'
     ? `Run: ${recreate} (it creates a new agent and writes its ID into .env), or update agent ${source.id} to model ${model} (client.beta.agents.update).`
     : `Run: ${recreate} (it creates an agent on a current API and writes its ID into .env), or change the model of assistant ${source.id} to ${model}.`;

@@ -7,6 +7,7 @@ import { redactResult } from '../redact-result.js';
 import { isPlaceholder } from '../placeholder-values.js';
 import { probeVoicebridge } from '../probe-voicebridge.js';
 import { isLocalOnlyHost, unreachableHostReason } from '../public-host.js';
+import { voicebridgeCommand } from '../../util/invocation.js';
 
 const PROBE_TIMEOUT_MS = 3_000;
 const START_SERVER = 'Start the server:';
@@ -116,7 +117,7 @@ async function checkWebhookUrl({ config, signal }: CheckContext): Promise<CheckR
       findings.push({
         status: 'warn',
         summary: `no voicebridge server answers at ${healthz} (${probe.reason})`,
-        fix: `${START_SERVER} npx voicebridge serve (it listens on port ${port}).\n${tunnelHint}`,
+        fix: `${START_SERVER} ${voicebridgeCommand('serve')} (it listens on port ${port}).\n${tunnelHint}`,
       });
     }
   }
