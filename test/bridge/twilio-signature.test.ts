@@ -14,8 +14,6 @@ describe('Twilio request signatures', () => {
     const behindPath = publicUrlsFrom(' https://example.test/voice/ ');
     expect(behindPath.incomingCall).toBe('https://example.test/voice/incoming-call');
     expect(behindPath.mediaStream).toBe('wss://example.test/voice/media-stream');
-    // A local-only http WEBHOOK_URL has no TLS for the stream either: the banner and the TwiML say ws://.
-    expect(publicUrlsFrom('http://localhost:5077').mediaStream).toBe('ws://localhost:5077/media-stream');
     expect(() => publicUrlsFrom(undefined)).toThrow(/WEBHOOK_URL is not set/);
     expect(() => publicUrlsFrom('not a url')).toThrow(/not a URL/);
   });

@@ -172,3 +172,22 @@ describe('serve embedded in another command', () => {
     expect(serve.text()).not.toContain('again to exit at once');
   });
 });
+
+describe('serve with a local-only http WEBHOOK_URL', () => {
+  it('says in the banner that the wss:// stream URL in the TwiML is not one this setup serves', async () => {
+    const serve = await startServe({}, new TestTunnelProvider(), { WEBHOOK_URL: 'http://localhost:5077' });
+    expect(serve.server, serve.text()).toBeDefined();
+    serve.stop();
+    expect(await serve.exited).toBe(0);
+    expect(serve.text()).toContain(
+      '  Media stream     wss://localhost:5077/media-stream (in the TwiML; WEBHOOK_URL is http://, a local-only setup: voicebridge call reaches this port directly, Twilio could not)\n',
+    );
+  });
+
+  it('shows a https WEBHOOK_URL\'s stream URL as it is', async () => {
+    const serve = await startServe({}, new TestTunnelProvider(), { WEBHOOK_URL: TUNNEL_URL });
+    serve.stop();
+    expect(await serve.exited).toBe(0);
+    expect(serve.text()).toContain(`  Media stream     wss://a1b2c3d4.tunnel.test/media-stream\n`);
+  });
+});

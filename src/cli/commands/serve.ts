@@ -247,7 +247,12 @@ function announce(server: BridgeServer, brain: Brain, config: Config, format: Lo
   output.out(chalk.bold('voicebridge serve'));
   output.out(`  Listening on     http://0.0.0.0:${server.port}  (health: /healthz, ready: /readyz, metrics: /metrics)`);
   output.out(`  Twilio webhook   ${chalk.cyan(server.urls.incomingCall)}  (the number's voice URL, HTTP POST)`);
-  output.out(`  Media stream     ${server.urls.mediaStream}`);
+  // Twilio opens only wss:// streams, so the TwiML says wss:// even for an http:// WEBHOOK_URL; the banner says what
+  // that setup is rather than show a wss:// address nothing serves as if it were the one in use.
+  const localOnly = server.urls.base.startsWith('http://')
+    ? chalk.dim(' (in the TwiML; WEBHOOK_URL is http://, a local-only setup: voicebridge call reaches this port directly, Twilio could not)')
+    : '';
+  output.out(`  Media stream     ${server.urls.mediaStream}${localOnly}`);
   output.out(`  Agent            ${brain.describe()}`);
   output.out(`  Voice            ${voice}`);
   output.out(`  Calls            ${describeCallPolicy(config)}`);

@@ -7,7 +7,7 @@ export interface PublicUrls {
   base: string;
   /** The voice webhook to give Twilio: WEBHOOK_URL/incoming-call */
   incomingCall: string;
-  /** The Media Stream URL put in the TwiML: MEDIA_STREAM_URL, else wss://<WEBHOOK_URL host>/media-stream (ws:// for http://) */
+  /** The Media Stream URL put in the TwiML: MEDIA_STREAM_URL, else wss://<WEBHOOK_URL host>/media-stream */
   mediaStream: string;
   /** Request paths the server answers for each, with and without WEBHOOK_URL's own path (proxies differ). */
   incomingCallPaths: ReadonlySet<string>;
@@ -32,9 +32,7 @@ export function publicUrlsFrom(webhookUrl: string | undefined, mediaStreamUrl?: 
   }
   const basePath = url.pathname.replace(/\/+$/, '');
   const base = `${url.protocol}//${url.host}${basePath}`;
-  // An http:// WEBHOOK_URL (a local-only setup) has no TLS for the stream either: ws://, not a wss:// nothing serves.
-  const streamScheme = url.protocol === 'http:' ? 'ws' : 'wss';
-  const stream = streamUrlFrom(mediaStreamUrl) ?? { url: `${streamScheme}://${url.host}${basePath}/media-stream`, path: `${basePath}/media-stream` };
+  const stream = streamUrlFrom(mediaStreamUrl) ?? { url: `wss://${url.host}${basePath}/media-stream`, path: `${basePath}/media-stream` };
   return {
     base,
     incomingCall: `${base}/incoming-call`,
