@@ -1,6 +1,7 @@
 #!/usr/bin/env -S node --
 // Entry point. Kept to syntax every Node can parse so that an old Node gets a clear message, not a SyntaxError.
-// "node --" ends Node's own options: without it Node treats our --env-file flag as its own and exits when the file is missing.
+// "node --" ends Node's own options: without it Node treats a --env-file flag as its own and exits when the file is missing
+// (npx runs on Node without one, so the commands take --env, which Node leaves alone).
 var major = Number(process.versions.node.split('.')[0]);
 if (major < 22) {
   console.error(

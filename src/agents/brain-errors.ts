@@ -6,7 +6,7 @@ import {
   agentNotFoundAdvice,
   assistantNotInProjectAdvice,
   assistantsSunsetAdvice,
-  CREATE_ASSISTANT,
+  createAssistantCommand,
   workflowAdvice,
   type Advice,
 } from '../knowledge/assistant-id-advice.js';
@@ -14,6 +14,7 @@ import { classifyOpenAIError, describeBaseURL, describeKeyOrConnectionFailure, t
 import { cleanId } from '../knowledge/openai-ids.js';
 import { redactSecrets } from '../util/mask-secret.js';
 import { BrainError, type BrainBackend, type BrainErrorKind } from './brain.js';
+import { voicebridgeCommand } from '../util/invocation.js';
 
 export interface BrainErrorContext {
   config: Config;
@@ -91,9 +92,9 @@ function explainCode(kind: BrainErrorKind, code: string): string {
     case 'rate-limit':
       return "OpenAI is rate-limiting this key right now; the next turns may work. If it persists, something else uses this key heavily or the project's rate limits are low (Settings → Limits).";
     case 'auth':
-      return 'OpenAI refused the credentials for this turn. Fix: run voicebridge doctor to check OPENAI_API_KEY.';
+      return `OpenAI refused the credentials for this turn. Fix: run ${voicebridgeCommand('doctor')} to check OPENAI_API_KEY.`;
     case 'not-found':
-      return "A model or resource the agent needs is not available to this key. Fix: check the agent's model with voicebridge doctor.";
+      return `A model or resource the agent needs is not available to this key. Fix: check the agent's model with ${voicebridgeCommand('doctor')}.`;
     case 'timeout':
       return 'OpenAI took too long to answer this turn; usually temporary (see https://status.openai.com).';
     case 'network':
@@ -101,7 +102,7 @@ function explainCode(kind: BrainErrorKind, code: string): string {
     case 'bad-request':
       return code === 'context_length_exceeded'
         ? 'The conversation grew longer than the model can read. Fix: use a model with a larger context window, or shorter instructions.'
-        : `The agent could not answer this input (${code}). Fix: check the agent's instructions, tools and model with voicebridge doctor.`;
+        : `The agent could not answer this input (${code}). Fix: check the agent's instructions, tools and model with ${voicebridgeCommand('doctor')}.`;
     default:
       return 'OpenAI had a problem producing the reply; usually temporary (see https://status.openai.com).';
   }
@@ -132,17 +133,17 @@ function explainBadRequest(failure: OpenAIFailure, error: unknown, context: Brai
       context,
       'bad-request',
       `${variable} (${id}) is not an assistant ID: OpenAI answered "${failure.status} ${failure.message}"`,
-      `The Assistants API takes only assistant IDs (asst_…). Fix: put an assistant or agent ID in ${variable}, or run: ${CREATE_ASSISTANT}.`,
+      `The Assistants API takes only assistant IDs (asst_…). Fix: put an assistant or agent ID in ${variable}, or run: ${createAssistantCommand()}.`,
       error,
     );
   }
   if (failure.code === 'model_not_found') {
-    return make(context, 'bad-request', `${context.action} failed: ${failure.message}`, `Fix: set ASSISTANT_MODEL to a model this key can use (voicebridge doctor lists the current ones); now ${context.config.assistant.model}.`, error);
+    return make(context, 'bad-request', `${context.action} failed: ${failure.message}`, `Fix: set ASSISTANT_MODEL to a model this key can use (${voicebridgeCommand('doctor')} lists the current ones); now ${context.config.assistant.model}.`, error);
   }
   if (failure.code === 'active_turn_not_steerable' || /active run|while a run|running turn/i.test(failure.message)) {
     return make(context, 'bad-request', `${context.action} failed: the agent was still busy with the previous reply (${failure.message})`, 'The previous turn had not finished or been cancelled at OpenAI yet; the next utterance will try again.', error);
   }
-  return make(context, 'bad-request', `${context.action} failed: OpenAI refused the request (${failure.status ?? 400}): ${failure.message}`, 'Fix: run voicebridge doctor to check the configuration.', error);
+  return make(context, 'bad-request', `${context.action} failed: OpenAI refused the request (${failure.status ?? 400}): ${failure.message}`, `Fix: run ${voicebridgeCommand('doctor')} to check the configuration.`, error);
 }
 
 function explainNotFound(failure: OpenAIFailure, error: unknown, context: BrainErrorContext): BrainError {
@@ -165,13 +166,13 @@ function explainNotFound(failure: OpenAIFailure, error: unknown, context: BrainE
     return make(context, 'not-found', `${context.action} failed: ${failure.message}`, adviceText(agentNotFoundAdvice(id, variable)), error);
   }
   if (failure.code === 'model_not_found') {
-    return make(context, 'not-found', `${context.action} failed: ${failure.message}`, `Fix: set ASSISTANT_MODEL to a model this key can use (voicebridge doctor lists the current ones).`, error);
+    return make(context, 'not-found', `${context.action} failed: ${failure.message}`, `Fix: set ASSISTANT_MODEL to a model this key can use (${voicebridgeCommand('doctor')} lists the current ones).`, error);
   }
   return make(
     context,
     'not-found',
     `${context.action} failed: OpenAI answered 404: ${failure.message}`,
-    "The call's conversation (or something it needs) no longer exists at OpenAI. Fix: run voicebridge doctor; if it passes, the next call starts afresh.",
+    `The call's conversation (or something it needs) no longer exists at OpenAI. Fix: run ${voicebridgeCommand('doctor')}; if it passes, the next call starts afresh.`,
     error,
   );
 }
@@ -207,7 +208,7 @@ export async function toBrainError(error: unknown, context: BrainErrorContext): 
   }
   if (!(error instanceof sdk.APIError)) {
     const message = error instanceof Error ? error.message : String(error);
-    return make(context, 'unknown', `${context.action} failed: ${message}`, 'OpenAI answered in a way the bridge could not follow. Fix: run voicebridge doctor; if it passes, report this message.', error);
+    return make(context, 'unknown', `${context.action} failed: ${message}`, `OpenAI answered in a way the bridge could not follow. Fix: run ${voicebridgeCommand('doctor')}; if it passes, report this message.`, error);
   }
 
   const failure = await classifyOpenAIError(error);
@@ -218,5 +219,5 @@ export async function toBrainError(error: unknown, context: BrainErrorContext): 
   const described = describeKeyOrConnectionFailure(failure, context.config, context.timeoutMs ?? 30_000);
   if (kind && described) return make(context, kind, `${context.action} failed: ${described.summary}`, `Fix: ${described.fix}`, error);
   if (failure.status === 409) return make(context, 'bad-request', `${context.action} failed: ${failure.message}`, 'The agent was busy with another request; the next utterance will try again.', error);
-  return make(context, 'unknown', `${context.action} failed: OpenAI answered ${failure.status ?? 'without a status'}: ${failure.message}`, 'Fix: run voicebridge doctor.', error);
+  return make(context, 'unknown', `${context.action} failed: OpenAI answered ${failure.status ?? 'without a status'}: ${failure.message}`, `Fix: run ${voicebridgeCommand('doctor')}.`, error);
 }

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createOpenAIClient } from '../clients/openai-client.js';
 import type { Config } from '../config/config.js';
-import { CREATE_ASSISTANT, offlineAssistantIdAdvice } from '../knowledge/assistant-id-advice.js';
+import { createAssistantCommand, offlineAssistantIdAdvice } from '../knowledge/assistant-id-advice.js';
 import { classifyAssistantId, cleanId } from '../knowledge/openai-ids.js';
 import { AgentsBrain } from './agents-brain.js';
 import { AssistantsBrain } from './assistants-brain.js';
@@ -44,7 +44,7 @@ export async function createBrain(config: Config, options: CreateBrainOptions = 
   const now = options.now ?? new Date();
   const variable = config.assistant.idVariable ?? 'ASSISTANT_ID';
   const raw = config.assistant.id;
-  const classification = classifyAssistantId(raw);
+  const classification = classifyAssistantId(raw, now);
 
   if (raw !== undefined && classification.kind !== 'empty') {
     const advice = offlineAssistantIdAdvice(raw, variable, now);
@@ -71,12 +71,12 @@ export async function createBrain(config: Config, options: CreateBrainOptions = 
       throw new BrainError(
         'bad-request',
         `${variable} is not set and there is no ASSISTANT_INSTRUCTIONS_FILE: no agent would answer the caller`,
-        `Fix: run ${CREATE_ASSISTANT} (it creates an agent and writes ASSISTANT_ID into .env), or write the instructions into assistant.md and set ASSISTANT_INSTRUCTIONS_FILE=assistant.md.`,
+        `Fix: run ${createAssistantCommand()} (it creates an agent and writes ASSISTANT_ID into .env), or write the instructions into assistant.md and set ASSISTANT_INSTRUCTIONS_FILE=assistant.md.`,
       );
     }
     const instructions = await readInstructions(file);
     return new ResponsesBrain({ client, model: config.assistant.model, instructions, instructionsSource: file, errors: errorsFor('responses'), settleTimeoutMs });
   }
   // offlineAssistantIdAdvice covers every other kind; this is the net under it.
-  throw new BrainError('bad-request', `${variable} is ${classification.description}`, `Fix: put an agent's ID in ${variable}, or run: ${CREATE_ASSISTANT}.`);
+  throw new BrainError('bad-request', `${variable} is ${classification.description}`, `Fix: put an agent's ID in ${variable}, or run: ${createAssistantCommand()}.`);
 }

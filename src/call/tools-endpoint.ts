@@ -5,6 +5,7 @@
 // agent can put into words for the caller, plus a `problem` line for the log. It never throws, so a broken endpoint
 // costs the caller one apology, never the call.
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { voicebridgeCommand } from '../util/invocation.js';
 
 /** The most of a response body read: the output goes into the agent's context, and a phone answer needs little. */
 export const TOOLS_RESPONSE_LIMIT_BYTES = 64 * 1024;
@@ -128,7 +129,7 @@ export async function callToolsEndpoint(options: ToolsEndpointOptions, call: Too
   try {
     target = new URL(options.url);
   } catch {
-    return fail(TOOL_FAILURE_OUTPUTS.unreachable, `TOOLS_URL is not a URL, so ${doing} was not sent. Fix TOOLS_URL in .env (run voicebridge doctor).`);
+    return fail(TOOL_FAILURE_OUTPUTS.unreachable, `TOOLS_URL is not a URL, so ${doing} was not sent. Fix TOOLS_URL in .env (run ${voicebridgeCommand('doctor')}).`);
   }
   const headers: Record<string, string> = { 'Content-Type': 'application/json' };
   // fetch refuses a URL with credentials in it: they become a basic auth header instead.

@@ -8,6 +8,7 @@ import type { DialOptions } from './commands/dial.js';
 import type { ServeOptions } from './commands/serve.js';
 import type { SetupSipCommandOptions } from './commands/setup-sip.js';
 import { EXIT_FAILURE, EXIT_USAGE } from './exit-codes.js';
+import { invocationFrom, setInvocation } from '../util/invocation.js';
 import { UsageError } from '../util/usage-error.js';
 
 const VERSION = '0.1.0';
@@ -34,7 +35,8 @@ Examples:
   program
     .command('doctor')
     .description('Check the setup and explain every problem with its fix')
-    .option('--env-file <path>', 'read this file instead of ./.env')
+    .option('--env <path>', 'read this file instead of ./.env')
+    .option('--env-file <path>', 'same as --env (under npx or node <file>, Node itself takes --env-file and stops if the file is missing)')
     .option('--json', 'print a machine-readable report: { ok, checks: [{ id, title, status, summary, fix }] }')
     .option('--explain <text>', 'explain an error message or an ID (e.g. the text of a 400, a Twilio error code, an ID)')
     .option('--fix', 'then make the changes the checks know how to make (number\'s voice URL, .env names and quotes, a new agent), each shown and confirmed first')
@@ -50,7 +52,7 @@ Exit codes: 0 nothing failed (after the fixes, with --fix), 1 a check failed, 2 
 
 Examples:
   $ npx voicebridge doctor
-  $ npx voicebridge doctor --env-file ./config/prod.env
+  $ npx voicebridge doctor --env ./config/prod.env
   $ npx voicebridge doctor --json | jq '.checks[] | select(.status == "fail")'
   $ npx voicebridge doctor --fix                 show each fix and ask before making it
   $ npx voicebridge doctor --fix --yes           make every fix without asking (CI, scripts)
@@ -71,7 +73,8 @@ Examples:
     .option('--instructions <text>', 'the instructions (default: written for phone calls)')
     .option('--instructions-file <path>', 'read the instructions from this file')
     .option('--model <model>', 'the model (default gpt-6-luna); one past its shutdown date is refused, one within 90 days warned about')
-    .option('--env-file <path>', 'write this file instead of ./.env')
+    .option('--env <path>', 'write this file instead of ./.env')
+    .option('--env-file <path>', 'same as --env (under npx or node <file>, Node itself takes --env-file and stops if the file is missing)')
     .option('--force', 'replace an ID that still works (without it, the command refuses and shows it)')
     .option('--dry-run', 'show what would be created and the exact .env change; touch nothing')
     .option('--json', 'print a machine-readable result: { ok, created: { id }, env: { diff }, error }')
@@ -96,7 +99,8 @@ Examples:
   program
     .command('setup-sip')
     .description('Set up calls over SIP: a Twilio SIP trunk to this OpenAI project with the number on it, and the OpenAI webhook endpoint')
-    .option('--env-file <path>', 'read and write this file instead of ./.env')
+    .option('--env <path>', 'read and write this file instead of ./.env')
+    .option('--env-file <path>', 'same as --env (under npx or node <file>, Node itself takes --env-file and stops if the file is missing)')
     .option('--dry-run', 'show what would change on Twilio, on OpenAI and in .env; change nothing')
     .option('--json', 'print a machine-readable result: { ok, dryRun, changed, trunk, number, webhook, changes, env, warnings, error }')
     .addHelpText(
@@ -126,7 +130,8 @@ Examples:
   program
     .command('serve')
     .description('Run the Twilio <-> OpenAI Realtime <-> agent bridge: the voice webhook and the media stream on one port')
-    .option('--env-file <path>', 'read this file instead of ./.env')
+    .option('--env <path>', 'read this file instead of ./.env')
+    .option('--env-file <path>', 'same as --env (under npx or node <file>, Node itself takes --env-file and stops if the file is missing)')
     .option('--port <number>', 'listen on this port instead of PORT (0 picks a free one)')
     .option('--skip-checks', 'start without the start-up checks (a broken setup then shows only when a call fails)')
     .option('--log-format <format>', 'text (default, for people) or json (one object per line, for log collectors)')
@@ -153,7 +158,7 @@ Exit codes: 0 stopped cleanly (SIGINT/SIGTERM/SIGHUP), 1 refused to start or sto
 Examples:
   $ npx voicebridge serve
   $ npx voicebridge serve --port 8080 --log-format json
-  $ npx voicebridge serve --env-file ./config/prod.env
+  $ npx voicebridge serve --env ./config/prod.env
   $ npx voicebridge serve --voice-engine live         GPT-Live speaks and listens, your agent answers
   $ npx voicebridge serve --phone                     talk to your agent from the browser
   $ npx voicebridge serve --tunnel --configure-number --restore-number`,
@@ -172,7 +177,8 @@ Examples:
     .option('--record <file>', 'write what the agent said to this WAV file')
     .option('--record-format <format>', 'pcm16 (default) or mulaw, both 8 kHz mono')
     .option('--wait <seconds>', 'after the caller\'s audio, hang up once the agent has been quiet this long (default 4)')
-    .option('--env-file <path>', 'read this file instead of ./.env (the same one serve reads)')
+    .option('--env <path>', 'read this file instead of ./.env (the same one serve reads)')
+    .option('--env-file <path>', 'same as --env (under npx or node <file>, Node itself takes --env-file and stops if the file is missing)')
     .addHelpText(
       'after',
       `
@@ -200,7 +206,8 @@ Examples:
     .option('--no-voicemail', 'hang up at once when an answering machine picks up')
     .option('--url <url>', 'where voicebridge serve listens (default http://127.0.0.1:PORT)')
     .option('--timeout <seconds>', 'stop following the call after this long (default 600)')
-    .option('--env-file <path>', 'read this file instead of ./.env (the same one serve reads: VOICEBRIDGE_API_KEY)')
+    .option('--env <path>', 'read this file instead of ./.env (the same one serve reads: VOICEBRIDGE_API_KEY)')
+    .option('--env-file <path>', 'same as --env (under npx or node <file>, Node itself takes --env-file and stops if the file is missing)')
     .addHelpText(
       'after',
       `
@@ -242,6 +249,18 @@ Examples:
       process.exitCode = await runDemoCommand(options);
     });
 
+  // --env is --env-file under a name Node leaves alone: Node reads --env-file anywhere on its command line, even after
+  // the script (npx runs on Node too), and exits with its own message before voicebridge runs. Commands see envFile.
+  program.hook('preAction', (_program, command) => {
+    const { env, envFile } = command.opts<{ env?: string; envFile?: string }>();
+    if (env === undefined) return;
+    if (envFile !== undefined && envFile !== env) {
+      throw new UsageError(`--env ${env} and --env-file ${envFile} name two files: give one of them (--env works everywhere, also under npx).`);
+    }
+    command.setOptionValue('envFile', env);
+    command.setOptionValue('env', undefined);
+  });
+
   return program;
 }
 
@@ -254,6 +273,8 @@ function ignoreClosedPipe(error: NodeJS.ErrnoException): void {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // Every command the output suggests is written the way this one was started (npx voicebridge …, or voicebridge …).
+  setInvocation(invocationFrom(process.env, argv[1]));
   process.stdout.on('error', ignoreClosedPipe);
   process.stderr.on('error', ignoreClosedPipe);
   const program = buildProgram();

@@ -8,7 +8,7 @@ import type { CreatedAssistant } from '../provision/backends/created-assistant.j
 import type { ProvisionApi, ProvisionRequest } from '../provision/provision-request.js';
 import {
   BACKEND_TITLES,
-  NEXT_COMMAND,
+  nextCommand,
   type InstructionsFilePlan,
   type PreviousId,
   type ProvisionObserver,
@@ -68,7 +68,7 @@ export function createAssistantReport(result: ProvisionResult): CreateAssistantR
     case 'created':
       if (result.provisioned.backend !== 'responses') report.created = result.provisioned.object;
       report.env = { written: result.env.written, created: result.env.created, changes: result.env.changes, diff: result.env.diff };
-      report.next = NEXT_COMMAND;
+      report.next = nextCommand();
       break;
     case 'dry-run':
       report.env = { written: false, created: false, changes: result.env.changes, diff: result.env.diff };
@@ -173,7 +173,7 @@ function printOutcome(result: ProvisionResult, output: Output): void {
       output.err('');
       for (const line of manualLines) output.err(`      ${chalk.bold(line)}`);
       output.err('');
-      output.err(`  Then run: ${NEXT_COMMAND}`);
+      output.err(`  Then run: ${nextCommand()}`);
       return;
     }
     case 'created': {
@@ -191,7 +191,7 @@ function printOutcome(result: ProvisionResult, output: Output): void {
       } else {
         output.out(chalk.green(`✔ ASSISTANT_ID=${provisioned.object.id}`));
       }
-      output.out(`Next: ${chalk.bold(NEXT_COMMAND)}`);
+      output.out(`Next: ${chalk.bold(nextCommand())}`);
       return;
     }
   }

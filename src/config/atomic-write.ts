@@ -107,7 +107,7 @@ async function assertWritable(target: string, existing: Stats | undefined, fs: A
     if (refused) {
       const fix =
         refused.code === 'EROFS'
-          ? 'Make the file system writable, or point --env-file at a file on a writable one'
+          ? 'Make the file system writable, or point --env at a file on a writable one'
           : `Run the command as the file's owner, or give this user write access to ${shellQuote(target)}`;
       throw new NotWritableError(target, refused.reason, fix, refused.code);
     }
@@ -119,7 +119,7 @@ async function assertWritable(target: string, existing: Stats | undefined, fs: A
     folderStats = await fs.stat(folder);
   } catch (error) {
     if (!isMissing(error)) throw error;
-    throw new NotWritableError(target, `its folder ${folder} does not exist`, `Create the folder (mkdir -p ${shellQuote(folder)}), or point --env-file at a file in a folder that exists`, 'ENOENT');
+    throw new NotWritableError(target, `its folder ${folder} does not exist`, `Create the folder (mkdir -p ${shellQuote(folder)}), or point --env at a file in a folder that exists`, 'ENOENT');
   }
   const what = existing ? 'the file is replaced through a new file written there' : 'the file is created there';
   if ((folderStats.mode & 0o200) === 0) {
@@ -135,7 +135,7 @@ async function assertWritable(target: string, existing: Stats | undefined, fs: A
     const reason = refused.code === 'EROFS' ? refused.reason : `this user may not create files in its folder ${folder}, and ${what}`;
     const fix =
       refused.code === 'EROFS'
-        ? 'Make the file system writable, or point --env-file at a file on a writable one'
+        ? 'Make the file system writable, or point --env at a file on a writable one'
         : `Run the command as the folder's owner, or give this user write access to ${shellQuote(folder)}`;
     throw new NotWritableError(target, reason, fix, refused.code);
   }

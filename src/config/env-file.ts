@@ -6,7 +6,7 @@ import { decodeEnvFile, EnvEditRefusedError } from './env-editor.js';
 
 export interface EnvFileSnapshot {
   path: string;
-  /** True when the path was given explicitly (--env-file); a missing default .env is not an error in itself. */
+  /** True when the path was given explicitly (--env or --env-file); a missing default .env is not an error in itself. */
   explicit: boolean;
   found: boolean;
   text?: string;

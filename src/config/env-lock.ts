@@ -12,6 +12,7 @@ import { hostname } from 'node:os';
 import * as fs from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { shellQuote } from '../util/shell-quote.js';
+import { voicebridgeCommand } from '../util/invocation.js';
 
 export const REFRESH_EVERY_MS = 30_000;
 export const STALE_AFTER_MS = 2 * 60_000;
@@ -43,7 +44,7 @@ export class EnvBusyError extends Error {
 
   /** What to do, as a sentence without its final full stop. */
   get fix(): string {
-    return `Let that run finish, then see what it wrote with: npx voicebridge doctor. If no voicebridge command is running, delete the lock (rm ${shellQuote(this.lockPath)}) and run this command again`;
+    return `Let that run finish, then see what it wrote with: ${voicebridgeCommand('doctor')}. If no voicebridge command is running, delete the lock (rm ${shellQuote(this.lockPath)}) and run this command again`;
   }
 }
 

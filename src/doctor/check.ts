@@ -95,4 +95,6 @@ export interface CheckReport {
   fix?: string;
   autoFixes?: readonly AutoFix[];
   durationMs: number;
+  /** The id of the failed check this failure follows from: the verdict counts the cause once, not each consequence. */
+  followsFrom?: string;
 }

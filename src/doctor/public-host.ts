@@ -17,6 +17,15 @@ export function unreachableHostReason(hostname: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Whether the host is this machine or the local network: a local-only setup (voicebridge call on this machine) rather
+ * than a mistake. Reserved example names and bare words are unreachable too, but they are nobody's real setup.
+ */
+export function isLocalOnlyHost(hostname: string): boolean {
+  const reason = unreachableHostReason(hostname);
+  return reason !== undefined && /this machine|private|link-local|local-network/.test(reason);
+}
+
 function ipv4Reason(host: string): string | undefined {
   const [a = 0, b = 0] = host.split('.').map(Number);
   if (a === 127) return `${host} is this machine (loopback)`;

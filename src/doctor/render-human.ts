@@ -17,12 +17,30 @@ export function renderCheckLine(report: CheckReport, chalk: ChalkInstance): stri
 }
 
 export function renderVerdict(reports: readonly CheckReport[], chalk: ChalkInstance): string {
-  const failures = reports.filter((report) => report.status === 'fail').length;
+  const failed = reports.filter((report) => report.status === 'fail');
+  const failedIds = new Set(failed.map((report) => report.id));
+  // A failure that only follows from another one (no .env, so every variable is unset) is not a problem of its own.
+  const consequences = failed.filter((report) => report.followsFrom !== undefined && failedIds.has(report.followsFrom));
+  const failures = failed.length - consequences.length;
   const warnings = reports.filter((report) => report.status === 'warn').length;
   const warningText = warnings === 0 ? '' : ` (${warnings} warning${warnings === 1 ? '' : 's'})`;
   if (failures === 0) return chalk.green.bold(`Ready to take calls${warningText}.`);
-  return chalk.red.bold(`${failures} problem${failures === 1 ? '' : 's'} found${warningText}.`) +
-    ' A call to your number would not work until they are fixed.';
+  const one = failures === 1;
+  const causes = [...new Set(consequences.map((report) => report.followsFrom!))];
+  const following = causes
+    .map((cause) => {
+      const following = consequences.filter((report) => report.followsFrom === cause);
+      const causeTitle = reports.find((report) => report.id === cause)?.title ?? cause;
+      return ` ${listTitles(following.map((report) => report.title))} fail${following.length === 1 ? 's' : ''} only because of the ${causeTitle} problem.`;
+    })
+    .join('');
+  return chalk.red.bold(`${failures} problem${one ? '' : 's'} found${warningText}.`) + following +
+    ` A call to your number would not work until ${one ? 'it is' : 'they are'} fixed.`;
+}
+
+/** "A", "A and B", "A, B and C". */
+function listTitles(titles: readonly string[]): string {
+  return titles.length <= 1 ? (titles[0] ?? '') : `${titles.slice(0, -1).join(', ')} and ${titles.at(-1)!}`;
 }
 
 export function renderHumanReport(reports: readonly CheckReport[], chalk: ChalkInstance): string {

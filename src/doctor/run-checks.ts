@@ -2,6 +2,7 @@
 import type { Config } from '../config/config.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { Check, CheckReport, CheckResult } from './check.js';
+import { voicebridgeCommand } from '../util/invocation.js';
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -59,7 +60,20 @@ export async function runChecks(checks: readonly Check[], options: RunChecksOpti
       return report;
     }),
   );
-  return reports;
+  return withCausesNamed(reports, options.config);
+}
+
+/** The checks that fail whenever their variables are unset: with no settings read at all, that is their only reason. */
+const NEED_SETTINGS = new Set(['required-vars', 'openai-key', 'assistant-id', 'twilio-credentials', 'phone-number', 'webhook-url']);
+
+/**
+ * With no .env read and no voicebridge variable in the environment, every "… is not set" failure has one cause, the
+ * missing file: those failures are marked as following from it, so the verdict counts one problem, not four.
+ */
+function withCausesNamed(reports: CheckReport[], config: Config): CheckReport[] {
+  const envFile = reports.find((report) => report.id === 'env-file');
+  if (envFile?.status !== 'fail' || Object.keys(config.sources).length > 0) return reports;
+  return reports.map((report) => (report.status === 'fail' && NEED_SETTINGS.has(report.id) ? { ...report, followsFrom: envFile.id } : report));
 }
 
 async function runOne(check: Check, config: Config, clock: Clock, results: Map<string, CheckResult>): Promise<CheckResult> {
@@ -84,7 +98,7 @@ async function runOne(check: Check, config: Config, clock: Clock, results: Map<s
     const result: CheckResult = {
       status: 'fail',
       summary: `the check itself failed: ${(error as Error).message}`,
-      fix: 'This is a bug in voicebridge; please report it with the output of voicebridge doctor --json.',
+      fix: `This is a bug in voicebridge; please report it with the output of ${voicebridgeCommand('doctor --json')}.`,
     };
     results.set(check.id, result);
     return result;

@@ -2,6 +2,8 @@
 // `doctor --explain`, so a pasted ID and a configured one get the same explanation and the same fix.
 import { classifyAssistantId, cleanId, type AssistantIdClassification } from './openai-ids.js';
 import { maskSecret } from '../util/mask-secret.js';
+import { AGENT_BUILDER_SHUTDOWN, ASSISTANTS_API_SUNSET, PROMPT_OBJECTS_SHUTDOWN, shutdownPhrase } from './service-dates.js';
+import { voicebridgeCommand } from '../util/invocation.js';
 
 export interface Advice {
   /** One line: what is wrong. */
@@ -12,27 +14,16 @@ export interface Advice {
   fix: string;
 }
 
-/** OpenAI's dates (from its deprecations page) that decide whether an ID can still work. */
-export const ASSISTANTS_API_SUNSET = '2026-08-26';
-export const AGENT_BUILDER_SHUTDOWN = '2026-11-30';
-export const PROMPT_OBJECTS_SHUTDOWN = '2026-11-30';
+export { AGENT_BUILDER_SHUTDOWN, ASSISTANTS_API_SUNSET, PROMPT_OBJECTS_SHUTDOWN, shutdownPhrase } from './service-dates.js';
 
-export const CREATE_ASSISTANT = 'voicebridge create-assistant';
+/** The command that creates an agent, as this run was started (npx voicebridge create-assistant, or without npx). */
+export function createAssistantCommand(): string {
+  return voicebridgeCommand('create-assistant');
+}
 
 /** The exact error the bridge got from OpenAI when a workflow ID was passed as assistant_id. */
 export function seedErrorText(id: string): string {
   return `400 Invalid 'assistant_id': '${id}'. Expected an ID that begins with 'asst'.`;
-}
-
-function isPast(isoDate: string, now: Date): boolean {
-  return now.getTime() >= new Date(`${isoDate}T00:00:00Z`).getTime();
-}
-
-/** "shut down on 2026-11-30" or "shuts down on 2026-11-30 (in 6 days)", depending on today. */
-export function shutdownPhrase(isoDate: string, now: Date, verbs: { past: string; future: string }): string {
-  if (isPast(isoDate, now)) return `${verbs.past} on ${isoDate}`;
-  const days = Math.ceil((new Date(`${isoDate}T00:00:00Z`).getTime() - now.getTime()) / 86_400_000);
-  return `${verbs.future} on ${isoDate} (in ${days} day${days === 1 ? '' : 's'})`;
 }
 
 /** An ID is never secret, but an API key pasted into the wrong variable is: show that one masked. */
@@ -55,12 +46,12 @@ export function workflowAdvice(id: string, variable: string, now: Date): Advice 
   return {
     summary: `${variable} is an Agent Builder workflow ID (${id}), not an assistant: calls would connect and then stay silent`,
     detail: [
-      `OpenAI refuses it as an assistant with: ${seedErrorText(id)}`,
+      `Used as an assistant, it gets this answer from OpenAI (known from the ID itself; OpenAI was not asked): ${seedErrorText(id)}`,
       'The caller hears the greeting, then nothing: every reply from the agent fails with that error.',
       `A workflow runs only inside ChatKit; there is no server-side way to send it a message. Agent Builder ${shutdownPhrase(AGENT_BUILDER_SHUTDOWN, now, { past: 'shut down', future: 'shuts down' })}.`,
     ],
     fix: withRename(
-      `Run: ${CREATE_ASSISTANT} (it creates an agent from your instructions and writes its ID into ${variable === 'AGENT_WORKFLOW_ID' ? 'ASSISTANT_ID' : variable}).\n` +
+      `Run: ${createAssistantCommand()} (it creates an agent from your instructions and writes its ID into ${variable === 'AGENT_WORKFLOW_ID' ? 'ASSISTANT_ID' : variable}).\n` +
         "To keep the workflow's logic, export it from Agent Builder as Agents SDK code and copy its instructions.",
       variable,
     ),
@@ -72,10 +63,10 @@ export function promptAdvice(id: string, variable: string, now: Date): Advice {
     summary: `${variable} is a prompt object ID (${id}), not an assistant`,
     detail: [
       'A pmpt_ ID names reusable instructions for the Responses API; it cannot answer a caller by itself.',
-      `Prompt objects ${shutdownPhrase(PROMPT_OBJECTS_SHUTDOWN, now, { past: 'shut down', future: 'shut down' })}: keep the instructions in your own file instead.`,
+      `Prompt objects ${shutdownPhrase(PROMPT_OBJECTS_SHUTDOWN, now, { past: 'were shut down', future: 'shut down' })}: keep the instructions in your own file instead.`,
     ],
     fix: withRename(
-      `Copy the prompt's instructions into assistant.md, then run: ${CREATE_ASSISTANT} --api responses ` +
+      `Copy the prompt's instructions into assistant.md, then run: ${createAssistantCommand()} --api responses ` +
         '(or remove the ID and set ASSISTANT_INSTRUCTIONS_FILE=assistant.md).',
       variable,
     ),
@@ -96,7 +87,7 @@ const NOT_AN_ASSISTANT_HINT: Partial<Record<AssistantIdClassification['kind'], s
  * Returns undefined for the values only the API can judge (asst_ and Agents API ids) and for an empty value.
  */
 export function offlineAssistantIdAdvice(raw: string, variable: string, now: Date): Advice | undefined {
-  const classification = classifyAssistantId(raw);
+  const classification = classifyAssistantId(raw, now);
   const value = cleanId(raw);
   const shown = displayId(value);
   switch (classification.kind) {
@@ -112,13 +103,13 @@ export function offlineAssistantIdAdvice(raw: string, variable: string, now: Dat
       return {
         summary: `${variable} is still a placeholder ("${shown}"), not a real ID`,
         detail: [],
-        fix: withRename(`Run: ${CREATE_ASSISTANT} (it creates an agent and writes its real ID into .env).`, variable),
+        fix: withRename(`Run: ${createAssistantCommand()} (it creates an agent and writes its real ID into .env).`, variable),
       };
     case 'not-an-id':
       return {
         summary: `${variable} is not an ID: ${classification.description}`,
         detail: [],
-        fix: withRename(`Put the agent's ID in ${variable}, or run: ${CREATE_ASSISTANT}.`, variable),
+        fix: withRename(`Put the agent's ID in ${variable}, or run: ${createAssistantCommand()}.`, variable),
       };
     default: {
       const isKey = /^sk-/.test(value);
@@ -127,7 +118,7 @@ export function offlineAssistantIdAdvice(raw: string, variable: string, now: Dat
           ? `${variable} holds an OpenAI API key (${shown}), not an assistant ID`
           : `${variable} is ${classification.description} (${shown})`,
         detail: isKey ? ['Keys belong in OPENAI_API_KEY only.'] : [NOT_AN_ASSISTANT_HINT[classification.kind] ?? ''].filter(Boolean),
-        fix: withRename(`Put the agent's ID in ${variable} (an Agents API id, or asst_… where the Assistants API is still served), or run: ${CREATE_ASSISTANT}.`, variable),
+        fix: withRename(`Put the agent's ID in ${variable} (an Agents API id, or asst_… where the Assistants API is still served), or run: ${createAssistantCommand()}.`, variable),
       };
     }
   }
@@ -141,7 +132,7 @@ export function assistantsSunsetAdvice(id: string, variable: string, now: Date, 
       'Calls would connect, then the agent would never answer.',
     ],
     fix: withRename(
-      `Recreate the assistant on a current API: ${CREATE_ASSISTANT} --api agents (or --api responses), then run the doctor again.`,
+      `Recreate the assistant on a current API: ${createAssistantCommand()} --api agents (or --api responses), then run the doctor again.`,
       variable,
     ),
   };
@@ -152,7 +143,7 @@ export function assistantNotInProjectAdvice(id: string, variable: string): Advic
     summary: `no assistant ${id} in the project of this key`,
     detail: ['The Assistants API answers, but this key cannot see that assistant: it was deleted, or it lives in another project.'],
     fix: withRename(
-      `Use a key from the project the assistant was created in (platform.openai.com, project selector), or run: ${CREATE_ASSISTANT}.`,
+      `Use a key from the project the assistant was created in (platform.openai.com, project selector), or run: ${createAssistantCommand()}.`,
       variable,
     ),
   };
@@ -162,6 +153,6 @@ export function agentNotFoundAdvice(id: string, variable: string): Advice {
   return {
     summary: `no agent ${id} in the project of this key`,
     detail: ['The Agents API answers, but this key cannot see that agent: the ID is mistyped, the agent was deleted, or it lives in another project.'],
-    fix: withRename(`Check the ID and that OPENAI_API_KEY is from the agent's project, or run: ${CREATE_ASSISTANT}.`, variable),
+    fix: withRename(`Check the ID and that OPENAI_API_KEY is from the agent's project, or run: ${createAssistantCommand()}.`, variable),
   };
 }

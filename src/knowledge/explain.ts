@@ -12,11 +12,12 @@ import {
   assistantNotInProjectAdvice,
   assistantsSunsetAdvice,
   ASSISTANTS_API_SUNSET,
-  CREATE_ASSISTANT,
+  createAssistantCommand,
   offlineAssistantIdAdvice,
   shutdownPhrase,
   type Advice,
 } from './assistant-id-advice.js';
+import { voicebridgeCommand } from '../util/invocation.js';
 
 export interface Explanation {
   matched: boolean;
@@ -40,7 +41,9 @@ interface Matcher {
   explain(match: RegExpExecArray, now: Date): Answer | undefined;
 }
 
-const DOCTOR = 'Run: voicebridge doctor — it checks the whole setup and prints the fix for each problem.';
+function doctorHint(): string {
+  return `Run: ${voicebridgeCommand('doctor')} — it checks the whole setup and prints the fix for each problem.`;
+}
 const OPENAI_ERRORS = 'https://platform.openai.com/docs/guides/error-codes';
 const twilioDocs = (code: string): string => `https://www.twilio.com/docs/api/errors/${code}`;
 
@@ -60,34 +63,34 @@ const TWILIO_ERRORS: Record<string, Omit<Answer, 'docs'>> = {
     cause:
       "Twilio requested your number's voice URL (WEBHOOK_URL/incoming-call) and did not get a usable answer: the server " +
       'answered with an error status, was not running, or the tunnel in front of it had moved.',
-    fix: `Start the server (voicebridge serve) and check its log for the request. If you use a tunnel, update WEBHOOK_URL when its address changes. ${DOCTOR}`,
+    fix: `Start the server (${voicebridgeCommand('serve')}) and check its log for the request. If you use a tunnel, update WEBHOOK_URL when its address changes. ${doctorHint()}`,
   },
   '11205': {
     title: 'Twilio 11205: HTTP connection failure',
     cause:
       'Twilio could not connect to the host of your voice URL at all: the name does not resolve, the port is closed, the TLS ' +
       'certificate is not valid, or the server did not answer in time.',
-    fix: `Make WEBHOOK_URL a public https:// address with a valid certificate that reaches a running voicebridge serve (not localhost). ${DOCTOR}`,
+    fix: `Make WEBHOOK_URL a public https:// address with a valid certificate that reaches a running voicebridge serve (not localhost). ${doctorHint()}`,
   },
   '12100': {
     title: 'Twilio 12100: document parse failure',
     cause:
       'Your voice URL answered, but not with valid TwiML (XML): usually an HTML error page, JSON, or another app answering at that address.',
-    fix: `Point the number's voice URL at voicebridge: WEBHOOK_URL/incoming-call with POST, which answers TwiML. ${DOCTOR}`,
+    fix: `Point the number's voice URL at voicebridge: WEBHOOK_URL/incoming-call with POST, which answers TwiML. ${doctorHint()}`,
   },
   '32010': {
     title: 'Twilio 32010: SIP, no valid origination URIs configured',
     cause:
       'A call reached a number on an Elastic SIP trunk, and the trunk had no enabled origination URL to send it to. With ' +
       'TRANSPORT=sip the trunk must send calls to sip:<OPENAI_PROJECT_ID>@sip.api.openai.com;transport=tls.',
-    fix: `Run: voicebridge setup-sip — it adds (or enables) that origination URL on the trunk. ${DOCTOR}`,
+    fix: `Run: ${voicebridgeCommand('setup-sip')} — it adds (or enables) that origination URL on the trunk. ${doctorHint()}`,
   },
   '20003': {
     title: 'Twilio 20003: authentication error',
     cause:
       'Twilio rejected the credentials: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or TWILIO_API_KEY and TWILIO_API_SECRET) do ' +
       'not belong together, the token was rotated, or they are test credentials.',
-    fix: `Copy the Account SID and Auth Token again from the Twilio Console (Account info) into .env. ${DOCTOR}`,
+    fix: `Copy the Account SID and Auth Token again from the Twilio Console (Account info) into .env. ${doctorHint()}`,
   },
   '21211': {
     title: "Twilio 21211: invalid 'To' phone number",
@@ -101,14 +104,14 @@ const TWILIO_ERRORS: Record<string, Omit<Answer, 'docs'>> = {
       'not serve WebSockets, a proxy or tunnel does not pass the upgrade through, or the URL carries a query string.',
     fix:
       'voicebridge builds the stream URL from WEBHOOK_URL: set it to the public https:// base URL with no path and no query string, ' +
-      `and make sure any proxy in front forwards WebSocket upgrades. ${DOCTOR}`,
+      `and make sure any proxy in front forwards WebSocket upgrades. ${doctorHint()}`,
   },
   '31921': {
     title: 'Twilio 31921: Media Stream WebSocket closed by your server',
     cause:
       'Your server closed the Media Stream WebSocket; with <Connect><Stream> the call ends there. voicebridge closes it when a ' +
       'call hangs up, and when the bridge cannot go on (for example OpenAI Realtime refused the session).',
-    fix: `Find the call in the voicebridge serve log (by its Call SID) to see why it ended. ${DOCTOR}`,
+    fix: `Find the call in the voicebridge serve log (by its Call SID) to see why it ended. ${doctorHint()}`,
   },
   '31924': {
     title: 'Twilio 31924: Media Stream WebSocket protocol error',
@@ -176,7 +179,7 @@ function explainBareToken(token: string, now: Date): Answer | undefined {
       fix:
         kind === 'admin'
           ? 'Create a project key (sk-proj-…) at https://platform.openai.com/api-keys and put it in OPENAI_API_KEY.'
-          : 'Put it in OPENAI_API_KEY in .env and run: voicebridge doctor. If it was shared anywhere public, revoke it at https://platform.openai.com/api-keys.',
+          : `Put it in OPENAI_API_KEY in .env and run: ${voicebridgeCommand('doctor')}. If it was shared anywhere public, revoke it at https://platform.openai.com/api-keys.`,
     };
   }
   if (/^proj[_-]/.test(token)) {
@@ -211,10 +214,10 @@ function explainBareToken(token: string, now: Date): Answer | undefined {
       topic: 'key.twilio',
       title: 'Probably a Twilio Auth Token or API secret (32 hex digits)',
       cause: 'A secret that signs in to Twilio. It belongs in TWILIO_AUTH_TOKEN (or TWILIO_API_SECRET for an API key).',
-      fix: 'Put it in .env and run: voicebridge doctor. If it was shared anywhere public, rotate it in the Twilio Console.',
+      fix: `Put it in .env and run: ${voicebridgeCommand('doctor')}. If it was shared anywhere public, rotate it in the Twilio Console.`,
     };
   }
-  const classification = classifyAssistantId(token);
+  const classification = classifyAssistantId(token, now);
   const value = cleanId(token);
   switch (classification.kind) {
     case 'empty':
@@ -227,7 +230,7 @@ function explainBareToken(token: string, now: Date): Answer | undefined {
         cause:
           `${value} is an assistant of the Assistants API, which OpenAI ${shutdownPhrase(ASSISTANTS_API_SUNSET, now, { past: 'sunset', future: 'sunsets' })}: ` +
           'it works only on an endpoint that still serves that API.',
-        fix: `Run voicebridge doctor to see whether your endpoint still serves it. To move to a current API: ${CREATE_ASSISTANT} --api agents (or --api responses).`,
+        fix: `Run ${voicebridgeCommand('doctor')} to see whether your endpoint still serves it. To move to a current API: ${createAssistantCommand()} --api agents (or --api responses).`,
       };
     case 'agent':
       // Anything long enough classifies as an agent id; only explain what really looks like one.
@@ -236,7 +239,7 @@ function explainBareToken(token: string, now: Date): Answer | undefined {
         topic: 'id.agent',
         title: 'An Agents API agent ID',
         cause: `${value} is a reusable agent of the Agents API (client.beta.agents): what voicebridge talks to by default.`,
-        fix: `Put it in ASSISTANT_ID (ASSISTANT_ID=${value}) and run: voicebridge doctor — it checks that this key can reach the agent.`,
+        fix: `Put it in ASSISTANT_ID (ASSISTANT_ID=${value}) and run: ${voicebridgeCommand('doctor')} — it checks that this key can reach the agent.`,
       };
     default: {
       const advice = offlineAssistantIdAdvice(token, 'ASSISTANT_ID', now);
@@ -261,7 +264,7 @@ const MATCHERS: Matcher[] = [
         'the call itself is fine if another one took it.',
       fix:
         'Nothing to do when another instance took the call. Otherwise answer the webhook within a few seconds, accept each call once ' +
-        `(webhook-id is the same on a redelivery), and check that OPENAI_PROJECT_ID and OPENAI_API_KEY belong to one project. ${DOCTOR}`,
+        `(webhook-id is the same on a redelivery), and check that OPENAI_PROJECT_ID and OPENAI_API_KEY belong to one project. ${doctorHint()}`,
     }),
   },
   {
@@ -272,7 +275,7 @@ const MATCHERS: Matcher[] = [
       cause:
         'serve checks every webhook against OPENAI_WEBHOOK_SECRET. It did not match: the secret in .env is not the endpoint\'s ' +
         '(it was rotated, or belongs to another endpoint or project), or something between OpenAI and serve changed the body.',
-      fix: `Run: voicebridge setup-sip — it writes the endpoint's secret into .env (making a new one when needed), then restart serve. ${DOCTOR}`,
+      fix: `Run: ${voicebridgeCommand('setup-sip')} — it writes the endpoint's secret into .env (making a new one when needed), then restart serve. ${doctorHint()}`,
     }),
   },
   {
@@ -305,7 +308,7 @@ const MATCHERS: Matcher[] = [
       cause:
         'A call over SIP ended with 603, the status a refused call gets. serve refuses a call it cannot take (too many calls at ' +
         'once, shutting down, a webhook that did not verify); OpenAI refuses one that nobody accepted in time.',
-      fix: `Look for the call in the log of voicebridge serve; check MAX_CALLS, and that the webhook reaches serve. ${DOCTOR}`,
+      fix: `Look for the call in the log of voicebridge serve; check MAX_CALLS, and that the webhook reaches serve. ${doctorHint()}`,
     }),
   },
   {
@@ -319,9 +322,9 @@ const MATCHERS: Matcher[] = [
       return {
         title: 'Something other than an assistant ID was used as an assistant ID',
         cause:
-          `The Assistants API wants an asst_… ID${id ? `, and got ${id}: ${classifyAssistantId(id).description}` : ''}. ` +
+          `The Assistants API wants an asst_… ID${id ? `, and got ${id}: ${classifyAssistantId(id, now).description}` : ''}. ` +
           'Every reply fails with this error, so calls connect and then stay silent.',
-        fix: advice?.fix ?? `Put a valid agent ID in ASSISTANT_ID, or run: ${CREATE_ASSISTANT}.`,
+        fix: advice?.fix ?? `Put a valid agent ID in ASSISTANT_ID, or run: ${createAssistantCommand()}.`,
       };
     },
   },
@@ -359,7 +362,7 @@ const MATCHERS: Matcher[] = [
     explain: () => ({
       title: 'OpenAI rejected the API key (401 invalid_api_key)',
       cause: 'The key in OPENAI_API_KEY is wrong, revoked, or from another account.',
-      fix: `Create a key at https://platform.openai.com/api-keys and put it in OPENAI_API_KEY. ${DOCTOR}`,
+      fix: `Create a key at https://platform.openai.com/api-keys and put it in OPENAI_API_KEY. ${doctorHint()}`,
       docs: OPENAI_ERRORS,
     }),
   },
@@ -369,7 +372,7 @@ const MATCHERS: Matcher[] = [
     explain: () => ({
       title: 'No OpenAI API key was sent',
       cause: 'OPENAI_API_KEY is empty or missing where the request was made.',
-      fix: `Set OPENAI_API_KEY in .env (or the environment of the process). ${DOCTOR}`,
+      fix: `Set OPENAI_API_KEY in .env (or the environment of the process). ${doctorHint()}`,
       docs: OPENAI_ERRORS,
     }),
   },
@@ -423,7 +426,7 @@ const MATCHERS: Matcher[] = [
         title: `Model not available${model ? `: ${model}` : ''} (404 model_not_found)`,
         cause: `${model ?? 'The model'} does not exist, was shut down, or this key's project may not use it.`,
         fix: successor
-          ? `Use ${successor} instead (its successor). ${DOCTOR}`
+          ? `Use ${successor} instead (its successor). ${doctorHint()}`
           : `Use a model this key can use (the Realtime default is ${DEFAULT_REALTIME_MODEL}); voicebridge doctor checks OPENAI_REALTIME_MODEL and OPENAI_TRANSCRIBE_MODEL.`,
         docs: OPENAI_ERRORS,
       };
@@ -440,7 +443,7 @@ const MATCHERS: Matcher[] = [
           : match[1] === 'ENOTFOUND' || match[1] === 'EAI_AGAIN'
             ? 'The host name could not be resolved.'
             : 'The connection failed or timed out.',
-      fix: `Check the address (OPENAI_BASE_URL, TWILIO_API_BASE_URL, WEBHOOK_URL) and your network. ${DOCTOR}`,
+      fix: `Check the address (OPENAI_BASE_URL, TWILIO_API_BASE_URL, WEBHOOK_URL) and your network. ${doctorHint()}`,
     }),
   },
   {
@@ -466,7 +469,7 @@ const MATCHERS: Matcher[] = [
         return {
           title: 'A phone number in E.164 form',
           cause: `${number} is written as Twilio wants it: +, the country code and the number, nothing else.`,
-          fix: `It belongs in TWILIO_PHONE_NUMBER (your Twilio number, which callers dial) or TRANSFER_NUMBER (where failing calls go). ${DOCTOR}`,
+          fix: `It belongs in TWILIO_PHONE_NUMBER (your Twilio number, which callers dial) or TRANSFER_NUMBER (where failing calls go). ${doctorHint()}`,
         };
       }
       return {
@@ -482,7 +485,7 @@ const MATCHERS: Matcher[] = [
     explain: () => ({
       title: '401 Unauthorized: the credentials were rejected',
       cause: 'From OpenAI: OPENAI_API_KEY is wrong or revoked. From Twilio: TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN do not match.',
-      fix: `${DOCTOR} Paste the whole error message for a precise answer.`,
+      fix: `${doctorHint()} Paste the whole error message for a precise answer.`,
     }),
   },
   {
@@ -494,7 +497,7 @@ const MATCHERS: Matcher[] = [
         "From OpenAI: the key's project or role may not use that API or model (a restricted key, a project role below Member, " +
         'an organization without access to a beta such as the Agents API), or the request came from an unsupported country. ' +
         'From Twilio: the account may not do that (a trial account, or a permission the API key lacks).',
-      fix: `${DOCTOR} Paste the whole error message for a precise answer.`,
+      fix: `${doctorHint()} Paste the whole error message for a precise answer.`,
     }),
   },
   {
@@ -514,7 +517,7 @@ const MATCHERS: Matcher[] = [
     explain: (match) => ({
       title: `An OpenAI webhook signing secret (${maskSecret(match[1]!)})`,
       cause: 'The secret OpenAI signs webhooks with. It belongs in OPENAI_WEBHOOK_SECRET only (TRANSPORT=sip), never in a chat or a repository.',
-      fix: 'Put it in OPENAI_WEBHOOK_SECRET in .env. If it was shared, delete that line and run voicebridge setup-sip: the endpoint gets a new secret.',
+      fix: `Put it in OPENAI_WEBHOOK_SECRET in .env. If it was shared, delete that line and run ${voicebridgeCommand('setup-sip')}: the endpoint gets a new secret.`,
     }),
   },
   {
@@ -552,7 +555,7 @@ export function explainText(input: string, now: Date = new Date()): Explanation 
     title: 'Not recognised',
     cause: text === '' ? 'Nothing was given to explain.' : 'voicebridge does not know this message or ID.',
     fix:
-      `Paste the whole error message (or the bare ID) in quotes: voicebridge doctor --explain "<text>". ${DOCTOR}` +
+      `Paste the whole error message (or the bare ID) in quotes: ${voicebridgeCommand('doctor --explain "<text>"')}. ${doctorHint()}` +
       (code ? ` Twilio documents error ${code} at ${twilioDocs(code)}.` : ` OpenAI's error codes: ${OPENAI_ERRORS}.`),
   };
 }

@@ -1,4 +1,5 @@
 // The catalogue of OpenAI identifiers a user may paste into ASSISTANT_ID, and what each one means for the bridge.
+import { AGENT_BUILDER_SHUTDOWN, ASSISTANTS_API_SUNSET, PROMPT_OBJECTS_SHUTDOWN, shutdownPhrase } from './service-dates.js';
 
 export type AssistantIdKind =
   | 'empty'
@@ -37,7 +38,8 @@ const OTHER_PREFIXES: Array<[RegExp, AssistantIdKind, string]> = [
 ];
 
 /** Classifies a raw ASSISTANT_ID value exactly as found in the environment (quotes and spaces included). */
-export function classifyAssistantId(raw: string | undefined): AssistantIdClassification {
+/** `now` words the dated descriptions (the Assistants API's sunset, Agent Builder's shutdown) for that day. */
+export function classifyAssistantId(raw: string | undefined, now: Date = new Date()): AssistantIdClassification {
   if (raw === undefined || raw.trim() === '' || /^(['"])\s*\1$/.test(raw.trim())) {
     return { kind: 'empty', description: 'no assistant ID is set' };
   }
@@ -65,19 +67,19 @@ export function classifyAssistantId(raw: string | undefined): AssistantIdClassif
     return withCosmetic({
       kind: 'assistant',
       backend: 'assistants',
-      description: 'an Assistants API assistant (the Assistants API was sunset on OpenAI on 2026-08-26)',
+      description: `an Assistants API assistant (the Assistants API ${shutdownPhrase(ASSISTANTS_API_SUNSET, now, { past: 'was sunset by OpenAI', future: 'will be sunset by OpenAI' })})`,
     });
   }
   if (value.startsWith('wf_')) {
     return withCosmetic({
       kind: 'workflow',
-      description: 'an Agent Builder workflow ID: workflows can never be used as an assistant (Agent Builder shuts down on 2026-11-30)',
+      description: `an Agent Builder workflow ID: workflows can never be used as an assistant (Agent Builder ${shutdownPhrase(AGENT_BUILDER_SHUTDOWN, now, { past: 'shut down', future: 'shuts down' })})`,
     });
   }
   if (value.startsWith('pmpt_')) {
     return withCosmetic({
       kind: 'prompt',
-      description: 'a reusable prompt object ID (prompt objects shut down on 2026-11-30), not an assistant',
+      description: `a reusable prompt object ID (prompt objects ${shutdownPhrase(PROMPT_OBJECTS_SHUTDOWN, now, { past: 'were shut down', future: 'shut down' })}), not an assistant`,
     });
   }
   for (const [pattern, kind, description] of OTHER_PREFIXES) {

@@ -15,6 +15,7 @@ import {
 } from '../models/model-lifecycle.js';
 import { fetchModelList, modelLifecycles } from '../models/model-list.js';
 import type { Clock } from '../util/clock.js';
+import { voicebridgeCommand } from '../util/invocation.js';
 
 /**
  * Agent models of the current family, fastest first: a phone caller waits for every token, so the fastest model
@@ -72,7 +73,7 @@ async function unchecked(model: string, error: unknown, options: AssistantModelC
   return {
     kind: 'unchecked',
     model,
-    warning: `Could not check whether ${model} is retiring (the models list could not be read: ${reason}). Going on; run voicebridge doctor afterwards to check its shutdown date.`,
+    warning: `Could not check whether ${model} is retiring (the models list could not be read: ${reason}). Going on; run ${voicebridgeCommand('doctor')} afterwards to check its shutdown date.`,
   };
 }
 

@@ -35,7 +35,7 @@ export interface InspectOptions {
 export async function inspectExistingAssistant(config: Config, options: InspectOptions): Promise<ExistingAssistant> {
   const raw = config.assistant.id;
   const variable = config.assistant.idVariable ?? 'ASSISTANT_ID';
-  const classification = classifyAssistantId(raw);
+  const classification = classifyAssistantId(raw, options.now);
   if (raw === undefined || classification.kind === 'empty') return { state: 'none' };
   const id = cleanId(raw);
   const shown = displayId(id);

@@ -7,6 +7,7 @@ import { classifyOpenAIError, describeBaseURL, describeKeyOrConnectionFailure, t
 import { classifyOpenAIKey, cleanId } from '../knowledge/openai-ids.js';
 import { maskSecret } from '../util/mask-secret.js';
 import type { ProvisionApi } from './provision-request.js';
+import { voicebridgeCommand } from '../util/invocation.js';
 
 export interface ProvisionFailure {
   /** One line: what happened. */
@@ -28,10 +29,13 @@ export interface FailureContext {
   timeoutMs: number;
 }
 
-const OTHER_BACKENDS =
-  'Use one of the current backends instead:\n' +
-  '  voicebridge create-assistant --api agents      a reusable agent (Agents API), the successor of assistants\n' +
-  '  voicebridge create-assistant --api responses   no server object: the instructions go in a file and each call uses the Responses API';
+function otherBackends(): string {
+  return (
+    'Use one of the current backends instead:\n' +
+    `  ${voicebridgeCommand('create-assistant --api agents')}      a reusable agent (Agents API), the successor of assistants\n` +
+    `  ${voicebridgeCommand('create-assistant --api responses')}   no server object: the instructions go in a file and each call uses the Responses API`
+  );
+}
 
 const API_TITLE: Record<ProvisionApi, string> = {
   agents: 'the Agents API',
@@ -90,7 +94,7 @@ export async function explainProvisionFailure(error: unknown, context: FailureCo
         detail: [said],
         fix:
           api === 'agents'
-            ? 'Use a key from a project with Agents API access, or use the Responses backend, which needs no beta access:\n  voicebridge create-assistant --api responses'
+            ? `Use a key from a project with Agents API access, or use the Responses backend, which needs no beta access:\n  ${voicebridgeCommand('create-assistant --api responses')}`
             : "Use a key from a project that may use this API, or ask the project's owner for access.",
       };
     case 'quota':
@@ -117,7 +121,7 @@ export async function explainProvisionFailure(error: unknown, context: FailureCo
           detail: [
             `OpenAI's Assistants API (assistants, threads, runs) ${shutdownPhrase(ASSISTANTS_API_SUNSET, context.now, { past: 'was sunset', future: 'will be sunset' })}; an asst_ assistant can no longer be created or used there.`,
           ],
-          fix: OTHER_BACKENDS,
+          fix: otherBackends(),
         };
       }
       if (api === 'agents' && routeMissing) {
@@ -125,7 +129,7 @@ export async function explainProvisionFailure(error: unknown, context: FailureCo
           ...base,
           summary: `${where} does not serve the Agents API: it answered 404 to POST /agents`,
           detail: [said],
-          fix: 'Use OpenAI itself (remove OPENAI_BASE_URL), or the Responses backend, which any OpenAI-compatible endpoint serves:\n  voicebridge create-assistant --api responses',
+          fix: `Use OpenAI itself (remove OPENAI_BASE_URL), or the Responses backend, which any OpenAI-compatible endpoint serves:\n  ${voicebridgeCommand('create-assistant --api responses')}`,
         };
       }
       if (failure.code === 'model_not_found') return modelNotFound(failure, context, base);
@@ -159,7 +163,7 @@ export async function explainProvisionFailure(error: unknown, context: FailureCo
         ...base,
         summary: described?.summary ?? `${where} answered${status}: ${failure.message}`,
         detail: [],
-        fix: described?.fix ?? 'Run voicebridge doctor to see what is wrong with the OpenAI setup.',
+        fix: described?.fix ?? `Run ${voicebridgeCommand('doctor')} to see what is wrong with the OpenAI setup.`,
       };
     }
   }

@@ -36,7 +36,7 @@ import {
 } from './provision-request.js';
 import {
   BACKEND_TITLES,
-  NEXT_COMMAND,
+  nextCommand,
   SILENT_OBSERVER,
   type FailureReason,
   type ProvisionFacts,
@@ -55,7 +55,7 @@ export type ProvisionOptions = Omit<CreateAssistantOptions, 'json'>;
 export interface ProvisionDependencies {
   /** The shell's environment: its values win over .env, as everywhere else. */
   env: NodeJS.ProcessEnv;
-  /** The folder relative paths (--env-file, --instructions-file, the Responses instructions file) start from. */
+  /** The folder relative paths (--env, --instructions-file, the Responses instructions file) start from. */
   cwd: string;
   clock: Clock;
   /** Asks for the options left out. Without it the defaults are used and nothing waits for input. */
@@ -198,7 +198,7 @@ async function provisionUnderLock(options: ProvisionOptions, dependencies: Provi
   if (config.envFile.error) {
     return run.refuse('env-unreadable', {
       summary: `cannot read ${envPath}: ${config.envFile.error}`,
-      fix: 'Make the file readable and writable by this user, or point --env-file at another file. Nothing was created.',
+      fix: 'Make the file readable and writable by this user, or point --env at another file. Nothing was created.',
     });
   }
   const envText = config.envFile.text ?? '';
@@ -247,7 +247,7 @@ async function provisionUnderLock(options: ProvisionOptions, dependencies: Provi
       return run.refuse('id-in-use', {
         summary: `${existing.variable}=${existing.shown} is already set: ${existing.description}`,
         detail: [`Nothing was created and ${envPath} was not changed.`],
-        fix: `Keep it (check it with: ${NEXT_COMMAND}), or replace it by running this command again with --force.`,
+        fix: `Keep it (check it with: ${nextCommand()}), or replace it by running this command again with --force.`,
       });
     }
     observer.step({ kind: 'replacing', previous: facts.previous });

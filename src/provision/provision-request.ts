@@ -54,7 +54,7 @@ export function checkOptions(options: CreateAssistantOptions): void {
     ['--model', options.model],
     ['--instructions', options.instructions],
     ['--instructions-file', options.instructionsFile],
-    ['--env-file', options.envFile],
+    ['--env', options.envFile],
   ] as const) {
     if (value !== undefined && value.trim() === '') throw new UsageError(`${flag} was given an empty value.`);
   }

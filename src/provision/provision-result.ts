@@ -9,6 +9,7 @@ import type { ResponsesSetup } from './backends/responses.js';
 import type { ProvisionFailure } from './explain-failure.js';
 import type { IdVariable } from './existing-assistant.js';
 import type { ProvisionApi, ProvisionRequest } from './provision-request.js';
+import { voicebridgeCommand } from '../util/invocation.js';
 
 /** What went wrong, in the words shown to people and in --json's `error`: one line, more lines, what to do. */
 export interface ProvisionProblem {
@@ -148,7 +149,10 @@ export const BACKEND_TITLES: Record<ProvisionApi, string> = {
 };
 
 /** What to run once the agent is set up. */
-export const NEXT_COMMAND = 'npx voicebridge doctor';
+/** The command to run after creating the agent, as this run was started. */
+export function nextCommand(): string {
+  return voicebridgeCommand('doctor');
+}
 
 /** True when the agent is set up (or, in a dry run, would be): the exit code is 0 exactly then. */
 export function provisionSucceeded(result: ProvisionResult): boolean {

@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { decodeMulaw, encodeMulaw, MULAW_SAMPLE_RATE, MULAW_SILENCE } from './mulaw.js';
 import { mixToMono, resample } from './resample.js';
+import { shellQuote } from '../util/shell-quote.js';
 import { describeWav, parseWav, pcm16Samples, WAV_FORMAT_MULAW, WAV_FORMAT_PCM, WavFormatError } from './wav-file.js';
 
 /**
@@ -39,20 +40,37 @@ export async function readCallerWav(path: string): Promise<CallerAudio> {
   return callerAudioFromWav(bytes, path);
 }
 
+/** The ffmpeg line that turns any audio file into the phone line's own format, which the softphone takes as it is. */
+export function ffmpegLine(name: string): string {
+  return `ffmpeg -i ${shellQuote(name)} -ar 8000 -ac 1 -c:a pcm_mulaw caller-8k.wav`;
+}
+
+/** What a file that is not a WAV file most likely is, from its first bytes; a renamed MP3 is the usual case. */
+function sniffNonWav(bytes: Buffer): string | undefined {
+  if (bytes.length === 0) return 'it is empty (0 bytes)';
+  if (bytes.toString('latin1', 0, 3) === 'ID3' || (bytes.length >= 2 && bytes[0] === 0xff && (bytes[1]! & 0xe0) === 0xe0)) return 'it is an MP3 file, not a WAV file';
+  if (bytes.toString('latin1', 0, 4) === 'OggS') return 'it is an Ogg file, not a WAV file';
+  if (bytes.toString('latin1', 0, 4) === 'fLaC') return 'it is a FLAC file, not a WAV file';
+  if (bytes.toString('latin1', 4, 8) === 'ftyp') return 'it is an MP4/M4A file, not a WAV file';
+  return undefined;
+}
+
 export function callerAudioFromWav(bytes: Buffer, name: string): CallerAudio {
   let wav;
   try {
     wav = parseWav(bytes);
   } catch (error) {
-    if (error instanceof WavFormatError) throw new CallerAudioError(`${name} cannot be used: ${error.message}. Give a WAV file: ${ACCEPTED_WAV_FORMATS}.`);
+    if (error instanceof WavFormatError) {
+      const what = sniffNonWav(bytes) ?? error.message;
+      // An empty file has no audio to convert: ffmpeg would fail on it too.
+      const convert = bytes.length === 0 ? 'Record or export the audio again' : `Convert it, e.g.: ${ffmpegLine(name)}`;
+      throw new CallerAudioError(`${name} cannot be used: ${what}. Give a WAV file: ${ACCEPTED_WAV_FORMATS}. ${convert}`);
+    }
     throw error;
   }
   const what = describeWav(wav);
   const refuse = (): never => {
-    throw new CallerAudioError(
-      `${name} is ${what}, which voicebridge call does not take. It takes ${ACCEPTED_WAV_FORMATS}. ` +
-        `Convert it, e.g.: ffmpeg -i ${name} -ar 8000 -ac 1 -c:a pcm_mulaw caller-8k.wav`,
-    );
+    throw new CallerAudioError(`${name} is ${what}, which voicebridge call does not take. It takes ${ACCEPTED_WAV_FORMATS}. Convert it, e.g.: ${ffmpegLine(name)}`);
   };
   if (wav.channels < 1 || wav.channels > 2) refuse();
   let mulaw: Buffer;

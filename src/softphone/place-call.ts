@@ -97,7 +97,7 @@ async function postVoiceWebhook(options: PlaceCallOptions, accountSid: string, c
     throw new CallFailure(
       `the bridge refused the webhook (403 Forbidden): the Twilio signature does not match. This call signed it for ${options.voiceUrl} ` +
         `with TWILIO_AUTH_TOKEN ${maskSecret(options.authToken)}; the server checks it with its own TWILIO_AUTH_TOKEN and WEBHOOK_URL. ` +
-        'Give both commands the same values (the same .env, or --env-file); the server\'s log names the URL it expected.',
+        'Give both commands the same values (the same .env, or --env); the server\'s log names the URL it expected.',
     );
   }
   if (response.status === 404) {

@@ -3,6 +3,7 @@
 import { createTwilioClient } from '../clients/twilio-client.js';
 import type { Config } from '../config/config.js';
 import { describeTwilioError, twilioErrorLabel } from '../knowledge/twilio-failure.js';
+import { voicebridgeCommand } from '../util/invocation.js';
 
 export interface NumberVoiceSetting {
   phoneNumber: string;
@@ -26,9 +27,9 @@ export async function pointNumberAt(config: Config, voiceUrl: string): Promise<N
   try {
     [number] = await client.incomingPhoneNumbers.list({ phoneNumber, limit: 1 });
   } catch (error) {
-    throw new NumberSetupError(`${phoneNumber} could not be looked up: ${failureText(error)}. Run voicebridge doctor. ${byHand}`);
+    throw new NumberSetupError(`${phoneNumber} could not be looked up: ${failureText(error)}. Run ${voicebridgeCommand('doctor')}. ${byHand}`);
   }
-  if (!number) throw new NumberSetupError(`${phoneNumber} is not a number of this Twilio account (check TWILIO_PHONE_NUMBER and TWILIO_ACCOUNT_SID; voicebridge doctor lists the account's numbers).`);
+  if (!number) throw new NumberSetupError(`${phoneNumber} is not a number of this Twilio account (check TWILIO_PHONE_NUMBER and TWILIO_ACCOUNT_SID; ${voicebridgeCommand('doctor')} lists the account's numbers).`);
   if (number.trunkSid) throw new NumberSetupError(`calls to ${phoneNumber} go to the SIP trunk ${number.trunkSid}, which ignores the voice URL: remove the number from the trunk first.`);
   if (number.voiceApplicationSid) {
     throw new NumberSetupError(`calls to ${phoneNumber} go to the TwiML App ${number.voiceApplicationSid}, which overrides the voice URL: set the app's Voice Request URL to ${voiceUrl} (POST) instead.`);

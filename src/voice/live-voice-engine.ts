@@ -15,6 +15,7 @@ import { ServiceVoiceEngine } from './service-voice-engine.js';
 import type { ServiceWatchdogTimeouts } from './service-watchdog.js';
 import type { SpeakOptions, SpeechOutcome } from './voice-engine.js';
 import { VoicedSpeech } from './voiced-speech.js';
+import { voicebridgeCommand } from '../util/invocation.js';
 
 export interface LiveVoiceEngineOptions extends ServiceWatchdogTimeouts {
   apiKey: string;
@@ -362,7 +363,7 @@ export class LiveVoiceEngine extends ServiceVoiceEngine<LiveEvent> {
     const clientEventId = event.client_event_id ?? event.error?.client_event_id;
     const detail = `${message}${code ? ` (${code})` : ''}`;
     if (!this.sessionConfirmed) {
-      const hint = code === 'model_not_found' ? '. This key may not have GPT-Live yet: run voicebridge doctor, or set VOICE_ENGINE=realtime' : '';
+      const hint = code === 'model_not_found' ? `. This key may not have GPT-Live yet: run ${voicebridgeCommand('doctor')}, or set VOICE_ENGINE=realtime` : '';
       this.refused(`GPT-Live refused the session: ${detail}${hint}`);
       return;
     }

@@ -33,7 +33,7 @@ describe('the Assistants API brain', () => {
     const { error } = await replyError(conversation, 'hello');
     expect(error.kind).toBe('bad-request');
     expect(error.message).toMatch(/^a workflow ID was used as an assistant ID: OpenAI answered "400 Invalid 'assistant_id': 'wf_68e1f0a2b3c4d5e6'\. Expected an ID that begins with 'asst'\."/);
-    expect(error.explanation).toContain('Run: voicebridge create-assistant');
+    expect(error.explanation).toContain('Run: npx voicebridge create-assistant');
     expect(error.explanation).not.toContain('\n');
   });
 

@@ -111,6 +111,21 @@ describe('create-assistant when .env may not be changed', () => {
     }
   });
 
+  it('creates nothing in a read-only folder with no .env yet, the key coming from the environment', async () => {
+    project = await makeProject();
+    await chmod(project.dir, 0o555);
+    try {
+      const result = await runCreateAssistant(project, fake, [], { OPENAI_API_KEY: FAKE_OPENAI_KEY });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`✖ ${project.envPath} cannot be changed: its folder ${project.dir} is write-protected (mode 0555)`);
+      expect(result.stderr).toContain('Nothing was created and no file was changed.');
+      expect(fake.agents.size).toBe(0);
+      expect(await readdir(project.dir)).toEqual([]);
+    } finally {
+      await chmod(project.dir, 0o755);
+    }
+  });
+
   it('creates nothing when this user may not write .env', async () => {
     const before = envWithKey();
     project = await makeProject(before);

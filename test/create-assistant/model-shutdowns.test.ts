@@ -227,7 +227,7 @@ describe.concurrent('create-assistant and the models lookup', () => {
     const { code, stdout, output } = await run(setup, ['--model', 'gpt-6.1-terra']);
     expect(code).toBe(0);
     expect(stdout).toContain('Could not check whether gpt-6.1-terra is retiring');
-    expect(stdout).toContain('run voicebridge doctor afterwards');
+    expect(stdout).toContain('run npx voicebridge doctor afterwards');
     expect(agentModels(setup.fake)).toEqual(['gpt-6.1-terra']);
     expect(output).not.toContain(FAKE_OPENAI_KEY);
   });

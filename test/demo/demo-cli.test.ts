@@ -1,10 +1,11 @@
 // `voicebridge demo` as a user runs it on a fresh machine: the built CLI, no .env, no accounts, nothing real called.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NOTHING_REAL_WAS_CALLED } from '../../src/cli/commands/demo.js';
-import { DEFAULT_DEMO_SCRIPT } from '../../src/demo/demo-script.js';
+import { DEFAULT_DEMO_SCRIPT, MAX_DEMO_LINE_CHARACTERS } from '../../src/demo/demo-script.js';
 import { runCli } from '../helpers/run-cli.js';
 
 let folder: string | undefined;
@@ -58,6 +59,45 @@ describe('voicebridge demo', () => {
     const said = result.stdout.split('\n').filter((line) => line.includes('Customer said:'));
     expect(said.map((line) => line.replace(/^.*Customer said: /, ''))).toEqual(['Do you have oat milk?', 'How much is a latte?']);
     expect(result.stdout).toContain(NOTHING_REAL_WAS_CALLED);
+  });
+
+  it('takes a line as long as the demo allows, and the simulated agent reads all of it back in time', async () => {
+    folder = await mkdtemp(join(tmpdir(), 'voicebridge-demo-test-'));
+    const longest = 'Could you tell me about the menu? '.repeat(20).slice(0, MAX_DEMO_LINE_CHARACTERS).trim();
+    await writeFile(join(folder, 'long.txt'), `${longest}\n`);
+    const result = await runCli(['demo', '--script', 'long.txt'], { cwd: folder, timeoutMs: 30_000 });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toContain(`Customer said: ${longest}\n`);
+    expect(result.stdout).toContain('Demo finished: 1 turn,');
+  });
+
+  it('refuses a line longer than that before starting, saying which line and what to do', async () => {
+    folder = await mkdtemp(join(tmpdir(), 'voicebridge-demo-test-'));
+    await writeFile(join(folder, 'long.txt'), `# a caller who never stops\nHello?\n${'word '.repeat(3000)}\n`);
+    const result = await runCli(['demo', '--script', 'long.txt'], { cwd: folder });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      'voicebridge demo: line 3 of the script long.txt is 14999 characters long; the demo takes at most 500 per line. ' +
+        'Split it into several lines: each line is one thing the caller says, e.g. "Are you open on Saturday?".\n',
+    );
+  });
+
+  it('says what to do when --port is taken, in the demo\'s own terms (no .env, no --skip-checks)', async () => {
+    folder = await mkdtemp(join(tmpdir(), 'voicebridge-demo-test-'));
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as AddressInfo).port;
+    try {
+      const result = await runCli(['demo', '--port', String(port)], { cwd: folder });
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(
+        new RegExp(`^voicebridge demo: port ${port} is in use by another program\\. Stop that program, give the demo another port \\(e\\.g\\. --port \\d+\\), or leave --port out: the demo then picks a free port itself\\.\\n$`),
+      );
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+    }
   });
 
   it('refuses a script with no lines as a usage error', async () => {

@@ -42,7 +42,7 @@ describe('the assistant ID check, offline part', () => {
     expect(result.summary).toContain('Agent Builder workflow ID');
     expect(result.summary).toContain('stay silent');
     expect(result.detail).toContain(
-      `OpenAI refuses it as an assistant with: 400 Invalid 'assistant_id': '${WORKFLOW_ID}'. Expected an ID that begins with 'asst'.`,
+      `Used as an assistant, it gets this answer from OpenAI (known from the ID itself; OpenAI was not asked): 400 Invalid 'assistant_id': '${WORKFLOW_ID}'. Expected an ID that begins with 'asst'.`,
     );
     expect(visibleText(result)).toContain('Agent Builder shuts down on 2026-11-30 (in 6 days)');
     expect(result.fix).toContain('voicebridge create-assistant');

@@ -6,7 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Chalk } from 'chalk';
+import { loadConfig } from '../../src/config/load-config.js';
 import { allChecks } from '../../src/doctor/checks/index.js';
+import { renderVerdict } from '../../src/doctor/render-human.js';
+import { runChecks } from '../../src/doctor/run-checks.js';
 import { runCli, type CliResult } from '../helpers/run-cli.js';
 import { FAKE_OPENAI_KEY, FakeOpenAI } from '../fakes/openai/fake-openai.js';
 import {
@@ -160,6 +164,39 @@ describe('voicebridge doctor', () => {
     const report = parseReport(result);
     expect(report.checks[0]).toMatchObject({ id: 'env-file', status: 'ok', summary: `${join(folder, 'config', 'prod.env')} (9 variables)` });
     expect(report.ok).toBe(true);
+  });
+
+  it('counts a missing .env once: the failures that only follow from it are named, not counted', async () => {
+    const checks = allChecks.filter((check) => check.id !== 'port');
+    const reports = await runChecks(checks, { config: loadConfig({ env: {}, cwd: folder }) });
+    expect(reports.filter((report) => report.status === 'fail').map((report) => report.id)).toEqual(['env-file', 'required-vars', 'openai-key', 'assistant-id']);
+    expect(renderVerdict(reports, new Chalk({ level: 0 }))).toBe(
+      '1 problem found. Required variables, OpenAI API key and Assistant ID fail only because of the .env file problem. A call to your number would not work until it is fixed.',
+    );
+  });
+
+  it('still counts a problem of its own beside the missing .env', async () => {
+    // Another program on the port: it hangs up on the doctor's probe at once.
+    const busy = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => busy.listen(0, '0.0.0.0', resolve));
+    const { port } = busy.address() as { port: number };
+    try {
+      const config = loadConfig({ env: {}, cwd: folder });
+      const reports = await runChecks(allChecks, { config: { ...config, port } });
+      expect(reports.find((report) => report.id === 'port')).toMatchObject({ status: 'fail', summary: `port ${port} is in use by another program` });
+      expect(renderVerdict(reports, new Chalk({ level: 0 }))).toBe(
+        '2 problems found. Required variables, OpenAI API key and Assistant ID fail only because of the .env file problem. A call to your number would not work until they are fixed.',
+      );
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+    }
+  });
+
+  it('prints that verdict from the command line', async () => {
+    const result = await runCli(['doctor'], { cwd: folder });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`✗ .env file: no .env in ${folder} and no voicebridge variables in the environment`);
+    expect(result.stdout).toContain('Required variables, OpenAI API key and Assistant ID fail only because of the .env file problem.');
   });
 
   it('exits 2 on a usage error', async () => {

@@ -56,14 +56,14 @@ describe('the .env file check', () => {
     const result = await checkFile(undefined);
     expect(result.status).toBe('fail');
     expect(result.summary).toContain('no voicebridge variables in the environment');
-    expect(result.fix).toContain('--env-file');
+    expect(result.fix).toContain('--env PATH');
   });
 
   it('fails when the file given with --env-file does not exist, even if the environment has variables', async () => {
     const result = await checkFile(undefined, { OPENAI_API_KEY: OPENAI_KEY }, 'config/prod.env');
     expect(result.status).toBe('fail');
     expect(result.summary).toBe(`${join(folder, 'config/prod.env')} does not exist`);
-    expect(result.fix).toContain('--env-file');
+    expect(result.fix).toContain('Check the path given to --env (it is relative to the current folder)');
   });
 
   it('fails when the path is a folder, saying so', async () => {

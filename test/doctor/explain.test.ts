@@ -1,6 +1,7 @@
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import { explainText, renderExplanation } from '../../src/knowledge/explain.js';
+import { classifyAssistantId } from '../../src/knowledge/openai-ids.js';
 import { runCli } from '../helpers/run-cli.js';
 import { leaksSecret } from './openai-check-context.js';
 
@@ -15,6 +16,39 @@ describe('doctor --explain', () => {
     expect(explanation.cause).toContain('stay silent');
     expect(explanation.cause).toContain('Agent Builder shuts down on 2026-11-30');
     expect(explanation.fix).toContain('voicebridge create-assistant');
+  });
+
+  it('words every dated sentence from the day it is asked on: future before the date, past from it on', () => {
+    const before = explainText('wf_68f1c2d3e4b5a69788a1b2c3d4e5f601', new Date('2026-11-24T12:00:00Z'));
+    expect(before.cause).toContain('Agent Builder shuts down on 2026-11-30 (in 6 days).');
+    const after = explainText('wf_68f1c2d3e4b5a69788a1b2c3d4e5f601', new Date('2026-12-01T12:00:00Z'));
+    expect(after.cause).toContain('Agent Builder shut down on 2026-11-30.');
+    expect(`${after.title} ${after.cause} ${after.fix}`).not.toMatch(/shuts down|will be/);
+    expect(explainText('pmpt_68ab12cd34ef56', new Date('2026-12-01T12:00:00Z')).cause).toContain('Prompt objects were shut down on 2026-11-30');
+    expect(explainText('pmpt_68ab12cd34ef56', new Date('2026-11-29T00:00:00Z')).cause).toContain('Prompt objects shut down on 2026-11-30 (in 1 day)');
+    // The description of a wrong ID in an Assistants API error is dated too.
+    const pasted = "400 Invalid 'assistant_id': 'thread_abc123'. Expected an ID that begins with 'asst'.";
+    expect(explainText(pasted, new Date('2026-12-01T12:00:00Z')).cause).not.toMatch(/shuts down|will be/);
+    expect(classifyAssistantId('wf_abc123', new Date('2026-12-01T00:00:00Z')).description).toBe(
+      'an Agent Builder workflow ID: workflows can never be used as an assistant (Agent Builder shut down on 2026-11-30)',
+    );
+    expect(classifyAssistantId('wf_abc123', new Date('2026-11-20T00:00:00Z')).description).toBe(
+      'an Agent Builder workflow ID: workflows can never be used as an assistant (Agent Builder shuts down on 2026-11-30 (in 10 days))',
+    );
+    expect(classifyAssistantId('asst_abc123def456', new Date('2026-08-01T00:00:00Z')).description).toBe(
+      'an Assistants API assistant (the Assistants API will be sunset by OpenAI on 2026-08-26 (in 25 days))',
+    );
+    expect(classifyAssistantId('asst_abc123def456', new Date('2026-12-01T00:00:00Z')).description).toBe(
+      'an Assistants API assistant (the Assistants API was sunset by OpenAI on 2026-08-26)',
+    );
+  });
+
+  it('says the 400 it quotes for a workflow ID is what OpenAI answers, not something it just received', () => {
+    const explanation = explainText('wf_68f1c2d3e4b5a69788a1b2c3d4e5f601', NOW);
+    expect(explanation.cause).toContain(
+      "Used as an assistant, it gets this answer from OpenAI (known from the ID itself; OpenAI was not asked): 400 Invalid 'assistant_id': 'wf_68f1c2d3e4b5a69788a1b2c3d4e5f601'.",
+    );
+    expect(explanation.cause).not.toContain('OpenAI refuses it');
   });
 
   it('recognises the same error inside an OpenAI JSON error body', () => {
@@ -212,5 +246,12 @@ describe('doctor --explain from the command line', () => {
     const result = await runCli(['doctor', '--explain', 'the printer is on fire']);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('Not recognised');
+  });
+
+  it.each([[''], ['   ']])('takes --explain "%s" as the usage error it is: exit 2, saying what to give it', async (text) => {
+    const result = await runCli(['doctor', '--explain', text]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe('error: --explain needs the text to explain: an error message, a Twilio error code or an ID, e.g. npx voicebridge doctor --explain 31920\n');
   });
 });

@@ -72,7 +72,7 @@ describe('doctor --fix on a terminal', () => {
     expect(world.twilio.numberFor(FAKE_TWILIO_PHONE_NUMBER)!.voiceUrl).toBe(TWILIO_DEMO_VOICE_URL);
     expect(result.text.match(/not made: the input was closed/g)).toHaveLength(2);
     expect(result.text).not.toContain('After the change');
-    expect(result.text).toContain(`2 changes were not asked about. To make them without questions, run: npx voicebridge doctor --fix --yes --env-file ${project!.envPath}`);
+    expect(result.text).toContain(`2 changes were not asked about. To make them without questions, run: npx voicebridge doctor --fix --yes --env ${project!.envPath}`);
     expect(result.code).toBe(1);
   });
 });

@@ -100,13 +100,13 @@ describe('doctor --fix and an ID that cannot answer', () => {
     world.openai.agents.delete(agent!.id);
   });
 
-  it('names --env-file in the command it offers when the doctor was given one', async () => {
+  it('names --env in the command it offers when the doctor was given one', async () => {
     project = await makeProject('');
     const envPath = join(project.dir, 'voice.env');
     await writeFile(envPath, envWithId(`ASSISTANT_ID=${WORKFLOW_ID}`));
     const result = await project.doctor(['--fix', '--env-file', 'voice.env']);
-    expect(result.stdout).toContain(`to do it by hand: npx voicebridge create-assistant --env-file ${envPath}`);
-    expect(result.stdout).toContain(`To make this change, run: npx voicebridge doctor --fix --yes --env-file ${envPath}`);
+    expect(result.stdout).toContain(`to do it by hand: npx voicebridge create-assistant --env ${envPath}`);
+    expect(result.stdout).toContain(`To make this change, run: npx voicebridge doctor --fix --yes --env ${envPath}`);
     expect(newAgents()).toHaveLength(0);
     expect(result.code).toBe(1);
   });

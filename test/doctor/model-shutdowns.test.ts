@@ -162,7 +162,7 @@ describe('the agent model check', () => {
     expect(report.summary).toBe('gpt-4-turbo has been shut down (OpenAI no longer lists it): calls with it fail; switch to gpt-6-luna');
     expect(report.detail).toContain('GET /models/gpt-4-turbo answered 404 model_not_found.');
     expect(report.fix).toBe(
-      `Run: voicebridge create-assistant --force --model gpt-6-luna (it creates a new agent and writes its ID into .env), or update agent ${agent.id} to model gpt-6-luna (client.beta.agents.update).`,
+      `Run: npx voicebridge create-assistant --force --model gpt-6-luna (it creates a new agent and writes its ID into .env), or update agent ${agent.id} to model gpt-6-luna (client.beta.agents.update).`,
     );
     expect(modelLookups()).toEqual(['/v1/models/gpt-4-turbo']);
   });

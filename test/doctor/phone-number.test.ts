@@ -68,6 +68,16 @@ describe('the phone number check', () => {
     );
   });
 
+  it('does not tell anyone to point a real number at a local-only http://localhost WEBHOOK_URL', async () => {
+    const result = await check({ voiceUrl: TWILIO_DEMO_VOICE_URL }, { WEBHOOK_URL: 'http://localhost:5077' });
+    expect(result.status).toBe('fail');
+    expect(result.fix).toBe(
+      'Leave the number as it is for now: WEBHOOK_URL is not an https URL, so calls to the number could not reach it. ' +
+        'Set WEBHOOK_URL to the public https URL of your tunnel or server (see Webhook URL), then point the number at WEBHOOK_URL/incoming-call (run the doctor again, or doctor --fix).',
+    );
+    expect(result.autoFixes).toBeUndefined();
+  });
+
   it('fails a number with no voice URL at all', async () => {
     const result = await check({ voiceUrl: null });
     expect(result.status).toBe('fail');

@@ -57,16 +57,26 @@ describe('the webhook URL check', () => {
     expect(result.summary).toBe('WEBHOOK_URL (voice.acme-clinic.com) is not a URL');
   });
 
-  it('fails http, and still says when a voicebridge server answers there', async () => {
-    const origin = await startServer('voicebridge');
-    const result = await check(origin);
+  it('fails http on a public host, proposing the same host over https', async () => {
+    // TEST-NET-3: a public-looking address nothing answers at.
+    const result = await check('http://203.0.113.7:8080');
     expect(result.status).toBe('fail');
     expect(result.summary).toBe('WEBHOOK_URL uses http: Twilio needs https (and wss, with a valid certificate, for the call audio)');
-    expect(result.detail).toEqual([
-      `Twilio cannot reach ${new URL(origin).host}: 127.0.0.1 is this machine (loopback)`,
-      `a voicebridge server answers at ${origin}/healthz (version 0.1.0)`,
-    ]);
-    expect(result.fix?.split('\n')[0]).toBe(`Set WEBHOOK_URL=https://${new URL(origin).host} (the https base URL of your server or tunnel).`);
+    expect(result.fix?.split('\n')[0]).toBe('Set WEBHOOK_URL=https://203.0.113.7:8080 (the https base URL of your server or tunnel).');
+  });
+
+  it('takes http on this machine as the local-only setup it is: no https://localhost, and says what real calls need', async () => {
+    const origin = await startServer('voicebridge');
+    const host = new URL(origin).host;
+    const result = await check(origin, { PORT: '5077' });
+    expect(result.status).toBe('warn');
+    expect(result.summary).toBe(`Twilio cannot reach ${host}: 127.0.0.1 is this machine (loopback) (and Twilio needs https)`);
+    expect(result.detail).toEqual([`a voicebridge server answers at ${origin}/healthz (version 0.1.0)`]);
+    expect(result.fix).toBe(
+      'Expose the server with a tunnel (e.g. ngrok http 5077) and set WEBHOOK_URL to the https URL it prints.\n' +
+        `For calls from this machine only (voicebridge call, no Twilio), WEBHOOK_URL=http://${host} is enough: no tunnel, no https.`,
+    );
+    expect(result.fix).not.toContain('https://127.0.0.1');
   });
 
   it('warns that Twilio cannot reach localhost, and says how to start a server when none answers', async () => {
@@ -77,7 +87,8 @@ describe('the webhook URL check', () => {
     expect(result.detail).toEqual([`no voicebridge server answers at https://localhost:${port}/healthz (connection refused: nothing listens there)`]);
     expect(result.fix).toBe(
       'Start the server: npx voicebridge serve (it listens on port 5050).\n' +
-        'Expose the server with a tunnel (e.g. ngrok http 5050) and set WEBHOOK_URL to the https URL it prints.',
+        'Expose the server with a tunnel (e.g. ngrok http 5050) and set WEBHOOK_URL to the https URL it prints.\n' +
+        `For calls from this machine only (voicebridge call, no Twilio), WEBHOOK_URL=http://localhost:${port} is enough: no tunnel, no https.`,
     );
   });
 
@@ -98,7 +109,9 @@ describe('the webhook URL check', () => {
     const result = await check(`https://localhost:${port}/?token=abc`);
     expect(result.status).toBe('fail');
     expect(result.summary).toBe('WEBHOOK_URL has a query string: Twilio rejects a stream URL with a query string (error 31920)');
-    expect(result.fix?.split('\n')[0]).toBe(`Set WEBHOOK_URL=https://localhost:${port} (the https base URL of your server or tunnel).`);
+    expect(result.fix?.split('\n')[0]).toBe(
+      `Set WEBHOOK_URL=http://localhost:${port} (the base URL, nothing after it) for calls from this machine only, or to the https URL of your tunnel for real calls.`,
+    );
   });
 
   it('fails a fragment', async () => {
@@ -112,9 +125,12 @@ describe('the webhook URL check', () => {
     const origin = await startServer('voicebridge');
     const result = await check(`${origin}/incoming-call`);
     expect(result.status).toBe('fail');
-    expect(result.detail).toContain('WEBHOOK_URL ends in /incoming-call: it must be the base URL (voicebridge adds /incoming-call itself)');
+    expect(result.summary).toBe('WEBHOOK_URL ends in /incoming-call: it must be the base URL (voicebridge adds /incoming-call itself)');
     expect(result.detail).toContain(`a voicebridge server answers at ${origin}/healthz (version 0.1.0)`);
-    expect(result.fix?.split('\n')[0]).toBe(`Set WEBHOOK_URL=https://${new URL(origin).host} (the https base URL of your server or tunnel).`);
+    // On this machine, the base URL proposed is the local-only one, over http as given.
+    expect(result.fix?.split('\n')[0]).toBe(
+      `Set WEBHOOK_URL=http://${new URL(origin).host} (the base URL, nothing after it) for calls from this machine only, or to the https URL of your tunnel for real calls.`,
+    );
   });
 
   it('fails a wss:// URL: the https base is wanted', async () => {

@@ -118,8 +118,24 @@ describe('caller audio from a WAV file', () => {
     expect(attempt).toThrow(`odd.wav is ${what}, which voicebridge call does not take. It takes μ-law at 8000 Hz, or 16-bit PCM at 8 kHz or more`);
   });
 
-  it('refuses a file that is not a WAV file, saying what is accepted', () => {
-    expect(() => callerAudioFromWav(Buffer.from('hello'), 'notes.txt')).toThrow('notes.txt cannot be used: it is not a WAV file (no RIFF/WAVE header). Give a WAV file: μ-law at 8000 Hz');
+  it('refuses a file that is not a WAV file, saying what is accepted and how to convert it', () => {
+    expect(() => callerAudioFromWav(Buffer.from('hello'), 'notes.txt')).toThrow(
+      'notes.txt cannot be used: it is not a WAV file (no RIFF/WAVE header). Give a WAV file: μ-law at 8000 Hz, or 16-bit PCM at 8 kHz or more (e.g. 16, 22.05, 44.1 or 48 kHz; resampled to 8 kHz); mono or stereo (mixed down to mono). ' +
+        'Convert it, e.g.: ffmpeg -i notes.txt -ar 8000 -ac 1 -c:a pcm_mulaw caller-8k.wav',
+    );
+  });
+
+  it.each([
+    ['with an ID3 tag', Buffer.concat([Buffer.from('ID3'), Buffer.from([4, 0, 0, 0, 0, 0, 0])])],
+    ['without a tag (an MPEG frame header first)', Buffer.from([0xff, 0xfb, 0x90, 0x64, 0, 0, 0, 0])],
+  ])('names an MP3 renamed .wav (%s) and gives the ffmpeg line that converts it', (_name, bytes) => {
+    expect(() => callerAudioFromWav(bytes, 'my question.wav')).toThrow(
+      /^my question\.wav cannot be used: it is an MP3 file, not a WAV file\. Give a WAV file: .*\. Convert it, e\.g\.: ffmpeg -i 'my question\.wav' -ar 8000 -ac 1 -c:a pcm_mulaw caller-8k\.wav$/,
+    );
+  });
+
+  it('says an empty file is empty, and that it needs recording again rather than converting', () => {
+    expect(() => callerAudioFromWav(Buffer.alloc(0), 'q.wav')).toThrow(/^q\.wav cannot be used: it is empty \(0 bytes\)\. Give a WAV file: .*\. Record or export the audio again$/);
   });
 });
 

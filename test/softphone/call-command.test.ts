@@ -1,6 +1,6 @@
 // `voicebridge call` against the real bridge server and the OpenAI simulator: what the caller hears and records,
 // marks, clear, refusals explained, and the WAV files it takes.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -186,6 +186,22 @@ describe('voicebridge call', () => {
     expect(bridge.lines.join('\n')).not.toContain('Incoming call');
   });
 
+  it.each([
+    ['the same name', 'q.wav', 'q.wav'],
+    ['another path to it', 'q.wav', './sub/../q.wav'],
+    ['a symlink to it', 'q.wav', 'link.wav'],
+  ])('refuses to record over the --wav file (%s), before calling, and leaves it as it was', async (_name, wav, record) => {
+    const question = pcm16Wav(new Int16Array(800), 8000, 1);
+    const cwd = await project({}, { 'q.wav': question });
+    await mkdir(join(cwd, 'sub'));
+    await symlink(join(cwd, 'q.wav'), join(cwd, 'link.wav'));
+    const result = await call(cwd, { url: 'http://127.0.0.1:9', wav: join(cwd, wav), record });
+    expect(result.code).toBe(EXIT_USAGE);
+    expect(result.text).toContain(`cannot record to ${record}: it is the --wav file the caller plays, and recording would overwrite it. Record to another file, e.g. --record reply.wav`);
+    expect(result.text).not.toContain('voicebridge call →');
+    expect(await readFile(join(cwd, 'q.wav'))).toEqual(question);
+  });
+
   it('refuses a --record path that is a folder', async () => {
     const cwd = await project();
     const result = await call(cwd, { url: 'http://127.0.0.1:9', silence: '0.2', record: cwd });
@@ -210,15 +226,15 @@ describe('voicebridge call on the command line', () => {
   it('says when the --env-file it was given does not exist', async () => {
     const cwd = await project();
     const result = await runCli(['call', '--env-file', 'prod.env'], { cwd });
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`--env-file prod.env: ${join(cwd, 'prod.env')} does not exist. Give the .env voicebridge serve reads`);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`voicebridge call: the env file ${join(cwd, 'prod.env')} does not exist. Give the .env voicebridge serve reads`);
   });
 
   it('says there is no .env here when the auth token is missing for that reason', async () => {
     folder = await mkdtemp(join(tmpdir(), 'voicebridge-call-'));
     const result = await runCli(['call'], { cwd: folder });
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`TWILIO_AUTH_TOKEN is not set (there is no ${join(folder, '.env')}: run voicebridge call in the folder voicebridge serve runs in, or pass --env-file).`);
+    expect(result.stderr).toContain(`TWILIO_AUTH_TOKEN is not set (there is no ${join(folder, '.env')}: run npx voicebridge call in the folder voicebridge serve runs in, or pass --env).`);
   });
 
   it('exits 1 with the reason when the call cannot be placed', async () => {

@@ -153,3 +153,41 @@ describe('voicebridge serve --tunnel from the command line', () => {
     expect(result.stderr).toContain('--configure-number goes with --tunnel');
   });
 });
+
+describe('serve embedded in another command', () => {
+  it('says why it stops when the embedding command stops it, and offers no signal to send again', async () => {
+    const serve = await startServe({}, new TestTunnelProvider(), { WEBHOOK_URL: TUNNEL_URL });
+    expect(serve.server, serve.text()).toBeDefined();
+    const caller = await FakeTwilioCaller.dial({
+      serverOrigin: `http://127.0.0.1:${serve.server!.port}`,
+      voiceUrl: `${TUNNEL_URL}/incoming-call`,
+      authToken: FAKE_TWILIO_AUTH_TOKEN,
+      accountSid: FAKE_TWILIO_ACCOUNT_SID,
+    });
+    await caller.waitToHear(DEFAULT_GREETING);
+    serve.stop('Demo call over');
+    await caller.hangUp();
+    expect(await serve.exited).toBe(0);
+    expect(serve.text()).toContain('Demo call over: taking no new calls; waiting up to 25 s for 1 call(s) in progress to end (DRAIN_TIMEOUT_MS).\n');
+    expect(serve.text()).not.toContain('again to exit at once');
+  });
+});
+
+describe('serve with a local-only http WEBHOOK_URL', () => {
+  it('says in the banner that the wss:// stream URL in the TwiML is not one this setup serves', async () => {
+    const serve = await startServe({}, new TestTunnelProvider(), { WEBHOOK_URL: 'http://localhost:5077' });
+    expect(serve.server, serve.text()).toBeDefined();
+    serve.stop();
+    expect(await serve.exited).toBe(0);
+    expect(serve.text()).toContain(
+      '  Media stream     wss://localhost:5077/media-stream (in the TwiML; WEBHOOK_URL is http://, a local-only setup: voicebridge call reaches this port directly, Twilio could not)\n',
+    );
+  });
+
+  it('shows a https WEBHOOK_URL\'s stream URL as it is', async () => {
+    const serve = await startServe({}, new TestTunnelProvider(), { WEBHOOK_URL: TUNNEL_URL });
+    serve.stop();
+    expect(await serve.exited).toBe(0);
+    expect(serve.text()).toContain(`  Media stream     wss://a1b2c3d4.tunnel.test/media-stream\n`);
+  });
+});

@@ -16,6 +16,7 @@ import { mulawWav, pcm16Wav } from '../../softphone/wav-file.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import { UsageError } from '../../util/usage-error.js';
 import { createOutput, type Output } from '../output.js';
+import { voicebridgeCommand } from '../../util/invocation.js';
 
 export interface CallOptions {
   url?: string;
@@ -49,12 +50,14 @@ export async function runCallCommand(options: CallOptions, dependencies: Partial
   if (options.recordFormat !== undefined && options.record === undefined) throw new UsageError('--record-format goes with --record FILE');
   const config = loadConfig({ envFile: options.envFile, ...(dependencies.env ? { env: dependencies.env } : {}), ...(dependencies.cwd ? { cwd: dependencies.cwd } : {}) });
   output.addSecrets(config.secrets);
+  // A missing or unreadable .env is a broken setup, not a malformed command line: exit 1, as every command does.
   if (config.envFile.explicit && !config.envFile.found) {
-    throw new UsageError(`--env-file ${options.envFile}: ${config.envFile.path} does not exist. Give the .env voicebridge serve reads (the path is relative to the current folder).`);
+    output.err(`${chalk.red.bold('voicebridge call:')} the env file ${config.envFile.path} does not exist. Give the .env voicebridge serve reads (the path is relative to the current folder).`);
+    return EXIT_FAILURE;
   }
   if (config.envFile.error) {
-    output.err(`${chalk.red.bold('voicebridge call:')} cannot read ${config.envFile.path}: ${config.envFile.error}. Make it readable, or pass --env-file with the .env voicebridge serve reads.`);
-    return EXIT_USAGE;
+    output.err(`${chalk.red.bold('voicebridge call:')} cannot read ${config.envFile.path}: ${config.envFile.error}. Make it readable, or pass --env with the .env voicebridge serve reads.`);
+    return EXIT_FAILURE;
   }
   const serverUrl = parseServerUrl(options.url, config);
 
@@ -67,8 +70,9 @@ export async function runCallCommand(options: CallOptions, dependencies: Partial
     return EXIT_USAGE;
   }
 
-  const recordPath = options.record === undefined ? undefined : resolve(dependencies.cwd ?? process.cwd(), options.record);
-  const recordProblem = recordPath === undefined ? undefined : await unwritableRecording(recordPath);
+  const cwd = dependencies.cwd ?? process.cwd();
+  const recordPath = options.record === undefined ? undefined : resolve(cwd, options.record);
+  const recordProblem = recordPath === undefined ? undefined : await unwritableRecording(recordPath, options.wav === undefined ? undefined : resolve(cwd, options.wav));
   if (recordProblem) {
     output.err(`${chalk.red.bold('voicebridge call:')} cannot record to ${options.record}: ${recordProblem}`);
     return EXIT_USAGE;
@@ -80,7 +84,7 @@ export async function runCallCommand(options: CallOptions, dependencies: Partial
   };
   const authToken = config.twilio.authToken?.trim();
   if (!authToken) {
-    const where = config.envFile.found ? '' : ` (there is no ${config.envFile.path}: run voicebridge call in the folder voicebridge serve runs in, or pass --env-file)`;
+    const where = config.envFile.found ? '' : ` (there is no ${config.envFile.path}: run ${voicebridgeCommand('call')} in the folder voicebridge serve runs in, or pass --env)`;
     return fail(`TWILIO_AUTH_TOKEN is not set${where}. The call signs its requests with it, as Twilio does, and the server checks them with its own: put the same value in the .env both read.`);
   }
   let voiceUrl: string;
@@ -160,7 +164,7 @@ export async function runCallCommand(options: CallOptions, dependencies: Partial
     return fail(`the bridge ended the call after ${(stream.elapsedMs() / 1000).toFixed(1)} s (WebSocket close ${closed?.code ?? '?'}${closed?.reason ? `: ${closed.reason}` : ''}). The server's log says why.`);
   }
   if (heard.length === 0) {
-    return fail('the agent never spoke: a caller would hear only silence. Read the server\'s log for this CallSid, and run voicebridge doctor.');
+    return fail(`the agent never spoke: a caller would hear only silence. Read the server's log for this CallSid, and run ${voicebridgeCommand('doctor')}.`);
   }
   if (narration.protocolErrors.length > 0) {
     return fail(`the bridge sent frames Twilio would reject (${narration.protocolErrors.join('; ')}).`);
@@ -169,10 +173,17 @@ export async function runCallCommand(options: CallOptions, dependencies: Partial
   return EXIT_OK;
 }
 
-/** Why a recording could not be written to `path` (checked before the call, so a long call is not lost), or undefined. */
-async function unwritableRecording(path: string): Promise<string | undefined> {
+/**
+ * Why a recording could not be written to `path` (checked before the call, so a long call is not lost), or undefined.
+ * Recording over the caller's own --wav file would destroy it, whatever path names it (./q.wav, a symlink, a hard link).
+ */
+async function unwritableRecording(path: string, callerWav: string | undefined): Promise<string | undefined> {
   const existing = await stat(path).catch(() => undefined);
   if (existing?.isDirectory()) return 'it is a folder. Give a file name, e.g. --record reply.wav';
+  const input = callerWav === undefined ? undefined : await stat(callerWav).catch(() => undefined);
+  if (existing && input && existing.dev === input.dev && existing.ino === input.ino) {
+    return 'it is the --wav file the caller plays, and recording would overwrite it. Record to another file, e.g. --record reply.wav';
+  }
   const folder = dirname(path);
   const parent = await stat(folder).catch(() => undefined);
   if (!parent) return `the folder ${folder} does not exist. Create it, or record into an existing folder.`;

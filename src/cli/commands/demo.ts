@@ -1,6 +1,7 @@
 // `voicebridge demo`: the whole pipeline in one command with no accounts. Starts `serve` in this process against the
 // bundled OpenAI simulator, places a simulated call with `voicebridge call`'s softphone, and prints the call's log as
 // it happens. Nothing real is called, and the output says so at the start and at the end.
+import { createServer } from 'node:net';
 import { publicUrlsFrom } from '../../transports/twilio-media-streams/public-urls.js';
 import type { BridgeServer } from '../../server/bridge-server.js';
 import { placeDemoCall, type DemoCallResult } from '../../demo/demo-call.js';
@@ -12,6 +13,7 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import { UsageError } from '../../util/usage-error.js';
 import { createOutput, type Output } from '../output.js';
 import { runServeCommand } from './serve.js';
+import { voicebridgeCommand } from '../../util/invocation.js';
 
 export interface DemoOptions {
   script?: string;
@@ -30,6 +32,14 @@ export async function runDemoCommand(options: DemoOptions, output: Output = crea
     if (!(error instanceof DemoScriptError)) throw error;
     output.err(`${chalk.red.bold('voicebridge demo:')} ${error.message}`);
     return EXIT_USAGE;
+  }
+
+  // Checked here rather than by serve's start-up checks: their fix is for a real setup (PORT in .env, --skip-checks),
+  // and the demo has neither.
+  const portProblem = port === undefined ? undefined : await demoPortProblem(port);
+  if (portProblem) {
+    output.err(`${chalk.red.bold('voicebridge demo:')} ${portProblem}`);
+    return EXIT_FAILURE;
   }
 
   const simulator = await startSimulatedOpenAI(script);
@@ -82,12 +92,26 @@ export async function runDemoCommand(options: DemoOptions, output: Output = crea
     output.out('');
     output.out(chalk.green.bold('Demo finished') + `: ${result.turns} turn${result.turns === 1 ? '' : 's'}, ${result.heardSeconds.toFixed(1)} s of synthetic agent speech heard.`);
     output.out(chalk.yellow.bold(NOTHING_REAL_WAS_CALLED));
-    output.out('For real calls: cp .env.example .env, fill it in, then npx voicebridge doctor, npx voicebridge serve, and npx voicebridge call.');
+    output.out(`For real calls: cp .env.example .env, fill it in, then ${voicebridgeCommand('doctor')}, ${voicebridgeCommand('serve')}, and ${voicebridgeCommand('call')}.`);
     return EXIT_OK;
   } finally {
     await project.remove();
     await simulator.close();
   }
+}
+
+/** Why the demo's bridge could not listen on 127.0.0.1:`port`, with what to do instead, or undefined when it can. */
+async function demoPortProblem(port: number): Promise<string | undefined> {
+  const code = await new Promise<string | undefined>((resolve) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(undefined)));
+  });
+  if (code === undefined) return undefined;
+  const instead = 'or leave --port out: the demo then picks a free port itself.';
+  if (code === 'EADDRINUSE') return `port ${port} is in use by another program. Stop that program, give the demo another port (e.g. --port ${await findFreePort()}), ${instead}`;
+  if (code === 'EACCES') return `port ${port} needs administrator rights on this machine. Give the demo a port above 1023 (e.g. --port ${await findFreePort()}), ${instead}`;
+  return `cannot listen on 127.0.0.1 port ${port} (${code}). Give the demo another port, ${instead}`;
 }
 
 function parsePort(value: string | undefined): number | undefined {

@@ -41,7 +41,7 @@ export async function runDialCommand(number: string, options: DialOptions, depen
   const timeoutMs = seconds(options.timeout) * 1000;
   const config = loadConfig({ envFile: options.envFile, ...(dependencies.env ? { env: dependencies.env } : {}), ...(dependencies.cwd ? { cwd: dependencies.cwd } : {}) });
   output.addSecrets(config.secrets);
-  if (config.envFile.explicit && !config.envFile.found) throw new UsageError(`--env-file ${options.envFile}: ${config.envFile.path} does not exist. Give the .env voicebridge serve reads.`);
+  if (config.envFile.explicit && !config.envFile.found) throw new UsageError(`--env ${options.envFile}: ${config.envFile.path} does not exist. Give the .env voicebridge serve reads.`);
   const serverUrl = parseServerUrl(options.url, config);
   const fail = (message: string): number => {
     output.err(`${chalk.red.bold('voicebridge dial:')} ${message}`);
@@ -49,7 +49,7 @@ export async function runDialCommand(number: string, options: DialOptions, depen
   };
   const key = config.outbound.apiKey;
   if (!key) {
-    const where = config.envFile.found ? config.envFile.path : `${config.envFile.path} (not found: run dial in the folder serve runs in, or pass --env-file)`;
+    const where = config.envFile.found ? config.envFile.path : `${config.envFile.path} (not found: run dial in the folder serve runs in, or pass --env)`;
     output.err(
       `${chalk.red.bold('voicebridge dial:')} VOICEBRIDGE_API_KEY is not set in ${where}. Serve places calls only with it: put a long random key in the .env serve reads (e.g. openssl rand -hex 32), restart serve, and dial again.`,
     );

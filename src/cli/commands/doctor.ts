@@ -17,6 +17,7 @@ import { UsageError } from '../../util/usage-error.js';
 import { createOutput, type Output } from '../output.js';
 import { createProvisionView } from '../provision-view.js';
 import { startSpinner } from '../spinner.js';
+import { voicebridgeCommand } from '../../util/invocation.js';
 
 export interface DoctorOptions {
   envFile?: string;
@@ -42,11 +43,14 @@ const MAX_FIX_ROUNDS = 3;
 export async function runDoctorCommand(options: DoctorOptions, dependencies: Partial<DoctorDependencies> = {}): Promise<number> {
   const output = dependencies.output ?? createOutput();
   const env = dependencies.env ?? process.env;
-  if (options.yes && !options.fix) throw new UsageError('--yes only goes with --fix: voicebridge doctor --fix --yes');
+  if (options.yes && !options.fix) throw new UsageError(`--yes only goes with --fix: ${voicebridgeCommand('doctor --fix --yes')}`);
   // An empty path would name the current folder itself.
-  if (options.envFile?.trim() === '') throw new UsageError('--env-file needs the path of a file, e.g. voicebridge doctor --env-file ./config/prod.env');
+  if (options.envFile?.trim() === '') throw new UsageError(`--env needs the path of a file, e.g. ${voicebridgeCommand('doctor --env ./config/prod.env')}`);
   if (options.fix && options.explain !== undefined) throw new UsageError('--fix and --explain cannot be used together: --explain only explains a message.');
 
+  if (options.explain?.trim() === '') {
+    throw new UsageError(`--explain needs the text to explain: an error message, a Twilio error code or an ID, e.g. ${voicebridgeCommand('doctor --explain 31920')}`);
+  }
   if (options.explain !== undefined) {
     const { explainText, renderExplanation } = await import('../../knowledge/explain.js');
     const explanation = explainText(options.explain, clockFromEnvironment(env).now());

@@ -16,6 +16,7 @@ import { EXIT_FAILURE, EXIT_OK } from '../exit-codes.js';
 import { UsageError } from '../../util/usage-error.js';
 import { createOutput, type Output } from '../output.js';
 import { runStartUpChecks } from '../serve-start-up-checks.js';
+import { voicebridgeCommand } from '../../util/invocation.js';
 
 export interface ServeOptions {
   envFile?: string;
@@ -83,7 +84,7 @@ export async function runServeCommand(
   const portOverride = parsePort(options.port);
   const voiceEngine = parseVoiceEngine(options.voiceEngine);
   if (options.configureNumber && !options.tunnel) {
-    throw new UsageError('--configure-number goes with --tunnel (to point the number at WEBHOOK_URL, run voicebridge doctor --fix)');
+    throw new UsageError(`--configure-number goes with --tunnel (to point the number at WEBHOOK_URL, run ${voicebridgeCommand('doctor --fix')})`);
   }
   if (options.restoreNumber && !options.configureNumber) throw new UsageError('--restore-number goes with --configure-number');
   let config = setup.config ?? loadConfig({ envFile: options.envFile });
@@ -157,9 +158,11 @@ export async function runServeCommand(
   });
   const calls = server.activeCalls + server.pendingCalls;
   const drainMs = config.calls.drainTimeoutMs;
+  // A command embedding serve stops it for its own reason (the demo's call is over): no signal to send again then.
+  const sendAgain = (STOP_SIGNALS as readonly string[]).includes(signal) ? ` Send ${signal} again to exit at once.` : '';
   log.info(
     calls > 0
-      ? `${signal}: taking no new calls; waiting up to ${formatSeconds(drainMs)} for ${calls} call(s) in progress to end (DRAIN_TIMEOUT_MS). Send ${signal} again to exit at once.`
+      ? `${signal}: taking no new calls; waiting up to ${formatSeconds(drainMs)} for ${calls} call(s) in progress to end (DRAIN_TIMEOUT_MS).${sendAgain}`
       : `${signal}: stopping.`,
   );
   await server.drain(drainMs);
@@ -214,7 +217,7 @@ async function startUpChecksPass(config: Config, format: LogFormat, output: Outp
     output,
     format,
     log,
-    `${failures.length} problem${failures.length === 1 ? '' : 's'} would make calls fail. Fix ${failures.length === 1 ? 'it' : 'them'} and start again (voicebridge doctor explains everything), or use --skip-checks if you are sure.`,
+    `${failures.length} problem${failures.length === 1 ? '' : 's'} would make calls fail. Fix ${failures.length === 1 ? 'it' : 'them'} and start again (${voicebridgeCommand('doctor')} explains everything), or use --skip-checks if you are sure.`,
   );
   return false;
 }
@@ -281,7 +284,12 @@ function announce(server: BridgeServer, brain: Brain, config: Config, format: Lo
   output.out(`  Listening on     http://${urlHostAsWritten(host)}:${server.port}  (health: /healthz, ready: /readyz, metrics: /metrics)`);
   if (server.urls) {
     output.out(`  Twilio webhook   ${chalk.cyan(server.urls.incomingCall)}  (the number's voice URL, HTTP POST)`);
-    output.out(`  Media stream     ${server.urls.mediaStream}`);
+    // Twilio opens only wss:// streams, so the TwiML says wss:// even for an http:// WEBHOOK_URL; the banner says what
+    // that setup is rather than show a wss:// address nothing serves as if it were the one in use.
+    const localOnly = server.urls.base.startsWith('http://')
+      ? chalk.dim(' (in the TwiML; WEBHOOK_URL is http://, a local-only setup: voicebridge call reaches this port directly, Twilio could not)')
+      : '';
+    output.out(`  Media stream     ${server.urls.mediaStream}${localOnly}`);
   } else {
     output.out(`  Twilio           not served: TWILIO_AUTH_TOKEN and WEBHOOK_URL are not both set (the browser phone needs neither)`);
   }

@@ -23,7 +23,7 @@ export interface SetupSipCommandDependencies {
 
 export async function runSetupSipCommand(options: SetupSipCommandOptions, dependencies: Partial<SetupSipCommandDependencies> = {}): Promise<number> {
   // An empty path would name the current folder itself.
-  if (options.envFile?.trim() === '') throw new UsageError('--env-file needs the path of a file, e.g. voicebridge setup-sip --env-file ./config/prod.env');
+  if (options.envFile?.trim() === '') throw new UsageError('--env needs the path of a file, e.g. voicebridge setup-sip --env ./config/prod.env');
   const output = dependencies.output ?? createOutput();
   const env = dependencies.env ?? process.env;
   const cwd = dependencies.cwd ?? process.cwd();

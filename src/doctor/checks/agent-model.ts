@@ -6,7 +6,7 @@ import type { Config } from '../../config/config.js';
 import { classifyAssistantId, cleanId } from '../../knowledge/openai-ids.js';
 import { describeModelLifecycle, lifecycleSeverity, modelLifecycle, type ModelLifecycle } from '../../models/model-lifecycle.js';
 import type { Clock } from '../../util/clock.js';
-import { CREATE_ASSISTANT } from '../../knowledge/assistant-id-advice.js';
+import { createAssistantCommand } from '../../knowledge/assistant-id-advice.js';
 import type { Check, CheckResult } from '../check.js';
 import { createModelFinder, type ModelFinder } from '../model-entry.js';
 import { modelVerdictFacts } from '../model-verdict-facts.js';
@@ -35,7 +35,7 @@ export function createAgentModelCheck(options: AgentModelCheckOptions = {}): Che
     // The agent is read first, then (rarely) its model looked up: two requests in a row at most.
     timeoutMs: 2 * requestTimeoutMs + 2_000,
     async run({ config, clock, results, signal }) {
-      const source = await findAgentModel(config, signal, requestTimeoutMs);
+      const source = await findAgentModel(config, clock.now(), signal, requestTimeoutMs);
       if ('status' in source) return redactResult(source, config.secrets);
       const find = createModelFinder(config, listedModels(results.get('openai-key')), signal, requestTimeoutMs);
       return redactResult(await judgeAgentModel(source, find, clock), config.secrets);
@@ -46,10 +46,10 @@ export function createAgentModelCheck(options: AgentModelCheckOptions = {}): Che
 export const agentModelCheck = createAgentModelCheck();
 
 /** The agent's model and where it is set, or a skip saying why it cannot be read. */
-async function findAgentModel(config: Config, signal: AbortSignal, requestTimeoutMs: number): Promise<AgentModelSource | CheckResult> {
+async function findAgentModel(config: Config, now: Date, signal: AbortSignal, requestTimeoutMs: number): Promise<AgentModelSource | CheckResult> {
   const raw = config.assistant.id;
   const variable = config.assistant.idVariable ?? 'ASSISTANT_ID';
-  const classification = classifyAssistantId(raw);
+  const classification = classifyAssistantId(raw, now);
   if (raw === undefined || classification.kind === 'empty') {
     return {
       backend: 'responses',
@@ -128,7 +128,7 @@ function howToChange(source: AgentModelSource, lifecycle: ModelLifecycle): strin
     return source.fromShell ? `${set}, and remove ASSISTANT_MODEL from your shell (it wins over .env).` : `${set}.`;
   }
   const model = target ?? '<a model with no shutdown date>';
-  const recreate = `${CREATE_ASSISTANT} --force --model ${model}`;
+  const recreate = `${createAssistantCommand()} --force --model ${model}`;
   return source.backend === 'agents'
     ? `Run: ${recreate} (it creates a new agent and writes its ID into .env), or update agent ${source.id} to model ${model} (client.beta.agents.update).`
     : `Run: ${recreate} (it creates an agent on a current API and writes its ID into .env), or change the model of assistant ${source.id} to ${model}.`;

@@ -13,7 +13,7 @@ import {
   assistantNotInProjectAdvice,
   assistantsSunsetAdvice,
   ASSISTANTS_API_SUNSET,
-  CREATE_ASSISTANT,
+  createAssistantCommand,
   displayId,
   offlineAssistantIdAdvice,
   renameNote,
@@ -71,7 +71,7 @@ function fromAdvice(advice: Advice, extraDetail: string[] = []): CheckResult {
 async function checkAssistantId(config: Config, now: Date, signal: AbortSignal, requestTimeoutMs: number): Promise<CheckResult> {
   const raw = config.assistant.id;
   const variable = config.assistant.idVariable ?? 'ASSISTANT_ID';
-  const classification = classifyAssistantId(raw);
+  const classification = classifyAssistantId(raw, now);
   if (raw === undefined || classification.kind === 'empty') return checkResponsesBackend(config);
 
   const value = cleanId(raw);
@@ -112,7 +112,7 @@ async function checkResponsesBackend(config: Config): Promise<CheckResult> {
       status: 'fail',
       summary: 'ASSISTANT_ID is not set and there is no ASSISTANT_INSTRUCTIONS_FILE: no agent would answer the caller',
       fix:
-        `Run: ${CREATE_ASSISTANT} (it creates an agent and writes ASSISTANT_ID into .env),\n` +
+        `Run: ${createAssistantCommand()} (it creates an agent and writes ASSISTANT_ID into .env),\n` +
         'or write the instructions into assistant.md and set ASSISTANT_INSTRUCTIONS_FILE=assistant.md.',
     };
   }
@@ -194,7 +194,7 @@ async function probe(
           status: 'fail',
           summary: `${where} does not serve the Agents API, so agent ${id} cannot answer`,
           detail: [`GET /agents/${id} answered 404: ${failure.message}`],
-          fix: `Use OpenAI itself (remove OPENAI_BASE_URL), or switch to the Responses backend: ${CREATE_ASSISTANT} --api responses.`,
+          fix: `Use OpenAI itself (remove OPENAI_BASE_URL), or switch to the Responses backend: ${createAssistantCommand()} --api responses.`,
         };
       }
       return deadId(fromAdvice(agentNotFoundAdvice(id, variable)));
@@ -209,7 +209,7 @@ async function probe(
         detail: [`OpenAI said: ${failure.message}`],
         fix:
           backend === 'agents'
-            ? `Use a key with permission for agents (or "All" permissions) in a project with Agents API access, or switch backend: ${CREATE_ASSISTANT} --api responses.`
+            ? `Use a key with permission for agents (or "All" permissions) in a project with Agents API access, or switch backend: ${createAssistantCommand()} --api responses.`
             : 'Give the key permission for assistants (or "All" permissions) at https://platform.openai.com/api-keys.',
       };
     }
@@ -217,7 +217,7 @@ async function probe(
       return {
         status: 'fail',
         summary: `${apiName} refused ${id} (${failure.status}${failure.code ? ` ${failure.code}` : ''}): ${failure.message}`,
-        fix: `Check ${variable}, or run: ${CREATE_ASSISTANT}.`,
+        fix: `Check ${variable}, or run: ${createAssistantCommand()}.`,
       };
     }
     // The key or the connection failed, not the ID: the key check reports that; here it only means "not checked".

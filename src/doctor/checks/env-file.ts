@@ -29,20 +29,20 @@ function checkEnvFile(config: Config): CheckResult {
       return {
         status: 'fail',
         summary: `${file.path} does not exist`,
-        fix: 'Check the path given to --env-file (it is relative to the current folder), or create the file from .env.example.',
+        fix: 'Check the path given to --env (it is relative to the current folder), or create the file from .env.example.',
       };
     }
     if (fromProcess.length > 0) {
       return {
         status: 'warn',
         summary: `no .env in ${dirname(file.path)}; using ${fromProcess.length} variable${fromProcess.length === 1 ? '' : 's'} from the process environment`,
-        fix: 'That works (e.g. in a container or CI). To keep the settings with the project, copy .env.example to .env and fill it in, or pass --env-file PATH.',
+        fix: 'That works (e.g. in a container or CI). To keep the settings with the project, copy .env.example to .env and fill it in, or pass --env PATH.',
       };
     }
     return {
       status: 'fail',
       summary: `no .env in ${dirname(file.path)} and no voicebridge variables in the environment`,
-      fix: 'Run the doctor from the folder that holds your .env, or pass --env-file PATH; to start fresh, copy .env.example to .env and fill it in.',
+      fix: 'Run the doctor from the folder that holds your .env, or pass --env PATH; to start fresh, copy .env.example to .env and fill it in.',
     };
   }
   if (file.error !== undefined) {
@@ -51,7 +51,7 @@ function checkEnvFile(config: Config): CheckResult {
       summary: `${file.path} cannot be read: ${file.error}`,
       fix: file.error === 'permission denied'
         ? `Give your user read access to it, e.g.: chmod 600 ${file.path}`
-        : 'Point --env-file at the .env file itself.',
+        : 'Point --env at the .env file itself.',
     };
   }
 

@@ -119,12 +119,16 @@ async function checkPhoneNumber(config: Config): Promise<CheckResult> {
   if (voiceUrl === null || !sameUrl(voiceUrl, expected) || method !== 'POST') {
     const what = voiceUrl !== null && sameUrl(voiceUrl, expected) ? `Twilio calls it with ${method}, but voicebridge expects POST` : 'its voice URL does not point at this bridge';
     // Pointing the number at a WEBHOOK_URL that is itself wrong would only move the problem: fix that one first.
-    const fixable = webhookUrlUnfitForTwilio(config.webhookUrl!) === undefined;
+    const unfit = webhookUrlUnfitForTwilio(config.webhookUrl!);
+    const fixable = unfit === undefined;
     return {
       status: 'fail',
       summary: `${number}: ${what}`,
       detail: [`expected: ${expected} (POST)`, `found:    ${current}`],
-      fix: `In ${consolePath}, set "A call comes in" to Webhook ${expected} with HTTP POST, and save.`,
+      // A real number pointed at localhost (or http) gets every call refused: the URL is put right first, then the number.
+      fix: fixable
+        ? `In ${consolePath}, set "A call comes in" to Webhook ${expected} with HTTP POST, and save.`
+        : `Leave the number as it is for now: ${unfit}, so calls to the number could not reach it. Set WEBHOOK_URL to the public https URL of your tunnel or server (see Webhook URL), then point the number at WEBHOOK_URL/incoming-call (run the doctor again, or doctor --fix).`,
       facts: { ...facts },
       ...(fixable ? { autoFixes: [voiceUrlFix(config, { phoneNumber: number, numberSid: found.sid, voiceUrl: expected })] } : {}),
     };

@@ -9,6 +9,7 @@ import { envEditFix } from '../fixes/env-edit-fix.js';
 import { redactResult } from '../redact-result.js';
 import { intendedVariable } from '../misnamed-variables.js';
 import { isPlaceholder } from '../placeholder-values.js';
+import { voicebridgeCommand } from '../../util/invocation.js';
 
 const SECRET_KEYS: ReadonlySet<EnvKey> = new Set(['OPENAI_API_KEY', 'TWILIO_AUTH_TOKEN', 'TWILIO_API_SECRET']);
 
@@ -186,7 +187,7 @@ function present(value: string | undefined): boolean {
 
 function whereFrom(key: string): string {
   if (key === 'ASSISTANT_ID' || key === 'AGENT_WORKFLOW_ID') {
-    return '(run: npx voicebridge create-assistant; or set ASSISTANT_INSTRUCTIONS_FILE to a file with the agent’s instructions)';
+    return `(run: ${voicebridgeCommand('create-assistant')}; or set ASSISTANT_INSTRUCTIONS_FILE to a file with the agent’s instructions)`;
   }
   const where = WHERE[key as EnvKey];
   return where ? `(${where})` : '';

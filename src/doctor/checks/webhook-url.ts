@@ -6,7 +6,8 @@ import type { Check, CheckContext, CheckResult, CheckStatus } from '../check.js'
 import { redactResult } from '../redact-result.js';
 import { isPlaceholder } from '../placeholder-values.js';
 import { probeVoicebridge } from '../probe-voicebridge.js';
-import { unreachableHostReason } from '../public-host.js';
+import { isLocalOnlyHost, unreachableHostReason } from '../public-host.js';
+import { voicebridgeCommand } from '../../util/invocation.js';
 
 const PROBE_TIMEOUT_MS = 3_000;
 const START_SERVER = 'Start the server:';
@@ -51,14 +52,24 @@ async function checkWebhookUrl({ config, signal }: CheckContext): Promise<CheckR
   const fullPath = /\/(incoming-call|media-stream|healthz)\/?$/.exec(url.pathname);
   const path = (fullPath ? url.pathname.slice(0, fullPath.index) : url.pathname).replace(/\/+$/, '');
   const base = `${url.protocol}//${url.host}${path}`;
-  const corrected = `Set WEBHOOK_URL=https://${url.host}${path} (the https base URL of your server or tunnel).`;
+  const hostReason = unreachableHostReason(url.hostname);
+  const local = isLocalOnlyHost(url.hostname);
+  // A host only this machine or network reaches is a local-only setup (voicebridge call): no https to propose for it,
+  // since no certificate makes localhost reachable from Twilio; the local base URL over http is what it needs.
+  const localOnly = `For calls from this machine only (voicebridge call, no Twilio), WEBHOOK_URL=http://${url.host}${path} is enough: no tunnel, no https.`;
+  const corrected = local
+    ? `Set WEBHOOK_URL=http://${url.host}${path} (the base URL, nothing after it) for calls from this machine only, or to the https URL of your tunnel for real calls.`
+    : `Set WEBHOOK_URL=https://${url.host}${path} (the https base URL of your server or tunnel).`;
 
   if (url.protocol === 'http:') {
-    findings.push({
-      status: 'fail',
-      summary: 'WEBHOOK_URL uses http: Twilio needs https (and wss, with a valid certificate, for the call audio)',
-      fix: corrected,
-    });
+    // With a local host this is said beside the unreachable host below: http is what a local-only setup uses.
+    if (!local) {
+      findings.push({
+        status: 'fail',
+        summary: 'WEBHOOK_URL uses http: Twilio needs https (and wss, with a valid certificate, for the call audio)',
+        fix: corrected,
+      });
+    }
   } else if (url.protocol === 'ws:' || url.protocol === 'wss:') {
     findings.push({
       status: 'fail',
@@ -82,9 +93,12 @@ async function checkWebhookUrl({ config, signal }: CheckContext): Promise<CheckR
       fix: corrected,
     });
   }
-  const hostReason = unreachableHostReason(url.hostname);
   if (hostReason) {
-    findings.push({ status: 'warn', summary: `Twilio cannot reach ${url.host}: ${hostReason}`, fix: tunnelHint });
+    findings.push({
+      status: 'warn',
+      summary: `Twilio cannot reach ${url.host}: ${hostReason}${local && url.protocol === 'http:' ? ' (and Twilio needs https)' : ''}`,
+      fix: local ? `${tunnelHint}\n${localOnly}` : tunnelHint,
+    });
   }
 
   const healthz = healthzUrl(base);
@@ -103,7 +117,7 @@ async function checkWebhookUrl({ config, signal }: CheckContext): Promise<CheckR
       findings.push({
         status: 'warn',
         summary: `no voicebridge server answers at ${healthz} (${probe.reason})`,
-        fix: `${START_SERVER} npx voicebridge serve (it listens on port ${port}).\n${tunnelHint}`,
+        fix: `${START_SERVER} ${voicebridgeCommand('serve')} (it listens on port ${port}).\n${tunnelHint}`,
       });
     }
   }

@@ -21,13 +21,14 @@ import { describeBaseURL } from '../../knowledge/openai-failure.js';
 import { envEditFix, readEnvTextForEdit, refusalText, whyNotWritable } from './env-edit-fix.js';
 import { reloadConfig, shellValues } from './reload-config.js';
 import { showEnvChange } from './show-env-change.js';
+import { voicebridgeCommand } from '../../util/invocation.js';
 
 const LOOKUP_TIMEOUT_MS = 10_000;
 
-/** A command for the same .env: `--env-file` is added when the doctor was given one. */
+/** A command for the same .env: `--env` is added when the doctor was given one. */
 export function commandFor(config: Config, command: string): string {
-  if (!config.envFile.explicit) return `npx voicebridge ${command}`;
-  return `npx voicebridge ${command} --env-file ${shellQuote(config.envFile.path)}`;
+  if (!config.envFile.explicit) return voicebridgeCommand(command);
+  return voicebridgeCommand(`${command} --env ${shellQuote(config.envFile.path)}`);
 }
 
 export function renameOldIdVariableFix(config: Config): AutoFix {
