@@ -100,13 +100,16 @@ Examples:
     .option('--configure-number', 'with --tunnel: point TWILIO_PHONE_NUMBER\'s voice URL at <tunnel>/incoming-call (POST)')
     .option('--restore-number', 'with --configure-number: put the number\'s previous voice URL back on exit')
     .option('--voice-engine <engine>', 'realtime (OpenAI Realtime, the default) or live (GPT-Live, with your agent as its delegate); overrides VOICE_ENGINE')
+    .option('--transport <transport>', 'media-streams (Twilio streams the audio through serve, the default) or sip (OpenAI answers the SIP call, serve steers it); overrides TRANSPORT')
     .addHelpText(
       'after',
       `
 Before listening, serve runs the doctor's offline checks and its key, agent and model checks, and refuses to start
 (exit 1) when a call could not work, e.g. on a model past its shutdown date (VOICEBRIDGE_TODAY=YYYY-MM-DD asks about
 another day). A model within 90 days of its shutdown date is one warning line.
-Give Twilio the webhook it prints: WEBHOOK_URL/incoming-call (HTTP POST).
+Give Twilio the webhook it prints: WEBHOOK_URL/incoming-call (HTTP POST). With --transport sip, point an OpenAI webhook
+(realtime.call.incoming, live.transport.incoming) at WEBHOOK_URL/openai-webhook instead (needs OPENAI_WEBHOOK_SECRET and
+OPENAI_PROJECT_ID).
 The tunnel needs the internet and an ngrok auth token (NGROK_AUTHTOKEN, from https://dashboard.ngrok.com).
 SIGINT/SIGTERM/SIGHUP: no new calls (/readyz answers 503), calls in progress may finish for DRAIN_TIMEOUT_MS (25 s), then
 exit; a second signal exits at once. GET /metrics serves Prometheus metrics.
@@ -117,6 +120,7 @@ Examples:
   $ npx voicebridge serve --port 8080 --log-format json
   $ npx voicebridge serve --env-file ./config/prod.env
   $ npx voicebridge serve --voice-engine live         GPT-Live speaks and listens, your agent answers
+  $ npx voicebridge serve --transport sip             OpenAI answers your SIP trunk, serve steers each call
   $ npx voicebridge serve --tunnel --configure-number --restore-number`,
     )
     .action(async (options: ServeOptions) => {

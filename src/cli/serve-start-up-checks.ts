@@ -6,6 +6,7 @@ import type { Config } from '../config/config.js';
 import type { CheckReport, CheckResult } from '../doctor/check.js';
 import { allChecks } from '../doctor/checks/index.js';
 import { modelVerdictsOf } from '../doctor/model-verdict-facts.js';
+import { projectIdProblem, webhookSecretProblem } from '../knowledge/openai-ids.js';
 import { runChecks } from '../doctor/run-checks.js';
 import { describeModelLifecycle } from '../models/model-lifecycle.js';
 import type { Clock } from '../util/clock.js';
@@ -70,4 +71,10 @@ function retiringModelWarnings(checkId: string, result: CheckResult | undefined)
         ]
       : [],
   );
+}
+
+/** SIP mode (TRANSPORT=sip): what is wrong with the webhook secret and the project ID, each a line saying what to do. */
+export function sipSettingProblems(config: Config): string[] {
+  if (config.transport !== 'sip') return [];
+  return [webhookSecretProblem(config.sip.webhookSecret), projectIdProblem(config.sip.projectId)].filter((problem): problem is string => problem !== undefined);
 }

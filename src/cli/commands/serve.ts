@@ -6,7 +6,7 @@ import { createBridgeLog, LOG_FORMATS, type BridgeLog, type LogFormat } from '..
 import { PublicUrlError } from '../../transports/twilio-media-streams/public-urls.js';
 import { BridgeStartError, startBridgeServer, type BridgeServer } from '../../server/bridge-server.js';
 import type { Config } from '../../config/config.js';
-import { DEFAULT_LIVE_MODEL, DEFAULT_PORT, VOICE_ENGINES, type VoiceEngineName } from '../../config/defaults.js';
+import { DEFAULT_LIVE_MODEL, DEFAULT_PORT, TRANSPORTS, VOICE_ENGINES, type TransportName, type VoiceEngineName } from '../../config/defaults.js';
 import { loadConfig } from '../../config/load-config.js';
 import type { ServeTunnel } from '../../tunnel/serve-tunnel.js';
 import type { TunnelProvider } from '../../tunnel/tunnel-provider.js';
@@ -15,7 +15,7 @@ import { clockFromEnvironment } from '../../util/clock.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit-codes.js';
 import { UsageError } from '../../util/usage-error.js';
 import { createOutput, type Output } from '../output.js';
-import { runStartUpChecks } from '../serve-start-up-checks.js';
+import { runStartUpChecks, sipSettingProblems } from '../serve-start-up-checks.js';
 
 export interface ServeOptions {
   envFile?: string;
@@ -27,6 +27,8 @@ export interface ServeOptions {
   restoreNumber?: boolean;
   /** realtime or live: overrides VOICE_ENGINE. */
   voiceEngine?: string;
+  /** media-streams or sip: overrides TRANSPORT. */
+  transport?: string;
 }
 
 export interface ServeRuntime {
@@ -76,6 +78,7 @@ export async function runServeCommand(
   const format = parseLogFormat(options.logFormat);
   const portOverride = parsePort(options.port);
   const voiceEngine = parseVoiceEngine(options.voiceEngine);
+  const transport = parseTransport(options.transport);
   if (options.configureNumber && !options.tunnel) {
     throw new UsageError('--configure-number goes with --tunnel (to point the number at WEBHOOK_URL, run voicebridge doctor --fix)');
   }
@@ -84,6 +87,7 @@ export async function runServeCommand(
   output.addSecrets(config.secrets);
   if (portOverride !== undefined) config = { ...config, port: portOverride, portProblem: undefined };
   if (voiceEngine !== undefined) config = { ...config, openai: { ...config.openai, voiceEngine } };
+  if (transport !== undefined) config = { ...config, transport };
   // JSON lines come from pino (loaded only for them); the readable text log stays the bridge's own.
   const log =
     format === 'json'
@@ -177,6 +181,12 @@ function parseVoiceEngine(value: string | undefined): VoiceEngineName | undefine
   throw new UsageError(`--voice-engine must be realtime (OpenAI Realtime) or live (GPT-Live) (got "${value}")`);
 }
 
+function parseTransport(value: string | undefined): TransportName | undefined {
+  if (value === undefined) return undefined;
+  if ((TRANSPORTS as readonly string[]).includes(value)) return value as TransportName;
+  throw new UsageError(`--transport must be media-streams (Twilio Media Streams) or sip (OpenAI's SIP endpoint) (got "${value}")`);
+}
+
 function parsePort(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value) || Number(value) > 65535) throw new UsageError(`--port must be a port number from 0 to 65535 (got "${value}"); 0 picks a free port`);
@@ -185,6 +195,11 @@ function parsePort(value: string | undefined): number | undefined {
 
 /** The doctor's offline checks plus the key, agent and model checks: what would make every call fail. */
 async function startUpChecksPass(config: Config, format: LogFormat, output: Output, log: BridgeLog): Promise<boolean> {
+  const sipProblems = sipSettingProblems(config);
+  if (sipProblems.length > 0) {
+    refuse(output, format, log, `SIP mode (TRANSPORT=sip) cannot take calls: ${sipProblems.join('; ')}.`);
+    return false;
+  }
   const findings = await runStartUpChecks(config, clockFromEnvironment());
   const failures = findings.filter(({ report }) => report.status === 'fail');
   for (const { report, retiringModels } of findings) {
@@ -228,8 +243,9 @@ function announce(server: BridgeServer, brain: Brain, config: Config, format: Lo
   if (format === 'json') {
     log.info('Listening', {
       port: server.port,
-      webhookUrl: server.urls.incomingCall,
-      mediaStreamUrl: server.urls.mediaStream,
+      ...(server.urls
+        ? { webhookUrl: server.urls.incomingCall, mediaStreamUrl: server.urls.mediaStream }
+        : { transport: 'sip', openAIWebhookUrl: server.openAIWebhookUrl, sipUri: sipUri(config) }),
       backend: brain.backend,
       agent: brain.describe(),
       voice,
@@ -243,12 +259,22 @@ function announce(server: BridgeServer, brain: Brain, config: Config, format: Lo
   const { chalk } = output;
   output.out(chalk.bold('voicebridge serve'));
   output.out(`  Listening on     http://0.0.0.0:${server.port}  (health: /healthz, ready: /readyz, metrics: /metrics)`);
-  output.out(`  Twilio webhook   ${chalk.cyan(server.urls.incomingCall)}  (the number's voice URL, HTTP POST)`);
-  output.out(`  Media stream     ${server.urls.mediaStream}`);
+  if (server.urls) {
+    output.out(`  Twilio webhook   ${chalk.cyan(server.urls.incomingCall)}  (the number's voice URL, HTTP POST)`);
+    output.out(`  Media stream     ${server.urls.mediaStream}`);
+  } else {
+    output.out(`  OpenAI webhook   ${chalk.cyan(server.openAIWebhookUrl ?? '')}  (realtime.call.incoming / live.transport.incoming)`);
+    output.out(`  SIP trunk        ${sipUri(config)}  (the Elastic SIP Trunk's origination URI)`);
+  }
   output.out(`  Agent            ${brain.describe()}`);
   output.out(`  Voice            ${voice}`);
   output.out(`  Calls            ${describeCallPolicy(config)}`);
   output.out(chalk.green('Waiting for calls.') + chalk.dim(' Ctrl+C to stop.'));
+}
+
+/** Where a SIP trunk sends calls for OpenAI to answer. */
+function sipUri(config: Config): string {
+  return `sip:${config.sip.projectId ?? '<OPENAI_PROJECT_ID>'}@sip.api.openai.com;transport=tls`;
 }
 
 /** One line on how calls are run: the limit, the agent's deadline, where a failing call goes, the drain time. */
