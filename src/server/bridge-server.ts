@@ -87,7 +87,6 @@ export async function startBridgeServer(options: BridgeServerOptions): Promise<B
   if (config.transport === 'sip') openAIWebhookUrl = registerOpenAISip(server, options);
   else urls = await registerMediaStreams(server, options);
   await server.listen(options.port, options.host);
-  await server.listen(options.port, options.host);
   return {
     get port() {
       return server.port;

@@ -12,6 +12,7 @@ import { FakeLive } from './live.js';
 import { installModelRoutes, type FakeModel } from './models.js';
 import { FakeRealtime } from './realtime.js';
 import { installResponseRoutes } from './responses.js';
+import { FakeSip } from './sip.js';
 import { sendOpenAIError } from './openai-errors.js';
 import { installThreadRoutes } from './threads.js';
 
@@ -51,6 +52,8 @@ export class FakeOpenAI extends HttpFake {
   readonly realtime: FakeRealtime;
   /** The GPT-Live WebSocket at /v1/live/sessions: its connections, recordings and voice settings. */
   readonly live: FakeLive;
+  /** OpenAI's SIP side: incoming calls, their signed webhooks, and the accept/reject/refer/hangup endpoints. */
+  readonly sip: FakeSip;
   /** WebSocket endpoints by path: each voice fake claims its own; an upgrade to any other path is answered 404. */
   private readonly webSockets = new Map<string, (request: IncomingMessage, socket: Socket, head: Buffer) => void>();
 
@@ -65,6 +68,7 @@ export class FakeOpenAI extends HttpFake {
     installAgentSessionRoutes(this);
     installThreadRoutes(this);
     installResponseRoutes(this);
+    this.sip = new FakeSip(this);
     this.server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
       const accept = this.webSockets.get(new URL(request.url ?? '/', 'http://fake').pathname);
       if (accept) accept(request, socket, head);
