@@ -8,7 +8,7 @@ import type { AgentBehaviour, AgentTurnRecord } from './agent-mind.js';
 import { installAgentSessionRoutes } from './agent-sessions.js';
 import { installAgentRoutes, type FakeAgent } from './agents.js';
 import { installAssistantRoutes, type FakeAssistant } from './assistants.js';
-import { FakeLive } from './live.js';
+import { FakeLive, LIVE_ATTACH_PATH } from './live.js';
 import { installModelRoutes, type FakeModel } from './models.js';
 import { FakeRealtime } from './realtime.js';
 import { installResponseRoutes } from './responses.js';
@@ -70,7 +70,8 @@ export class FakeOpenAI extends HttpFake {
     installResponseRoutes(this);
     this.sip = new FakeSip(this);
     this.server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
-      const accept = this.webSockets.get(new URL(request.url ?? '/', 'http://fake').pathname);
+      const pathname = new URL(request.url ?? '/', 'http://fake').pathname;
+      const accept = this.webSockets.get(pathname) ?? this.webSockets.get(pathname.replace(/^\/v1\/live\/sessions\/[^/]+\/attach$/, LIVE_ATTACH_PATH));
       if (accept) accept(request, socket, head);
       else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     });
