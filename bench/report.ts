@@ -1,6 +1,7 @@
 // The benchmark's results as one object (printed as JSON) and as the table a person reads.
 import type { DirectionResult, LoadStepResult } from './load/load-step.js';
 import type { ForgedWebhookResult } from './forged-webhooks.js';
+import type { SipStepResult } from './sip-step.js';
 import type { TurnResult } from './turn-overhead.js';
 
 export interface TargetVerdict {
@@ -28,6 +29,8 @@ export interface BenchReport {
   turns: TurnResult[];
   coldGreeting: TurnResult;
   forgedWebhooks: ForgedWebhookResult;
+  /** SIP mode: serve as the control plane of calls OpenAI answers, at each call count measured. */
+  sip: SipStepResult[];
   steps: LoadStepResult[];
   targets: TargetVerdict[];
   durationSeconds: number;
@@ -107,9 +110,30 @@ export function renderReport(report: BenchReport): string {
   );
   if (liveGreetings.length > 0) lines.push(`Greeting after the stream starts on GPT-Live (− voice delay): median ${ms(median(liveGreetings))} ms pre-warmed`);
   lines.push('');
+  if (report.sip.length > 0) {
+    const sipWidths = [12, 10, 8, 28, 20, 40];
+    lines.push('SIP control plane (serve --transport sip: OpenAI carries the audio; one turn per call in the window)');
+    lines.push(row(['  calls', 'calls up', 'turns', 'CPU per call-second (ms)', 'RSS per call (MB)', `cheaper than the Media Streams relay at ${relay.calls} calls`], sipWidths));
+    for (const step of report.sip) {
+      lines.push(
+        row(
+          [
+            `  ${step.calls}`,
+            String(step.callsUp),
+            String(step.turnsAnswered),
+            ms(step.cpuMsPerCallSecond),
+            mb(step.rssPerCallBytes),
+            `CPU ${ratio(bridge.cpuMsPerCallSecond, step.cpuMsPerCallSecond)}, RSS ${ratio(bridge.rssPerCallBytes, step.rssPerCallBytes)}`,
+          ],
+          sipWidths,
+        ),
+      );
+    }
+    lines.push('');
+  }
   lines.push('Targets:');
   for (const verdict of report.targets) lines.push(`  ${verdict.met ? 'met    ' : 'NOT MET'} ${verdict.target}: ${verdict.measured}`);
-  const problems = [...report.steps.flatMap((step) => step.problems), ...report.turns.flatMap((turn) => turn.problems)];
+  const problems = [...report.steps.flatMap((step) => step.problems), ...report.turns.flatMap((turn) => turn.problems), ...report.sip.flatMap((step) => step.problems)];
   const protocolErrors = report.steps.flatMap((step) => step.protocolErrors);
   const crossed = report.steps.reduce((total, step) => total + step.crossedFrames, 0);
   const altered = report.steps.reduce((total, step) => total + step.toRealtime.altered + step.toCaller.altered, 0);
