@@ -110,27 +110,7 @@ export function renderReport(report: BenchReport): string {
   );
   if (liveGreetings.length > 0) lines.push(`Greeting after the stream starts on GPT-Live (− voice delay): median ${ms(median(liveGreetings))} ms pre-warmed`);
   lines.push('');
-  if (report.sip.length > 0) {
-    const sipWidths = [12, 10, 8, 28, 20, 40];
-    lines.push('SIP control plane (serve --transport sip: OpenAI carries the audio; one turn per call in the window)');
-    lines.push(row(['  calls', 'calls up', 'turns', 'CPU per call-second (ms)', 'RSS per call (MB)', `cheaper than the Media Streams relay at ${relay.calls} calls`], sipWidths));
-    for (const step of report.sip) {
-      lines.push(
-        row(
-          [
-            `  ${step.calls}`,
-            String(step.callsUp),
-            String(step.turnsAnswered),
-            ms(step.cpuMsPerCallSecond),
-            mb(step.rssPerCallBytes),
-            `CPU ${ratio(bridge.cpuMsPerCallSecond, step.cpuMsPerCallSecond)}, RSS ${ratio(bridge.rssPerCallBytes, step.rssPerCallBytes)}`,
-          ],
-          sipWidths,
-        ),
-      );
-    }
-    lines.push('');
-  }
+  if (report.sip.length > 0) lines.push(renderSipComparison(bridge, report.sip), '');
   lines.push('Targets:');
   for (const verdict of report.targets) lines.push(`  ${verdict.met ? 'met    ' : 'NOT MET'} ${verdict.target}: ${verdict.measured}`);
   const problems = [...report.steps.flatMap((step) => step.problems), ...report.turns.flatMap((turn) => turn.problems), ...report.sip.flatMap((step) => step.problems)];
@@ -140,5 +120,29 @@ export function renderReport(report: BenchReport): string {
   lines.push('');
   lines.push(`Checks: ${altered} payloads altered, ${crossed} frames crossed between calls, ${protocolErrors.length} protocol errors, ${problems.length} warnings logged by the bridge`);
   for (const line of [...protocolErrors, ...problems].slice(0, 10)) lines.push(`  ${line}`);
+  return lines.join('\n');
+}
+
+/** The SIP rows: serve as the control plane beside the Media Streams relay measured in the same run. */
+export function renderSipComparison(relay: LoadStepResult, sip: SipStepResult[]): string {
+  const widths = [12, 10, 8, 28, 20, 44];
+  const lines = ['SIP control plane (serve --transport sip: OpenAI carries the audio; one turn per call in the window)'];
+  lines.push(row(['  calls', 'calls up', 'turns', 'CPU per call-second (ms)', 'RSS per call (MB)', `cheaper than the Media Streams relay at ${relay.calls} calls`], widths));
+  lines.push(row([`  ${relay.calls} (relay)`, String(relay.callsUp), '–', relay.cpuMsPerCallSecond.toFixed(3), mb(relay.rssPerCallBytes), ''], widths));
+  for (const step of sip) {
+    lines.push(
+      row(
+        [
+          `  ${step.calls}`,
+          String(step.callsUp),
+          String(step.turnsAnswered),
+          step.cpuMsPerCallSecond.toFixed(3),
+          mb(step.rssPerCallBytes),
+          `CPU ${ratio(relay.cpuMsPerCallSecond, step.cpuMsPerCallSecond)}, RSS ${ratio(relay.rssPerCallBytes, step.rssPerCallBytes)}`,
+        ],
+        widths,
+      ),
+    );
+  }
   return lines.join('\n');
 }

@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --json <file>]`: measures `voicebridge serve` on this machine and prints a table
+// `npm run bench [-- --quick] [-- --sip] [-- --json <file>]` (--sip: only the relay at 200 calls and the SIP rows): measures `voicebridge serve` on this machine and prints a table
 // and the same results as JSON. Every measurement starts a fresh process under test on loopback:
 //   1. frame relay at 200 calls, for the null relay (the floor) and for the bridge: per-frame transit each way,
 //      frames lost, CPU time per call-second, RSS per call;
@@ -16,7 +16,7 @@ import type { BrainBackend } from '../src/agents/brain.js';
 import { VOICE_ENGINES, type VoiceEngineName } from '../src/config/defaults.js';
 import { measureForgedWebhooks, type ForgedWebhookResult } from './forged-webhooks.js';
 import { runLoadStep, type LoadStepResult } from './load/load-step.js';
-import { median, renderReport, type BenchReport, type TargetVerdict } from './report.js';
+import { median, renderReport, renderSipComparison, type BenchReport, type TargetVerdict } from './report.js';
 import { runSipStep, type SipStepResult } from './sip-step.js';
 import { choosePinning, pinGenerator } from './target-process.js';
 import { measureTurns, type TurnResult } from './turn-overhead.js';
@@ -103,6 +103,14 @@ async function main(): Promise<void> {
 
   const floor = await measure('null relay', plan.latencyCalls);
   const bridge = await measure('bridge', plan.latencyCalls);
+  if (process.argv.includes('--sip')) {
+    const sip = await measureSip(plan, pinning);
+    process.stdout.write(`${renderSipComparison(bridge, sip)}\n`);
+    const json = JSON.stringify({ machine, relay: { calls: plan.latencyCalls, floor, bridge }, sip }, jsonReplacer, 2);
+    process.stdout.write(`\nJSON:\n${json}\n`);
+    if (jsonFile) writeFileSync(jsonFile, `${json}\n`);
+    return;
+  }
   // The same calls with GPT-Live as the voice (VOICE_ENGINE=live), for the table's second serve column.
   const bridgeLive = await measure('bridge', plan.latencyCalls, 'live');
 
@@ -146,12 +154,7 @@ async function main(): Promise<void> {
   progress('forged webhooks, small and 64 KB');
   const forgedWebhooks = await measureForgedWebhooks({ requests: plan.mode === 'quick' ? 500 : 2_000, pinning, repoRoot });
 
-  const sip: SipStepResult[] = [];
-  for (const calls of plan.sipCalls) {
-    const step = await runSipStep({ calls, warmupMs: plan.warmupMs, windowMs: plan.windowMs, pinning, repoRoot });
-    sip.push(step);
-    progress(`SIP control plane × ${calls}: ${step.callsUp} up, ${step.turnsAnswered} turns answered, ${step.cpuMsPerCallSecond.toFixed(3)} ms CPU per call-second, ${(step.rssPerCallBytes / 1024).toFixed(0)} KB per call`);
-  }
+  const sip = await measureSip(plan, pinning);
 
   const fiveHundred = steps.find((step) => step.target === 'bridge' && step.calls === 500);
   const report: BenchReport = {
@@ -180,6 +183,17 @@ async function main(): Promise<void> {
   const json = JSON.stringify(report, jsonReplacer, 2);
   process.stdout.write(`\nJSON:\n${json}\n`);
   if (jsonFile) writeFileSync(jsonFile, `${json}\n`);
+}
+
+/** SIP mode at each of the plan's call counts. */
+async function measureSip(plan: Plan, pinning: ReturnType<typeof choosePinning>): Promise<SipStepResult[]> {
+  const sip: SipStepResult[] = [];
+  for (const calls of plan.sipCalls) {
+    const step = await runSipStep({ calls, warmupMs: plan.warmupMs, windowMs: plan.windowMs, pinning, repoRoot });
+    sip.push(step);
+    progress(`SIP control plane × ${calls}: ${step.callsUp} up, ${step.turnsAnswered} turns answered, ${step.cpuMsPerCallSecond.toFixed(3)} ms CPU per call-second, ${(step.rssPerCallBytes / 1024).toFixed(0)} KB per call`);
+  }
+  return sip;
 }
 
 function verdicts(
