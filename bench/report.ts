@@ -125,9 +125,9 @@ export function renderReport(report: BenchReport): string {
 
 /** The SIP rows: serve as the control plane beside the Media Streams relay measured in the same run. */
 export function renderSipComparison(relay: LoadStepResult, sip: SipStepResult[]): string {
-  const widths = [12, 10, 8, 28, 20, 44];
-  const lines = ['SIP control plane (serve --transport sip: OpenAI carries the audio; one turn per call in the window)'];
-  lines.push(row(['  calls', 'calls up', 'turns', 'CPU per call-second (ms)', 'RSS per call (MB)', `cheaper than the Media Streams relay at ${relay.calls} calls`], widths));
+  const widths = [14, 10, 24, 28, 20, 44];
+  const lines = ['SIP control plane (serve --transport sip: OpenAI carries the audio) beside the Media Streams relay, calls held'];
+  lines.push(row(['  calls', 'calls up', 'set-up CPU per call (ms)', 'CPU per call-second (ms)', 'RSS per call (MB)', `cheaper than the Media Streams relay at ${relay.calls} calls`], widths));
   lines.push(row([`  ${relay.calls} (relay)`, String(relay.callsUp), '–', relay.cpuMsPerCallSecond.toFixed(3), mb(relay.rssPerCallBytes), ''], widths));
   for (const step of sip) {
     lines.push(
@@ -135,7 +135,7 @@ export function renderSipComparison(relay: LoadStepResult, sip: SipStepResult[])
         [
           `  ${step.calls}`,
           String(step.callsUp),
-          String(step.turnsAnswered),
+          step.setupCpuMsPerCall.toFixed(2),
           step.cpuMsPerCallSecond.toFixed(3),
           mb(step.rssPerCallBytes),
           `CPU ${ratio(relay.cpuMsPerCallSecond, step.cpuMsPerCallSecond)}, RSS ${ratio(relay.rssPerCallBytes, step.rssPerCallBytes)}`,

@@ -191,7 +191,7 @@ async function measureSip(plan: Plan, pinning: ReturnType<typeof choosePinning>)
   for (const calls of plan.sipCalls) {
     const step = await runSipStep({ calls, warmupMs: plan.warmupMs, windowMs: plan.windowMs, pinning, repoRoot });
     sip.push(step);
-    progress(`SIP control plane × ${calls}: ${step.callsUp} up, ${step.turnsAnswered} turns answered, ${step.cpuMsPerCallSecond.toFixed(3)} ms CPU per call-second, ${(step.rssPerCallBytes / 1024).toFixed(0)} KB per call`);
+    progress(`SIP control plane × ${calls}: ${step.callsUp} up, ${step.setupCpuMsPerCall.toFixed(2)} ms CPU per call set up, ${step.cpuMsPerCallSecond.toFixed(3)} ms CPU per call-second, ${(step.rssPerCallBytes / 1024).toFixed(0)} KB per call`);
   }
   return sip;
 }
