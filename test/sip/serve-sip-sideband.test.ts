@@ -62,3 +62,21 @@ describe('the sideband of a Realtime SIP call', () => {
     expect(call.sidebands).toBe(1);
   });
 });
+
+describe('the sideband of a GPT-Live SIP call', () => {
+  it('is attached again once when it drops, and the call goes on', async () => {
+    bridge = await startSipBridge('responses', { env: { VOICE_ENGINE: 'live' } });
+    const { call } = await bridge.ring();
+    await eventually(() => call.heard.length === 1, 'the caller heard the greeting');
+    for (const connection of bridge.fake.live.openConnections) if (connection.sip === call) connection.socket.terminate();
+    await eventually(() => call.sidebands === 2 && bridge!.callLog(call).some((line) => line.includes('Reconnected to OpenAI GPT-Live')), 'the sideband was attached again');
+    bridge.fake.agentBehaviour = { reply: () => 'Still with you.' };
+    call.say('Hello?');
+    await eventually(() => call.heard.includes('Still with you.'), 'the caller was answered over the new sideband');
+    expect(bridge.fake.live.connections.filter((connection) => connection.sip === call).map((connection) => connection.url)).toEqual([
+      `/v1/live/sessions/${call.sessionId}/attach`,
+      `/v1/live/sessions/${call.sessionId}/attach`,
+    ]);
+    expect(call.hangups).toBe(0);
+  });
+});
