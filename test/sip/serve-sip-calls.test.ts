@@ -96,7 +96,7 @@ describe.each(BACKENDS)('a Realtime SIP call on the %s backend', (backend) => {
 });
 
 describe('a Realtime SIP call', () => {
-  it('stops talking when the caller speaks over it: the service drops what it still has to play', async () => {
+  it('stops talking when the caller speaks over it: response.cancel, and the service drops what it still has to play', async () => {
     bridge = await startSipBridge('agents');
     bridge.fake.realtime.options.msPerCharacter = 40;
     const { call } = await bridge.ring();
@@ -108,9 +108,13 @@ describe('a Realtime SIP call', () => {
     call.say('Actually, where are you?');
     await eventually(() => call.cutOff.length === 1, 'the answer was cut off');
     expect(call.cutOff).toEqual(['We are open every single day of the week from early morning until late at night, holidays included.']);
-    // The answer was generated already (OpenAI generates faster than it plays): what stops it is the output buffer's clear.
-    expect(sideband.clientEvents.filter((event) => event.type === 'output_audio_buffer.clear')).toHaveLength(1);
+    // The answer was still being generated: its generation is cancelled, and what the service still had to play dropped.
+    const sent = sideband.clientEvents.map((event) => event.type);
+    expect(sent.filter((type) => type === 'response.cancel')).toHaveLength(1);
+    expect(sent.filter((type) => type === 'output_audio_buffer.clear')).toHaveLength(1);
+    expect(sent.indexOf('output_audio_buffer.clear')).toBeGreaterThan(sent.indexOf('response.cancel'));
     await eventually(() => call.heard.includes('Sure, the address is one Main Street.'), 'the caller heard the new answer', 10_000);
+    expect(sideband.serverEvents.filter((event) => event.type === 'response.done').map((event) => (event.response as { status: string }).status)).toEqual(['completed', 'cancelled', 'completed']);
     expect(bridge.callLog(call).join('\n')).toContain('Customer said: Actually, where are you?');
   });
 

@@ -345,6 +345,7 @@ export class FakeRealtime {
       if (call) {
         // Over SIP the audio goes to the caller, not over this socket: the words come, then the response is done;
         // its audio plays from the call's output buffer.
+        // It generates four times faster than it plays: the answer starts playing while it is still being generated.
         response.timer = setTimeout(() => {
           if (!responses.has(id)) return;
           if (text !== '') send({ type: 'response.output_audio_transcript.delta', response_id: id, item_id: itemId, output_index: 0, content_index: 0, delta: text });
@@ -352,7 +353,9 @@ export class FakeRealtime {
             playback.push({ responseId: id, text, timer: undefined, started: false });
             playNext();
           }
-          finishResponse(response, 'completed');
+          response.timer = setTimeout(() => {
+            if (responses.has(id)) finishResponse(response, 'completed');
+          }, (text.length * this.options.msPerCharacter) / 4);
         }, this.options.firstAudioDelayMs);
         return;
       }
