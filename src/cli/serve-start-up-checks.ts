@@ -5,6 +5,7 @@
 import type { Config } from '../config/config.js';
 import type { CheckReport, CheckResult } from '../doctor/check.js';
 import { allChecks } from '../doctor/checks/index.js';
+import { requiredVarsCheckFor } from '../doctor/checks/required-vars.js';
 import { modelVerdictsOf } from '../doctor/model-verdict-facts.js';
 import { projectIdProblem, webhookSecretProblem } from '../knowledge/openai-ids.js';
 import { runChecks } from '../doctor/run-checks.js';
@@ -26,15 +27,18 @@ export interface StartUpFinding {
   retiringModels?: RetiringModelWarning[];
 }
 
-/** Runs the start-up checks; returns every check that did not simply pass, in the doctor's order. */
-export async function runStartUpChecks(config: Config, clock: Clock): Promise<StartUpFinding[]> {
+/**
+ * Runs the start-up checks; returns every check that did not simply pass, in the doctor's order. Without `twilio`
+ * (serve --phone with no Twilio settings), Twilio's variables are not required.
+ */
+export async function runStartUpChecks(config: Config, clock: Clock, needs: { twilio: boolean } = { twilio: true }): Promise<StartUpFinding[]> {
   const results = new Map<string, CheckResult>();
   // Wrapped only to keep each result's facts, which the report leaves out.
   const checks = allChecks
     .filter((check) => !check.online || START_UP_ONLINE_CHECKS.includes(check.id))
-    // In SIP mode Twilio sends calls to OpenAI, not to serve: the Twilio variables required-vars demands are Media
-    // Streams' own. The key and the agent are checked online all the same, the SIP settings by sipSettingProblems.
-    .filter((check) => !(config.transport === 'sip' && check.id === 'required-vars'))
+    // In SIP mode Twilio sends calls to OpenAI, not to serve: the Twilio variables are Media Streams' own, and only the
+    // key and the agent are required (the SIP settings are checked by sipSettingProblems).
+    .map((check) => (check.id === 'required-vars' && (!needs.twilio || config.transport === 'sip') ? requiredVarsCheckFor({ twilio: false }) : check))
     .map((check) => ({
       ...check,
       async run(context: Parameters<typeof check.run>[0]): Promise<CheckResult> {
