@@ -111,23 +111,3 @@ export function classifyOpenAIKey(raw: string): { kind: OpenAIKeyKind; problem?:
   if (key.startsWith('sk-')) return { kind: 'user' };
   return { kind: 'invalid', problem: 'does not start with sk- as every OpenAI API key does' };
 }
-
-/**
- * What is wrong with an OPENAI_WEBHOOK_SECRET, if anything: OpenAI's webhook secrets are `whsec_` and a base64 key,
- * the form the SDK decodes to check Standard Webhooks signatures.
- */
-export function webhookSecretProblem(raw: string | undefined): string | undefined {
-  const value = cleanId(raw ?? '');
-  if (value === '') return 'OPENAI_WEBHOOK_SECRET is not set: SIP mode verifies every OpenAI webhook with it (the whsec_… secret shown when the webhook was created in the OpenAI dashboard)';
-  if (!value.startsWith('whsec_')) return 'OPENAI_WEBHOOK_SECRET does not start with whsec_: copy the webhook\'s signing secret from the OpenAI dashboard (Webhooks), not an API key or project ID';
-  if (!/^whsec_[A-Za-z0-9+/]{16,}={0,2}$/.test(value)) return 'OPENAI_WEBHOOK_SECRET is whsec_ followed by something that is not a base64 key: copy the whole secret again';
-  return undefined;
-}
-
-/** What is wrong with an OPENAI_PROJECT_ID, if anything: the `proj_…` ID in the trunk's sip:<project id>@sip.api.openai.com. */
-export function projectIdProblem(raw: string | undefined): string | undefined {
-  const value = cleanId(raw ?? '');
-  if (value === '') return 'OPENAI_PROJECT_ID is not set: the SIP trunk sends calls to sip:<project id>@sip.api.openai.com (the proj_… ID from the OpenAI dashboard, Settings → Project)';
-  if (!/^proj_[A-Za-z0-9]{8,64}$/.test(value)) return `OPENAI_PROJECT_ID=${value.slice(0, 40)} is not a project ID: it starts with proj_ (from the OpenAI dashboard, Settings → Project)`;
-  return undefined;
-}

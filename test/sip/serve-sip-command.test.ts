@@ -64,8 +64,9 @@ describe('serve --transport sip', () => {
     const cwd = await project({ OPENAI_WEBHOOK_SECRET: 'sk-proj-notawebhooksecret', OPENAI_PROJECT_ID: 'project-1' });
     const result = await runCli(['serve', '--transport', 'sip'], { cwd });
     expect(result.code).toBe(1);
-    expect(result.stdout + result.stderr).toContain("OPENAI_WEBHOOK_SECRET does not start with whsec_: copy the webhook's signing secret from the OpenAI dashboard");
-    expect(result.stdout + result.stderr).toContain('OPENAI_PROJECT_ID=project-1 is not a project ID: it starts with proj_');
+    expect(result.stdout + result.stderr).toContain(
+      'SIP mode (TRANSPORT=sip) cannot take calls: OPENAI_WEBHOOK_SECRET is an API key, not a webhook signing secret (whsec_…); OPENAI_PROJECT_ID should start with proj_',
+    );
     expect(result.stdout + result.stderr).not.toContain('sk-proj-notawebhooksecret');
   });
 

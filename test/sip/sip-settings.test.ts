@@ -1,7 +1,8 @@
 // What SIP mode reads from outside: the caller from the INVITE's untrusted headers, and the webhook secret and project
 // ID the user pasted.
 import { describe, expect, it } from 'vitest';
-import { projectIdProblem, webhookSecretProblem } from '../../src/knowledge/openai-ids.js';
+import { sipSettingProblems } from '../../src/cli/serve-start-up-checks.js';
+import { configFor } from '../agents/brain-harness.js';
 import { callerFromSipHeaders } from '../../src/transports/openai-sip/sip-transport.js';
 
 describe('the caller from the SIP headers', () => {
@@ -26,19 +27,18 @@ describe('the caller from the SIP headers', () => {
   });
 });
 
-describe('the SIP settings', () => {
-  it('takes a whsec_ secret and a proj_ ID', () => {
-    expect(webhookSecretProblem('whsec_c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0')).toBeUndefined();
-    expect(projectIdProblem(' "proj_abc123DEF456" ')).toBeUndefined();
-  });
-
-  it('says what is wrong with anything else, without echoing a secret', () => {
-    expect(webhookSecretProblem(undefined)).toMatch(/^OPENAI_WEBHOOK_SECRET is not set/);
-    expect(webhookSecretProblem('sk-proj-abcdef')).toBe(
-      "OPENAI_WEBHOOK_SECRET does not start with whsec_: copy the webhook's signing secret from the OpenAI dashboard (Webhooks), not an API key or project ID",
-    );
-    expect(webhookSecretProblem('whsec_!!!')).toBe('OPENAI_WEBHOOK_SECRET is whsec_ followed by something that is not a base64 key: copy the whole secret again');
-    expect(projectIdProblem('org-123')).toBe('OPENAI_PROJECT_ID=org-123 is not a project ID: it starts with proj_ (from the OpenAI dashboard, Settings → Project)');
-    expect(projectIdProblem('')).toMatch(/^OPENAI_PROJECT_ID is not set/);
+describe('the SIP settings serve starts with', () => {
+  it('takes a whsec_ secret and a proj_ ID, and says what is wrong with anything else without echoing it', () => {
+    expect(sipSettingProblems(configFor({ TRANSPORT: 'sip', OPENAI_WEBHOOK_SECRET: 'whsec_c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0', OPENAI_PROJECT_ID: 'proj_abc123DEF456' }))).toEqual([]);
+    expect(sipSettingProblems(configFor({ TRANSPORT: 'sip', OPENAI_WEBHOOK_SECRET: 'sk-proj-abcdef', OPENAI_PROJECT_ID: 'org-123' }))).toEqual([
+      'OPENAI_WEBHOOK_SECRET is an API key, not a webhook signing secret (whsec_…)',
+      'OPENAI_PROJECT_ID is an organization ID (org-…), not a project ID (proj_…)',
+    ]);
+    expect(sipSettingProblems(configFor({ TRANSPORT: 'sip' }))).toEqual([
+      'OPENAI_WEBHOOK_SECRET is not set: SIP mode verifies every OpenAI webhook with it (the whsec_… signing secret shown when the webhook was created)',
+      'OPENAI_PROJECT_ID is not set: the SIP trunk sends calls to sip:<project id>@sip.api.openai.com (the proj_… ID from Settings > Project > General)',
+    ]);
+    // Media Streams reads neither.
+    expect(sipSettingProblems(configFor({}))).toEqual([]);
   });
 });

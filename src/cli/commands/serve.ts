@@ -15,6 +15,7 @@ import { clockFromEnvironment } from '../../util/clock.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit-codes.js';
 import { UsageError } from '../../util/usage-error.js';
 import { createOutput, type Output } from '../output.js';
+import { openAISipUri } from '../../knowledge/openai-sip.js';
 import { runStartUpChecks, sipSettingProblems } from '../serve-start-up-checks.js';
 
 export interface ServeOptions {
@@ -317,7 +318,7 @@ function announce(server: BridgeServer, brain: Brain, config: Config, format: Lo
 
 /** Where a SIP trunk sends calls for OpenAI to answer. */
 function sipUri(config: Config): string {
-  return `sip:${config.sip.projectId ?? '<OPENAI_PROJECT_ID>'}@sip.api.openai.com;transport=tls`;
+  return openAISipUri(config.sip.projectId ?? '<OPENAI_PROJECT_ID>');
 }
 
 /** The listening address as given, bracketed when it is an IPv6 address. */
