@@ -1,6 +1,7 @@
 // The benchmark's results as one object (printed as JSON) and as the table a person reads.
 import type { DirectionResult, LoadStepResult } from './load/load-step.js';
 import type { ForgedWebhookResult } from './forged-webhooks.js';
+import type { SipStepResult } from './sip-step.js';
 import type { TurnResult } from './turn-overhead.js';
 
 export interface TargetVerdict {
@@ -28,6 +29,8 @@ export interface BenchReport {
   turns: TurnResult[];
   coldGreeting: TurnResult;
   forgedWebhooks: ForgedWebhookResult;
+  /** SIP mode: serve as the control plane of calls OpenAI answers, at each call count measured. */
+  sip: SipStepResult[];
   steps: LoadStepResult[];
   targets: TargetVerdict[];
   durationSeconds: number;
@@ -107,14 +110,39 @@ export function renderReport(report: BenchReport): string {
   );
   if (liveGreetings.length > 0) lines.push(`Greeting after the stream starts on GPT-Live (− voice delay): median ${ms(median(liveGreetings))} ms pre-warmed`);
   lines.push('');
+  if (report.sip.length > 0) lines.push(renderSipComparison(bridge, report.sip), '');
   lines.push('Targets:');
   for (const verdict of report.targets) lines.push(`  ${verdict.met ? 'met    ' : 'NOT MET'} ${verdict.target}: ${verdict.measured}`);
-  const problems = [...report.steps.flatMap((step) => step.problems), ...report.turns.flatMap((turn) => turn.problems)];
+  const problems = [...report.steps.flatMap((step) => step.problems), ...report.turns.flatMap((turn) => turn.problems), ...report.sip.flatMap((step) => step.problems)];
   const protocolErrors = report.steps.flatMap((step) => step.protocolErrors);
   const crossed = report.steps.reduce((total, step) => total + step.crossedFrames, 0);
   const altered = report.steps.reduce((total, step) => total + step.toRealtime.altered + step.toCaller.altered, 0);
   lines.push('');
   lines.push(`Checks: ${altered} payloads altered, ${crossed} frames crossed between calls, ${protocolErrors.length} protocol errors, ${problems.length} warnings logged by the bridge`);
   for (const line of [...protocolErrors, ...problems].slice(0, 10)) lines.push(`  ${line}`);
+  return lines.join('\n');
+}
+
+/** The SIP rows: serve as the control plane beside the Media Streams relay measured in the same run. */
+export function renderSipComparison(relay: LoadStepResult, sip: SipStepResult[]): string {
+  const widths = [14, 10, 24, 28, 20, 44];
+  const lines = ['SIP control plane (serve --transport sip: OpenAI carries the audio) beside the Media Streams relay, calls held'];
+  lines.push(row(['  calls', 'calls up', 'set-up CPU per call (ms)', 'CPU per call-second (ms)', 'RSS per call (MB)', `cheaper than the Media Streams relay at ${relay.calls} calls`], widths));
+  lines.push(row([`  ${relay.calls} (relay)`, String(relay.callsUp), '–', relay.cpuMsPerCallSecond.toFixed(3), mb(relay.rssPerCallBytes), ''], widths));
+  for (const step of sip) {
+    lines.push(
+      row(
+        [
+          `  ${step.calls}`,
+          String(step.callsUp),
+          step.setupCpuMsPerCall.toFixed(2),
+          step.cpuMsPerCallSecond.toFixed(3),
+          mb(step.rssPerCallBytes),
+          `CPU ${ratio(relay.cpuMsPerCallSecond, step.cpuMsPerCallSecond)}, RSS ${ratio(relay.rssPerCallBytes, step.rssPerCallBytes)}`,
+        ],
+        widths,
+      ),
+    );
+  }
   return lines.join('\n');
 }

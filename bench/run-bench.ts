@@ -1,10 +1,11 @@
-// `npm run bench [-- --quick] [-- --json <file>]`: measures `voicebridge serve` on this machine and prints a table
+// `npm run bench [-- --quick] [-- --sip] [-- --json <file>]` (--sip: only the relay at 200 calls and the SIP rows): measures `voicebridge serve` on this machine and prints a table
 // and the same results as JSON. Every measurement starts a fresh process under test on loopback:
 //   1. frame relay at 200 calls, for the null relay (the floor) and for the bridge: per-frame transit each way,
 //      frames lost, CPU time per call-second, RSS per call;
 //   2. capacity: the largest number of calls the bridge carries on one core before the p99 transit passes 20 ms
 //      (a bounded search: a few doublings, then a few halvings of the gap);
-//   3. turn overhead for each agent backend against the full simulator, and the greeting with and without pre-warm.
+//   3. turn overhead for each agent backend against the full simulator, and the greeting with and without pre-warm;
+//   4. SIP mode (serve as the control plane of calls OpenAI answers): CPU per call-second and RSS per call.
 // Every loop is bounded in count and in time; on two cores the full run takes about 2½ minutes, --quick about one.
 // On a machine busy with other work, tails grow in every column (the floor's too): see README, Performance.
 import { execSync } from 'node:child_process';
@@ -15,7 +16,8 @@ import type { BrainBackend } from '../src/agents/brain.js';
 import { VOICE_ENGINES, type VoiceEngineName } from '../src/config/defaults.js';
 import { measureForgedWebhooks, type ForgedWebhookResult } from './forged-webhooks.js';
 import { runLoadStep, type LoadStepResult } from './load/load-step.js';
-import { median, renderReport, type BenchReport, type TargetVerdict } from './report.js';
+import { median, renderReport, renderSipComparison, type BenchReport, type TargetVerdict } from './report.js';
+import { runSipStep, type SipStepResult } from './sip-step.js';
 import { choosePinning, pinGenerator } from './target-process.js';
 import { measureTurns, type TurnResult } from './turn-overhead.js';
 
@@ -31,11 +33,13 @@ interface Plan {
   turnsPerCall: number;
   /** The capacity search stops starting new steps after this long. */
   budgetMs: number;
+  /** Call counts measured in SIP mode. */
+  sipCalls: number[];
 }
 
 const PLANS: Record<Plan['mode'], Plan> = {
-  quick: { mode: 'quick', warmupMs: 500, windowMs: 2_000, latencyCalls: 200, capacitySteps: [500], bisections: 0, turnCalls: 1, turnsPerCall: 3, budgetMs: 60_000 },
-  full: { mode: 'full', warmupMs: 1_000, windowMs: 5_000, latencyCalls: 200, capacitySteps: [500, 1_000, 2_000], bisections: 2, turnCalls: 2, turnsPerCall: 4, budgetMs: 240_000 },
+  quick: { mode: 'quick', warmupMs: 500, windowMs: 2_000, latencyCalls: 200, capacitySteps: [500], bisections: 0, turnCalls: 1, turnsPerCall: 3, budgetMs: 60_000, sipCalls: [200] },
+  full: { mode: 'full', warmupMs: 1_000, windowMs: 5_000, latencyCalls: 200, capacitySteps: [500, 1_000, 2_000], bisections: 2, turnCalls: 2, turnsPerCall: 4, budgetMs: 240_000, sipCalls: [200, 1_000] },
 };
 
 const P99_LIMIT_MS = 20;
@@ -99,6 +103,14 @@ async function main(): Promise<void> {
 
   const floor = await measure('null relay', plan.latencyCalls);
   const bridge = await measure('bridge', plan.latencyCalls);
+  if (process.argv.includes('--sip')) {
+    const sip = await measureSip(plan, pinning);
+    process.stdout.write(`${renderSipComparison(bridge, sip)}\n`);
+    const json = JSON.stringify({ machine, relay: { calls: plan.latencyCalls, floor, bridge }, sip }, jsonReplacer, 2);
+    process.stdout.write(`\nJSON:\n${json}\n`);
+    if (jsonFile) writeFileSync(jsonFile, `${json}\n`);
+    return;
+  }
   // The same calls with GPT-Live as the voice (VOICE_ENGINE=live), for the table's second serve column.
   const bridgeLive = await measure('bridge', plan.latencyCalls, 'live');
 
@@ -142,6 +154,8 @@ async function main(): Promise<void> {
   progress('forged webhooks, small and 64 KB');
   const forgedWebhooks = await measureForgedWebhooks({ requests: plan.mode === 'quick' ? 500 : 2_000, pinning, repoRoot });
 
+  const sip = await measureSip(plan, pinning);
+
   const fiveHundred = steps.find((step) => step.target === 'bridge' && step.calls === 500);
   const report: BenchReport = {
     mode: plan.mode,
@@ -159,6 +173,7 @@ async function main(): Promise<void> {
     turns,
     coldGreeting,
     forgedWebhooks,
+    sip,
     steps,
     targets: verdicts(bridge, floor, fiveHundred, turns, forgedWebhooks),
     durationSeconds: 0,
@@ -168,6 +183,17 @@ async function main(): Promise<void> {
   const json = JSON.stringify(report, jsonReplacer, 2);
   process.stdout.write(`\nJSON:\n${json}\n`);
   if (jsonFile) writeFileSync(jsonFile, `${json}\n`);
+}
+
+/** SIP mode at each of the plan's call counts. */
+async function measureSip(plan: Plan, pinning: ReturnType<typeof choosePinning>): Promise<SipStepResult[]> {
+  const sip: SipStepResult[] = [];
+  for (const calls of plan.sipCalls) {
+    const step = await runSipStep({ calls, warmupMs: plan.warmupMs, windowMs: plan.windowMs, pinning, repoRoot });
+    sip.push(step);
+    progress(`SIP control plane × ${calls}: ${step.callsUp} up, ${step.setupCpuMsPerCall.toFixed(2)} ms CPU per call set up, ${step.cpuMsPerCallSecond.toFixed(3)} ms CPU per call-second, ${(step.rssPerCallBytes / 1024).toFixed(0)} KB per call`);
+  }
+  return sip;
 }
 
 function verdicts(

@@ -141,13 +141,16 @@ Examples:
     .option('--voice-engine <engine>', 'realtime (OpenAI Realtime, the default) or live (GPT-Live, with your agent as its delegate); overrides VOICE_ENGINE')
     .option('--host <address>', 'listen on this interface instead of HOST (default 0.0.0.0; 127.0.0.1 with --phone)')
     .option('--phone', 'serve the browser phone at /phone: talk to your agent from this machine\'s browser, no Twilio number needed')
+    .option('--transport <transport>', 'media-streams (Twilio streams the audio through serve, the default) or sip (OpenAI answers the SIP call, serve steers it); overrides TRANSPORT')
     .addHelpText(
       'after',
       `
 Before listening, serve runs the doctor's offline checks and its key, agent and model checks, and refuses to start
 (exit 1) when a call could not work, e.g. on a model past its shutdown date (VOICEBRIDGE_TODAY=YYYY-MM-DD asks about
 another day). A model within 90 days of its shutdown date is one warning line.
-Give Twilio the webhook it prints: WEBHOOK_URL/incoming-call (HTTP POST).
+Give Twilio the webhook it prints: WEBHOOK_URL/incoming-call (HTTP POST). With --transport sip, point an OpenAI webhook
+(realtime.call.incoming, live.transport.incoming) at WEBHOOK_URL/openai-webhook instead (needs OPENAI_WEBHOOK_SECRET and
+OPENAI_PROJECT_ID).
 With --phone, serve prints http://127.0.0.1:PORT/phone#<token>: open it, click Call and talk. The token is new each run
 and the page's socket is refused without it; only OPENAI_API_KEY and ASSISTANT_ID are needed then.
 The tunnel needs the internet and an ngrok auth token (NGROK_AUTHTOKEN, from https://dashboard.ngrok.com).
@@ -160,6 +163,7 @@ Examples:
   $ npx voicebridge serve --port 8080 --log-format json
   $ npx voicebridge serve --env ./config/prod.env
   $ npx voicebridge serve --voice-engine live         GPT-Live speaks and listens, your agent answers
+  $ npx voicebridge serve --transport sip             OpenAI answers your SIP trunk, serve steers each call
   $ npx voicebridge serve --phone                     talk to your agent from the browser
   $ npx voicebridge serve --tunnel --configure-number --restore-number`,
     )

@@ -7,6 +7,7 @@ import type { CheckReport, CheckResult } from '../doctor/check.js';
 import { checksFor } from '../doctor/checks/index.js';
 import { requiredVarsCheckFor } from '../doctor/checks/required-vars.js';
 import { modelVerdictsOf } from '../doctor/model-verdict-facts.js';
+import { projectIdProblem, webhookSecretProblem } from '../knowledge/openai-sip.js';
 import { runChecks } from '../doctor/run-checks.js';
 import { describeModelLifecycle } from '../models/model-lifecycle.js';
 import type { Clock } from '../util/clock.js';
@@ -35,7 +36,9 @@ export async function runStartUpChecks(config: Config, clock: Clock, needs: { tw
   // Wrapped only to keep each result's facts, which the report leaves out.
   const checks = checksFor(config)
     .filter((check) => !check.online || START_UP_ONLINE_CHECKS.includes(check.id))
-    .map((check) => (check.id === 'required-vars' && !needs.twilio ? requiredVarsCheckFor(needs) : check))
+    // In SIP mode Twilio sends calls to OpenAI, not to serve: the Twilio variables are Media Streams' own, and only the
+    // key and the agent are required (the SIP settings are checked by sipSettingProblems).
+    .map((check) => (check.id === 'required-vars' && (!needs.twilio || config.transport === 'sip') ? requiredVarsCheckFor({ twilio: false }) : check))
     .map((check) => ({
       ...check,
       async run(context: Parameters<typeof check.run>[0]): Promise<CheckResult> {
@@ -75,4 +78,23 @@ function retiringModelWarnings(checkId: string, result: CheckResult | undefined)
         ]
       : [],
   );
+}
+
+/** SIP mode (TRANSPORT=sip): what is wrong with the webhook secret and the project ID, each a line saying what to do. */
+export function sipSettingProblems(config: Config): string[] {
+  if (config.transport !== 'sip') return [];
+  const problems: string[] = [];
+  const secret = config.sip.webhookSecret;
+  if (!secret) problems.push('OPENAI_WEBHOOK_SECRET is not set: SIP mode verifies every OpenAI webhook with it (the whsec_… signing secret shown when the webhook was created)');
+  else {
+    const problem = webhookSecretProblem(secret);
+    if (problem) problems.push(`OPENAI_WEBHOOK_SECRET ${problem}`);
+  }
+  const projectId = config.sip.projectId;
+  if (!projectId) problems.push('OPENAI_PROJECT_ID is not set: the SIP trunk sends calls to sip:<project id>@sip.api.openai.com (the proj_… ID from Settings > Project > General)');
+  else {
+    const problem = projectIdProblem(projectId);
+    if (problem) problems.push(`OPENAI_PROJECT_ID ${problem}`);
+  }
+  return problems;
 }

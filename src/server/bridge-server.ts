@@ -1,7 +1,10 @@
 // The bridge as serve runs it: one HTTP server, with each transport registered into its route table. Adding a
-// transport is a folder under transports/ and one registration line here.
+// transport is a folder under transports/ and one registration line here. TRANSPORT picks which one takes the calls:
+// Twilio Media Streams (the audio passes through us), or OpenAI's SIP endpoint (OpenAI answers, we steer).
 import type { Brain } from '../agents/brain.js';
-import { voiceEngineFactoryFor } from '../voice/create-voice-engine.js';
+import { sidebandFactoryFor, voiceEngineFactoryFor } from '../voice/create-voice-engine.js';
+import { realtimeAcceptParams } from '../voice/realtime-voice-engine.js';
+import { liveAcceptParams } from '../voice/live-voice-engine.js';
 import type { VoiceEngineFactory } from '../voice/voice-engine.js';
 import type { BridgeMetrics } from '../call/call-metrics.js';
 import type { Config } from '../config/config.js';
@@ -11,6 +14,10 @@ import { twilioMediaStreams } from '../transports/twilio-media-streams/media-str
 import { publicUrlsFrom, type PublicUrls } from '../transports/twilio-media-streams/public-urls.js';
 import { twilioCallControl, twilioCallPlacer, type CallControl, type CallPlacer } from '../transports/twilio-media-streams/twilio-call-actions.js';
 import { createTwilioSignatureVerifier } from '../transports/twilio-media-streams/twilio-signature.js';
+import { openAISipControl, type SipAcceptParams, type SipControl } from '../transports/openai-sip/sip-control.js';
+import { OPENAI_WEBHOOK_PATH, openAISip } from '../transports/openai-sip/sip-transport.js';
+import type { CallLogger } from '../log/call-log.js';
+import type { VoiceEngine } from '../voice/voice-engine.js';
 import { HttpServer } from './http-server.js';
 
 export { MAX_WEBHOOK_PARAMETERS } from '../transports/twilio-media-streams/media-streams-transport.js';
@@ -46,6 +53,10 @@ export interface BridgeServerOptions {
   amdHoldMs?: number;
   /** What GET /metrics exposes; default: Prometheus metrics of this server's calls. */
   metrics?: BridgeMetrics;
+  /** SIP mode: verifies OpenAI's webhooks and accepts, hangs up and transfers calls; default: OpenAI's API. */
+  sipControl?: SipControl;
+  /** SIP mode: attaches a voice engine to an accepted call's sideband; default: the one the configuration selects. */
+  attachVoice?: (callId: string, log: CallLogger) => VoiceEngine;
   /**
    * The browser phone (GET /phone and its socket), whose socket must present `token`. Without it the page does not
    * exist. With it, Twilio Media Streams are served only when their settings (TWILIO_AUTH_TOKEN, WEBHOOK_URL) are
@@ -64,8 +75,10 @@ export interface BrowserPhoneSettings {
 
 export interface BridgeServer {
   readonly port: number;
-  /** Twilio's webhook and stream addresses; undefined when only the browser phone is served. */
+  /** Media Streams: what Twilio calls. Undefined in SIP mode, where Twilio sends calls to OpenAI, or with the browser phone alone. */
   readonly urls: PublicUrls | undefined;
+  /** SIP mode: where OpenAI's webhook is to point (WEBHOOK_URL + /openai-webhook, or the path alone without one). */
+  readonly openAIWebhookUrl: string | undefined;
   readonly activeCalls: number;
   /** Calls answered by the webhook whose media stream has not started yet. */
   readonly pendingCalls: number;
@@ -96,7 +109,8 @@ export function servesTwilio(config: Config, phone: boolean): boolean {
 export async function startBridgeServer(options: BridgeServerOptions): Promise<BridgeServer> {
   const { config } = options;
   const authToken = config.twilio.authToken?.trim();
-  const twilio = servesTwilio(config, options.phone !== undefined);
+  // In SIP mode Twilio sends calls to OpenAI: serve takes none of Twilio's own.
+  const twilio = config.transport !== 'sip' && servesTwilio(config, options.phone !== undefined);
   const urls = twilio ? publicUrlsFrom(config.webhookUrl, config.mediaStreamUrl) : undefined;
   if (twilio && !authToken) {
     throw new BridgeStartError(
@@ -129,6 +143,8 @@ export async function startBridgeServer(options: BridgeServerOptions): Promise<B
       }),
     );
   }
+  let openAIWebhookUrl: string | undefined;
+  if (config.transport === 'sip') openAIWebhookUrl = registerOpenAISip(server, options);
   if (options.phone) {
     server.register(
       browserPhone({
@@ -148,6 +164,7 @@ export async function startBridgeServer(options: BridgeServerOptions): Promise<B
       return server.port;
     },
     urls,
+    openAIWebhookUrl,
     get activeCalls() {
       return server.activeCalls;
     },
@@ -165,3 +182,47 @@ export async function startBridgeServer(options: BridgeServerOptions): Promise<B
   };
 }
 
+
+/** OpenAI's SIP endpoint: OpenAI's signed webhook, verified with OPENAI_WEBHOOK_SECRET. Returns the webhook's address. */
+function registerOpenAISip(server: HttpServer, options: BridgeServerOptions): string {
+  const { config } = options;
+  const secret = config.sip.webhookSecret;
+  if (!secret) {
+    throw new BridgeStartError(
+      'OPENAI_WEBHOOK_SECRET is not set. In SIP mode it is what verifies that webhooks really come from OpenAI: create a ' +
+        `webhook for realtime.call.incoming pointing at ${OPENAI_WEBHOOK_PATH} in the OpenAI dashboard and copy its whsec_… secret into .env.`,
+    );
+  }
+  if (!config.sip.projectId) {
+    throw new BridgeStartError(
+      'OPENAI_PROJECT_ID is not set. In SIP mode the SIP trunk sends calls to sip:<project id>@sip.api.openai.com;transport=tls: ' +
+        'copy the proj_… ID from the OpenAI dashboard (Settings → Project) into .env.',
+    );
+  }
+  requireOpenAIKey(config);
+  const engine = config.openai.voiceEngine === 'live' ? 'live' : 'realtime';
+  server.register(
+    openAISip({
+      config,
+      brain: options.brain,
+      engine,
+      control: options.sipControl ?? openAISipControl(config, secret),
+      acceptParams: sipAcceptParamsFor(config),
+      attachVoice: options.attachVoice ?? sidebandFactoryFor(config),
+      agentTimeoutMs: options.agentTimeoutMs,
+    }),
+  );
+  const base = config.webhookUrl?.trim().replace(/^(['"])(.*)\1$/, '$2').replace(/\/+$/, '');
+  return base ? `${base}${OPENAI_WEBHOOK_PATH}` : OPENAI_WEBHOOK_PATH;
+}
+
+function requireOpenAIKey(config: Config): void {
+  if (!config.openai.apiKey) throw new BridgeStartError('OPENAI_API_KEY is not set. Put your OpenAI API key in .env.');
+}
+
+/** A SIP call is accepted with the session a Media Streams call of the same configuration would have. */
+function sipAcceptParamsFor(config: Config): SipAcceptParams {
+  const { openai } = config;
+  if (openai.voiceEngine === 'live') return { engine: 'live', params: liveAcceptParams({ voice: openai.voice }) };
+  return { engine: 'realtime', params: realtimeAcceptParams({ model: openai.realtimeModel, transcribeModel: openai.transcribeModel, voice: openai.voice }) };
+}

@@ -8,6 +8,10 @@ import { serviceEventReader } from './parse-service-event.js';
 const liveEventSchemas = [
   /** The session is configured and running: the proof that a connection works. */
   z.object({ type: z.literal('session.started') }),
+  /** A sideband's answer to its session.update: the proof that an attached connection works. */
+  z.object({ type: z.literal('session.updated') }),
+  /** A key the caller pressed on a SIP call. */
+  z.object({ type: z.literal('transport.dtmf.received'), event: z.string() }),
   // The hot path: a few dozen of these per second per call.
   z.object({ type: z.literal('session.output_audio.delta'), delta: z.string() }),
   z.object({ type: z.literal('session.input_transcript.delta'), delta: z.string(), start_ms: z.number().optional() }),

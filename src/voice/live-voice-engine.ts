@@ -4,7 +4,8 @@
 // reports it as "caller said" with the delegation ID as the turn; speech for that turn becomes commentary for that
 // delegation, and a request made obsolete by a newer one is never answered late. Audio is G.711 μ-law at 8 kHz both
 // ways, so Twilio's audio passes through untouched.
-import type { CommentaryAppendEvent, SessionStartEvent } from 'openai/resources/live/live';
+import type { CommentaryAppendEvent, SessionStartEvent, SessionUpdateEvent } from 'openai/resources/live/live';
+import type { SessionAcceptParams } from 'openai/resources/live/sessions';
 import { DEFAULT_LIVE_MODEL } from '../config/defaults.js';
 import type { CallLogger } from '../log/call-log.js';
 import { base64ByteLength, isBase64 } from '../util/base64.js';
@@ -33,11 +34,38 @@ export interface LiveVoiceEngineOptions extends ServiceWatchdogTimeouts {
   maxHeldFrames?: number;
   /** A pause this long in the caller's transcript ends their speaking (the next words start it again). */
   callerPauseMs?: number;
+  /**
+   * A call OpenAI answered over SIP and the bridge accepted: the engine attaches to the session
+   * (`/live/sessions/{id}/attach`) instead of starting one. The accept started the session; the sideband carries its
+   * events (GPT-Live's voice included, as the SDK's sideband events say) but the caller's audio never goes through us.
+   */
+  sideband?: { sessionId: string };
 }
 
 /** The GPT-Live WebSocket URL for a base URL: http→ws, https→wss (so a local ws:// server works), + /live/sessions. */
 export function liveSessionsUrl(baseURL: string): string {
   return openAISocketUrl(baseURL, '/live/sessions').toString();
+}
+
+/** The sideband WebSocket URL of a GPT-Live session OpenAI answered over SIP. */
+export function liveSidebandUrl(baseURL: string, sessionId: string): string {
+  return openAISocketUrl(baseURL, `/live/sessions/${encodeURIComponent(sessionId)}/attach`).toString();
+}
+
+/**
+ * How a SIP call is accepted for GPT-Live: the session a Media Streams call starts, minus the audio format, which SIP
+ * negotiates.
+ */
+export function liveAcceptParams(options: { voice: string; model?: string; acknowledgementDelayMs?: number }): SessionAcceptParams {
+  return {
+    session: {
+      type: 'live',
+      model: options.model ?? DEFAULT_LIVE_MODEL,
+      instructions: LIVE_PHONE_INSTRUCTIONS,
+      audio: { output: { voice: options.voice } },
+      delegation: { type: 'client', acknowledgement_delay_ms: options.acknowledgementDelayMs ?? DEFAULT_ACKNOWLEDGEMENT_DELAY_MS },
+    },
+  };
 }
 
 /** Frontend instructions, written for a phone line; the agent's own instructions stay with the agent. */
@@ -126,7 +154,7 @@ export class LiveVoiceEngine extends ServiceVoiceEngine<LiveEvent> {
     super({
       service: 'GPT-Live',
       // The model goes in session.start, never in the URL.
-      url: liveSessionsUrl(options.baseURL),
+      url: options.sideband ? liveSidebandUrl(options.baseURL, options.sideband.sessionId) : liveSessionsUrl(options.baseURL),
       apiKey: options.apiKey,
       maxMessageBytes: MAX_LIVE_MESSAGE_BYTES,
       maxHeldFrames: options.maxHeldFrames,
@@ -209,7 +237,23 @@ export class LiveVoiceEngine extends ServiceVoiceEngine<LiveEvent> {
     if (this.maxLeadMs > 0) this.options.log.info(`GPT-Live sent its audio up to ${Math.round(this.maxLeadMs)} ms ahead of real time on this call`);
   }
 
+  protected override callEndedOnClose(code: number): boolean {
+    // The service closes a call's sideband normally when the call ends; any other close is a connection lost.
+    return this.options.sideband !== undefined && code === 1000;
+  }
+
   protected sessionOpened(): void {
+    if (this.options.sideband) {
+      // The accept started the session: an update of what may change is answered by session.updated, the proof that
+      // this connection works.
+      const update: SessionUpdateEvent = {
+        type: 'session.update',
+        event_id: START_EVENT_ID,
+        session: { delegation: { type: 'client', acknowledgement_delay_ms: this.options.acknowledgementDelayMs ?? DEFAULT_ACKNOWLEDGEMENT_DELAY_MS } },
+      };
+      this.send(update);
+      return;
+    }
     const start: SessionStartEvent = {
       type: 'session.start',
       event_id: START_EVENT_ID,
@@ -227,7 +271,11 @@ export class LiveVoiceEngine extends ServiceVoiceEngine<LiveEvent> {
   protected eventReceived(event: LiveEvent): void {
     switch (event.type) {
       case 'session.started':
+      case 'session.updated':
         this.confirmSession();
+        return;
+      case 'transport.dtmf.received':
+        this.emit('keypad', event.event);
         return;
       case 'session.output_audio.delta':
         // Audio of a session that has not started is not this call's: nothing was asked of it yet.
@@ -256,6 +304,11 @@ export class LiveVoiceEngine extends ServiceVoiceEngine<LiveEvent> {
         }
         return;
       case 'session.closed':
+        // Over SIP the caller hanging up ends the session: the call is over, nothing failed.
+        if (this.options.sideband && (event.reason === 'remote_hangup' || event.reason === 'close_requested')) {
+          this.endedByService(`GPT-Live ended the session (${CLOSE_REASONS.get(event.reason) ?? event.reason})`);
+          return;
+        }
         this.refused(`GPT-Live ended the session (${CLOSE_REASONS.get(event.reason ?? '') ?? String(event.reason)})`);
         return;
       case 'error':

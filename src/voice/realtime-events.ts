@@ -35,6 +35,13 @@ const realtimeEventSchemas = [
         .nullish(),
     }),
   }),
+  // A sideband (SIP) call: no audio reaches the bridge; the service says when its speech plays to the caller, and
+  // hears the keypad itself.
+  z.object({ type: z.literal('response.output_audio_transcript.delta'), response_id: z.string() }),
+  z.object({ type: z.literal('output_audio_buffer.started'), response_id: z.string() }),
+  z.object({ type: z.literal('output_audio_buffer.stopped'), response_id: z.string() }),
+  z.object({ type: z.literal('output_audio_buffer.cleared'), response_id: z.string().optional() }),
+  z.object({ type: z.literal('input_audio_buffer.dtmf_event_received'), event: z.string() }),
   z.object({
     type: z.literal('error'),
     error: z.object({ message: z.string(), code: z.string().nullish(), event_id: z.string().nullish() }),

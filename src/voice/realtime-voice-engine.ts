@@ -1,6 +1,7 @@
 // The OpenAI Realtime voice engine (GA protocol): the caller's audio goes in for voice activity detection and
 // transcription; speech comes out as out-of-band responses that say given text word for word. The model never
 // answers on its own (create_response: false): the agent is the brain, Realtime only the ears and the mouth.
+import type { CallAcceptParams } from 'openai/resources/realtime/calls';
 import type { ResponseCreateEvent, SessionUpdateEvent } from 'openai/resources/realtime/realtime';
 import type { CallLogger } from '../log/call-log.js';
 import { isBase64 } from '../util/base64.js';
@@ -22,6 +23,12 @@ export interface RealtimeVoiceEngineOptions extends ServiceWatchdogTimeouts {
   silenceDurationMs?: number;
   /** Caller audio held while the socket opens (20 ms frames). */
   maxHeldFrames?: number;
+  /**
+   * A call OpenAI answered over SIP and the bridge accepted: the engine attaches to it (`?call_id=`) instead of opening
+   * a session of its own. The accept configured the session; no audio crosses this socket, and the service says when
+   * its speech plays to the caller.
+   */
+  sideband?: { callId: string };
 }
 
 /** The Realtime WebSocket URL for a base URL: http→ws, https→wss (so a local ws:// server works), + /realtime?model=. */
@@ -29,6 +36,35 @@ export function realtimeUrl(baseURL: string, model: string): string {
   const url = openAISocketUrl(baseURL, '/realtime');
   url.searchParams.set('model', model);
   return url.toString();
+}
+
+/** The sideband WebSocket URL of a SIP call OpenAI answered: the Realtime URL with `?call_id=` instead of a model. */
+export function realtimeSidebandUrl(baseURL: string, callId: string): string {
+  const url = openAISocketUrl(baseURL, '/realtime');
+  url.searchParams.set('call_id', callId);
+  return url.toString();
+}
+
+/**
+ * How a SIP call is accepted for Realtime: the session a Media Streams call configures, minus what SIP negotiates (the
+ * audio format) and what the accept endpoint refuses (the VAD threshold, prefix padding and silence duration).
+ */
+export function realtimeAcceptParams(options: { model: string; transcribeModel: string; voice: string }): CallAcceptParams {
+  return {
+    type: 'realtime',
+    model: options.model,
+    instructions: SESSION_INSTRUCTIONS,
+    output_modalities: ['audio'],
+    audio: {
+      input: {
+        transcription: { model: options.transcribeModel },
+        noise_reduction: { type: 'near_field' },
+        // The agent answers, not the Realtime model; and barge-in is ours to handle (cancel, clear, abort).
+        turn_detection: { type: 'server_vad', create_response: false, interrupt_response: false },
+      },
+      output: { voice: options.voice },
+    },
+  };
 }
 
 const SESSION_INSTRUCTIONS =
@@ -68,11 +104,13 @@ export class RealtimeVoiceEngine extends ServiceVoiceEngine<RealtimeEvent> {
   private readonly queue: Speech[] = [];
   private current: SpeechInProgress | undefined;
   private speechCount = 0;
+  /** Over a sideband: the speech each response of ours says, until the service has finished playing it. */
+  private readonly playing = new Map<string, string>();
 
   constructor(private readonly options: RealtimeVoiceEngineOptions) {
     super({
       service: 'OpenAI Realtime',
-      url: realtimeUrl(options.baseURL, options.model),
+      url: options.sideband ? realtimeSidebandUrl(options.baseURL, options.sideband.callId) : realtimeUrl(options.baseURL, options.model),
       apiKey: options.apiKey,
       maxMessageBytes: MAX_REALTIME_MESSAGE_BYTES,
       maxHeldFrames: options.maxHeldFrames,
@@ -104,11 +142,24 @@ export class RealtimeVoiceEngine extends ServiceVoiceEngine<RealtimeEvent> {
     if (current.responseId) this.send({ type: 'response.cancel', response_id: current.responseId });
   }
 
+  /** Over a sideband: the service drops what it still has to play to the caller (it follows a response.cancel). */
+  flushPlayback(): void {
+    if (this.options.sideband && this.playing.size > 0) this.send({ type: 'output_audio_buffer.clear' });
+  }
+
+  protected override callEndedOnClose(code: number): boolean {
+    // The service closes a call's sideband normally when the call ends; any other close is a connection lost.
+    return this.options.sideband !== undefined && code === 1000;
+  }
+
   /**
    * A new connection replaces the lost one: the speech under way ends where it was cut (or, if none of it was heard,
    * is asked for again); queued speech waits for the new connection.
    */
   protected connectionReplaced(): void {
+    // Whether the caller heard the rest of what was playing cannot be known from a new connection.
+    for (const speechId of this.playing.values()) this.emit('playbackEnded', speechId, 'flushed');
+    this.playing.clear();
     const current = this.current;
     if (current && !current.audioSent && !current.cancelled) {
       this.current = undefined;
@@ -119,12 +170,24 @@ export class RealtimeVoiceEngine extends ServiceVoiceEngine<RealtimeEvent> {
   }
 
   protected stopped(): void {
+    this.playing.clear();
     this.queue.length = 0;
     this.current = undefined;
   }
 
   /** Speech waits for session.updated, the proof that this connection works; the watchdog bounds the wait for it. */
   protected sessionOpened(): void {
+    if (this.options.sideband) {
+      // The accept configured the session; an update without audio fields (SIP negotiated them) is answered by
+      // session.updated, the proof that this connection works.
+      const attach: SessionUpdateEvent = {
+        type: 'session.update',
+        event_id: CONFIGURE_EVENT_ID,
+        session: { type: 'realtime', instructions: SESSION_INSTRUCTIONS, output_modalities: ['audio'] },
+      };
+      this.send(attach);
+      return;
+    }
     const update: SessionUpdateEvent = {
       type: 'session.update',
       event_id: CONFIGURE_EVENT_ID,
@@ -203,9 +266,39 @@ export class RealtimeVoiceEngine extends ServiceVoiceEngine<RealtimeEvent> {
           const detail = event.response.status_details?.error?.message ?? event.response.status_details?.reason ?? status;
           this.emit('warning', `OpenAI Realtime could not speak a sentence (${detail})`);
         }
+        // Speech cut before it started playing will not play: no playback news is owed for it.
+        if (outcome !== 'completed' && !current.audioSent) this.playing.delete(current.responseId);
         this.finishSpeech(outcome);
         return;
       }
+      case 'response.output_audio_transcript.delta':
+        // Over a sideband the words are the sign that the service is speaking: no audio comes here.
+        if (this.options.sideband && this.current?.responseId === event.response_id) this.watchdog.audioArrived(false);
+        return;
+      case 'output_audio_buffer.started': {
+        const speechId = this.playing.get(event.response_id);
+        if (!speechId) return;
+        if (this.current?.id === speechId) this.current.audioSent = true;
+        this.watchdog.audioArrived(false);
+        this.emit('playbackStarted', speechId);
+        return;
+      }
+      case 'output_audio_buffer.stopped':
+      case 'output_audio_buffer.cleared': {
+        const ended = event.type === 'output_audio_buffer.stopped' ? 'heard' : 'flushed';
+        // A clear names the response it cut; one that names none cut everything still playing.
+        const responseIds = event.response_id !== undefined ? [event.response_id] : [...this.playing.keys()];
+        for (const responseId of responseIds) {
+          const speechId = this.playing.get(responseId);
+          if (!speechId) continue;
+          this.playing.delete(responseId);
+          this.emit('playbackEnded', speechId, ended);
+        }
+        return;
+      }
+      case 'input_audio_buffer.dtmf_event_received':
+        this.emit('keypad', event.event);
+        return;
       case 'error': {
         const { code, message, event_id: eventId } = event.error;
         if (code && HARMLESS_ERROR_CODES.has(code)) return;
@@ -235,6 +328,7 @@ export class RealtimeVoiceEngine extends ServiceVoiceEngine<RealtimeEvent> {
     // response without our metadata is still ours when we are waiting for one.
     if (!current || !responseId || current.responseId || (speechId !== undefined && speechId !== current.id)) return;
     current.responseId = responseId;
+    if (this.options.sideband) this.playing.set(responseId, current.id);
     if (current.cancelled) this.send({ type: 'response.cancel', response_id: responseId });
   }
 
@@ -254,7 +348,8 @@ export class RealtimeVoiceEngine extends ServiceVoiceEngine<RealtimeEvent> {
         output_modalities: ['audio'],
         instructions: `${VERBATIM_INSTRUCTION}\n${next.text}`,
         metadata: { voicebridge_speech: next.id },
-        audio: { output: { format: { type: 'audio/pcmu' }, voice: this.options.voice } },
+        // Over a sideband SIP negotiated the format and the accept set the voice.
+        ...(this.options.sideband ? {} : { audio: { output: { format: { type: 'audio/pcmu' }, voice: this.options.voice } } }),
       },
     };
     this.send(create);

@@ -151,6 +151,25 @@ export abstract class ServiceVoiceEngine<E> extends EventEmitter<VoiceEngineEven
     this.sessionResumed();
   }
 
+  /**
+   * Whether the service closing the connection this way means the call is over rather than the connection lost: on a
+   * sideband, a normal close is the service ending the session with the call. A direct connection never does.
+   */
+  protected callEndedOnClose(_code: number): boolean {
+    return false;
+  }
+
+  /** The service ended the session with the call (the caller hung up): nothing to reconnect to. */
+  protected endedByService(reason: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.watchdog.stop();
+    this.confirmed = false;
+    this.stopped('closed');
+    this.emit('sessionEnded', reason);
+    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.close(1000, 'call ended');
+  }
+
   /** The service refused the session in a way another connection would not change: the engine fails. */
   protected refused(message: string): void {
     this.lost(this.socket, message, true);
@@ -203,7 +222,13 @@ export abstract class ServiceVoiceEngine<E> extends EventEmitter<VoiceEngineEven
     socket.on('error', (error) =>
       this.lost(socket, opened ? `the ${service} connection failed: ${error.message}` : `could not reach ${service} at ${url}: ${error.message}`),
     );
-    socket.on('close', (code, reason) => this.lost(socket, `the ${service} connection closed (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`));
+    socket.on('close', (code, reason) => {
+      if (socket === this.socket && !this.ended && this.callEndedOnClose(code)) {
+        this.endedByService(`the ${service} session ended (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`);
+        return;
+      }
+      this.lost(socket, `the ${service} connection closed (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`);
+    });
     return socket;
   }
 

@@ -42,6 +42,17 @@ export interface VoiceEngineEvents {
   reconnected: [];
   /** The engine cannot go on (connection refused, or lost and not regained): the call cannot continue with it. */
   failed: [message: string];
+  /**
+   * Over a sideband (OpenAI answers the call over SIP and plays the speech itself) no audio reaches the bridge: the
+   * service says instead when a piece of speech started playing to the caller…
+   */
+  playbackStarted: [speechId: string];
+  /** …and when it finished playing ('heard') or was cut off by a barge-in ('flushed'). */
+  playbackEnded: [speechId: string, end: 'heard' | 'flushed'];
+  /** A key the caller pressed, when the service hears the keypad itself (SIP). */
+  keypad: [digit: string];
+  /** The service ended the session because the call itself is over (the caller hung up on a SIP call). */
+  sessionEnded: [reason: string];
 }
 
 export interface SpeakOptions {
@@ -71,6 +82,8 @@ export interface VoiceEngine extends EventEmitter<VoiceEngineEvents> {
   speak(text: string, options?: SpeakOptions): string;
   /** Stops the speech in progress and drops all queued speech (barge-in). */
   cancelSpeaking(): void;
+  /** Over a sideband: drops what the service still has to play to the caller (barge-in). */
+  flushPlayback?(): void;
   /** Closes the connection. Never throws; emits nothing afterwards. */
   close(): Promise<void>;
 }

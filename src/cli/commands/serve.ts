@@ -6,7 +6,7 @@ import { createBridgeLog, LOG_FORMATS, type BridgeLog, type LogFormat } from '..
 import { PublicUrlError } from '../../transports/twilio-media-streams/public-urls.js';
 import { BridgeStartError, servesTwilio, startBridgeServer, type BridgeServer } from '../../server/bridge-server.js';
 import type { Config } from '../../config/config.js';
-import { DEFAULT_LIVE_MODEL, DEFAULT_PORT, VOICE_ENGINES, type VoiceEngineName } from '../../config/defaults.js';
+import { DEFAULT_LIVE_MODEL, DEFAULT_PORT, TRANSPORTS, VOICE_ENGINES, type TransportName, type VoiceEngineName } from '../../config/defaults.js';
 import { loadConfig } from '../../config/load-config.js';
 import type { ServeTunnel } from '../../tunnel/serve-tunnel.js';
 import type { TunnelProvider } from '../../tunnel/tunnel-provider.js';
@@ -15,7 +15,8 @@ import { clockFromEnvironment } from '../../util/clock.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit-codes.js';
 import { UsageError } from '../../util/usage-error.js';
 import { createOutput, type Output } from '../output.js';
-import { runStartUpChecks } from '../serve-start-up-checks.js';
+import { openAISipUri } from '../../knowledge/openai-sip.js';
+import { runStartUpChecks, sipSettingProblems } from '../serve-start-up-checks.js';
 import { voicebridgeCommand } from '../../util/invocation.js';
 
 export interface ServeOptions {
@@ -28,6 +29,8 @@ export interface ServeOptions {
   restoreNumber?: boolean;
   /** realtime or live: overrides VOICE_ENGINE. */
   voiceEngine?: string;
+  /** media-streams or sip: overrides TRANSPORT. */
+  transport?: string;
   /** The interface to listen on: overrides HOST. */
   host?: string;
   /** Serve the browser phone (GET /phone) too. */
@@ -83,6 +86,7 @@ export async function runServeCommand(
   const format = parseLogFormat(options.logFormat);
   const portOverride = parsePort(options.port);
   const voiceEngine = parseVoiceEngine(options.voiceEngine);
+  const transport = parseTransport(options.transport);
   if (options.configureNumber && !options.tunnel) {
     throw new UsageError(`--configure-number goes with --tunnel (to point the number at WEBHOOK_URL, run ${voicebridgeCommand('doctor --fix')})`);
   }
@@ -91,11 +95,13 @@ export async function runServeCommand(
   output.addSecrets(config.secrets);
   if (portOverride !== undefined) config = { ...config, port: portOverride, portProblem: undefined };
   if (voiceEngine !== undefined) config = { ...config, openai: { ...config.openai, voiceEngine } };
+  if (transport !== undefined) config = { ...config, transport };
   const phone = options.phone ? { token: setup.phoneToken ?? (await import('../../transports/browser/phone-token.js')).createPhoneToken() } : undefined;
   const bindHost = listenHost(options.host, setup.host, config.host, phone !== undefined);
   // The banner has always called every interface 0.0.0.0.
   const host = bindHost ?? '0.0.0.0';
-  const twilio = servesTwilio(config, phone !== undefined);
+  // In SIP mode Twilio sends its calls to OpenAI: serve takes none of Twilio's own.
+  const twilio = config.transport !== 'sip' && servesTwilio(config, phone !== undefined);
   // JSON lines come from pino (loaded only for them); the readable text log stays the bridge's own.
   const log =
     format === 'json'
@@ -193,6 +199,12 @@ function parseVoiceEngine(value: string | undefined): VoiceEngineName | undefine
   throw new UsageError(`--voice-engine must be realtime (OpenAI Realtime) or live (GPT-Live) (got "${value}")`);
 }
 
+function parseTransport(value: string | undefined): TransportName | undefined {
+  if (value === undefined) return undefined;
+  if ((TRANSPORTS as readonly string[]).includes(value)) return value as TransportName;
+  throw new UsageError(`--transport must be media-streams (Twilio Media Streams) or sip (OpenAI's SIP endpoint) (got "${value}")`);
+}
+
 function parsePort(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value) || Number(value) > 65535) throw new UsageError(`--port must be a port number from 0 to 65535 (got "${value}"); 0 picks a free port`);
@@ -201,6 +213,11 @@ function parsePort(value: string | undefined): number | undefined {
 
 /** The doctor's offline checks plus the key, agent and model checks: what would make every call fail. */
 async function startUpChecksPass(config: Config, format: LogFormat, output: Output, log: BridgeLog, twilio: boolean): Promise<boolean> {
+  const sipProblems = sipSettingProblems(config);
+  if (sipProblems.length > 0) {
+    refuse(output, format, log, `SIP mode (TRANSPORT=sip) cannot take calls: ${sipProblems.join('; ')}.`);
+    return false;
+  }
   const findings = await runStartUpChecks(config, clockFromEnvironment(), { twilio });
   const failures = findings.filter(({ report }) => report.status === 'fail');
   for (const { report, retiringModels } of findings) {
@@ -268,6 +285,7 @@ function announce(server: BridgeServer, brain: Brain, config: Config, format: Lo
       host,
       webhookUrl: server.urls?.incomingCall ?? null,
       mediaStreamUrl: server.urls?.mediaStream ?? null,
+      ...(server.openAIWebhookUrl !== undefined ? { transport: 'sip', openAIWebhookUrl: server.openAIWebhookUrl, sipUri: sipUri(config) } : {}),
       ...(phoneUrl ? { phoneUrl } : {}),
       backend: brain.backend,
       agent: brain.describe(),
@@ -291,7 +309,12 @@ function announce(server: BridgeServer, brain: Brain, config: Config, format: Lo
       : '';
     output.out(`  Media stream     ${server.urls.mediaStream}${localOnly}`);
   } else {
-    output.out(`  Twilio           not served: TWILIO_AUTH_TOKEN and WEBHOOK_URL are not both set (the browser phone needs neither)`);
+    if (server.openAIWebhookUrl !== undefined) {
+      output.out(`  OpenAI webhook   ${chalk.cyan(server.openAIWebhookUrl)}  (realtime.call.incoming / live.transport.incoming)`);
+      output.out(`  SIP trunk        ${sipUri(config)}  (the Elastic SIP Trunk's origination URI)`);
+    } else {
+      output.out(`  Twilio           not served: TWILIO_AUTH_TOKEN and WEBHOOK_URL are not both set (the browser phone needs neither)`);
+    }
   }
   if (phoneUrl) output.out(`  Browser phone    ${chalk.cyan(phoneUrl)}  (open it, click Call; the #token is this run's key)`);
   output.out(`  Agent            ${brain.describe()}`);
@@ -299,6 +322,11 @@ function announce(server: BridgeServer, brain: Brain, config: Config, format: Lo
   output.out(`  Calls            ${describeCallPolicy(config)}`);
   if (config.outbound.apiKey) output.out(`  Outbound calls   POST /calls and voicebridge dial (VOICEBRIDGE_API_KEY), at most ${config.outbound.ratePerMinute} placed a minute`);
   output.out(chalk.green('Waiting for calls.') + chalk.dim(' Ctrl+C to stop.'));
+}
+
+/** Where a SIP trunk sends calls for OpenAI to answer. */
+function sipUri(config: Config): string {
+  return openAISipUri(config.sip.projectId ?? '<OPENAI_PROJECT_ID>');
 }
 
 /** The listening address as given, bracketed when it is an IPv6 address. */

@@ -8,10 +8,11 @@ import type { AgentBehaviour, AgentTurnRecord } from './agent-mind.js';
 import { installAgentSessionRoutes } from './agent-sessions.js';
 import { installAgentRoutes, type FakeAgent } from './agents.js';
 import { installAssistantRoutes, type FakeAssistant } from './assistants.js';
-import { FakeLive } from './live.js';
+import { FakeLive, LIVE_ATTACH_PATH } from './live.js';
 import { installModelRoutes, type FakeModel } from './models.js';
 import { FakeRealtime } from './realtime.js';
 import { installResponseRoutes } from './responses.js';
+import { FakeSip } from './sip.js';
 import { sendOpenAIError } from './openai-errors.js';
 import { installThreadRoutes } from './threads.js';
 import { DEFAULT_WEBHOOK_EVENT_TYPES, installWebhookRoutes, newWebhookSecret, type FakeWebhookEndpoint } from './webhooks.js';
@@ -64,6 +65,8 @@ export class FakeOpenAI extends HttpFake {
   readonly realtime: FakeRealtime;
   /** The GPT-Live WebSocket at /v1/live/sessions: its connections, recordings and voice settings. */
   readonly live: FakeLive;
+  /** OpenAI's SIP side: incoming calls, their signed webhooks, and the accept/reject/refer/hangup endpoints. */
+  readonly sip: FakeSip;
   /** WebSocket endpoints by path: each voice fake claims its own; an upgrade to any other path is answered 404. */
   private readonly webSockets = new Map<string, (request: IncomingMessage, socket: Socket, head: Buffer) => void>();
 
@@ -81,8 +84,10 @@ export class FakeOpenAI extends HttpFake {
     installThreadRoutes(this);
     installResponseRoutes(this);
     installWebhookRoutes(this);
+    this.sip = new FakeSip(this);
     this.server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
-      const accept = this.webSockets.get(new URL(request.url ?? '/', 'http://fake').pathname);
+      const pathname = new URL(request.url ?? '/', 'http://fake').pathname;
+      const accept = this.webSockets.get(pathname) ?? this.webSockets.get(pathname.replace(/^\/v1\/live\/sessions\/[^/]+\/attach$/, LIVE_ATTACH_PATH));
       if (accept) accept(request, socket, head);
       else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     });

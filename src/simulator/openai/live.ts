@@ -12,8 +12,11 @@ import { BYTES_PER_MS, FRAME_BYTES, meanAmplitude, voiceAudio, wordsInSpeech } f
 import type { FakeOpenAI } from './fake-openai.js';
 import { OVERLOADED, refuseUnauthorizedUpgrade, refuseUpgrade } from './openai-errors.js';
 import { fakeId } from './ids.js';
+import type { FakeSipCall } from './sip.js';
 
 export const LIVE_SESSIONS_PATH = '/v1/live/sessions';
+/** The sideband of a SIP session (`/v1/live/sessions/{session_id}/attach`), registered under this pattern. */
+export const LIVE_ATTACH_PATH = '/v1/live/sessions/{session_id}/attach';
 
 export interface FakeLiveOptions {
   /** How long the fake voice takes per character it says. */
@@ -72,6 +75,8 @@ export interface FakeLiveConnection {
   /** The reason of the session.closed the fake sent, if it sent one. */
   closedReason: string | undefined;
   socket: WebSocket;
+  /** A SIP session's sideband (`/attach`): the call it steers. The caller is played by the call, not by audio. */
+  sip?: FakeSipCall;
 }
 
 const SESSION_KEYS = new Set(['model', 'audio', 'client', 'delegation', 'input', 'instructions', 'safety_identifier', 'store', 'triggers']);
@@ -83,6 +88,7 @@ const MAX_COMMENTARY_TOKENS = 500;
 
 /** What the voice is saying now: its audio, how much of it went out, and when its first chunk was due. */
 interface Utterance {
+  text: string;
   audio: Buffer;
   sent: number;
   dueFrom: number;
@@ -133,6 +139,7 @@ export class FakeLive {
 
   constructor(private readonly fake: FakeOpenAI) {
     fake.webSocket(LIVE_SESSIONS_PATH, (request, socket, head) => this.upgrade(request, socket, head));
+    fake.webSocket(LIVE_ATTACH_PATH, (request, socket, head) => this.attach(request, socket, head));
     fake.server.on('close', () => this.stopAll());
   }
 
@@ -183,7 +190,20 @@ export class FakeLive {
     this.sockets.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request));
   }
 
-  private accept(socket: WebSocket, request: IncomingMessage): void {
+  /** A sideband attaching to a SIP session accepted for GPT-Live and still in progress. */
+  private attach(request: IncomingMessage, socket: Socket, head: Buffer): void {
+    if (refuseUnauthorizedUpgrade(this.fake, request, socket)) return;
+    const sessionId = decodeURIComponent(/^\/v1\/live\/sessions\/([^/]+)\/attach$/.exec(new URL(request.url ?? '/', 'http://fake').pathname)?.[1] ?? '');
+    const call = this.fake.sip.find(sessionId);
+    if (!call || call.sessionId !== sessionId || !call.attachable('live')) {
+      refuseUpgrade(socket, '404 Not Found', { message: `Session '${sessionId}' not found or not active.`, type: 'invalid_request_error', param: 'session_id', code: 'not_found' });
+      return;
+    }
+    call.sidebands += 1;
+    this.sockets.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request, call));
+  }
+
+  private accept(socket: WebSocket, request: IncomingMessage, call?: FakeSipCall): void {
     const options = this.options;
     const connection: FakeLiveConnection = {
       id: this.connections.length + 1,
@@ -201,6 +221,7 @@ export class FakeLive {
       closed: false,
       closedReason: undefined,
       socket,
+      ...(call ? { sip: call } : {}),
     };
     this.connections.push(connection);
     const hangsSession = this.hangSessions > 0;
@@ -252,6 +273,7 @@ export class FakeLive {
     };
     const stopVoice = (): void => {
       if (voice.current) clearTimeout(voice.current.timer);
+      if (voice.current && voice.current.sent < voice.current.audio.length) call?.cutOff.push(voice.current.text);
       voice.current = undefined;
       voice.queue.length = 0;
       voice.freeAt = 0;
@@ -277,6 +299,11 @@ export class FakeLive {
       cleanup();
       this.cleanups.delete(cleanup);
       this.closers.delete(connection);
+      if (call) {
+        call.off('say', callerSays);
+        call.off('press', pressed);
+        call.off('ended', callEnded);
+      }
     });
     socket.on('error', () => socket.terminate());
 
@@ -291,7 +318,7 @@ export class FakeLive {
       const pace = Math.max(0.01, options.burstAhead);
       const dueFrom = Math.max(performance.now() + options.firstAudioDelayMs, voice.freeAt);
       voice.freeAt = dueFrom + durationMs / pace;
-      const current: Utterance = { audio, sent: 0, dueFrom, timer: undefined };
+      const current: Utterance = { text, audio, sent: 0, dueFrom, timer: undefined };
       voice.current = current;
       const chunkBytes = Math.max(1, Math.round(options.audioChunkMs * BYTES_PER_MS));
       const pump = (): void => {
@@ -305,6 +332,8 @@ export class FakeLive {
         }
         if (current.sent >= audio.length) {
           voice.current = undefined;
+          // Over SIP the caller has heard it by now: the fake plays in step with what it sends.
+          call?.heard.push(text);
           speakNext();
           return;
         }
@@ -346,7 +375,9 @@ export class FakeLive {
       burst.silenceMs = 0;
       burst.emitted = 0;
       if (!heardWords) return;
-      const offset = Math.round(inputMs);
+      delegate(Math.round(inputMs), lagging);
+    };
+    const delegate = (offset: number, lagging: Json[]): void => {
       later(options.delegationDelayMs, () => {
         const id = fakeId('dlg_');
         connection.delegations.push(id);
@@ -381,6 +412,40 @@ export class FakeLive {
       }
       inputMs += frame.length / BYTES_PER_MS;
     };
+
+    // A SIP caller, played by the test through the call: their words (transcribed as said), keys and hang-up.
+    const callerSays = (text: string): void => {
+      if (options.stopsWhenInterrupted && voice.current) {
+        connection.interruptions += 1;
+        stopVoice();
+      }
+      burst.startMs = Math.round(inputMs);
+      transcriptDelta(text);
+      inputMs += 400;
+      const lagging = burst.lagging;
+      burst.lagging = [];
+      delegate(Math.round(inputMs), lagging);
+    };
+    const pressed = (digit: string): void => send({ type: 'transport.dtmf.received', event: digit });
+    const callEnded = (): void => closeSession('remote_hangup');
+    if (call) {
+      call.on('say', callerSays);
+      call.on('press', pressed);
+      call.on('ended', callEnded);
+      // The accept started the session; SIP negotiated G.711 μ-law with the trunk.
+      const accepted = ((call.acceptBody ?? {}).session ?? {}) as Json;
+      const delegation = (accepted.delegation ?? { type: 'client' }) as Json;
+      acknowledgementDelayMs = typeof delegation.acknowledgement_delay_ms === 'number' ? delegation.acknowledgement_delay_ms : DEFAULT_ACKNOWLEDGEMENT_DELAY_MS;
+      connection.session = {
+        id: call.sessionId,
+        model: accepted.model,
+        status: 'active',
+        audio: { format: { type: 'audio/pcmu', rate: 8000 }, output: { voice: ((((accepted.audio ?? {}) as Json).output ?? {}) as Json).voice ?? 'marin' } },
+        delegation: { acknowledgement_delay_ms: acknowledgementDelayMs, ...delegation },
+        instructions: accepted.instructions ?? null,
+      };
+      startedAt = performance.now();
+    }
 
     const start = (event: Json): void => {
       const session = checkSessionConfig(event.session);

@@ -10,6 +10,7 @@ import { BYTES_PER_MS, FRAME_BYTES, meanAmplitude, voiceAudio, wordsInSpeech } f
 import type { FakeOpenAI } from './fake-openai.js';
 import { OVERLOADED, refuseUnauthorizedUpgrade, refuseUpgrade } from './openai-errors.js';
 import { fakeId } from './ids.js';
+import type { FakeSipCall } from './sip.js';
 
 export interface FakeRealtimeOptions {
   /** How long the fake voice takes per character of text. */
@@ -44,6 +45,8 @@ export interface FakeRealtimeConnection {
   appendedAudioBytes: number;
   closed: boolean;
   socket: WebSocket;
+  /** A SIP call's sideband (`?call_id=`): the call it steers. No audio crosses it; the caller is played by the call. */
+  sip?: FakeSipCall;
 }
 
 interface ActiveResponse {
@@ -129,10 +132,21 @@ export class FakeRealtime {
       return;
     }
     if (refuseUnauthorizedUpgrade(this.fake, request, socket)) return;
-    this.sockets.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request, url));
+    const callId = url.searchParams.get('call_id');
+    let call: FakeSipCall | undefined;
+    if (callId !== null) {
+      // A sideband attaches only to a call accepted for Realtime and still in progress.
+      call = this.fake.sip.find(callId);
+      if (!call || call.callId !== callId || !call.attachable('realtime')) {
+        refuseUpgrade(socket, '404 Not Found', { message: `Call '${callId}' not found or not active.`, type: 'invalid_request_error', param: 'call_id', code: 'not_found' });
+        return;
+      }
+      call.sidebands += 1;
+    }
+    this.sockets.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request, url, call));
   }
 
-  private accept(socket: WebSocket, request: IncomingMessage, url: URL): void {
+  private accept(socket: WebSocket, request: IncomingMessage, url: URL, call?: FakeSipCall): void {
     const connection: FakeRealtimeConnection = {
       id: this.connections.length + 1,
       model: url.searchParams.get('model'),
@@ -160,7 +174,17 @@ export class FakeRealtime {
       appendedAudioBytes: 0,
       closed: false,
       socket,
+      ...(call ? { sip: call } : {}),
     };
+    if (call) {
+      // The accept configured the session; SIP negotiated G.711 μ-law with the trunk.
+      const accepted = (call.acceptBody ?? {}) as Json;
+      connection.model = typeof accepted.model === 'string' ? accepted.model : null;
+      connection.session = mergeSession(connection.session, { ...accepted, model: connection.model });
+      const audio = connection.session.audio as Json;
+      audio.input = { ...(audio.input as Json), format: { type: 'audio/pcmu' } };
+      audio.output = { ...(audio.output as Json), format: { type: 'audio/pcmu' } };
+    }
     this.connections.push(connection);
     const hangsSession = this.hangSessions > 0;
     if (hangsSession) this.hangSessions -= 1;
@@ -202,6 +226,12 @@ export class FakeRealtime {
       connection.closed = true;
       cleanup();
       this.cleanups.delete(cleanup);
+      for (const each of playback) clearTimeout(each.timer);
+      if (call) {
+        call.off('say', callerSays);
+        call.off('press', pressed);
+        call.off('ended', callEnded);
+      }
     });
     socket.on('error', () => socket.terminate());
 
@@ -209,6 +239,47 @@ export class FakeRealtime {
     const input = (): Json => ((session().audio as Json).input as Json);
     const output = (): Json => ((session().audio as Json).output as Json);
     const turnDetection = (): Json | null => (input().turn_detection as Json | null) ?? null;
+
+    // A SIP call's caller, played by the test through the call: their words, their keys, their hang-up.
+    const callerSays = (text: string): void => {
+      vad.itemId = fakeId('item_');
+      vad.speaking = true;
+      vad.burst = [];
+      send({ type: 'input_audio_buffer.speech_started', audio_start_ms: Math.round(audioMs), item_id: vad.itemId });
+      audioMs += 400;
+      later(this.options.transcriptionDelayMs, () => endOfSpeech(text));
+    };
+    const pressed = (digit: string): void => send({ type: 'input_audio_buffer.dtmf_event_received', event: digit, received_at: Math.floor(Date.now() / 1000) });
+    const callEnded = (): void => {
+      if (socket.readyState === socket.OPEN) socket.close(1000, 'call ended');
+    };
+    if (call) {
+      call.on('say', callerSays);
+      call.on('press', pressed);
+      call.on('ended', callEnded);
+    }
+    // The call's output audio buffer: responses play to the caller one after another, in real time.
+    const playback: Array<{ responseId: string; text: string; timer: NodeJS.Timeout | undefined; started: boolean }> = [];
+    const playNext = (): void => {
+      const next = playback[0];
+      if (!next || next.started) return;
+      next.started = true;
+      send({ type: 'output_audio_buffer.started', response_id: next.responseId });
+      next.timer = setTimeout(() => {
+        playback.shift();
+        call?.heard.push(next.text);
+        send({ type: 'output_audio_buffer.stopped', response_id: next.responseId });
+        playNext();
+      }, Math.max(1, next.text.length * this.options.msPerCharacter));
+    };
+    const clearPlayback = (): void => {
+      const playing = playback.find((each) => each.started);
+      for (const each of playback.splice(0)) clearTimeout(each.timer);
+      if (playing) {
+        call?.cutOff.push(playing.text);
+        send({ type: 'output_audio_buffer.cleared', response_id: playing.responseId });
+      }
+    };
 
     // The retired beta protocol: accepted at the HTTP level, then refused, as OpenAI does today.
     if (String(request.headers['openai-beta'] ?? '').includes('realtime')) {
@@ -271,6 +342,23 @@ export class FakeRealtime {
       send({ type: 'response.created', response: wire });
       send({ type: 'response.output_item.added', response_id: id, output_index: 0, item: { id: itemId, type: 'message', role: 'assistant', status: 'in_progress', content: [] } });
       send({ type: 'response.content_part.added', response_id: id, item_id: itemId, output_index: 0, content_index: 0, part: { type: 'audio', transcript: '' } });
+      if (call) {
+        // Over SIP the audio goes to the caller, not over this socket: the words come, then the response is done;
+        // its audio plays from the call's output buffer.
+        // It generates four times faster than it plays: the answer starts playing while it is still being generated.
+        response.timer = setTimeout(() => {
+          if (!responses.has(id)) return;
+          if (text !== '') send({ type: 'response.output_audio_transcript.delta', response_id: id, item_id: itemId, output_index: 0, content_index: 0, delta: text });
+          if (text !== '') {
+            playback.push({ responseId: id, text, timer: undefined, started: false });
+            playNext();
+          }
+          response.timer = setTimeout(() => {
+            if (responses.has(id)) finishResponse(response, 'completed');
+          }, (text.length * this.options.msPerCharacter) / 4);
+        }, this.options.firstAudioDelayMs);
+        return;
+      }
       const chunk = Math.max(1, this.options.audioChunkMs * BYTES_PER_MS);
       const pump = (): void => {
         if (!responses.has(id)) return;
@@ -291,7 +379,8 @@ export class FakeRealtime {
       response.timer = setTimeout(pump, this.options.firstAudioDelayMs);
     };
 
-    const endOfSpeech = (): void => {
+    /** `spoken`: what a SIP caller said, heard as is. */
+    const endOfSpeech = (spoken?: string): void => {
       const itemId = vad.itemId;
       const burst = Buffer.concat(vad.burst);
       const scripted = this.script?.[bursts];
@@ -317,7 +406,7 @@ export class FakeRealtime {
             });
             return;
           }
-          const transcript = scripted ?? (wordsInSpeech(burst) || this.transcripts.shift() || '');
+          const transcript = spoken ?? scripted ?? (wordsInSpeech(burst) || this.transcripts.shift() || '');
           const middle = Math.ceil(transcript.length / 2);
           for (const delta of [transcript.slice(0, middle), transcript.slice(middle)]) {
             if (delta) send({ type: 'conversation.item.input_audio_transcription.delta', item_id: itemId, content_index: 0, delta });
@@ -420,11 +509,13 @@ export class FakeRealtime {
           finishResponse(response, 'cancelled', 'client_cancelled');
           return;
         }
+        case 'output_audio_buffer.clear':
+          if (call) clearPlayback();
+          return;
         case 'conversation.item.create':
         case 'conversation.item.truncate':
         case 'conversation.item.delete':
         case 'conversation.item.retrieve':
-        case 'output_audio_buffer.clear':
           return;
         default:
           error(`Invalid value: '${String(event.type)}'. Supported values are: 'session.update', 'input_audio_buffer.append', 'response.create', 'response.cancel', ….`, 'invalid_value', {

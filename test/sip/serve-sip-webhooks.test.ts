@@ -1,0 +1,128 @@
+// OpenAI's webhook as the internet sees it: only a webhook signed with OPENAI_WEBHOOK_SECRET, within five minutes, is
+// acted on, and each webhook ID once; a full or draining instance answers 503 so that OpenAI's retry reaches another
+// instance, and an instance that finds the call already accepted elsewhere leaves it alone.
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_GREETING } from '../../src/config/defaults.js';
+import { fakeWebhookSecret } from '../fakes/openai/sip.js';
+import { eventually, startSipBridge, WEBHOOK_SECRET, type SipBridge } from './sip-harness.js';
+
+const bridges: SipBridge[] = [];
+afterEach(async () => {
+  for (const bridge of bridges.splice(0).reverse()) await bridge.stop();
+});
+
+async function bridgeFor(...args: Parameters<typeof startSipBridge>): Promise<SipBridge> {
+  const bridge = await startSipBridge(...args);
+  bridges.push(bridge);
+  return bridge;
+}
+
+describe('the OpenAI webhook', () => {
+  it('answers a forged, an unsigned and a stale webhook 400 and accepts nothing', async () => {
+    const bridge = await bridgeFor('agents');
+    const { sip } = bridge.fake;
+    const call = sip.placeCall();
+    const event = sip.incomingEvent(call, 'realtime');
+    const forged = await sip.sendWebhook(bridge.webhookUrl, WEBHOOK_SECRET, event, { signWith: fakeWebhookSecret() });
+    const unsigned = await sip.sendWebhook(bridge.webhookUrl, WEBHOOK_SECRET, event, { unsigned: true });
+    const stale = await sip.sendWebhook(bridge.webhookUrl, WEBHOOK_SECRET, event, { timestamp: Math.floor(Date.now() / 1000) - 301 });
+    const future = await sip.sendWebhook(bridge.webhookUrl, WEBHOOK_SECRET, event, { timestamp: Math.floor(Date.now() / 1000) + 301 });
+    expect([forged, unsigned, stale, future].map((delivery) => [delivery.status, delivery.body])).toEqual([
+      [400, 'Invalid webhook signature'],
+      [400, 'Unsigned webhook'],
+      [400, 'Invalid webhook signature'],
+      [400, 'Invalid webhook signature'],
+    ]);
+    expect(call.acceptAttempts).toEqual([]);
+    expect(bridge.fake.realtime.connections).toEqual([]);
+    const log = bridge.lines.join('\n');
+    expect(log).toContain('Refused an OpenAI webhook: The given webhook signature does not match the expected signature (check OPENAI_WEBHOOK_SECRET)');
+    expect(log).toContain('Refused an OpenAI webhook: Webhook timestamp is too old');
+    expect(log).not.toContain(WEBHOOK_SECRET);
+    // A body changed after signing is a forgery too.
+    const tampered = await fetch(bridge.webhookUrl, {
+      method: 'POST',
+      headers: { 'webhook-id': 'wh_1', 'webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'webhook-signature': 'v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' },
+      body: JSON.stringify(event),
+    });
+    expect(tampered.status).toBe(400);
+    expect((await fetch(bridge.webhookUrl)).status).toBe(405);
+  });
+
+  it('acts on each webhook ID once: a replayed webhook is answered and accepts nothing', async () => {
+    const bridge = await bridgeFor('agents');
+    const { sip } = bridge.fake;
+    const call = sip.placeCall();
+    const event = sip.incomingEvent(call, 'realtime');
+    const first = await sip.sendWebhook(bridge.webhookUrl, WEBHOOK_SECRET, event);
+    const replay = await sip.sendWebhook(bridge.webhookUrl, WEBHOOK_SECRET, event, { webhookId: first.webhookId });
+    expect([first.status, first.body]).toEqual([200, 'Accepted']);
+    expect([replay.status, replay.body]).toEqual([200, 'Already handled']);
+    expect(call.acceptAttempts).toEqual([{ runtime: 'realtime', status: 200 }]);
+    await eventually(() => call.heard.length === 1, 'the caller heard the greeting');
+    expect(bridge.fake.realtime.connections.filter((connection) => connection.sip === call)).toHaveLength(1);
+    expect(bridge.server.activeCalls).toBe(1);
+  });
+
+  it('answers 503 when MAX_CALLS calls are in progress, so that the retry goes to the next instance, which takes the call', async () => {
+    const busy = await bridgeFor('agents', { env: { MAX_CALLS: '1' } });
+    const spare = await bridgeFor('agents', { backend: busy.backend });
+    const first = await busy.ring();
+    expect(first.deliveries[0]!.status).toBe(200);
+    const { sip } = busy.fake;
+    const call = sip.placeCall();
+    const event = sip.incomingEvent(call, 'realtime');
+    const refused = await sip.sendWebhook(busy.webhookUrl, WEBHOOK_SECRET, event);
+    expect([refused.status, refused.body]).toEqual([503, 'Busy']);
+    expect(call.acceptAttempts).toEqual([]);
+    // OpenAI retries the same webhook; the load balancer sends it to the other instance.
+    const retried = await sip.sendWebhook(spare.webhookUrl, WEBHOOK_SECRET, event, { webhookId: refused.webhookId });
+    expect([retried.status, retried.body]).toEqual([200, 'Accepted']);
+    expect(call.acceptAttempts).toEqual([{ runtime: 'realtime', status: 200 }]);
+    await eventually(() => call.heard.length === 1, 'the caller heard the greeting from the other instance');
+    expect(busy.callLog(call).join('\n')).toContain('Turned a call away: MAX_CALLS=1 calls are already in progress or connecting');
+    expect(spare.server.activeCalls).toBe(1);
+    const metrics = await (await fetch(`http://127.0.0.1:${busy.server.port}/metrics`)).text();
+    expect(metrics).toMatch(/voicebridge_calls_total\{outcome="refused_busy"\} 1/);
+  });
+
+  it('answers 503 while draining, and the call in progress goes on', async () => {
+    const bridge = await bridgeFor('agents');
+    const { call } = await bridge.ring();
+    await eventually(() => call.heard.length === 1, 'the caller heard the greeting');
+    const drained = bridge.server.drain(5_000);
+    const { sip } = bridge.fake;
+    const next = sip.placeCall();
+    const refused = await sip.sendWebhook(bridge.webhookUrl, WEBHOOK_SECRET, sip.incomingEvent(next, 'realtime'));
+    expect([refused.status, refused.body]).toEqual([503, 'Busy']);
+    expect(next.acceptAttempts).toEqual([]);
+    expect(bridge.callLog(next).join('\n')).toContain('Turned a call away: the server is stopping');
+    bridge.fake.agentBehaviour = { reply: () => 'Still here.' };
+    call.say('Are you there?');
+    await eventually(() => call.heard.includes('Still here.'), 'the call in progress was answered');
+    call.hangUp();
+    await drained;
+    expect(call.heard).toEqual([DEFAULT_GREETING, 'Still here.']);
+  });
+
+  it('leaves a call another instance accepted alone: nothing is accepted twice', async () => {
+    const first = await bridgeFor('agents');
+    const second = await bridgeFor('agents', { backend: first.backend });
+    const { sip } = first.fake;
+    const call = sip.placeCall();
+    const event = sip.incomingEvent(call, 'realtime');
+    // The same webhook reaches both instances (a retry after a slow answer, sent to another instance).
+    const [a, b] = await Promise.all([sip.sendWebhook(first.webhookUrl, WEBHOOK_SECRET, event), sip.sendWebhook(second.webhookUrl, WEBHOOK_SECRET, event)]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect([a.body, b.body].sort()).toEqual(['Accepted', 'Call not available']);
+    expect(call.acceptAttempts.map((attempt) => attempt.status).sort()).toEqual([200, 404]);
+    await eventually(() => call.heard.length === 1, 'the caller heard one greeting');
+    expect(first.server.activeCalls + second.server.activeCalls).toBe(1);
+    expect(bridge2Log(first, second, call.callId)).toContain('Left the call alone: OpenAI no longer offers it');
+    expect(call.sidebands).toBe(1);
+  });
+});
+
+function bridge2Log(first: SipBridge, second: SipBridge, callId: string): string {
+  return [...first.lines, ...second.lines].filter((line) => line.includes(callId)).join('\n');
+}
