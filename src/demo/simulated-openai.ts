@@ -2,6 +2,7 @@
 // the caller's lines as its transcription script, and a simple, deterministic agent that acknowledges each line.
 import { seedAgent } from '../simulator/openai/agent-sessions.js';
 import { FAKE_OPENAI_KEY, FakeOpenAI } from '../simulator/openai/fake-openai.js';
+import { heardSpeechSeconds } from '../simulator/voice-activity.js';
 
 export interface SimulatedOpenAI {
   baseURL: string;
@@ -14,6 +15,11 @@ export interface SimulatedOpenAI {
 export function demoAgentReply(input: string): string {
   const paragraphs = input.trim().split(/\n\s*\n/);
   const said = (paragraphs[paragraphs.length - 1] ?? '').trim().replace(/[.!?]+$/, '');
+  // Real speech (a microphone) reaches the simulator as sound it cannot read: it says so rather than pretend.
+  const seconds = heardSpeechSeconds(said);
+  if (seconds !== undefined) {
+    return `I heard you speak for ${seconds} seconds. I am the simulated agent: I cannot understand real speech, but your voice came through the whole bridge.`;
+  }
   return `You said: ${said}. I am the simulated agent, so I can only repeat what I hear.`;
 }
 
