@@ -1,5 +1,6 @@
-// The demo's stand-in for OpenAI: the bundled simulator on 127.0.0.1 (the one the tests use), with an agent seeded,
-// the caller's lines as its transcription script, and a simple, deterministic agent that acknowledges each line.
+// The simulated OpenAI of demo and serve --simulate: the bundled simulator on 127.0.0.1 (the one the tests use), with
+// an agent seeded and a simple, deterministic agent that acknowledges each line. The simulator reads the caller's words
+// from the demo caller's synthetic speech, and describes speech it cannot read (a real voice) by its length.
 import { seedAgent } from '../simulator/openai/agent-sessions.js';
 import { FAKE_OPENAI_KEY, FakeOpenAI } from '../simulator/openai/fake-openai.js';
 import { heardSpeechSeconds } from '../simulator/voice-activity.js';
@@ -23,10 +24,9 @@ export function demoAgentReply(input: string): string {
   return `You said: ${said}. I am the simulated agent, so I can only repeat what I hear.`;
 }
 
-export async function startSimulatedOpenAI(script: readonly string[]): Promise<SimulatedOpenAI> {
+export async function startSimulatedOpenAI(): Promise<SimulatedOpenAI> {
   const fake = await FakeOpenAI.start();
   const agent = seedAgent(fake, { name: 'Demo agent', instructions: 'Acknowledge what the caller says.' });
-  fake.realtime.script = script;
   fake.agentBehaviour = { reply: demoAgentReply };
   return { baseURL: fake.baseURL, apiKey: FAKE_OPENAI_KEY, agentId: agent.id, close: () => fake.close() };
 }
