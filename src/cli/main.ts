@@ -100,9 +100,12 @@ Examples:
     .option('--configure-number', 'with --tunnel: point TWILIO_PHONE_NUMBER\'s voice URL at <tunnel>/incoming-call (POST)')
     .option('--restore-number', 'with --configure-number: put the number\'s previous voice URL back on exit')
     .option('--voice-engine <engine>', 'realtime (OpenAI Realtime, the default) or live (GPT-Live, with your agent as its delegate); overrides VOICE_ENGINE')
+    .option('--simulate', 'run against simulated OpenAI and Twilio on 127.0.0.1 with a throw-away configuration: no key, no account, no .env read')
     .addHelpText(
       'after',
       `
+With --simulate, serve listens on 127.0.0.1 (PORT 5000 unless --port; 0 picks a free one) and prints the
+voicebridge call command that calls it; nothing real is called.
 Before listening, serve runs the doctor's offline checks and its key, agent and model checks, and refuses to start
 (exit 1) when a call could not work, e.g. on a model past its shutdown date (VOICEBRIDGE_TODAY=YYYY-MM-DD asks about
 another day). A model within 90 days of its shutdown date is one warning line.
@@ -117,6 +120,7 @@ Examples:
   $ npx voicebridge serve --port 8080 --log-format json
   $ npx voicebridge serve --env-file ./config/prod.env
   $ npx voicebridge serve --voice-engine live         GPT-Live speaks and listens, your agent answers
+  $ npx voicebridge serve --simulate                  try it with no accounts: everything simulated, locally
   $ npx voicebridge serve --tunnel --configure-number --restore-number`,
     )
     .action(async (options: ServeOptions) => {
