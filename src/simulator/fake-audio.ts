@@ -72,12 +72,13 @@ function hasControlCharacters(text: string): boolean {
 /**
  * The words a burst of audio carries when it is the fake caller's synthetic speech (see speechAudio), else undefined:
  * real speech, a tone or noise is never read as words. The audio qualifies only if every byte is a data nibble, the
- * filler's counting sequence or quiet, and the nibbles spell valid UTF-8 text. `partial`: the burst is still going
+ * filler's counting sequence or quiet, and the nibbles spell valid UTF-8 text (none at all: the empty string). `partial`: the burst is still going
  * on, so a character cut in the middle is left for later.
  */
 export function syntheticWords(audio: Uint8Array, partial = false): string | undefined {
   const nibbles: number[] = [];
   let previousFiller = -1;
+  let filler = 0;
   for (const byte of audio) {
     if ((byte & 0xf0) === DATA) {
       nibbles.push(byte & 0x0f);
@@ -85,13 +86,16 @@ export function syntheticWords(audio: Uint8Array, partial = false): string | und
     } else if ((byte & 0xf0) === 0) {
       if (previousFiller >= 0 && byte !== (previousFiller + 1) % 16) return undefined;
       previousFiller = byte;
+      filler += 1;
     } else if (Math.abs(mulawToLinear(byte)) < QUIET_MAGNITUDE) {
       previousFiller = -1;
     } else {
       return undefined;
     }
   }
-  if (nibbles.length === 0 || (!partial && nibbles.length % 2 === 1)) return undefined;
+  // Filler alone is the fake caller saying nothing: loud, but no words.
+  if (nibbles.length === 0) return filler > 0 ? '' : undefined;
+  if (!partial && nibbles.length % 2 === 1) return undefined;
   const bytes = new Uint8Array(nibbles.length >> 1);
   for (let index = 0; index < bytes.length; index += 1) bytes[index] = (nibbles[2 * index]! << 4) | nibbles[2 * index + 1]!;
   let text: string;

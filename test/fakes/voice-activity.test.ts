@@ -102,6 +102,8 @@ describe('the synthetic encodings', () => {
     // Full-scale square wave: only the loudest codes, which the encoding uses too.
     expect(syntheticWords(Buffer.from(Array.from({ length: 1600 }, (_, index) => (index % 20 < 10 ? 0x80 : 0x00))))).toBeUndefined();
     expect(syntheticWords(silence(400))).toBeUndefined();
+    // Loud, but no words: the fake caller's speech of an empty line.
+    expect(syntheticWords(speechAudio(''))).toBe('');
   });
 
   it('leaves a character cut in the middle for later while the burst goes on', () => {
@@ -130,7 +132,7 @@ describe('the fake Realtime service with speech it cannot read', () => {
     fake = undefined;
   });
 
-  it('detects a 2.1 s tone by its energy and transcribes it as how long the caller spoke', async () => {
+  it('detects a 2.1 s tone by its energy and transcribes it as how long the caller spoke; synthetic speech in any script as its words', async () => {
     fake = await FakeOpenAI.start();
     const socket = new WebSocket(`${fake.baseURL.replace('http', 'ws')}/realtime?model=gpt-realtime`, { headers: { Authorization: `Bearer ${FAKE_OPENAI_KEY}` } });
     const events: Array<Record<string, unknown>> = [];
@@ -156,7 +158,18 @@ describe('the fake Realtime service with speech it cannot read', () => {
       socket.send(JSON.stringify({ type: 'input_audio_buffer.append', audio: audio.subarray(offset, offset + FRAME_BYTES).toString('base64') }));
     }
     await eventually(() => events.some((event) => event.type === 'conversation.item.input_audio_transcription.completed'), 'the transcription');
+    const line = '🙂🙂 Café 你好 שלום';
+    const speech = Buffer.concat([speechAudio(line), silence(600)]);
+    for (let offset = 0; offset < speech.length; offset += FRAME_BYTES) {
+      socket.send(JSON.stringify({ type: 'input_audio_buffer.append', audio: speech.subarray(offset, offset + FRAME_BYTES).toString('base64') }));
+    }
+    const completed = (): Array<Record<string, unknown>> => events.filter((event) => event.type === 'conversation.item.input_audio_transcription.completed');
+    await eventually(() => completed().length === 2, 'the second transcription');
     socket.close();
+    expect(completed()[1]).toMatchObject({ transcript: line });
+    const deltas = events.filter((event) => event.type === 'conversation.item.input_audio_transcription.delta').slice(2).map((event) => String(event.delta));
+    expect(deltas).toEqual(['🙂🙂 Café ', '你好 שלום']);
+    events.splice(events.findIndex((event) => event.type === 'conversation.item.input_audio_transcription.completed') + 1);
     const types = events.map((event) => event.type);
     expect(types.filter((type) => type !== 'session.created' && type !== 'session.updated' && !String(type).includes('conversation.item.added') && !String(type).includes('conversation.item.done'))).toEqual([
       'input_audio_buffer.speech_started',

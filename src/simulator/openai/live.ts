@@ -338,8 +338,16 @@ export class FakeLive {
     };
     const endOfBurst = (speech: SpeechBurst): void => {
       emitWords(speech.audio, true);
-      // Speech it cannot read as words (a person on a microphone) is described by its length, never guessed at.
-      if (burst.emitted === 0) transcriptDelta(this.transcripts.shift() ?? heardSpeechTranscript(speech.voicedMs));
+      if (burst.emitted === 0) {
+        // Speech it cannot read as words (a person on a microphone) is described by its length, never guessed at;
+        // the fake caller's own speech with no words in it is no turn at all.
+        const said = this.transcripts.shift() ?? (syntheticWords(speech.audio) === undefined ? heardSpeechTranscript(speech.voicedMs) : undefined);
+        if (said === undefined) {
+          burst.lagging = [];
+          return;
+        }
+        transcriptDelta(said);
+      }
       const lagging = burst.lagging;
       burst.lagging = [];
       burst.emitted = 0;

@@ -69,8 +69,6 @@ export class FakeRealtime {
   };
   /** Transcripts for speech bursts that carry no words (e.g. a plain tone), used in order; without one, the length of the speech is described. */
   readonly transcripts: string[] = [];
-  /** Script mode: the k-th burst of caller speech on a connection is heard as the k-th line, whatever its audio (the demo's caller). */
-  script: readonly string[] | undefined;
   /** How many of the next connection attempts to refuse with 503, as an overloaded service would. */
   refuseConnections = 0;
   /**
@@ -167,7 +165,6 @@ export class FakeRealtime {
     let audioMs = 0;
     let leftover = Buffer.alloc(0);
     let previousItemId: string | null = null;
-    let bursts = 0;
 
     const send = (event: Json): void => {
       if (hangsSession) return;
@@ -289,8 +286,6 @@ export class FakeRealtime {
     const endOfSpeech = (speech: SpeechBurst): void => {
       const itemId = speechItemId;
       const burst = speech.audio;
-      const scripted = this.script?.[bursts];
-      bursts += 1;
       send({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: Math.round(audioMs), item_id: itemId });
       send({ type: 'input_audio_buffer.committed', item_id: itemId, previous_item_id: previousItemId });
       previousItemId = itemId;
@@ -309,9 +304,11 @@ export class FakeRealtime {
             });
             return;
           }
-          const transcript = scripted ?? syntheticWords(burst) ?? this.transcripts.shift() ?? heardSpeechTranscript(speech.voicedMs);
-          const middle = Math.ceil(transcript.length / 2);
-          for (const delta of [transcript.slice(0, middle), transcript.slice(middle)]) {
+          const transcript = syntheticWords(burst) ?? this.transcripts.shift() ?? heardSpeechTranscript(speech.voicedMs);
+          // Split between characters, never inside one (an emoji is two UTF-16 units).
+          const characters = [...transcript];
+          const middle = Math.ceil(characters.length / 2);
+          for (const delta of [characters.slice(0, middle).join(''), characters.slice(middle).join('')]) {
             if (delta) send({ type: 'conversation.item.input_audio_transcription.delta', item_id: itemId, content_index: 0, delta });
           }
           send({
