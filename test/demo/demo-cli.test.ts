@@ -76,7 +76,7 @@ describe('voicebridge demo', () => {
     );
     expect(result.stdout).not.toContain('\uFFFD');
     expect(result.stdout).not.toMatch(/You said: [^\n]*\?\?/);
-  });
+  }, 40_000);
 
   it('refuses a script with no lines as a usage error', async () => {
     folder = await mkdtemp(join(tmpdir(), 'voicebridge-demo-test-'));

@@ -51,7 +51,7 @@ function startSimulated(cwd: string, args: string[], env: Record<string, string>
   let stderr = '';
   const exited = new Promise<number | null>((resolve) => proc.on('close', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve --simulate did not start\nstdout: ${stdout}\nstderr: ${stderr}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`serve --simulate did not start\nstdout: ${stdout}\nstderr: ${stderr}`)), 30_000);
     proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     proc.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
@@ -94,7 +94,7 @@ describe('voicebridge serve --simulate', () => {
     expect(await readFile(envPath, 'utf8')).toContain(`WEBHOOK_URL=http://127.0.0.1:${port}\n`);
 
     // The printed line, as the user would paste it in their project folder (beside their real .env).
-    const call = await runCli([...callArgs, '--wav', 'voice.wav', '--record', 'heard.wav', '--record-format', 'mulaw', '--wait', '1'], { cwd: folder, timeoutMs: 20_000 });
+    const call = await runCli([...callArgs, '--wav', 'voice.wav', '--record', 'heard.wav', '--record-format', 'mulaw', '--wait', '1'], { cwd: folder, timeoutMs: 30_000 });
     expect(call.code, call.stdout + call.stderr).toBe(0);
     expect(call.stdout).toContain('Call completed.');
     const heard = phrasesInVoice(parseWav(await readFile(join(folder, 'heard.wav'))).data);
@@ -122,7 +122,7 @@ describe('voicebridge serve --simulate', () => {
       expect(text).not.toContain('voice.example.com');
       expect(text).not.toMatch(/:5999(?!\d)/);
     }
-  });
+  }, 60_000);
 
   it('says so first and last in JSON logs too, and refuses options that would read a .env or open a tunnel', async () => {
     folder = await mkdtemp(join(tmpdir(), 'voicebridge-simulate-test-'));
@@ -144,5 +144,5 @@ describe('voicebridge serve --simulate', () => {
       expect(refused.stderr).toContain(`--simulate runs on this machine with a throw-away configuration: it reads no .env and opens no tunnel, so ${option[0]} cannot go with it`);
       expect(refused.stdout).toBe('');
     }
-  });
+  }, 60_000);
 });
