@@ -24,8 +24,16 @@ export function demoAgentReply(input: string): string {
   return `You said: ${said}. I am the simulated agent, so I can only repeat what I hear.`;
 }
 
+/**
+ * The mean μ-law amplitude from which a 20 ms frame is speech, in the simulation. The tests' fakes hear only loud
+ * synthetic audio (2000); a person on a microphone is often quieter (about -35 dBFS here), and a quiet room well below.
+ */
+export const SIMULATED_SPEECH_AMPLITUDE = 500;
+
 export async function startSimulatedOpenAI(): Promise<SimulatedOpenAI> {
   const fake = await FakeOpenAI.start();
+  fake.realtime.options.speechAmplitude = SIMULATED_SPEECH_AMPLITUDE;
+  fake.live.options.speechAmplitude = SIMULATED_SPEECH_AMPLITUDE;
   const agent = seedAgent(fake, { name: 'Demo agent', instructions: 'Acknowledge what the caller says.' });
   fake.agentBehaviour = { reply: demoAgentReply };
   return { baseURL: fake.baseURL, apiKey: FAKE_OPENAI_KEY, agentId: agent.id, close: () => fake.close() };

@@ -55,7 +55,7 @@ function startSimulated(cwd: string, args: string[], env: Record<string, string>
     proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     proc.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
-      if (/Waiting for calls|"msg":"Listening"/.test(stdout)) {
+      if (/Waiting for calls|"msg":"Call it[^\n]*\n/.test(stdout)) {
         clearTimeout(timer);
         resolve({ proc, stdout: () => stdout, stderr: () => stderr, exited });
       }
@@ -64,10 +64,13 @@ function startSimulated(cwd: string, args: string[], env: Record<string, string>
   });
 }
 
-/** A second of silence, then a 220 Hz tone of 2.1 s (a voice the simulator cannot read as words), then a little silence. */
+/**
+ * A second of silence, then a 220 Hz tone of 2.1 s (a voice the simulator cannot read as words), then a little
+ * silence. Quiet, as a microphone often is: a mean amplitude of about 760, below the tests' fakes' 2000.
+ */
 function toneWav(): Buffer {
   const samples = new Int16Array(3400 * 8);
-  for (let index = 0; index < 2100 * 8; index += 1) samples[1000 * 8 + index] = Math.round(12_000 * Math.sin((2 * Math.PI * 220 * index) / 8000));
+  for (let index = 0; index < 2100 * 8; index += 1) samples[1000 * 8 + index] = Math.round(1_200 * Math.sin((2 * Math.PI * 220 * index) / 8000));
   return mulawWav(encodeMulaw(samples));
 }
 
