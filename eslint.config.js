@@ -20,6 +20,11 @@ export default tseslint.config(
     },
   },
   {
+    // The browser phone's page is a project of its own (DOM types, browser modules): linted with its types.
+    files: ['src/transports/browser/page/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: false, project: ['./tsconfig.page.json'], tsconfigRootDir: import.meta.dirname } },
+  },
+  {
     files: ['bin/**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },

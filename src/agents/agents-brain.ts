@@ -74,7 +74,7 @@ export class AgentsBrain implements Brain {
         throw await toBrainError(error, { ...errors, action: "reading the agent's tools" });
       }
     }
-    return new AgentSessionConversation(client, agentId, context.callSid, tools, { errors, settleTimeoutMs });
+    return new AgentSessionConversation(client, agentId, context.callSid, tools, { errors, settleTimeoutMs, ...(context.outbound ? { outbound: context.outbound } : {}) });
   }
 
   /**

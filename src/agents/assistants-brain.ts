@@ -50,7 +50,7 @@ export class AssistantsBrain implements Brain {
     }
     try {
       const thread = await client.beta.threads.create({ metadata: { call_sid: context.callSid } }, { signal: context.signal, maxRetries: SETUP_RETRIES });
-      return new ThreadConversation(thread.id, client, assistantId, tools, { errors: this.options.errors, settleTimeoutMs: this.options.settleTimeoutMs });
+      return new ThreadConversation(thread.id, client, assistantId, tools, { errors: this.options.errors, settleTimeoutMs: this.options.settleTimeoutMs, ...(context.outbound ? { outbound: context.outbound } : {}) });
     } catch (error) {
       throw await toBrainError(error, { ...this.options.errors, action: 'creating the thread' });
     }

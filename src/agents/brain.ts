@@ -83,6 +83,12 @@ export interface BrainConversation {
    * keeping its history true to what the caller really heard.
    */
   noteInterrupted(heardText: string): void;
+  /**
+   * On a call the agent placed: its first turn, before the callee has said anything. The agent is told why it is
+   * calling (the conversation's `outbound` context) and streams its opening words, as a reply. Set on every backend's
+   * conversation started with `outbound`.
+   */
+  open?(options: ReplyOptions): AsyncIterable<BrainEvent>;
   /** Releases what the backend holds for this call (e.g. deletes the agent session). Never throws. */
   close(): Promise<void>;
 }
@@ -105,6 +111,16 @@ export interface StartConversationContext {
   signal?: AbortSignal;
   /** Functions the call gives the agent, beside its own tools. */
   callTools?: readonly CallFunctionTool[];
+  /** Set when the agent places the call: whom it calls and why. The conversation then opens with `open()`. */
+  outbound?: OutboundCallContext;
+}
+
+/** Why the agent is calling someone: told to the agent before it speaks first. */
+export interface OutboundCallContext {
+  /** The number called (E.164). */
+  to: string;
+  /** What the call is for, in the words of whoever placed it ("Remind Jane of her cleaning tomorrow at 3 pm"). */
+  context?: string;
 }
 
 export interface Brain {

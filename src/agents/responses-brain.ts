@@ -63,7 +63,7 @@ export class ResponsesBrain implements Brain {
     try {
       const conversation = await client.conversations.create({ metadata: { call_sid: context.callSid } }, { signal: context.signal, maxRetries: SETUP_RETRIES });
       const tools = context.callTools && context.callTools.length > 0 ? context.callTools.map(responsesFunctionTool) : undefined;
-      return new ResponsesConversation(conversation.id, client, model, instructions, tools, { errors: this.options.errors, settleTimeoutMs: this.options.settleTimeoutMs });
+      return new ResponsesConversation(conversation.id, client, model, instructions, tools, { errors: this.options.errors, settleTimeoutMs: this.options.settleTimeoutMs, ...(context.outbound ? { outbound: context.outbound } : {}) });
     } catch (error) {
       throw await toBrainError(error, { ...this.options.errors, action: 'creating the conversation' });
     }

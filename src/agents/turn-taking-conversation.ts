@@ -1,9 +1,10 @@
 // What every backend's conversation shares: one turn at a time (the next waits until the server has settled the last),
 // the interruption note on the turn after a barge-in, aborts, and a close that never throws.
-import type { BrainConversation, BrainEvent, ReplyOptions } from './brain.js';
+import type { BrainConversation, BrainEvent, OutboundCallContext, ReplyOptions } from './brain.js';
 import { BrainError } from './brain.js';
 import { abortedError, toBrainError, type BrainErrorContext } from './brain-errors.js';
 import { withInterruptionNote } from './interruption-note.js';
+import { outboundOpening } from './outbound-opening.js';
 import { streamTurn, type TurnSource } from './turn-stream.js';
 
 export interface TurnTakingOptions {
@@ -11,6 +12,8 @@ export interface TurnTakingOptions {
   errors: Omit<BrainErrorContext, 'action'>;
   /** How long a cut-short turn may take to settle at the server before the next one goes ahead anyway (default 5 s). */
   settleTimeoutMs?: number;
+  /** A call the agent placed: whom and why, for its opening turn (see open()). */
+  outbound?: OutboundCallContext;
 }
 
 const REPLY = "the agent's reply";
@@ -70,6 +73,13 @@ export abstract class TurnTakingConversation implements BrainConversation {
 
   reply(callerText: string, options: ReplyOptions): AsyncIterable<BrainEvent> {
     return this.takeTurn(callerText, options.signal);
+  }
+
+  /** The opening turn of a call the agent placed: the note that says whom it called and why is its input. */
+  get open(): ((options: ReplyOptions) => AsyncIterable<BrainEvent>) | undefined {
+    const outbound = this.options.outbound;
+    if (!outbound) return undefined;
+    return (options) => this.takeTurn(outboundOpening(outbound), options.signal);
   }
 
   private async *takeTurn(callerText: string, callerSignal: AbortSignal): AsyncGenerator<BrainEvent, void, undefined> {

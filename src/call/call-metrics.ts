@@ -21,6 +21,12 @@ export type CallOutcome =
   /** Turned away at the webhook: the server is stopping. */
   | 'refused_draining';
 
+/**
+ * How a call the bridge placed was answered: by a person (the agent talked with them), by an answering machine (the
+ * voicemail message was left, or the call hung up), or not at all. Counted once per call, besides how it ended.
+ */
+export type DialOutcome = 'answered' | 'voicemail' | 'no_answer' | 'busy' | 'failed';
+
 /** Frames relayed so far, counted by the call path with a bare increment. */
 export interface FrameCounters {
   /** Caller audio frames passed from Twilio to the voice engine. */
@@ -41,6 +47,8 @@ export interface CallMetrics {
 
 export interface BridgeMetrics extends CallMetrics {
   callEnded(outcome: CallOutcome): void;
+  /** A call the bridge placed was answered (or not): see DialOutcome. */
+  callDialled(outcome: DialOutcome): void;
   /** Where the active-call gauges read from, at scrape time. */
   watchCalls(read: () => { active: number; pending: number }): void;
   /** The text for GET /metrics, or undefined when these metrics are not exposed. */

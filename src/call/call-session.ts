@@ -55,6 +55,9 @@ export interface FunctionResult {
   problem?: string;
 }
 
+/** The opening input for a conversation that cannot open by itself (started without the call's outbound context). */
+const OPENING_WITHOUT_CONTEXT = '[Note: this is a phone call you placed, and a person has just answered. Speak first: greet them and say why you are calling.]';
+
 /** Output for a function the call cannot run: the agent hears why and the turn goes on. */
 const NOT_AVAILABLE = JSON.stringify({ error: 'This function is not available on phone calls.' });
 
@@ -91,6 +94,11 @@ export interface CallSessionOptions {
   runFunction?: (request: { name: string; arguments: string }, signal: AbortSignal) => Promise<FunctionResult>;
   maxAgentFailures?: number;
   metrics?: CallMetrics;
+  /**
+   * A call the agent placed: no greeting; once `answered` resolves (a person answered), the agent's conversation opens
+   * with why it called and its first words are spoken. Until then nothing is said: the line may be an answering machine.
+   */
+  outbound?: { answered: Promise<void> };
 }
 
 type PieceKind = 'greeting' | 'reply' | 'apology' | 'goodbye' | 'filler';
@@ -104,6 +112,8 @@ interface Piece {
 
 interface Turn {
   number: number;
+  /** The agent's opening turn on a call it placed: no caller words, the agent speaks first. */
+  opening?: boolean;
   utterance: CallerUtterance;
   /** When the caller's words were known (performance.now()), for the turn latency. */
   heardAt: number;
@@ -139,6 +149,8 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
   private keyPresses = 0;
   private keypadDigits: string[] = [];
   private keypadTimer: NodeJS.Timeout | undefined;
+  /** On a call the agent placed: true until its opening turn starts. The callee's words wait for the agent's opening. */
+  private awaitingOpening = false;
 
   constructor(private readonly options: CallSessionOptions) {
     super();
@@ -220,7 +232,23 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
     });
     if (channel.voiceReady) log.info(`Connected to ${channel.voiceName}`);
     channel.start();
-    this.speak(this.options.greeting, 'greeting', undefined);
+    const outbound = this.options.outbound;
+    if (!outbound) {
+      this.speak(this.options.greeting, 'greeting', undefined);
+      return;
+    }
+    this.awaitingOpening = true;
+    outbound.answered.then(
+      () => this.open(),
+      () => undefined,
+    );
+  }
+
+  /** The agent speaks first on a call it placed: its opening turn, in place of the greeting. */
+  private open(): void {
+    if (!this.awaitingOpening || this.closing || this.ending) return;
+    this.awaitingOpening = false;
+    this.startTurn({ text: '', turnId: '' }, true);
   }
 
   /**
@@ -233,7 +261,7 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
       const more = this.keyPresses === MAX_LOGGED_KEY_PRESSES ? ' (further key presses on this call are not logged)' : '';
       this.options.log.info(`Caller pressed ${digit}${more}`);
     }
-    if (this.closing || this.ending) return;
+    if (this.closing || this.ending || this.awaitingOpening) return;
     if (this.voiceTakesTurns) this.callerSpokeOverVoice();
     else this.bargeIn('caller pressed a key');
     this.keypadDigits.push(digit);
@@ -376,6 +404,11 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
 
   private callerSaid(utterance: CallerUtterance): void {
     if (this.closing || this.ending) return;
+    if (this.awaitingOpening) {
+      // "Hello?" before the agent opened: the opening greets them, and answering it too would talk over it.
+      this.options.log.info(`Callee said before the agent's opening: ${utterance.text.trim()}`);
+      return;
+    }
     if (this.voiceTakesTurns) this.dropObsoleteTurn();
     const text = utterance.text.trim();
     if (text === '') {
@@ -388,10 +421,11 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
     this.startTurn({ ...utterance, text });
   }
 
-  private startTurn(utterance: CallerUtterance): void {
+  private startTurn(utterance: CallerUtterance, opening = false): void {
     this.turnCount += 1;
     const turn: Turn = {
       number: this.turnCount,
+      ...(opening ? { opening } : {}),
       utterance,
       heardAt: performance.now(),
       answered: false,
@@ -410,8 +444,14 @@ export class CallSession extends EventEmitter<{ ended: [reason: string, outcome:
     let iterator: AsyncIterator<BrainEvent> | undefined;
     try {
       const conversation = await this.withinDeadline(turn, this.conversationForTurn());
-      log.info(`→ Assistant: ${text}`);
-      iterator = conversation.reply(text, { signal: turn.controller.signal })[Symbol.asyncIterator]();
+      const replyOptions = { signal: turn.controller.signal };
+      if (turn.opening) {
+        log.info('→ Assistant: (the callee answered: the agent opens the call it placed)');
+        iterator = (conversation.open ? conversation.open(replyOptions) : conversation.reply(OPENING_WITHOUT_CONTEXT, replyOptions))[Symbol.asyncIterator]();
+      } else {
+        log.info(`→ Assistant: ${text}`);
+        iterator = conversation.reply(text, replyOptions)[Symbol.asyncIterator]();
+      }
       const splitter = new SentenceSplitter();
       for (;;) {
         const next = await this.withinDeadline(turn, iterator.next());

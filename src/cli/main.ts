@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import type { CallOptions } from './commands/call.js';
 import type { CreateAssistantOptions } from './commands/create-assistant.js';
 import type { DemoOptions } from './commands/demo.js';
+import type { DialOptions } from './commands/dial.js';
 import type { ServeOptions } from './commands/serve.js';
 import { EXIT_FAILURE, EXIT_USAGE } from './exit-codes.js';
 import { UsageError } from '../util/usage-error.js';
@@ -24,7 +25,8 @@ Examples:
   $ npx voicebridge doctor                 check .env, keys, IDs, the number and the webhook
   $ npx voicebridge create-assistant       provision the agent and write ASSISTANT_ID into .env
   $ npx voicebridge serve                  run the Twilio <-> OpenAI bridge on PORT (default 5000)
-  $ npx voicebridge call                   call the running bridge as Twilio would: no phone, no tunnel`,
+  $ npx voicebridge call                   call the running bridge as Twilio would: no phone, no tunnel
+  $ npx voicebridge dial +14155550123      have the running bridge call someone, the agent speaking first`,
     );
 
   program
@@ -100,6 +102,8 @@ Examples:
     .option('--configure-number', 'with --tunnel: point TWILIO_PHONE_NUMBER\'s voice URL at <tunnel>/incoming-call (POST)')
     .option('--restore-number', 'with --configure-number: put the number\'s previous voice URL back on exit')
     .option('--voice-engine <engine>', 'realtime (OpenAI Realtime, the default) or live (GPT-Live, with your agent as its delegate); overrides VOICE_ENGINE')
+    .option('--host <address>', 'listen on this interface instead of HOST (default 0.0.0.0; 127.0.0.1 with --phone)')
+    .option('--phone', 'serve the browser phone at /phone: talk to your agent from this machine\'s browser, no Twilio number needed')
     .option('--simulate', 'run against simulated OpenAI and Twilio on 127.0.0.1 with a throw-away configuration: no key, no account, no .env read')
     .addHelpText(
       'after',
@@ -110,6 +114,8 @@ Before listening, serve runs the doctor's offline checks and its key, agent and 
 (exit 1) when a call could not work, e.g. on a model past its shutdown date (VOICEBRIDGE_TODAY=YYYY-MM-DD asks about
 another day). A model within 90 days of its shutdown date is one warning line.
 Give Twilio the webhook it prints: WEBHOOK_URL/incoming-call (HTTP POST).
+With --phone, serve prints http://127.0.0.1:PORT/phone#<token>: open it, click Call and talk. The token is new each run
+and the page's socket is refused without it; only OPENAI_API_KEY and ASSISTANT_ID are needed then.
 The tunnel needs the internet and an ngrok auth token (NGROK_AUTHTOKEN, from https://dashboard.ngrok.com).
 SIGINT/SIGTERM/SIGHUP: no new calls (/readyz answers 503), calls in progress may finish for DRAIN_TIMEOUT_MS (25 s), then
 exit; a second signal exits at once. GET /metrics serves Prometheus metrics.
@@ -120,6 +126,7 @@ Examples:
   $ npx voicebridge serve --port 8080 --log-format json
   $ npx voicebridge serve --env-file ./config/prod.env
   $ npx voicebridge serve --voice-engine live         GPT-Live speaks and listens, your agent answers
+  $ npx voicebridge serve --phone                     talk to your agent from the browser
   $ npx voicebridge serve --simulate                  try it with no accounts: everything simulated, locally
   $ npx voicebridge serve --tunnel --configure-number --restore-number`,
     )
@@ -154,6 +161,36 @@ Examples:
     .action(async (options: CallOptions) => {
       const { runCallCommand } = await import('./commands/call.js');
       process.exitCode = await runCallCommand(options);
+    });
+
+  program
+    .command('dial')
+    .description('Have the running serve call a number: the agent is told why it calls and speaks first')
+    .argument('<number>', 'the number to call, in E.164 form (e.g. +14155550123)')
+    .option('--context <text>', 'why the agent calls, told to it before it speaks (e.g. "Remind Jane of her cleaning tomorrow at 3 pm")')
+    .option('--voicemail <message>', 'what to say after the beep when an answering machine picks up (default: a call-back message)')
+    .option('--no-voicemail', 'hang up at once when an answering machine picks up')
+    .option('--url <url>', 'where voicebridge serve listens (default http://127.0.0.1:PORT)')
+    .option('--timeout <seconds>', 'stop following the call after this long (default 600)')
+    .option('--env-file <path>', 'read this file instead of ./.env (the same one serve reads: VOICEBRIDGE_API_KEY)')
+    .addHelpText(
+      'after',
+      `
+dial POSTs the call to serve's /calls with VOICEBRIDGE_API_KEY, then prints each step as Twilio reports it (dialling,
+ringing, who answered, the voicemail left, how it ended). serve places it from TWILIO_PHONE_NUMBER, only to numbers
+within DIAL_ALLOWED_PREFIXES (default: your number's country code), never to premium-rate ranges, and at most
+DIAL_RATE_PER_MINUTE (10) a minute.
+Exit codes: 0 a person talked to the agent, or the voicemail message was left; 1 refused, not answered, busy, failed,
+or serve unreachable (the message says why); 2 usage error or no VOICEBRIDGE_API_KEY.
+
+Examples:
+  $ npx voicebridge dial +14155550123 --context "Remind Jane of her cleaning tomorrow at 3 pm"
+  $ npx voicebridge dial +14155550123 --voicemail "Hi Jane, please call us back about tomorrow."
+  $ npx voicebridge dial +14155550123 --no-voicemail --url http://127.0.0.1:8080`,
+    )
+    .action(async (number: string, options: DialOptions) => {
+      const { runDialCommand } = await import('./commands/dial.js');
+      process.exitCode = await runDialCommand(number, options);
     });
 
   program

@@ -5,6 +5,7 @@
 import type { Config } from '../config/config.js';
 import type { CheckReport, CheckResult } from '../doctor/check.js';
 import { allChecks } from '../doctor/checks/index.js';
+import { requiredVarsCheckFor } from '../doctor/checks/required-vars.js';
 import { modelVerdictsOf } from '../doctor/model-verdict-facts.js';
 import { runChecks } from '../doctor/run-checks.js';
 import { describeModelLifecycle } from '../models/model-lifecycle.js';
@@ -25,12 +26,16 @@ export interface StartUpFinding {
   retiringModels?: RetiringModelWarning[];
 }
 
-/** Runs the start-up checks; returns every check that did not simply pass, in the doctor's order. */
-export async function runStartUpChecks(config: Config, clock: Clock): Promise<StartUpFinding[]> {
+/**
+ * Runs the start-up checks; returns every check that did not simply pass, in the doctor's order. Without `twilio`
+ * (serve --phone with no Twilio settings), Twilio's variables are not required.
+ */
+export async function runStartUpChecks(config: Config, clock: Clock, needs: { twilio: boolean } = { twilio: true }): Promise<StartUpFinding[]> {
   const results = new Map<string, CheckResult>();
   // Wrapped only to keep each result's facts, which the report leaves out.
   const checks = allChecks
     .filter((check) => !check.online || START_UP_ONLINE_CHECKS.includes(check.id))
+    .map((check) => (check.id === 'required-vars' && !needs.twilio ? requiredVarsCheckFor(needs) : check))
     .map((check) => ({
       ...check,
       async run(context: Parameters<typeof check.run>[0]): Promise<CheckResult> {

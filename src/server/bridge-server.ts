@@ -6,9 +6,10 @@ import type { VoiceEngineFactory } from '../voice/voice-engine.js';
 import type { BridgeMetrics } from '../call/call-metrics.js';
 import type { Config } from '../config/config.js';
 import type { BridgeLog } from '../log/call-log.js';
+import { browserPhone } from '../transports/browser/browser-transport.js';
 import { twilioMediaStreams } from '../transports/twilio-media-streams/media-streams-transport.js';
 import { publicUrlsFrom, type PublicUrls } from '../transports/twilio-media-streams/public-urls.js';
-import { twilioCallControl, type CallControl } from '../transports/twilio-media-streams/twilio-call-actions.js';
+import { twilioCallControl, twilioCallPlacer, type CallControl, type CallPlacer } from '../transports/twilio-media-streams/twilio-call-actions.js';
 import { createTwilioSignatureVerifier } from '../transports/twilio-media-streams/twilio-signature.js';
 import { HttpServer } from './http-server.js';
 
@@ -39,13 +40,32 @@ export interface BridgeServerOptions {
   maxCalls?: number;
   /** Hangs up and transfers calls through Twilio's REST API; default: the Twilio client of the config. */
   callControl?: CallControl;
+  /** Places outbound calls through Twilio's REST API (with VOICEBRIDGE_API_KEY); default: the Twilio client of the config. */
+  callPlacer?: CallPlacer;
+  /** How long a placed call's first words wait for the answering-machine verdict (default 6 s). */
+  amdHoldMs?: number;
   /** What GET /metrics exposes; default: Prometheus metrics of this server's calls. */
   metrics?: BridgeMetrics;
+  /**
+   * The browser phone (GET /phone and its socket), whose socket must present `token`. Without it the page does not
+   * exist. With it, Twilio Media Streams are served only when their settings (TWILIO_AUTH_TOKEN, WEBHOOK_URL) are
+   * there: the browser alone needs no Twilio account.
+   */
+  phone?: BrowserPhoneSettings;
+}
+
+export interface BrowserPhoneSettings {
+  token: string;
+  /** Where the compiled page is read from (default: dist/transports/browser/page). */
+  pageDirectory?: string;
+  /** How long the page may send no audio before its call is taken for lost (default 15 s). */
+  pageSilenceTimeoutMs?: number;
 }
 
 export interface BridgeServer {
   readonly port: number;
-  readonly urls: PublicUrls;
+  /** Twilio's webhook and stream addresses; undefined when only the browser phone is served. */
+  readonly urls: PublicUrls | undefined;
   readonly activeCalls: number;
   /** Calls answered by the webhook whose media stream has not started yet. */
   readonly pendingCalls: number;
@@ -64,36 +84,64 @@ export interface BridgeServer {
 
 export class BridgeStartError extends Error {}
 
+/**
+ * Whether serve takes Twilio's calls: always without the browser phone; with it, only when Twilio's settings are there
+ * (the browser alone needs no Twilio account, so their absence is not an error then).
+ */
+export function servesTwilio(config: Config, phone: boolean): boolean {
+  if (!phone) return true;
+  return Boolean(config.twilio.authToken?.trim()) && Boolean(config.webhookUrl?.trim());
+}
+
 export async function startBridgeServer(options: BridgeServerOptions): Promise<BridgeServer> {
   const { config } = options;
-  const urls = publicUrlsFrom(config.webhookUrl, config.mediaStreamUrl);
   const authToken = config.twilio.authToken?.trim();
-  if (!authToken) {
+  const twilio = servesTwilio(config, options.phone !== undefined);
+  const urls = twilio ? publicUrlsFrom(config.webhookUrl, config.mediaStreamUrl) : undefined;
+  if (twilio && !authToken) {
     throw new BridgeStartError(
       'TWILIO_AUTH_TOKEN is not set. It is the only credential that can verify that webhooks really come from Twilio ' +
         '(an API key cannot). Copy the Auth Token from the Twilio Console into .env.',
     );
   }
   if (!config.openai.apiKey) throw new BridgeStartError('OPENAI_API_KEY is not set. Put your OpenAI API key in .env.');
-  const verifier = await createTwilioSignatureVerifier(authToken, urls);
+  const createVoiceEngine = options.createVoiceEngine ?? voiceEngineFactoryFor(config);
   const metrics = options.metrics ?? (await import('./prometheus-metrics.js')).createPrometheusMetrics();
   const server = new HttpServer({ log: options.log, metrics, maxCalls: options.maxCalls ?? config.calls.maxCalls });
-  server.register(
-    twilioMediaStreams({
-      config,
-      brain: options.brain,
-      urls,
-      verifier,
-      authToken,
-      callControl: options.callControl ?? twilioCallControl(config),
-      createVoiceEngine: options.createVoiceEngine ?? voiceEngineFactoryFor(config),
-      tokenTtlMs: options.tokenTtlMs,
-      startTimeoutMs: options.startTimeoutMs,
-      lineSilenceTimeoutMs: options.lineSilenceTimeoutMs,
-      agentTimeoutMs: options.agentTimeoutMs,
-      prewarmTimeoutMs: options.prewarmTimeoutMs,
-    }),
-  );
+  if (urls && authToken) {
+    const verifier = await createTwilioSignatureVerifier(authToken, urls);
+    server.register(
+      twilioMediaStreams({
+        config,
+        brain: options.brain,
+        urls,
+        verifier,
+        authToken,
+        callControl: options.callControl ?? twilioCallControl(config),
+        callPlacer: options.callPlacer ?? twilioCallPlacer(config),
+        amdHoldMs: options.amdHoldMs,
+        createVoiceEngine,
+        tokenTtlMs: options.tokenTtlMs,
+        startTimeoutMs: options.startTimeoutMs,
+        lineSilenceTimeoutMs: options.lineSilenceTimeoutMs,
+        agentTimeoutMs: options.agentTimeoutMs,
+        prewarmTimeoutMs: options.prewarmTimeoutMs,
+      }),
+    );
+  }
+  if (options.phone) {
+    server.register(
+      browserPhone({
+        config,
+        brain: options.brain,
+        createVoiceEngine,
+        token: options.phone.token,
+        agentTimeoutMs: options.agentTimeoutMs,
+        pageDirectory: options.phone.pageDirectory,
+        pageSilenceTimeoutMs: options.phone.pageSilenceTimeoutMs,
+      }),
+    );
+  }
   await server.listen(options.port, options.host);
   return {
     get port() {

@@ -16,6 +16,8 @@ export type UpgradeHandler = (request: IncomingMessage, socket: Socket, head: Bu
 export interface Transport {
   /** HTTP routes, by exact request path. */
   readonly routes: ReadonlyMap<string, HttpHandler>;
+  /** HTTP routes for every path under a prefix that ends with '/' (e.g. /calls/ for /calls/{sid}). */
+  readonly prefixRoutes?: ReadonlyMap<string, HttpHandler>;
   /** WebSocket upgrades, by exact request path. */
   readonly upgrades: ReadonlyMap<string, UpgradeHandler>;
   readonly activeCalls: number;
@@ -57,6 +59,7 @@ export class HttpServer {
   private readonly server: Server;
   private readonly transports: Transport[] = [];
   private readonly routes = new Map<string, HttpHandler>();
+  private readonly prefixRoutes = new Map<string, HttpHandler>();
   private readonly upgrades = new Map<string, UpgradeHandler>();
   private readonly connections = new Set<Socket>();
   private readonly callsChangedListeners = new Set<() => void>();
@@ -110,6 +113,10 @@ export class HttpServer {
     for (const [path, handler] of transport.routes) {
       if (this.routes.has(path) || RESERVED_PATHS.has(path)) throw new Error(`Two routes claim ${path}`);
       this.routes.set(path, handler);
+    }
+    for (const [prefix, handler] of transport.prefixRoutes ?? []) {
+      if (!prefix.endsWith('/') || this.prefixRoutes.has(prefix)) throw new Error(`Two routes claim ${prefix}`);
+      this.prefixRoutes.set(prefix, handler);
     }
     for (const [path, handler] of transport.upgrades) {
       if (this.upgrades.has(path)) throw new Error(`Two upgrade routes claim ${path}`);
@@ -213,7 +220,7 @@ export class HttpServer {
       response.end(exposition.body);
       return;
     }
-    const route = this.routes.get(target.pathname);
+    const route = this.routes.get(target.pathname) ?? [...this.prefixRoutes].find(([prefix]) => target.pathname.startsWith(prefix))?.[1];
     if (route) {
       await route(request, response, target);
       return;
@@ -280,7 +287,7 @@ export function sendText(response: ServerResponse, status: number, text: string)
   response.end(text);
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/json' });
+export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { 'content-type': 'application/json', ...headers });
   response.end(JSON.stringify(body));
 }

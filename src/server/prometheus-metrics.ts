@@ -1,7 +1,7 @@
 // The bridge's metrics in Prometheus form (prom-client), on a registry of its own so that several bridges in one
 // process never share numbers. Gauges and frame counts are read at scrape time, so calls pay nothing for them.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { BridgeMetrics, CallOutcome, FrameCounters } from '../call/call-metrics.js';
+import type { BridgeMetrics, CallOutcome, DialOutcome, FrameCounters } from '../call/call-metrics.js';
 
 export interface PrometheusMetricsOptions {
   /** Also expose the process's CPU, memory, event-loop lag and GC (for a real server; tests leave it off). */
@@ -9,6 +9,7 @@ export interface PrometheusMetricsOptions {
 }
 
 const OUTCOMES: readonly CallOutcome[] = ['completed', 'stream_lost', 'transferred', 'agent_failed', 'voice_failed', 'shutdown', 'refused_busy', 'refused_draining'];
+const DIAL_OUTCOMES: readonly DialOutcome[] = ['answered', 'voicemail', 'no_answer', 'busy', 'failed'];
 
 export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}): BridgeMetrics {
   const registry = new Registry();
@@ -34,11 +35,11 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
   });
   const calls = new Counter({
     name: 'voicebridge_calls_total',
-    help: 'Calls by how they ended (refused_* were turned away at the webhook).',
+    help: 'Calls by how they ended (refused_* were turned away at the webhook); calls the bridge placed also by how they were answered (answered, voicemail, no_answer, busy, failed).',
     labelNames: ['outcome'],
     registers: [registry],
   });
-  for (const outcome of OUTCOMES) calls.inc({ outcome }, 0);
+  for (const outcome of [...OUTCOMES, ...DIAL_OUTCOMES]) calls.inc({ outcome }, 0);
   const turnLatency = new Histogram({
     name: 'voicebridge_turn_latency_seconds',
     help: "From the caller's final transcript to the first audio of the answer sent to Twilio.",
@@ -77,6 +78,7 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
     agentError: (kind) => agentErrors.inc({ kind }),
     realtimeReconnect: (result) => reconnects.inc({ result }),
     callEnded: (outcome) => calls.inc({ outcome }),
+    callDialled: (outcome) => calls.inc({ outcome }),
     watchCalls(read) {
       readCalls = read;
     },

@@ -221,7 +221,7 @@ async function openRawStream(random: Random, options: { start: boolean }): Promi
   const streamSid = `MZ${hex(random, 32)}`;
   const twiml = await postWebhook(callSid);
   const token = /name="token" value="([^"]+)"/.exec(twiml)?.[1];
-  const signature = twilio.getExpectedTwilioSignature(TWILIO_AUTH_TOKEN, bridge!.server.urls.mediaStream, {});
+  const signature = twilio.getExpectedTwilioSignature(TWILIO_AUTH_TOKEN, bridge!.server.urls!.mediaStream, {});
   const socket = new WebSocket(`ws://127.0.0.1:${bridge!.server.port}/media-stream`, { headers: { 'x-twilio-signature': signature } });
   rawSockets.add(socket);
   const stream: RawStream = { socket, callSid, streamSid, closed: false };

@@ -44,7 +44,8 @@ async function project(assistantId: string, extra: Record<string, string> = {}):
 
 /** Starts `voicebridge serve` and resolves once it prints that it is waiting for calls. */
 function startServe(cwd: string, args: string[]): Promise<{ stdout: () => string; stderr: () => string; exited: Promise<number | null> }> {
-  const proc = spawn(process.execPath, [BIN, 'serve', ...args], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' } });
+  // Tests listen on loopback only (HOST), never on every interface of the machine.
+  const proc = spawn(process.execPath, [BIN, 'serve', ...args], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', HOST: '127.0.0.1' } });
   child = proc;
   let stdout = '';
   let stderr = '';
@@ -68,7 +69,7 @@ async function serveWithCallInProgress(): Promise<{ serve: Awaited<ReturnType<ty
   fake = await FakeOpenAI.start();
   const cwd = await project(seedAgent(fake).id);
   const serve = await startServe(cwd, ['--port', '0']);
-  const port = Number(/Listening on\s+http:\/\/0\.0\.0\.0:(\d+)/.exec(serve.stdout())?.[1]);
+  const port = Number(/Listening on\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(serve.stdout())?.[1]);
   const caller = await FakeTwilioCaller.dial({ serverOrigin: `http://127.0.0.1:${port}`, voiceUrl: `${PUBLIC_BASE}/incoming-call`, authToken: TWILIO_AUTH_TOKEN });
   await caller.waitToHear(DEFAULT_GREETING);
   return { serve, port, caller };
@@ -125,7 +126,7 @@ describe('voicebridge serve', () => {
     const banner = serve.stdout();
     expect(banner).toContain(`Twilio webhook   ${PUBLIC_BASE}/incoming-call`);
     expect(banner).toContain(`Agent            Agents API agent ${agent.id}`);
-    const port = Number(/Listening on\s+http:\/\/0\.0\.0\.0:(\d+)/.exec(banner)?.[1]);
+    const port = Number(/Listening on\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(banner)?.[1]);
     expect(port).toBeGreaterThan(0);
 
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);

@@ -65,7 +65,7 @@ describe('voicebridge serve with GPT-Live', () => {
   it('takes calls on GPT-Live when VOICE_ENGINE=live, and says so in its banner', async () => {
     fake = await FakeOpenAI.start();
     const cwd = await project({ VOICE_ENGINE: 'live' });
-    const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' } });
+    const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', HOST: '127.0.0.1' } });
     child = proc;
     let stdout = '';
     proc.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -83,7 +83,7 @@ describe('voicebridge serve with GPT-Live', () => {
       });
     });
     expect(stdout).toMatch(/Voice\s+OpenAI GPT-Live gpt-live-1 \(your agent as its delegate\), voice marin/);
-    const port = Number(/Listening on\s+http:\/\/0\.0\.0\.0:(\d+)/.exec(stdout)?.[1]);
+    const port = Number(/Listening on\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(stdout)?.[1]);
 
     const caller = await FakeTwilioCaller.dial({ serverOrigin: `http://127.0.0.1:${port}`, voiceUrl: `${PUBLIC_BASE}/incoming-call`, authToken: TWILIO_AUTH_TOKEN, accountSid: TWILIO_ACCOUNT_SID });
     await caller.waitToHear(DEFAULT_GREETING);

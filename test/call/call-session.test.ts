@@ -5,7 +5,7 @@ import { BrainError } from '../../src/agents/brain.js';
 import { CallSession, FILLER_AFTER_MS, FLUSH_THRESHOLD_MS, GOODBYE_TIMEOUT_MS, KEYPAD_GROUP_MS, MAX_CONSECUTIVE_AGENT_FAILURES, type FunctionResult } from '../../src/call/call-session.js';
 import { AGENT_GOODBYE, AGENT_TRANSFER, AGENT_TRANSFERRING, DEFAULT_APOLOGY, ONE_MOMENT, VOICE_FAILED_GOODBYE } from '../../src/call/caller-messages.js';
 import { createMemoryLog } from '../../src/log/call-log.js';
-import { InMemoryChannel, recordingActions, ScriptedConversation } from './in-memory-channel.js';
+import { InMemoryChannel, OPENED, recordingActions, ScriptedConversation } from './in-memory-channel.js';
 
 const GREETING = 'Hello, this is the bakery.';
 const AGENT_TIMEOUT_MS = 4_000;
@@ -22,6 +22,8 @@ interface CallOptions {
   transferTargets?: Record<string, string>;
   turnTaking?: 'bridge' | 'engine';
   runFunction?: (request: { name: string; arguments: string }, signal: AbortSignal) => Promise<FunctionResult>;
+  /** A call the agent placed: the agent speaks once this resolves. */
+  answered?: Promise<void>;
 }
 
 function startCall(options: CallOptions = {}): void {
@@ -42,6 +44,7 @@ function startCall(options: CallOptions = {}): void {
     ...(options.transferNumber !== undefined ? { transferNumber: options.transferNumber } : {}),
     transferDestinations: { defaultNumber: options.transferNumber, named: options.transferTargets ?? {} },
     ...(options.runFunction ? { runFunction: options.runFunction } : {}),
+    ...(options.answered ? { outbound: { answered: options.answered } } : {}),
   });
   session.on('ended', (reason, outcome) => ended.push([reason, outcome]));
   session.start();
@@ -61,6 +64,43 @@ describe('the greeting', () => {
     startCall();
     expect(channel.requests).toEqual(['start']);
     expect(channel.said).toEqual([{ speechId: 'speech-1', text: GREETING, label: 'greeting' }]);
+  });
+});
+
+describe('a call the agent placed', () => {
+  it('says nothing until a person answered, takes no turn on their first words, then the agent opens instead of the greeting', async () => {
+    let answer = (): void => undefined;
+    startCall({ answered: new Promise<void>((resolve) => (answer = resolve)) });
+    channel.callerSays('Hello?', 'item-1');
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(channel.said).toEqual([]);
+    expect(conversation.asked).toEqual([]);
+    expect(log.lines.join('\n')).toContain('Callee said before the agent\'s opening: Hello?');
+
+    answer();
+    await settle();
+    expect(conversation.asked).toEqual([OPENED]);
+    conversation.latest.push('Hi Jane, this is the dental office. ');
+    conversation.latest.finish();
+    await settle();
+    expect(channel.said).toEqual([{ speechId: 'speech-1', text: 'Hi Jane, this is the dental office.', label: 'reply' }]);
+    expect(log.lines.join('\n')).toContain('→ Assistant: (the callee answered: the agent opens the call it placed)');
+
+    channel.callerSays('Oh hi', 'item-2');
+    await settle();
+    expect(conversation.asked).toEqual([OPENED, 'Oh hi']);
+  });
+
+  it('opens nothing when the call ends before a person answered', async () => {
+    let answer = (): void => undefined;
+    startCall({ answered: new Promise<void>((resolve) => (answer = resolve)) });
+    channel.emit('hungUp');
+    await settle();
+    answer();
+    await settle();
+    expect(conversation.asked).toEqual([]);
+    expect(channel.said).toEqual([]);
+    expect(ended).toEqual([['caller hung up', 'completed']]);
   });
 });
 

@@ -123,6 +123,9 @@ export class ScriptedReply {
   }
 }
 
+/** What `asked` records for an opening turn. */
+export const OPENED = '(opening turn)';
+
 /** An agent conversation whose every reply is a ScriptedReply the test holds. */
 export class ScriptedConversation implements BrainConversation {
   readonly kind = 'conversation' as const;
@@ -138,6 +141,11 @@ export class ScriptedConversation implements BrainConversation {
     this.asked.push(callerText);
     this.replies.push(reply);
     return reply.stream();
+  }
+
+  /** The opening turn of a call the agent placed: recorded in `asked` as OPENED. */
+  open(options: ReplyOptions): AsyncIterable<BrainEvent> {
+    return this.reply(OPENED, options);
   }
 
   noteInterrupted(heardText: string): void {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/doctor/check.js';
 import { buildConfig } from '../../src/config/config.js';
-import { requiredVarsCheck } from '../../src/doctor/checks/required-vars.js';
+import { requiredVarsCheck, requiredVarsCheckFor } from '../../src/doctor/checks/required-vars.js';
 import { configFrom, leaksSecret, runCheck, visibleText } from './openai-check-context.js';
 
 const COMPLETE = {
@@ -127,5 +127,26 @@ describe('the required variables check', () => {
     const result = await check({ ...COMPLETE, TWILIO_API_KEY: API_KEY.TWILIO_API_KEY });
     expect(result.status).toBe('fail');
     expect(result.summary).toBe('missing TWILIO_API_SECRET');
+  });
+});
+
+describe('the required variables check for the browser phone alone (serve --phone without Twilio settings)', () => {
+  const browserOnly = requiredVarsCheckFor({ twilio: false });
+
+  it('needs only the OpenAI key and the agent', async () => {
+    const result = await runCheck(browserOnly, configFrom({ OPENAI_API_KEY: COMPLETE.OPENAI_API_KEY, ASSISTANT_ID: COMPLETE.ASSISTANT_ID }));
+    expect(result.status).toBe('ok');
+    expect(result.summary).toBe('all set for the browser phone: OPENAI_API_KEY, ASSISTANT_ID');
+  });
+
+  it('ignores a half-set Twilio API key, which only phone calls would use', async () => {
+    const result = await runCheck(browserOnly, configFrom({ OPENAI_API_KEY: COMPLETE.OPENAI_API_KEY, ASSISTANT_ID: COMPLETE.ASSISTANT_ID, TWILIO_API_KEY: API_KEY.TWILIO_API_KEY }));
+    expect(result.status).toBe('ok');
+  });
+
+  it('still fails without the OpenAI key or an agent, naming only those', async () => {
+    const result = await runCheck(browserOnly, configFrom({}));
+    expect(result.status).toBe('fail');
+    expect(result.summary).toBe('missing OPENAI_API_KEY, ASSISTANT_ID');
   });
 });

@@ -117,3 +117,46 @@ describe('the fake Twilio REST API, driven by the real twilio client', () => {
     expect(await caught(simulated.calls('CAnot-a-call-sid').update({ status: 'completed' }))).toMatchObject({ status: 404 });
   });
 });
+
+describe('calls placed through the fake, driven by the real twilio client', () => {
+  const auth = { TWILIO_ACCOUNT_SID: FAKE_TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN: FAKE_TWILIO_AUTH_TOKEN };
+
+  it('creates a queued outbound call with every field as sent, the status events read from repeated parameters', async () => {
+    fake = await FakeTwilioRest.start();
+    const client = await clientFor(auth);
+    const call = await client.calls.create({
+      to: '+14155550199',
+      from: FAKE_TWILIO_PHONE_NUMBER,
+      url: 'https://voice.example.test/outbound-call',
+      statusCallback: 'https://voice.example.test/outbound-status',
+      statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
+      machineDetection: 'DetectMessageEnd',
+      asyncAmd: 'true',
+      asyncAmdStatusCallback: 'https://voice.example.test/outbound-amd',
+    });
+    expect(call).toMatchObject({ status: 'queued', direction: 'outbound-api', to: '+14155550199', from: FAKE_TWILIO_PHONE_NUMBER, sid: expect.stringMatching(/^CA[0-9a-f]{32}$/) });
+    const placed = fake.calls.get(call.sid)!;
+    expect(placed.statusCallbackEvents).toEqual(['initiated', 'ringing', 'answered', 'completed']);
+    expect(placed.created).toMatchObject({ MachineDetection: 'DetectMessageEnd', AsyncAmd: 'true', AsyncAmdStatusCallback: 'https://voice.example.test/outbound-amd' });
+  });
+
+  it('refuses what Twilio refuses, with its codes', async () => {
+    fake = await FakeTwilioRest.start();
+    const client = await clientFor(auth);
+    const base = { to: '+14155550199', from: FAKE_TWILIO_PHONE_NUMBER, url: 'https://voice.example.test/outbound-call' };
+    expect(await caught(client.calls.create({ ...base, to: '4155550199' }))).toMatchObject({ status: 400, code: 21211 });
+    expect(await caught(client.calls.create({ ...base, from: '+14155550111' }))).toMatchObject({ status: 400, code: 21210 });
+    expect(await caught(client.calls.create({ to: base.to, from: base.from } as never))).toMatchObject({ status: 400, code: 21205, message: 'Url parameter is required.' });
+    expect(await caught(client.calls.create({ ...base, machineDetection: 'Sometimes' }))).toMatchObject({ status: 400, code: 21626 });
+    fake.numberFor(FAKE_TWILIO_PHONE_NUMBER)!.capabilities.voice = false;
+    expect(await caught(client.calls.create(base))).toMatchObject({ status: 400, code: 21606 });
+    expect(fake.placedCalls()).toEqual([]);
+  });
+
+  it('lists the number with its capabilities', async () => {
+    fake = await FakeTwilioRest.start();
+    const client = await clientFor(auth);
+    const [number] = await client.incomingPhoneNumbers.list({ phoneNumber: FAKE_TWILIO_PHONE_NUMBER });
+    expect(number?.capabilities).toEqual({ voice: true, sms: true, mms: true, fax: false });
+  });
+});

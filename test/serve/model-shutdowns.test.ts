@@ -78,7 +78,7 @@ async function project(setup: Setup): Promise<{ fake: FakeOpenAI; cwd: string; a
 
 /** The port serve printed, in text or JSON, once it listens. */
 function listeningPort(output: string): number | undefined {
-  const text = /Listening on\s+http:\/\/0\.0\.0\.0:(\d+)/.exec(output);
+  const text = /Listening on\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
   if (text) return Number(text[1]);
   for (const line of output.split('\n')) {
     if (!line.startsWith('{') || !line.endsWith('}')) continue;
@@ -97,7 +97,7 @@ function listeningPort(output: string): number | undefined {
 function serveUntilListening(cwd: string, args: string[] = []): Promise<{ output: string; code: number | null }> {
   const child = spawn(process.execPath, ['--', BIN, 'serve', '--port', '0', ...args], {
     cwd,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', VOICEBRIDGE_TODAY: TODAY },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', VOICEBRIDGE_TODAY: TODAY, HOST: '127.0.0.1' },
   });
   let output = '';
   let stopping = false;

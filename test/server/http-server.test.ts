@@ -10,6 +10,7 @@ const NO_METRICS: BridgeMetrics = {
   agentError: () => undefined,
   realtimeReconnect: () => undefined,
   callEnded: () => undefined,
+  callDialled: () => undefined,
   watchCalls: () => undefined,
   render: () => Promise.resolve(undefined),
 };

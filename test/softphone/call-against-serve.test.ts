@@ -29,7 +29,7 @@ afterEach(async () => {
 
 /** `voicebridge serve` in `cwd`; resolves once it waits for calls, with its output so far. */
 function startServe(cwd: string): Promise<() => string> {
-  const child = spawn(process.execPath, [BIN, 'serve'], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' } });
+  const child = spawn(process.execPath, [BIN, 'serve'], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', HOST: '127.0.0.1' } });
   serve = child;
   let output = '';
   return new Promise((resolve, reject) => {

@@ -89,7 +89,7 @@ describe('voicebridge serve --tunnel', () => {
     expect(serve.server, serve.text()).toBeDefined();
     const port = serve.server!.port;
     expect(provider.opened).toEqual([{ port, authtoken: NGROK_TOKEN }]);
-    expect(serve.server!.urls.incomingCall).toBe(`${TUNNEL_URL}/incoming-call`);
+    expect(serve.server!.urls?.incomingCall).toBe(`${TUNNEL_URL}/incoming-call`);
     expect(twilioApi!.numbers.get(FAKE_TWILIO_NUMBER_SID)).toMatchObject({ voiceUrl: `${TUNNEL_URL}/incoming-call`, voiceMethod: 'POST' });
 
     // A call signed for the tunnel's address is accepted: the bridge checks signatures against the tunnel URL.

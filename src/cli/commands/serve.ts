@@ -5,7 +5,7 @@
 import { BrainError, type Brain } from '../../agents/brain.js';
 import { createBridgeLog, LOG_FORMATS, type BridgeLog, type LogFormat } from '../../log/call-log.js';
 import { PublicUrlError } from '../../transports/twilio-media-streams/public-urls.js';
-import { BridgeStartError, startBridgeServer, type BridgeServer } from '../../server/bridge-server.js';
+import { BridgeStartError, servesTwilio, startBridgeServer, type BridgeServer } from '../../server/bridge-server.js';
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Config } from '../../config/config.js';
@@ -30,6 +30,10 @@ export interface ServeOptions {
   restoreNumber?: boolean;
   /** realtime or live: overrides VOICE_ENGINE. */
   voiceEngine?: string;
+  /** The interface to listen on: overrides HOST. */
+  host?: string;
+  /** Serve the browser phone (GET /phone) too. */
+  phone?: boolean;
   /** Run against the bundled simulators with a throw-away configuration: no key, no account, no .env. */
   simulate?: boolean;
 }
@@ -45,8 +49,10 @@ export interface ServeRuntime {
 export interface ServeSetup {
   /** Instead of reading .env and the environment. */
   config?: Config;
-  /** Listen on this address only (default: every interface). */
+  /** Listen on this address only (default: --host, HOST, else every interface, or 127.0.0.1 with --phone). */
   host?: string;
+  /** The browser phone's token instead of a random one (a command that opens the page itself). */
+  phoneToken?: string;
   /** The tunnel service for --tunnel (default: ngrok). */
   tunnelProvider?: TunnelProvider;
   /** No banner: the embedding command says what runs. */
@@ -95,6 +101,11 @@ export async function runServeCommand(
   output.addSecrets(config.secrets);
   if (portOverride !== undefined) config = { ...config, port: portOverride, portProblem: undefined };
   if (voiceEngine !== undefined) config = { ...config, openai: { ...config.openai, voiceEngine } };
+  const phone = options.phone ? { token: setup.phoneToken ?? (await import('../../transports/browser/phone-token.js')).createPhoneToken() } : undefined;
+  const bindHost = listenHost(options.host, setup.host, config.host, phone !== undefined);
+  // The banner has always called every interface 0.0.0.0.
+  const host = bindHost ?? '0.0.0.0';
+  const twilio = servesTwilio(config, phone !== undefined);
   // JSON lines come from pino (loaded only for them); the readable text log stays the bridge's own.
   const log =
     format === 'json'
@@ -120,7 +131,7 @@ export async function runServeCommand(
   };
 
   if (options.skipChecks) log.warn('Start-up checks skipped (--skip-checks): a broken setup will only show when a call fails.');
-  else if (!(await startUpChecksPass(config, format, output, log))) return refused();
+  else if (!(await startUpChecksPass(config, format, output, log, twilio))) return refused();
 
   let brain: Brain;
   try {
@@ -135,12 +146,14 @@ export async function runServeCommand(
   try {
     const { createPrometheusMetrics } = await import('../../server/prometheus-metrics.js');
     const metrics = createPrometheusMetrics({ processMetrics: true });
-    server = await startBridgeServer({ config, brain, log, metrics, port: config.port ?? DEFAULT_PORT, ...(setup.host ? { host: setup.host } : {}) });
+    server = await startBridgeServer({ config, brain, log, metrics, port: config.port ?? DEFAULT_PORT, ...(bindHost ? { host: bindHost } : {}), ...(phone ? { phone } : {}) });
   } catch (error) {
-    refuse(output, format, log, startFailure(error, config));
+    refuse(output, format, log, startFailure(error, config, host));
     return refused();
   }
-  if (!setup.quiet) announce(server, brain, config, format, output, log, setup);
+  const phoneUrl = phone ? `http://${urlHost(host)}:${server.port}/phone#${phone.token}` : undefined;
+  if (!setup.quiet) announce(server, brain, config, format, output, log, host, phoneUrl, setup);
+  else if (phoneUrl) output.out(`Browser phone: ${phoneUrl}`);
   const numberProblem = await tunnel?.configureNumber(log);
   if (numberProblem) {
     refuse(output, format, log, numberProblem);
@@ -192,17 +205,17 @@ async function runSimulated(options: ServeOptions, output: Output, runtime: Serv
   // A second stop signal exits at once, past the finally below: the throw-away folder goes then too.
   const removeFolder = (): void => rmSync(dirname(simulation.envPath), { recursive: true, force: true });
   process.once('exit', removeFolder);
-  // Listen on this machine only, unless an address is asked for. (This is also where serve --simulate would turn on
-  // the browser phone page.)
-  const host = setup.host ?? simulation.config.host ?? '127.0.0.1';
+  // Listen on this machine only, unless an address is asked for (--host; HOST is the user's and is not read).
+  const host = listenHost(options.host, setup.host, simulation.config.host, true) ?? '127.0.0.1';
   const notes = (server: BridgeServer): string[] => [
     `  Simulated        OpenAI at ${simulation.openai.baseURL} (agent and voice) and the Twilio REST API at ${simulation.twilioApiBaseUrl}, in this process`,
     `  Configuration    throw-away ${simulation.envPath} (your .env is neither read nor changed)`,
     '  Speech           the simulator reads its own synthetic speech as words; a real voice is heard by its energy ("I heard you speak for 2.1 seconds")',
-    `  Call it          ${output.chalk.cyan(`npx voicebridge call --url http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${server.port} --env-file ${shellQuote(simulation.envPath)}`)}  (add --wav FILE to speak)`,
+    `  Call it          ${output.chalk.cyan(`npx voicebridge call --url http://${urlHost(host)}:${server.port} --env-file ${shellQuote(simulation.envPath)}`)}  (add --wav FILE to speak)`,
   ];
   try {
-    return await runServeCommand({ ...options, simulate: false, port: undefined }, output, runtime, { ...setup, config: simulation.config, host, notes });
+    // The browser phone is on too: talking to the simulated agent needs nothing but a browser.
+    return await runServeCommand({ ...options, simulate: false, phone: true, host: undefined, port: undefined }, output, runtime, { ...setup, config: simulation.config, host, notes });
   } finally {
     await simulation.close();
     process.off('exit', removeFolder);
@@ -244,8 +257,8 @@ function parsePort(value: string | undefined): number | undefined {
 }
 
 /** The doctor's offline checks plus the key, agent and model checks: what would make every call fail. */
-async function startUpChecksPass(config: Config, format: LogFormat, output: Output, log: BridgeLog): Promise<boolean> {
-  const findings = await runStartUpChecks(config, clockFromEnvironment());
+async function startUpChecksPass(config: Config, format: LogFormat, output: Output, log: BridgeLog, twilio: boolean): Promise<boolean> {
+  const findings = await runStartUpChecks(config, clockFromEnvironment(), { twilio });
   const failures = findings.filter(({ report }) => report.status === 'fail');
   for (const { report, retiringModels } of findings) {
     if (retiringModels) {
@@ -271,16 +284,37 @@ function refuse(output: Output, format: LogFormat, log: BridgeLog, message: stri
   else output.err(`${output.chalk.red.bold('voicebridge serve did not start:')} ${message}`);
 }
 
-function startFailure(error: unknown, config: Config): string {
+/**
+ * Where serve listens: --host, else what an embedding command asks, else HOST, else this machine only with the
+ * browser phone (its page must not be reachable from the network unless the user says so), else every interface for
+ * Twilio's calls in production: undefined, Node's own default, which takes IPv4 and IPv6 alike.
+ */
+function listenHost(flag: string | undefined, embedded: string | undefined, configured: string | undefined, phone: boolean): string | undefined {
+  if (flag !== undefined && flag.trim() === '') throw new UsageError('--host needs an address, e.g. --host 127.0.0.1 or --host 0.0.0.0');
+  const chosen = [flag, embedded, configured].map((value) => value?.trim()).find((value) => value !== undefined && value !== '');
+  return chosen ?? (phone ? '127.0.0.1' : undefined);
+}
+
+/** The host as it is written in a URL this machine's browser opens: an address of every interface means this one. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function startFailure(error: unknown, config: Config, host: string): string {
   if (error instanceof BridgeStartError || error instanceof PublicUrlError) return error.message;
   const code = (error as NodeJS.ErrnoException).code;
   const port = config.port ?? DEFAULT_PORT;
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return `cannot listen on ${host}: it is not an address of this machine. Set --host (or HOST) to one of its addresses, 127.0.0.1 or 0.0.0.0.`;
+  }
   if (code === 'EADDRINUSE') return `port ${port} is already in use. Stop what holds it, or set another PORT (or pass --port).`;
   if (code === 'EACCES') return `port ${port} needs administrator rights. Use a port above 1023, e.g. PORT=5000.`;
   return (error as Error).message;
 }
 
-function announce(server: BridgeServer, brain: Brain, config: Config, format: LogFormat, output: Output, log: BridgeLog, setup: ServeSetup): void {
+function announce(server: BridgeServer, brain: Brain, config: Config, format: LogFormat, output: Output, log: BridgeLog, host: string, phoneUrl: string | undefined, setup: ServeSetup): void {
   const voice =
     config.openai.voiceEngine === 'live'
       ? `OpenAI GPT-Live ${DEFAULT_LIVE_MODEL} (your agent as its delegate), voice ${config.openai.voice}`
@@ -288,8 +322,10 @@ function announce(server: BridgeServer, brain: Brain, config: Config, format: Lo
   if (format === 'json') {
     log.info('Listening', {
       port: server.port,
-      webhookUrl: server.urls.incomingCall,
-      mediaStreamUrl: server.urls.mediaStream,
+      host,
+      webhookUrl: server.urls?.incomingCall ?? null,
+      mediaStreamUrl: server.urls?.mediaStream ?? null,
+      ...(phoneUrl ? { phoneUrl } : {}),
       backend: brain.backend,
       agent: brain.describe(),
       voice,
@@ -303,14 +339,25 @@ function announce(server: BridgeServer, brain: Brain, config: Config, format: Lo
   }
   const { chalk } = output;
   output.out(chalk.bold('voicebridge serve'));
-  output.out(`  Listening on     http://${setup.host ?? '0.0.0.0'}:${server.port}  (health: /healthz, ready: /readyz, metrics: /metrics)`);
-  output.out(`  Twilio webhook   ${chalk.cyan(server.urls.incomingCall)}  (the number's voice URL, HTTP POST)`);
-  output.out(`  Media stream     ${server.urls.mediaStream}`);
+  output.out(`  Listening on     http://${urlHostAsWritten(host)}:${server.port}  (health: /healthz, ready: /readyz, metrics: /metrics)`);
+  if (server.urls) {
+    output.out(`  Twilio webhook   ${chalk.cyan(server.urls.incomingCall)}  (the number's voice URL, HTTP POST)`);
+    output.out(`  Media stream     ${server.urls.mediaStream}`);
+  } else {
+    output.out(`  Twilio           not served: TWILIO_AUTH_TOKEN and WEBHOOK_URL are not both set (the browser phone needs neither)`);
+  }
+  if (phoneUrl) output.out(`  Browser phone    ${chalk.cyan(phoneUrl)}  (open it, click Call; the #token is this run's key)`);
   output.out(`  Agent            ${brain.describe()}`);
   output.out(`  Voice            ${voice}`);
   output.out(`  Calls            ${describeCallPolicy(config)}`);
+  if (config.outbound.apiKey) output.out(`  Outbound calls   POST /calls and voicebridge dial (VOICEBRIDGE_API_KEY), at most ${config.outbound.ratePerMinute} placed a minute`);
   for (const note of setup.notes?.(server) ?? []) output.out(note);
   output.out(chalk.green('Waiting for calls.') + chalk.dim(' Ctrl+C to stop.'));
+}
+
+/** The listening address as given, bracketed when it is an IPv6 address. */
+function urlHostAsWritten(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 /** One line on how calls are run: the limit, the agent's deadline, where a failing call goes, the drain time. */

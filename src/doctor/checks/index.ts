@@ -3,9 +3,12 @@ import type { Check } from '../check.js';
 import { agentModelCheck } from './agent-model.js';
 import { assistantIdCheck } from './assistant-id.js';
 import { callToolsCheck } from './call-tools.js';
+import { dialPrefixesCheck } from './dial-prefixes.js';
 import { envFileCheck } from './env-file.js';
 import { liveModelCheck } from './live-model.js';
 import { openaiKeyCheck } from './openai-key.js';
+import { outboundApiKeyCheck } from './outbound-api-key.js';
+import { outboundNumberCheck } from './outbound-number.js';
 import { phoneNumberCheck } from './phone-number.js';
 import { portCheck } from './port.js';
 import { realtimeModelCheck } from './realtime-model.js';
@@ -25,5 +28,8 @@ export const allChecks: readonly Check[] = [
   phoneNumberCheck,
   webhookUrlCheck,
   callToolsCheck,
+  outboundApiKeyCheck,
+  dialPrefixesCheck,
+  outboundNumberCheck,
   portCheck,
 ];

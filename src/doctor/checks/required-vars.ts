@@ -28,16 +28,24 @@ interface Problem {
   text: string;
 }
 
-export const requiredVarsCheck: Check = {
-  id: 'required-vars',
-  title: 'Required variables',
-  timeoutMs: 2_000,
-  async run({ config }) {
-    const result = redactResult(checkRequiredVars(config), config.secrets);
-    const autoFixes = requiredVarsFixes(config);
-    return autoFixes.length > 0 ? { ...result, autoFixes } : result;
-  },
-};
+export const requiredVarsCheck: Check = requiredVarsCheckFor({ twilio: true });
+
+/**
+ * The check for a run that takes calls from Twilio (the doctor, serve) or only from the browser phone
+ * (`serve --phone` without Twilio's settings), which needs the OpenAI key and the agent, nothing of Twilio's.
+ */
+export function requiredVarsCheckFor(needs: { twilio: boolean }): Check {
+  return {
+    id: 'required-vars',
+    title: 'Required variables',
+    timeoutMs: 2_000,
+    async run({ config }) {
+      const result = redactResult(checkRequiredVars(config, needs.twilio), config.secrets);
+      const autoFixes = requiredVarsFixes(config);
+      return autoFixes.length > 0 ? { ...result, autoFixes } : result;
+    },
+  };
+}
 
 /** The old AGENT_WORKFLOW_ID beside ASSISTANT_ID is dead weight (and would come back into use if ASSISTANT_ID were emptied). */
 function requiredVarsFixes(config: Config): AutoFix[] {
@@ -62,7 +70,7 @@ function requiredVarsFixes(config: Config): AutoFix[] {
   ];
 }
 
-function checkRequiredVars(config: Config): CheckResult {
+function checkRequiredVars(config: Config, twilio: boolean): CheckResult {
   const missing: Problem[] = [];
   const placeholders: Problem[] = [];
   const notes: string[] = [];
@@ -81,31 +89,33 @@ function checkRequiredVars(config: Config): CheckResult {
   };
 
   require('OPENAI_API_KEY');
-  require('TWILIO_ACCOUNT_SID');
+  if (twilio) require('TWILIO_ACCOUNT_SID');
 
   const hasToken = present(config.raw.TWILIO_AUTH_TOKEN);
   const hasKey = present(config.raw.TWILIO_API_KEY);
   const hasSecret = present(config.raw.TWILIO_API_SECRET);
-  if (hasKey !== hasSecret) require(hasKey ? 'TWILIO_API_SECRET' : 'TWILIO_API_KEY');
-  if (hasKey && hasSecret) {
-    require('TWILIO_API_KEY');
-    require('TWILIO_API_SECRET');
-  }
   // An API key is enough for REST calls, but not for a call: serve refuses to start without the auth token, the only
   // credential that can verify Twilio's webhook signatures.
   let signatureProblem: Problem | undefined;
-  if (hasToken || !(hasKey && hasSecret)) {
-    require('TWILIO_AUTH_TOKEN');
-  } else {
-    signatureProblem = {
-      key: 'TWILIO_AUTH_TOKEN',
-      text: 'TWILIO_AUTH_TOKEN is not set: REST calls can use TWILIO_API_KEY, but voicebridge serve needs the auth token to check Twilio’s webhook signatures, and does not start without it',
-    };
-    missing.push(signatureProblem);
+  // The browser phone alone reads none of Twilio's settings, so none is required.
+  if (twilio) {
+    if (hasKey !== hasSecret) require(hasKey ? 'TWILIO_API_SECRET' : 'TWILIO_API_KEY');
+    if (hasKey && hasSecret) {
+      require('TWILIO_API_KEY');
+      require('TWILIO_API_SECRET');
+    }
+    if (hasToken || !(hasKey && hasSecret)) {
+      require('TWILIO_AUTH_TOKEN');
+    } else {
+      signatureProblem = {
+        key: 'TWILIO_AUTH_TOKEN',
+        text: 'TWILIO_AUTH_TOKEN is not set: REST calls can use TWILIO_API_KEY, but voicebridge serve needs the auth token to check Twilio’s webhook signatures, and does not start without it',
+      };
+      missing.push(signatureProblem);
+    }
+    require('TWILIO_PHONE_NUMBER');
+    require('WEBHOOK_URL');
   }
-
-  require('TWILIO_PHONE_NUMBER');
-  require('WEBHOOK_URL');
 
   // The agent: an ID (any backend; the assistant-id check judges which) or an instructions file for the Responses backend.
   const idKind = config.assistant.id !== undefined ? classifyAssistantId(config.assistant.id).kind : 'empty';
@@ -162,6 +172,7 @@ function checkRequiredVars(config: Config): CheckResult {
     return { status: 'warn', summary: notes[0]!, ...(notes.length > 1 ? { detail: notes.slice(1) } : {}), ...(advice ? { fix: advice } : {}) };
   }
   const agent = config.assistant.id !== undefined ? variable : 'ASSISTANT_INSTRUCTIONS_FILE';
+  if (!twilio) return { status: 'ok', summary: `all set for the browser phone: OPENAI_API_KEY, ${agent}` };
   const twilioAuth = hasKey && hasSecret ? 'TWILIO_API_KEY + TWILIO_API_SECRET and TWILIO_AUTH_TOKEN' : 'TWILIO_AUTH_TOKEN';
   return { status: 'ok', summary: `all set: OPENAI_API_KEY, ${agent}, TWILIO_ACCOUNT_SID, ${twilioAuth}, TWILIO_PHONE_NUMBER, WEBHOOK_URL` };
 }

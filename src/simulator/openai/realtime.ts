@@ -69,6 +69,8 @@ export class FakeRealtime {
   };
   /** Transcripts for speech bursts that carry no words (e.g. a plain tone), used in order; without one, the length of the speech is described. */
   readonly transcripts: string[] = [];
+  /** Script mode: the k-th burst of caller speech on a connection is heard as the k-th line, whatever its audio. */
+  script: readonly string[] | undefined;
   /** How many of the next connection attempts to refuse with 503, as an overloaded service would. */
   refuseConnections = 0;
   /**
@@ -165,6 +167,7 @@ export class FakeRealtime {
     let audioMs = 0;
     let leftover = Buffer.alloc(0);
     let previousItemId: string | null = null;
+    let bursts = 0;
 
     const send = (event: Json): void => {
       if (hangsSession) return;
@@ -286,6 +289,8 @@ export class FakeRealtime {
     const endOfSpeech = (speech: SpeechBurst): void => {
       const itemId = speechItemId;
       const burst = speech.audio;
+      const scripted = this.script?.[bursts];
+      bursts += 1;
       send({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: Math.round(audioMs), item_id: itemId });
       send({ type: 'input_audio_buffer.committed', item_id: itemId, previous_item_id: previousItemId });
       previousItemId = itemId;
@@ -304,7 +309,7 @@ export class FakeRealtime {
             });
             return;
           }
-          const transcript = syntheticWords(burst) ?? this.transcripts.shift() ?? heardSpeechTranscript(speech.voicedMs);
+          const transcript = scripted ?? syntheticWords(burst) ?? this.transcripts.shift() ?? heardSpeechTranscript(speech.voicedMs);
           // Split between characters, never inside one (an emoji is two UTF-16 units).
           const characters = [...transcript];
           const middle = Math.ceil(characters.length / 2);

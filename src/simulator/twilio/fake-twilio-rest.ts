@@ -2,7 +2,10 @@
 // through TWILIO_API_BASE_URL. HTTP Basic auth as Twilio does it (Account SID + auth token, or API key SID + secret with
 // the account in the path); errors in Twilio's body shape { code, message, more_info, status }.
 import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
+import { readStreamTwiml, StreamTwimlError } from '../../softphone/stream-twiml.js';
+import { signTwilioRequest } from '../../softphone/twilio-request-signer.js';
 import { HttpFake, sendJson, type FakeRequest } from '../http-fake.js';
 
 export const FAKE_TWILIO_ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef';
@@ -42,6 +45,8 @@ export interface FakeIncomingNumber {
   voiceFallbackUrl: string | null;
   voiceApplicationSid: string | null;
   trunkSid: string | null;
+  /** What the number can do; a number without voice cannot place or take calls. */
+  capabilities: { voice: boolean; sms: boolean; mms: boolean; fax: boolean };
 }
 
 export interface FakeCall {
@@ -49,9 +54,37 @@ export interface FakeCall {
   accountSid: string;
   from: string;
   to: string;
-  status: 'queued' | 'ringing' | 'in-progress' | 'completed' | 'canceled' | 'busy' | 'failed' | 'no-answer';
+  status: 'queued' | 'initiated' | 'ringing' | 'in-progress' | 'completed' | 'canceled' | 'busy' | 'failed' | 'no-answer';
   /** Every update the API accepted for this call, form fields as sent (Status, Twiml, Url, Method). */
   updates: Array<Record<string, string>>;
+  /** inbound for calls to our number; outbound-api for calls placed through POST /Calls.json. */
+  direction?: 'inbound' | 'outbound-api';
+  /** For a placed call: the create request's fields, as sent (To, From, Url, StatusCallback, MachineDetection…). */
+  created?: Record<string, string>;
+  /** StatusCallbackEvent values asked for (Twilio's default is completed only). */
+  statusCallbackEvents?: string[];
+  /** When the call was answered (ms since the epoch), for CallDuration. */
+  answeredAt?: number;
+  /** The answering-machine verdict, once given. */
+  answeredBy?: string;
+}
+
+/** What a placed call's TwiML URL answered when the callee picked up, read the way Twilio reads it. */
+export interface FakeAnswer {
+  status: number;
+  body: string;
+  /** The <Connect><Stream url> of the TwiML, when there is one. */
+  streamUrl?: string;
+  parameters: Record<string, string>;
+}
+
+/** One request the fake sent to the application (a webhook or callback), with the answer it got. */
+export interface FakeCallback {
+  callSid: string;
+  kind: 'twiml' | 'amd' | 'status';
+  url: string;
+  params: Record<string, string>;
+  status: number;
 }
 
 export interface FakeTwilioRestOptions {
@@ -102,6 +135,15 @@ export class FakeTwilioRest extends HttpFake {
   readonly numbers = new Map<string, FakeIncomingNumber>();
   /** Calls by SID (CA…); add them with addCall(). */
   readonly calls = new Map<string, FakeCall>();
+  /** Emits 'created' (call) for each call placed, and 'updated' (call, form) for each update of a call. */
+  readonly events = new EventEmitter<{ created: [call: FakeCall]; updated: [call: FakeCall, form: Record<string, string>] }>();
+  /** Every webhook and callback sent to the application for placed calls, in order. */
+  readonly callbacks: FakeCallback[] = [];
+  /**
+   * Where the public host of the application's URLs really listens (e.g. http://127.0.0.1:5123): callbacks for placed
+   * calls are signed for the URL as given and sent there, as a tunnel would carry them.
+   */
+  webhookOrigin: string | undefined;
   private readonly created = new Date('2025-03-01T10:00:00Z');
   private readonly knowsEveryCall: boolean;
 
@@ -145,6 +187,7 @@ export class FakeTwilioRest extends HttpFake {
       voiceFallbackUrl: null,
       voiceApplicationSid: null,
       trunkSid: null,
+      capabilities: { voice: true, sms: true, mms: true, fax: false },
       ...number,
     };
     this.numbers.set(full.sid, full);
@@ -168,6 +211,129 @@ export class FakeTwilioRest extends HttpFake {
     };
     this.calls.set(full.sid, full);
     return full;
+  }
+
+  /** The calls placed through POST /Calls.json, in order. */
+  placedCalls(): FakeCall[] {
+    return [...this.calls.values()].filter((call) => call.direction === 'outbound-api');
+  }
+
+  /** Resolves with the next call placed (or the first one already placed that no one has waited for). */
+  nextPlacedCall(timeoutMs = 5_000): Promise<FakeCall> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.events.off('created', created);
+        reject(new Error(`no call was placed within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const created = (call: FakeCall): void => {
+        clearTimeout(timer);
+        resolve(call);
+      };
+      this.events.once('created', created);
+    });
+  }
+
+  /** The callee's phone rings: Twilio dials (initiated), then it rings (ringing), each reported when asked for. */
+  async ring(callSid: string): Promise<void> {
+    const call = this.placedCall(callSid);
+    call.status = 'initiated';
+    await this.reportStatus(call, 'initiated');
+    call.status = 'ringing';
+    await this.reportStatus(call, 'ringing');
+  }
+
+  /**
+   * The callee picks up (a person or a machine: Twilio cannot tell yet). Reports `answered`, then fetches the call's
+   * TwiML from its Url with a signed POST, as Twilio does, and returns what it answered. Open the stream it asks for
+   * with a fake caller (same CallSid).
+   */
+  async answer(callSid: string): Promise<FakeAnswer> {
+    const call = this.placedCall(callSid);
+    call.status = 'in-progress';
+    call.answeredAt = Date.now();
+    await this.reportStatus(call, 'answered');
+    const url = call.created?.Url ?? '';
+    const { status, body } = await this.post(call, 'twiml', url, this.callParams(call, { CallStatus: 'in-progress' }));
+    try {
+      const twiml = readStreamTwiml(body);
+      return { status, body, streamUrl: twiml.url, parameters: twiml.parameters };
+    } catch (error) {
+      if (error instanceof StreamTwimlError) return { status, body, parameters: {} };
+      throw error;
+    }
+  }
+
+  /**
+   * Twilio's asynchronous answering-machine verdict for an answered call: POSTed to AsyncAmdStatusCallback with
+   * AnsweredBy (human, machine_end_beep, machine_end_silence, machine_end_other, fax, unknown).
+   */
+  async detect(callSid: string, answeredBy: string, durationMs = 2_400): Promise<number> {
+    const call = this.placedCall(callSid);
+    call.answeredBy = answeredBy;
+    const url = call.created?.AsyncAmdStatusCallback;
+    if (!url || call.created?.AsyncAmd !== 'true') throw new Error(`call ${callSid} was placed without asynchronous answering-machine detection`);
+    const params = { AccountSid: call.accountSid, AnsweredBy: answeredBy, CallSid: call.sid, MachineDetectionDuration: String(durationMs) };
+    return (await this.post(call, 'amd', url, params)).status;
+  }
+
+  /** The call ends without an answer (busy, no-answer, failed) or after one (completed): reported as Twilio does. */
+  async finish(callSid: string, status: 'completed' | 'busy' | 'no-answer' | 'failed' | 'canceled'): Promise<number | undefined> {
+    const call = this.placedCall(callSid);
+    call.status = status;
+    return this.reportStatus(call, status);
+  }
+
+  /** The request parameters Twilio sends about a placed call. */
+  private callParams(call: FakeCall, extra: Record<string, string>): Record<string, string> {
+    return {
+      AccountSid: call.accountSid,
+      ApiVersion: API_VERSION,
+      CallSid: call.sid,
+      CallStatus: call.status,
+      Called: call.to,
+      Caller: call.from,
+      Direction: 'outbound-api',
+      From: call.from,
+      To: call.to,
+      ...extra,
+    };
+  }
+
+  /** A status callback, when the call asked for this event (`completed` stands for every final status). */
+  private async reportStatus(call: FakeCall, status: string): Promise<number | undefined> {
+    const url = call.created?.StatusCallback;
+    const event = ['completed', 'busy', 'no-answer', 'failed', 'canceled'].includes(status) ? 'completed' : status === 'in-progress' ? 'answered' : status;
+    if (!url || !call.statusCallbackEvents?.includes(event)) return undefined;
+    const extra: Record<string, string> = { CallStatus: status === 'answered' ? 'in-progress' : status, Timestamp: rfc2822(new Date()), SequenceNumber: String(this.callbacks.filter((c) => c.callSid === call.sid && c.kind === 'status').length) };
+    if (event === 'completed') extra.CallDuration = String(call.answeredAt === undefined ? 0 : Math.max(1, Math.round((Date.now() - call.answeredAt) / 1000)));
+    if (call.answeredBy !== undefined) extra.AnsweredBy = call.answeredBy;
+    return (await this.post(call, 'status', url, this.callParams(call, extra))).status;
+  }
+
+  /** A signed form POST to the application, at the public URL mapped to `webhookOrigin`. */
+  private async post(call: FakeCall, kind: FakeCallback['kind'], url: string, params: Record<string, string>): Promise<{ status: number; body: string }> {
+    const account = this.accounts.get(call.accountSid);
+    if (!account) throw new Error(`no account ${call.accountSid}`);
+    const target = new URL(url);
+    const origin = this.webhookOrigin ? new URL(this.webhookOrigin) : target;
+    const response = await fetch(`${origin.protocol}//${origin.host}${target.pathname}${target.search}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'user-agent': 'TwilioProxy/1.1',
+        'x-twilio-signature': signTwilioRequest(account.authToken, url, params),
+      },
+      body: new URLSearchParams(params).toString(),
+    });
+    const body = await response.text();
+    this.callbacks.push({ callSid: call.sid, kind, url, params, status: response.status });
+    return { status: response.status, body };
+  }
+
+  private placedCall(callSid: string): FakeCall {
+    const call = this.calls.get(callSid);
+    if (!call || call.direction !== 'outbound-api') throw new Error(`no call ${callSid} was placed through the fake`);
+    return call;
   }
 
   protected override notFound(request: FakeRequest, response: ServerResponse): void {
@@ -297,6 +463,53 @@ export class FakeTwilioRest extends HttpFake {
       if (form.Status === 'completed') call.status = 'completed';
       if (form.Status === 'canceled') call.status = 'canceled';
       sendJson(response, 200, this.callToWire(call));
+      this.events.emit('updated', call, form);
+      // A placed call hung up, or told to say something and hang up, ends: Twilio reports it to the status callback.
+      const ends = form.Status === 'completed' || form.Status === 'canceled' || (form.Twiml !== undefined && /<Hangup\s*\/>\s*<\/Response>/.test(form.Twiml));
+      if (ends && call.direction === 'outbound-api') {
+        if (form.Twiml !== undefined) call.status = 'completed';
+        void this.reportStatus(call, call.status === 'canceled' ? 'canceled' : 'completed').catch(() => undefined);
+      }
+    });
+
+    this.route('POST', `${base}/Calls.json`, (request, response) => {
+      const found = this.accountFor(request, response);
+      if (!found) return;
+      const form = formBody(request);
+      const raw = new URLSearchParams(request.rawBody);
+      if (!form.To) return sendTwilioError(response, 400, 21201, "No 'To' number is specified");
+      if (!/^\+[1-9]\d{6,14}$/.test(form.To)) return sendTwilioError(response, 400, 21211, `Invalid 'To' Phone Number: ${form.To}`);
+      if (!form.From) return sendTwilioError(response, 400, 21213, "No 'From' number is specified");
+      const own = [...this.numbers.values()].find((number) => number.accountSid === found.account.sid && number.phoneNumber === form.From);
+      if (!own) {
+        return sendTwilioError(
+          response,
+          400,
+          21210,
+          `The source phone number provided, ${form.From}, is not yet verified for your account. You may only make calls from phone numbers that you've verified or purchased from Twilio.`,
+        );
+      }
+      if (!own.capabilities.voice) return sendTwilioError(response, 400, 21606, `The 'From' phone number provided (${form.From}) is not a valid, voice-capable phone number for this account.`);
+      if (form.Url === undefined && form.Twiml === undefined && form.ApplicationSid === undefined) return sendTwilioError(response, 400, 21205, 'Url parameter is required.');
+      if (form.Url !== undefined && !/^https?:\/\//.test(form.Url)) return sendTwilioError(response, 400, 21205, `Url is not valid: ${form.Url}`);
+      if (form.MachineDetection !== undefined && form.MachineDetection !== 'Enable' && form.MachineDetection !== 'DetectMessageEnd') {
+        return sendTwilioError(response, 400, 21626, `Invalid MachineDetection: ${form.MachineDetection}. Use Enable or DetectMessageEnd.`);
+      }
+      if (form.AsyncAmd !== undefined && form.AsyncAmd !== 'true' && form.AsyncAmd !== 'false') return sendTwilioError(response, 400, 21627, `Invalid AsyncAmd: ${form.AsyncAmd}. Use true or false.`);
+      const events = raw.getAll('StatusCallbackEvent').flatMap((value) => value.split(/[\s,]+/)).filter((value) => value !== '');
+      const unknownEvent = events.find((event) => !['initiated', 'ringing', 'answered', 'completed'].includes(event));
+      if (unknownEvent !== undefined) return sendTwilioError(response, 400, 21626, `Invalid StatusCallbackEvent: ${unknownEvent}`);
+      const call = this.addCall({
+        accountSid: found.account.sid,
+        from: form.From,
+        to: form.To,
+        status: 'queued',
+        direction: 'outbound-api',
+        created: form,
+        statusCallbackEvents: events.length > 0 ? events : ['completed'],
+      });
+      sendJson(response, 201, this.callToWire(call));
+      this.events.emit('created', call);
     });
   }
 
@@ -328,7 +541,7 @@ export class FakeTwilioRest extends HttpFake {
       api_version: API_VERSION,
       beta: false,
       bundle_sid: null,
-      capabilities: { voice: true, sms: true, mms: true, fax: false },
+      capabilities: number.capabilities,
       date_created: rfc2822(this.created),
       date_updated: rfc2822(this.created),
       emergency_address_sid: null,
@@ -365,7 +578,8 @@ export class FakeTwilioRest extends HttpFake {
     return {
       account_sid: call.accountSid,
       api_version: API_VERSION,
-      direction: 'inbound',
+      direction: call.direction ?? 'inbound',
+      answered_by: call.answeredBy ?? null,
       from: call.from,
       from_formatted: call.from,
       sid: call.sid,

@@ -5,6 +5,8 @@
 // opens its call's connections at once (pre-warm), and they are released if no stream comes. The token is signed, not
 // stored, so the stream may reach any instance that shares TWILIO_AUTH_TOKEN: one that did not answer the webhook has
 // nothing warmed and opens the call's connections when the stream starts.
+// Calls the bridge places (outbound-calls.ts, with VOICEBRIDGE_API_KEY) are answered the same way: their TwiML URL
+// connects them to the same stream, whose <Parameter>s say why the agent calls; the agent then speaks first.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -13,7 +15,7 @@ import { CallSession } from '../../call/call-session.js';
 import { callTools, type TransferDestinations } from '../../call/call-tools.js';
 import { callToolsEndpoint } from '../../call/tools-endpoint.js';
 import type { FunctionResult } from '../../call/call-session.js';
-import type { CallFunctionTool } from '../../agents/brain.js';
+import type { CallFunctionTool, OutboundCallContext } from '../../agents/brain.js';
 import { LINES_BUSY } from '../../call/caller-messages.js';
 import type { Config } from '../../config/config.js';
 import type { VoiceEngineFactory } from '../../voice/voice-engine.js';
@@ -23,7 +25,8 @@ import { CallTokens, describeTokenProblem } from './call-tokens.js';
 import { MediaStreamsChannel } from './media-streams-channel.js';
 import { PrewarmedCalls } from './prewarmed-calls.js';
 import type { PublicUrls } from './public-urls.js';
-import { twilioCallActions, type CallControl } from './twilio-call-actions.js';
+import { OutboundCalls, outboundContextFrom, outboundParameters } from './outbound-calls.js';
+import { twilioCallActions, type CallControl, type CallPlacer } from './twilio-call-actions.js';
 import type { TwilioStartInfo } from './twilio-frames.js';
 import { TwilioMediaStream } from './twilio-media-stream.js';
 import type { TwilioSignatureVerifier } from './twilio-signature.js';
@@ -37,6 +40,10 @@ export interface MediaStreamsOptions {
   /** TWILIO_AUTH_TOKEN: stream tokens are signed with a key derived from it, so any instance sharing it can verify them. */
   authToken: string;
   callControl: CallControl;
+  /** Places outbound calls (POST /calls), when VOICEBRIDGE_API_KEY is set. */
+  callPlacer?: CallPlacer;
+  /** How long a placed call's first words wait for the answering-machine verdict (default 6 s). */
+  amdHoldMs?: number;
   createVoiceEngine: VoiceEngineFactory;
   /** How long Twilio has to open the stream after the webhook answered. */
   tokenTtlMs?: number;
@@ -69,6 +76,7 @@ export function twilioMediaStreams(options: MediaStreamsOptions): (context: Serv
 
 export class MediaStreamsTransport implements Transport {
   readonly routes: ReadonlyMap<string, HttpHandler>;
+  readonly prefixRoutes: ReadonlyMap<string, HttpHandler>;
   readonly upgrades: ReadonlyMap<string, UpgradeHandler>;
   private readonly sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
   private readonly tokens: CallTokens;
@@ -84,6 +92,10 @@ export class MediaStreamsTransport implements Transport {
   /** Where the agent may transfer a caller, and the functions the call gives it (end_call, transfer_call). */
   private readonly transfers: TransferDestinations;
   private readonly callTools: readonly CallFunctionTool[];
+  /** Calls the bridge places; undefined without VOICEBRIDGE_API_KEY (then none of their routes exist). */
+  private readonly outbound: OutboundCalls | undefined;
+  /** Why the agent calls, for each placed call between its webhook (or stream) and its end. */
+  private readonly outboundContexts = new Map<string, OutboundCallContext>();
 
   constructor(
     private readonly options: MediaStreamsOptions,
@@ -99,18 +111,37 @@ export class MediaStreamsTransport implements Transport {
     this.prewarmed = new PrewarmedCalls({
       timeoutMs: options.prewarmTimeoutMs ?? options.config.calls.prewarmTimeoutMs,
       openEngine: (callSid) => options.createVoiceEngine({ callSid, log: context.log.forCall(callSid) }),
-      startConversation: (callSid, signal) => options.brain.startConversation({ callSid, signal, callTools: this.callTools }),
+      startConversation: (callSid, signal) => this.startConversation(callSid, signal),
       log: (callSid) => context.log.forCall(callSid),
       streamUrl: urls.mediaStream,
       // Released with its connections: the call no longer holds a MAX_CALLS place, nor keeps a drain waiting.
       onGivenUp: (callSid) => {
         this.tokens.withdraw(callSid);
         this.parties.delete(callSid);
+        this.outboundContexts.delete(callSid);
         context.callsChanged();
       },
     });
     const webhook: HttpHandler = (request, response, target) => this.webhook(request, response, target);
-    this.routes = new Map([...urls.incomingCallPaths].map((path) => [path, webhook]));
+    const routes = new Map([...urls.incomingCallPaths].map((path) => [path, webhook]));
+    const prefixRoutes = new Map<string, HttpHandler>();
+    if (options.config.outbound.apiKey && options.callPlacer) {
+      this.outbound = new OutboundCalls({
+        config: options.config,
+        urls,
+        placer: options.callPlacer,
+        callControl: options.callControl,
+        context,
+        verifiedForm: (request, response, publicUrl) => this.verifiedForm(request, response, publicUrl),
+        ...(options.amdHoldMs !== undefined ? { amdHoldMs: options.amdHoldMs } : {}),
+      });
+      for (const [path, handler] of this.outbound.routes()) routes.set(path, handler);
+      for (const [prefix, handler] of this.outbound.prefixRoutes()) prefixRoutes.set(prefix, handler);
+      const answered: HttpHandler = (request, response, target) => this.outboundWebhook(request, response, target);
+      for (const path of urls.outboundCallPaths) routes.set(path, answered);
+    }
+    this.routes = routes;
+    this.prefixRoutes = prefixRoutes;
     const stream: UpgradeHandler = (request, socket, head) => this.streamUpgrade(request, socket, head);
     this.upgrades = new Map([...urls.mediaStreamPaths].map((path) => [path, stream]));
   }
@@ -120,7 +151,8 @@ export class MediaStreamsTransport implements Transport {
   }
 
   get pendingCalls(): number {
-    return this.tokens.outstanding;
+    // A call being placed holds its place from the request on: MAX_CALLS counts both directions.
+    return this.tokens.outstanding + (this.outbound?.ringing ?? 0);
   }
 
   get openStreams(): number {
@@ -143,34 +175,10 @@ export class MediaStreamsTransport implements Transport {
   }
 
   /** The voice webhook: verify Twilio's signature, then connect the call to our Media Stream with a fresh token. */
-  // The cheap refusals come first (size, signature shape, parameter count), so that a forged webhook is turned away
-  // before the work a genuine one is worth: parsing its form and computing its HMAC.
   private async incomingCall(request: IncomingMessage, response: ServerResponse, url: RequestTarget): Promise<void> {
-    const declaredLength = Number(headerValue(request.headers['content-length']) ?? '0');
-    if (declaredLength > MAX_WEBHOOK_BODY_BYTES) {
-      this.refuseWebhook(response, 413, 'Request body too large', `its body is ${declaredLength} bytes, more than Twilio sends`);
-      return;
-    }
-    const signature = headerValue(request.headers['x-twilio-signature']);
-    if (!signature || !SIGNATURE_SHAPE.test(signature)) {
-      this.refuseWebhook(response, 403, 'Forbidden', this.signatureProblem(signature));
-      return;
-    }
-    const form = await readForm(request, MAX_WEBHOOK_BODY_BYTES, MAX_WEBHOOK_PARAMETERS);
-    if (form === 'too-large') {
-      this.refuseWebhook(response, 413, 'Request body too large', `its body is more than ${MAX_WEBHOOK_BODY_BYTES} bytes, more than Twilio sends`);
-      return;
-    }
-    if (form === 'too-many-parameters') {
-      this.refuseWebhook(response, 400, 'Too many parameters', `it carries more than ${MAX_WEBHOOK_PARAMETERS} form parameters, more than Twilio sends`);
-      return;
-    }
-    const params = Object.fromEntries(new URLSearchParams(form));
     const calledSuffix = `${url.pathname.endsWith('/') ? '/' : ''}${url.search}`;
-    if (!this.verifier.verifyWebhook(signature, calledSuffix, params)) {
-      this.refuseWebhook(response, 403, 'Forbidden', this.signatureProblem(signature));
-      return;
-    }
+    const params = await this.checkedForm(request, response, this.urls.incomingCall, (signature, form) => this.verifier.verifyWebhook(signature, calledSuffix, form));
+    if (!params) return;
     const callSid = params.CallSid ?? '';
     if (!CALL_SID.test(callSid)) {
       this.context.log.warn('Refused a signed webhook without a valid CallSid');
@@ -213,8 +221,99 @@ export class MediaStreamsTransport implements Transport {
     response.end(twiml);
   }
 
-  private refuseWebhook(response: ServerResponse, status: number, text: string, why: string): void {
-    const expected = status === 403 ? ` (expected a request signed for ${this.urls.incomingCall}; check WEBHOOK_URL and TWILIO_AUTH_TOKEN)` : '';
+  /** A form request from Twilio, signed over `publicUrl` (with its query): its parameters, or undefined once refused. */
+  private verifiedForm(request: IncomingMessage, response: ServerResponse, publicUrl: string): Promise<Record<string, string> | undefined> {
+    return this.checkedForm(request, response, publicUrl, (signature, form) => this.verifier.verifyRequest(signature, publicUrl, form));
+  }
+
+  // The cheap refusals come first (size, signature shape, parameter count), so that a forged request is turned away
+  // before the work a genuine one is worth: parsing its form and computing its HMAC.
+  private async checkedForm(
+    request: IncomingMessage,
+    response: ServerResponse,
+    expectedUrl: string,
+    verify: (signature: string, params: Record<string, string>) => boolean,
+  ): Promise<Record<string, string> | undefined> {
+    if (request.method !== 'POST') {
+      response.setHeader('allow', 'POST');
+      sendText(response, 405, 'Twilio POSTs its requests here.');
+      return undefined;
+    }
+    const declaredLength = Number(headerValue(request.headers['content-length']) ?? '0');
+    if (declaredLength > MAX_WEBHOOK_BODY_BYTES) {
+      this.refuseWebhook(response, 413, 'Request body too large', `its body is ${declaredLength} bytes, more than Twilio sends`, expectedUrl);
+      return undefined;
+    }
+    const signature = headerValue(request.headers['x-twilio-signature']);
+    if (!signature || !SIGNATURE_SHAPE.test(signature)) {
+      this.refuseWebhook(response, 403, 'Forbidden', this.signatureProblem(signature), expectedUrl);
+      return undefined;
+    }
+    const form = await readForm(request, MAX_WEBHOOK_BODY_BYTES, MAX_WEBHOOK_PARAMETERS);
+    if (form === 'too-large') {
+      this.refuseWebhook(response, 413, 'Request body too large', `its body is more than ${MAX_WEBHOOK_BODY_BYTES} bytes, more than Twilio sends`, expectedUrl);
+      return undefined;
+    }
+    if (form === 'too-many-parameters') {
+      this.refuseWebhook(response, 400, 'Too many parameters', `it carries more than ${MAX_WEBHOOK_PARAMETERS} form parameters, more than Twilio sends`, expectedUrl);
+      return undefined;
+    }
+    const params = Object.fromEntries(new URLSearchParams(form));
+    if (!verify(signature, params)) {
+      this.refuseWebhook(response, 403, 'Forbidden', this.signatureProblem(signature), expectedUrl);
+      return undefined;
+    }
+    return params;
+  }
+
+  /**
+   * The TwiML Twilio fetches when a call we placed is answered: the same stream as an inbound call, with the call's
+   * direction, number and context (from this URL's signed query) as <Parameter>s, so any instance can run it.
+   */
+  private async outboundWebhook(request: IncomingMessage, response: ServerResponse, url: RequestTarget): Promise<void> {
+    const params = await this.verifiedForm(request, response, `${this.urls.outboundCall}${url.search}`);
+    if (!params) return;
+    const callSid = params.CallSid ?? '';
+    if (!CALL_SID.test(callSid)) {
+      this.context.log.warn('Refused a signed outbound-call request without a valid CallSid');
+      sendText(response, 400, 'Missing CallSid');
+      return;
+    }
+    const context = new URLSearchParams(url.search).get('context')?.trim().slice(0, 1_000) || undefined;
+    const to = params.To ?? '';
+    const parameters = outboundParameters(to, context);
+    const answered = this.callsInProgress.get(callSid) ?? this.tokens.issuedFor(callSid);
+    if (answered !== undefined) {
+      response.writeHead(200, { 'content-type': 'text/xml; charset=utf-8' });
+      response.end(await connectStreamTwiml(this.urls, answered, parameters));
+      return;
+    }
+    // A call placed here already holds its place; one placed by another instance takes one here.
+    const refusal = this.outbound?.placedHere(callSid) ? undefined : this.context.admission();
+    if (refusal) {
+      this.context.log.forCall(callSid).warn(`Hung up a call we placed: ${refusal === 'refused_busy' ? `MAX_CALLS=${this.context.maxCalls} calls are in progress` : 'the server is stopping'}`);
+      this.context.metrics.callEnded(refusal);
+      response.writeHead(200, { 'content-type': 'text/xml; charset=utf-8' });
+      response.end(await sayAndHangUpTwiml(LINES_BUSY));
+      return;
+    }
+    const token = this.tokens.issue(callSid);
+    this.outboundContexts.set(callSid, { to, ...(context ? { context } : {}) });
+    this.outbound?.connected(callSid, 'Connecting the call to the agent');
+    this.prewarmed.warm(callSid);
+    this.parties.set(callSid, { from: params.From ?? '', to });
+    this.context.log.forCall(callSid).info(`Outbound call to ${to} answered: connecting it to the agent`);
+    response.writeHead(200, { 'content-type': 'text/xml; charset=utf-8' });
+    response.end(await connectStreamTwiml(this.urls, token, parameters));
+  }
+
+  private startConversation(callSid: string, signal: AbortSignal) {
+    const outbound = this.outboundContexts.get(callSid);
+    return this.options.brain.startConversation({ callSid, signal, callTools: this.callTools, ...(outbound ? { outbound } : {}) });
+  }
+
+  private refuseWebhook(response: ServerResponse, status: number, text: string, why: string, expectedUrl: string = this.urls.incomingCall): void {
+    const expected = status === 403 ? ` (expected a request signed for ${expectedUrl}; check WEBHOOK_URL and TWILIO_AUTH_TOKEN)` : '';
     this.context.unauthenticatedLog.write(`webhook-${status}`, `Refused a webhook: ${why}${expected}`, (line) => this.context.log.warn(line));
     // The body may not have been read: the connection cannot carry another request after this answer.
     response.setHeader('connection', 'close');
@@ -286,6 +385,12 @@ export class MediaStreamsTransport implements Transport {
   private startCall(info: TwilioStartInfo, stream: TwilioMediaStream, token: string): void {
     const { callSid } = info;
     const log = this.context.log.forCall(callSid);
+    // A call we placed: the stream carries why (any instance may take it), and the agent speaks first.
+    const outbound = outboundContextFrom(info.customParameters);
+    if (outbound) {
+      this.outboundContexts.set(callSid, outbound);
+      this.outbound?.connected(callSid, 'The agent is on the line', 'stream_started');
+    }
     // Adopts what the webhook opened for this call (or opens it now), so the greeting starts without set-up.
     const { engine, conversation, controller } = this.prewarmed.take(callSid);
     const channel = new MediaStreamsChannel({
@@ -299,7 +404,8 @@ export class MediaStreamsTransport implements Transport {
       callSid,
       channel,
       conversation,
-      restartConversation: () => this.options.brain.startConversation({ callSid, signal: controller.signal, callTools: this.callTools }),
+      restartConversation: () => this.startConversation(callSid, controller.signal),
+      ...(outbound ? { outbound: { answered: this.outbound ? this.outbound.personAnswered(callSid, log) : Promise.resolve() } } : {}),
       greeting: this.options.config.assistant.greeting,
       log,
       agentTimeoutMs: this.options.agentTimeoutMs ?? this.options.config.calls.agentTimeoutMs,
@@ -316,6 +422,8 @@ export class MediaStreamsTransport implements Transport {
       this.sessions.delete(session);
       this.callsInProgress.delete(callSid);
       this.parties.delete(callSid);
+      this.outboundContexts.delete(callSid);
+      this.outbound?.sessionEnded(callSid);
       this.context.metrics.callEnded(outcome);
       this.context.callsChanged();
     });

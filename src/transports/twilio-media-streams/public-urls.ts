@@ -12,6 +12,17 @@ export interface PublicUrls {
   /** Request paths the server answers for each, with and without WEBHOOK_URL's own path (proxies differ). */
   incomingCallPaths: ReadonlySet<string>;
   mediaStreamPaths: ReadonlySet<string>;
+  /** Calls the bridge places: the TwiML Twilio fetches when the callee answers, WEBHOOK_URL/outbound-call */
+  outboundCall: string;
+  /** Twilio's answering-machine verdict for a placed call: WEBHOOK_URL/outbound-amd */
+  outboundAmd: string;
+  /** Twilio's status callbacks for a placed call: WEBHOOK_URL/outbound-status */
+  outboundStatus: string;
+  outboundCallPaths: ReadonlySet<string>;
+  outboundAmdPaths: ReadonlySet<string>;
+  outboundStatusPaths: ReadonlySet<string>;
+  /** The API that places calls (POST) and follows them (GET /calls/{sid}). */
+  callsPaths: ReadonlySet<string>;
 }
 
 export class PublicUrlError extends Error {}
@@ -40,6 +51,13 @@ export function publicUrlsFrom(webhookUrl: string | undefined, mediaStreamUrl?: 
     // A voice URL entered with a trailing slash is answered too (Twilio signs it as entered).
     incomingCallPaths: new Set(['/incoming-call', `${basePath}/incoming-call`, '/incoming-call/', `${basePath}/incoming-call/`]),
     mediaStreamPaths: new Set(['/media-stream', `${basePath}/media-stream`, stream.path]),
+    outboundCall: `${base}/outbound-call`,
+    outboundAmd: `${base}/outbound-amd`,
+    outboundStatus: `${base}/outbound-status`,
+    outboundCallPaths: new Set(['/outbound-call', `${basePath}/outbound-call`]),
+    outboundAmdPaths: new Set(['/outbound-amd', `${basePath}/outbound-amd`]),
+    outboundStatusPaths: new Set(['/outbound-status', `${basePath}/outbound-status`]),
+    callsPaths: new Set(['/calls', `${basePath}/calls`]),
   };
 }
 

@@ -33,6 +33,52 @@ export function twilioCallControl(config: Config): CallControl {
   };
 }
 
+/** What Twilio needs to place a call: whom, from which number, and where to ask for the call's TwiML and report on it. */
+export interface PlaceCallRequest {
+  to: string;
+  from: string;
+  /** Fetched (signed POST) when the callee answers: the TwiML that connects the call to our stream. */
+  url: string;
+  /** Twilio's status callbacks: initiated, ringing, answered, completed (busy, no-answer, failed among them). */
+  statusCallback: string;
+  /** Where the asynchronous answering-machine verdict is POSTed (AnsweredBy). */
+  amdCallback: string;
+}
+
+export interface CallPlacer {
+  /** Places the call; resolves with Twilio's CallSid once Twilio accepted it (it is then queued). Rejects with Twilio's reason. */
+  place(request: PlaceCallRequest): Promise<{ sid: string; status: string }>;
+}
+
+/** Placing a call is one REST request: fail fast, so the API's caller hears why at once. */
+const PLACE_TIMEOUT_MS = 10_000;
+
+/** Places calls through the Twilio REST client of this config; the client is created on first use. */
+export function twilioCallPlacer(config: Config): CallPlacer {
+  let client: Promise<Twilio> | undefined;
+  return {
+    async place(request) {
+      client ??= createTwilioClient(config, { timeoutMs: PLACE_TIMEOUT_MS });
+      const call = await (await client).calls.create({
+        to: request.to,
+        from: request.from,
+        url: request.url,
+        method: 'POST',
+        statusCallback: request.statusCallback,
+        statusCallbackMethod: 'POST',
+        statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
+        // Asynchronous, so the callee is connected at once (no silence while Twilio listens); DetectMessageEnd, so a
+        // machine's verdict comes after its greeting and beep, when a message left is recorded whole.
+        machineDetection: 'DetectMessageEnd',
+        asyncAmd: 'true',
+        asyncAmdStatusCallback: request.amdCallback,
+        asyncAmdStatusCallbackMethod: 'POST',
+      });
+      return { sid: call.sid, status: call.status ?? 'queued' };
+    },
+  };
+}
+
 /** One call's actions, through Twilio's REST API. */
 export function twilioCallActions(control: CallControl, callSid: string): CallActions {
   return {

@@ -10,6 +10,8 @@ export interface TwilioSignatureVerifier {
   verifyWebhook(signature: string | undefined, calledSuffix: string, params: Record<string, string>): boolean;
   /** The WebSocket upgrade: signed over the wss:// Stream URL with no parameters. */
   verifyStreamUpgrade(signature: string | undefined): boolean;
+  /** Any other request from Twilio (a placed call's TwiML, AMD and status callbacks): signed over `url` and its form. */
+  verifyRequest(signature: string | undefined, url: string, params: Record<string, string>): boolean;
 }
 
 export async function createTwilioSignatureVerifier(authToken: string, urls: PublicUrls): Promise<TwilioSignatureVerifier> {
@@ -23,6 +25,7 @@ export async function createTwilioSignatureVerifier(authToken: string, urls: Pub
   return {
     verifyWebhook: (signature, calledSuffix, params) => valid(signature, [`${urls.incomingCall}${calledSuffix}`], params),
     verifyStreamUpgrade: (signature) => valid(signature, streamUrls, {}),
+    verifyRequest: (signature, url, params) => valid(signature, [url], params),
   };
 }
 

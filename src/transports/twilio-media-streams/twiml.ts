@@ -7,11 +7,13 @@ async function voiceResponse() {
   return new twilio.twiml.VoiceResponse();
 }
 
-export async function connectStreamTwiml(urls: PublicUrls, token: string): Promise<string> {
+export async function connectStreamTwiml(urls: PublicUrls, token: string, parameters: Record<string, string> = {}): Promise<string> {
   const response = await voiceResponse();
   // <Connect> (not <Start>): only a connected stream plays our audio to the caller. No query string in the URL
   // (Twilio rejects it, 31920): per-call data travels as a <Parameter>.
-  response.connect().stream({ url: urls.mediaStream }).parameter({ name: 'token', value: token });
+  const stream = response.connect().stream({ url: urls.mediaStream });
+  stream.parameter({ name: 'token', value: token });
+  for (const [name, value] of Object.entries(parameters)) stream.parameter({ name, value });
   return response.toString();
 }
 
