@@ -108,8 +108,8 @@ Examples:
     .addHelpText(
       'after',
       `
-With --simulate, serve listens on 127.0.0.1 (PORT 5000 unless --port; 0 picks a free one) and prints the
-voicebridge call command that calls it; nothing real is called.
+With --simulate, serve listens on 127.0.0.1 (PORT 5000 unless --port; 0 picks a free one), serves the browser phone,
+and prints the voicebridge call command that calls it; nothing real is called.
 Before listening, serve runs the doctor's offline checks and its key, agent and model checks, and refuses to start
 (exit 1) when a call could not work, e.g. on a model past its shutdown date (VOICEBRIDGE_TODAY=YYYY-MM-DD asks about
 another day). A model within 90 days of its shutdown date is one warning line.

@@ -88,6 +88,9 @@ describe('voicebridge serve --simulate', () => {
     const port = Number(/^ {2}Listening on +http:\/\/127\.0\.0\.1:(\d+) /m.exec(serve.stdout())?.[1]);
     expect(port).toBeGreaterThan(0);
     expect(serve.stdout()).toMatch(/^ {2}Simulated +OpenAI at http:\/\/127\.0\.0\.1:\d+\/v1 \(agent and voice\) and the Twilio REST API at http:\/\/127\.0\.0\.1:\d+, in this process$/m);
+    // The browser phone is on: a microphone is all it takes to talk to the simulated agent.
+    expect(serve.stdout()).toMatch(new RegExp(`^ {2}Browser phone +http://127\\.0\\.0\\.1:${port}/phone#\\S+ `, 'm'));
+    expect((await fetch(`http://127.0.0.1:${port}/phone`)).status).toBe(200);
     const callLine = /^ {2}Call it +npx voicebridge (call --url \S+ --env-file \S+) {2}\(add --wav FILE to speak\)$/m.exec(serve.stdout())?.[1];
     expect(callLine, serve.stdout()).toBeDefined();
     const callArgs = callLine!.split(' ');
