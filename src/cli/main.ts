@@ -6,6 +6,7 @@ import type { CreateAssistantOptions } from './commands/create-assistant.js';
 import type { DemoOptions } from './commands/demo.js';
 import type { DialOptions } from './commands/dial.js';
 import type { ServeOptions } from './commands/serve.js';
+import type { SetupSipCommandOptions } from './commands/setup-sip.js';
 import { EXIT_FAILURE, EXIT_USAGE } from './exit-codes.js';
 import { UsageError } from '../util/usage-error.js';
 
@@ -24,6 +25,7 @@ Examples:
   $ npx voicebridge demo                   a simulated call through the whole bridge: no accounts, nothing real called
   $ npx voicebridge doctor                 check .env, keys, IDs, the number and the webhook
   $ npx voicebridge create-assistant       provision the agent and write ASSISTANT_ID into .env
+  $ npx voicebridge setup-sip              set up the Twilio SIP trunk and the OpenAI webhook for TRANSPORT=sip
   $ npx voicebridge serve                  run the Twilio <-> OpenAI bridge on PORT (default 5000)
   $ npx voicebridge call                   call the running bridge as Twilio would: no phone, no tunnel
   $ npx voicebridge dial +14155550123      have the running bridge call someone, the agent speaking first`,
@@ -89,6 +91,36 @@ Examples:
     .action(async (options: CreateAssistantOptions) => {
       const { runCreateAssistantCommand } = await import('./commands/create-assistant.js');
       process.exitCode = await runCreateAssistantCommand(options);
+    });
+
+  program
+    .command('setup-sip')
+    .description('Set up calls over SIP: a Twilio SIP trunk to this OpenAI project with the number on it, and the OpenAI webhook endpoint')
+    .option('--env-file <path>', 'read and write this file instead of ./.env')
+    .option('--dry-run', 'show what would change on Twilio, on OpenAI and in .env; change nothing')
+    .option('--json', 'print a machine-readable result: { ok, dryRun, changed, trunk, number, webhook, changes, env, warnings, error }')
+    .addHelpText(
+      'after',
+      `
+Needs OPENAI_API_KEY, OPENAI_PROJECT_ID (proj_…), the Twilio credentials, TWILIO_PHONE_NUMBER and WEBHOOK_URL (https).
+Makes sure that:
+  - a Twilio Elastic SIP trunk has secure media (SRTP) and transfers enabled, and its origination URL is
+    sip:<OPENAI_PROJECT_ID>@sip.api.openai.com;transport=tls (a trunk named "voicebridge" is created when none does);
+  - TWILIO_PHONE_NUMBER is on that trunk (its voice URL is then no longer used);
+  - an OpenAI webhook endpoint at WEBHOOK_URL/openai-webhook is subscribed to the event the voice engine needs
+    (realtime.call.incoming; live.transport.incoming with VOICE_ENGINE=live), and its signing secret is in .env as
+    OPENAI_WEBHOOK_SECRET (a new secret is made when .env lacks it: the old one stays valid for 24 hours).
+What exists is changed in place; nothing is duplicated or deleted. Run again, it changes nothing.
+Exit codes: 0 set up (or nothing to change), 1 failed (the message says why and what to do), 2 usage error.
+
+Examples:
+  $ npx voicebridge setup-sip --dry-run
+  $ npx voicebridge setup-sip
+  $ npx voicebridge setup-sip --json | jq .changes`,
+    )
+    .action(async (options: SetupSipCommandOptions) => {
+      const { runSetupSipCommand } = await import('./commands/setup-sip.js');
+      process.exitCode = await runSetupSipCommand(options);
     });
 
   program

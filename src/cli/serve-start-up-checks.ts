@@ -4,7 +4,7 @@
 // A model within 90 days of its shutdown date becomes one warning line of its own instead of the check's report.
 import type { Config } from '../config/config.js';
 import type { CheckReport, CheckResult } from '../doctor/check.js';
-import { allChecks } from '../doctor/checks/index.js';
+import { checksFor } from '../doctor/checks/index.js';
 import { requiredVarsCheckFor } from '../doctor/checks/required-vars.js';
 import { modelVerdictsOf } from '../doctor/model-verdict-facts.js';
 import { runChecks } from '../doctor/run-checks.js';
@@ -33,7 +33,7 @@ export interface StartUpFinding {
 export async function runStartUpChecks(config: Config, clock: Clock, needs: { twilio: boolean } = { twilio: true }): Promise<StartUpFinding[]> {
   const results = new Map<string, CheckResult>();
   // Wrapped only to keep each result's facts, which the report leaves out.
-  const checks = allChecks
+  const checks = checksFor(config)
     .filter((check) => !check.online || START_UP_ONLINE_CHECKS.includes(check.id))
     .map((check) => (check.id === 'required-vars' && !needs.twilio ? requiredVarsCheckFor(needs) : check))
     .map((check) => ({

@@ -8,6 +8,11 @@ export interface OpenAIClientOptions {
   /** Probes use 0: a doctor must report a 429 as it is, not retry it away. */
   maxRetries?: number;
   timeoutMs?: number;
+  /**
+   * Sent as the OpenAI-Project header: OpenAI then refuses a key of another project instead of acting in the key's
+   * own. Left out, the SDK's default applies (the shell's OPENAI_PROJECT_ID, if any).
+   */
+  project?: string;
 }
 
 export async function createOpenAIClient(config: Config, options: OpenAIClientOptions = {}): Promise<OpenAI> {
@@ -17,5 +22,6 @@ export async function createOpenAIClient(config: Config, options: OpenAIClientOp
     baseURL: config.openai.baseURL,
     maxRetries: options.maxRetries ?? 2,
     timeout: options.timeoutMs ?? 30_000,
+    ...(options.project !== undefined ? { project: options.project } : {}),
   });
 }

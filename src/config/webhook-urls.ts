@@ -1,4 +1,5 @@
-// The URLs derived from WEBHOOK_URL: where Twilio sends a call and where a running server answers health checks.
+// The URLs derived from WEBHOOK_URL: where Twilio sends a call, where OpenAI sends SIP webhooks and where a running
+// server answers health checks.
 // One place, so the doctor, `doctor --fix` and `serve` can never disagree about a path.
 
 export const INCOMING_CALL_PATH = '/incoming-call';
@@ -16,4 +17,12 @@ export function incomingCallUrl(webhookUrl: string): string {
 
 export function healthzUrl(webhookUrl: string): string {
   return `${webhookBase(webhookUrl)}${HEALTHZ_PATH}`;
+}
+
+/** Where OpenAI sends SIP call webhooks (TRANSPORT=sip). */
+export const OPENAI_WEBHOOK_PATH = '/openai-webhook';
+
+/** The URL an OpenAI webhook endpoint must have for serve to be told of SIP calls: WEBHOOK_URL + /openai-webhook. */
+export function openAIWebhookUrl(webhookUrl: string): string {
+  return `${webhookBase(webhookUrl)}${OPENAI_WEBHOOK_PATH}`;
 }

@@ -2,6 +2,7 @@
 // The knowledge is a table of matchers, tried in order (most specific first); adding an error means adding a row.
 import type { ChalkInstance } from 'chalk';
 import { classifyAssistantId, classifyOpenAIKey, cleanId, type AssistantIdKind } from './openai-ids.js';
+import { openAISipUri, projectIdProblem } from './openai-sip.js';
 import { accountSidProblem, apiKeySidProblem, phoneNumberProblem } from './twilio-ids.js';
 import { replacementFor } from '../models/model-replacements.js';
 import { DEFAULT_REALTIME_MODEL } from '../config/defaults.js';
@@ -74,6 +75,13 @@ const TWILIO_ERRORS: Record<string, Omit<Answer, 'docs'>> = {
       'Your voice URL answered, but not with valid TwiML (XML): usually an HTML error page, JSON, or another app answering at that address.',
     fix: `Point the number's voice URL at voicebridge: WEBHOOK_URL/incoming-call with POST, which answers TwiML. ${DOCTOR}`,
   },
+  '32010': {
+    title: 'Twilio 32010: SIP, no valid origination URIs configured',
+    cause:
+      'A call reached a number on an Elastic SIP trunk, and the trunk had no enabled origination URL to send it to. With ' +
+      'TRANSPORT=sip the trunk must send calls to sip:<OPENAI_PROJECT_ID>@sip.api.openai.com;transport=tls.',
+    fix: `Run: voicebridge setup-sip — it adds (or enables) that origination URL on the trunk. ${DOCTOR}`,
+  },
   '20003': {
     title: 'Twilio 20003: authentication error',
     cause:
@@ -134,7 +142,12 @@ const TWILIO_SID_KINDS: Record<string, { what: string; use: string }> = {
   CA: { what: 'a Twilio Call SID', use: 'Look the call up in the Twilio Console (Monitor → Calls) and in the voicebridge serve log.' },
   MZ: { what: 'a Twilio Media Stream SID', use: 'It names one call\'s audio stream; look it up in the voicebridge serve log.' },
   AP: { what: 'a TwiML App SID', use: "If your number uses this app, the app's voice URL overrides the number's own: point it at WEBHOOK_URL/incoming-call." },
-  TK: { what: 'a SIP trunk SID', use: 'A number on a SIP trunk ignores its voice URL: remove the number from the trunk for voicebridge to answer it.' },
+  TK: {
+    what: 'a SIP trunk SID',
+    use:
+      'A number on a SIP trunk ignores its voice URL: remove the number from the trunk for voicebridge to answer it. ' +
+      'With TRANSPORT=sip it is the other way round: the number must be on a trunk to sip:<OPENAI_PROJECT_ID>@sip.api.openai.com (voicebridge setup-sip).',
+  },
 };
 
 const ID_TITLES: Partial<Record<AssistantIdKind, string>> = {
@@ -164,6 +177,15 @@ function explainBareToken(token: string, now: Date): Answer | undefined {
         kind === 'admin'
           ? 'Create a project key (sk-proj-…) at https://platform.openai.com/api-keys and put it in OPENAI_API_KEY.'
           : 'Put it in OPENAI_API_KEY in .env and run: voicebridge doctor. If it was shared anywhere public, revoke it at https://platform.openai.com/api-keys.',
+    };
+  }
+  if (/^proj[_-]/.test(token)) {
+    const problem = projectIdProblem(token);
+    return {
+      topic: problem ? 'id.openai_project.malformed' : 'id.openai_project',
+      title: problem ? 'Not a whole OpenAI project ID' : 'An OpenAI project ID',
+      cause: problem ? `${token} ${problem}.` : `${token} names an OpenAI project: with TRANSPORT=sip the trunk sends calls to ${openAISipUri(token)}.`,
+      fix: 'It belongs in OPENAI_PROJECT_ID; OPENAI_API_KEY must be a key of the same project.',
     };
   }
   const sid = /^(AC|SK|PN|CA|MZ|AP|TK)[0-9a-f]{32}$/.exec(token);
@@ -226,6 +248,66 @@ function explainBareToken(token: string, now: Date): Answer | undefined {
 
 /** The table. Order matters: OpenAI's messages first (they may contain numbers), then Twilio codes, then bare IDs. */
 const MATCHERS: Matcher[] = [
+  {
+    topic: 'sip.accept_404',
+    // An accept (or reject, refer) of a SIP call answered 404: the call's ID is no longer waiting for an answer.
+    pattern: /\b404\b[^\n]*(?:\/(?:accept|reject|refer)\b|\brtc_\w+|\blive_\w+)|(?:\/(?:accept|reject|refer)\b|\brtc_\w+)[^\n]*\b404\b/i,
+    explain: () => ({
+      title: '404 on accepting a SIP call: the call is no longer waiting for an answer',
+      cause:
+        'OpenAI answers 404 when the call named in the accept (rtc_… for Realtime, live_… for GPT-Live) is not pending any more: it was ' +
+        'already accepted (by another instance behind the same WEBHOOK_URL, or after OpenAI delivered the same webhook twice because ' +
+        'the first answer was slow), the caller hung up while it rang, or the ID came from another project. The first accept wins; ' +
+        'the call itself is fine if another one took it.',
+      fix:
+        'Nothing to do when another instance took the call. Otherwise answer the webhook within a few seconds, accept each call once ' +
+        `(webhook-id is the same on a redelivery), and check that OPENAI_PROJECT_ID and OPENAI_API_KEY belong to one project. ${DOCTOR}`,
+    }),
+  },
+  {
+    topic: 'sip.webhook_signature',
+    pattern: /webhook signature does not match|InvalidWebhookSignatureError|Invalid webhook timestamp format/i,
+    explain: () => ({
+      title: 'A webhook that does not verify with OPENAI_WEBHOOK_SECRET',
+      cause:
+        'serve checks every webhook against OPENAI_WEBHOOK_SECRET. It did not match: the secret in .env is not the endpoint\'s ' +
+        '(it was rotated, or belongs to another endpoint or project), or something between OpenAI and serve changed the body.',
+      fix: `Run: voicebridge setup-sip — it writes the endpoint's secret into .env (making a new one when needed), then restart serve. ${DOCTOR}`,
+    }),
+  },
+  {
+    topic: 'sip.webhook_timestamp',
+    pattern: /Webhook timestamp is too (old|new)/i,
+    explain: (match) => ({
+      title: `A webhook whose timestamp is too ${match[1]!.toLowerCase()}`,
+      cause:
+        'A webhook is accepted within 5 minutes of the time it was signed. This one was outside: the clock of the machine running ' +
+        'serve is wrong, or the request was held up (or replayed) on the way.',
+      fix: 'Sync the clock (NTP) of the machine running serve. A replayed request is rightly refused.',
+    }),
+  },
+  {
+    topic: 'openai.mismatched_project',
+    pattern: /mismatched_project|OpenAI-Project header should match/i,
+    explain: () => ({
+      title: 'The key belongs to another OpenAI project (401 mismatched_project)',
+      cause:
+        'The request named a project (OPENAI_PROJECT_ID) that the key does not belong to. Calls, their webhooks and the key must ' +
+        'all be of one project: the trunk sends calls to OPENAI_PROJECT_ID, and its webhooks are set up with the key.',
+      fix: 'Use an API key created in that project, or set OPENAI_PROJECT_ID to the key\'s project (Settings > Project > General).',
+    }),
+  },
+  {
+    topic: 'sip.603',
+    pattern: /\b603\b[^\n]*Decline|Decline[^\n]*\b603\b|SIP[^\n]*\b603\b/i,
+    explain: () => ({
+      title: 'SIP 603 Decline: the call was refused',
+      cause:
+        'A call over SIP ended with 603, the status a refused call gets. serve refuses a call it cannot take (too many calls at ' +
+        'once, shutting down, a webhook that did not verify); OpenAI refuses one that nobody accepted in time.',
+      fix: `Look for the call in the log of voicebridge serve; check MAX_CALLS, and that the webhook reaches serve. ${DOCTOR}`,
+    }),
+  },
   {
     topic: 'openai.assistant_id_not_asst',
     pattern: /(?:Invalid 'assistant_id':\s*'([^']*)'[.\s]*)?Expected an ID that begins with 'asst'/i,
@@ -426,6 +508,16 @@ const MATCHERS: Matcher[] = [
     }),
   },
   {
+    topic: 'secret.openai_webhook',
+    // A webhook signing secret alone or as a line of .env; its base64 may hold + / =, which no ID has.
+    pattern: /^\s*(?:export\s+)?(?:[A-Z][A-Z0-9_]*\s*=\s*)?['"]?\s*(whsec_[A-Za-z0-9+/]+={0,2})\s*['"]?\s*$/,
+    explain: (match) => ({
+      title: `An OpenAI webhook signing secret (${maskSecret(match[1]!)})`,
+      cause: 'The secret OpenAI signs webhooks with. It belongs in OPENAI_WEBHOOK_SECRET only (TRANSPORT=sip), never in a chat or a repository.',
+      fix: 'Put it in OPENAI_WEBHOOK_SECRET in .env. If it was shared, delete that line and run voicebridge setup-sip: the endpoint gets a new secret.',
+    }),
+  },
+  {
     topic: 'id',
     // A bare ID or key, alone or as a line of .env (ASSISTANT_ID=wf_…).
     pattern: /^\s*(?:export\s+)?(?:[A-Z][A-Z0-9_]*\s*=\s*)?['"]?\s*([A-Za-z0-9_.:-]{2,200})\s*['"]?\s*$/,
@@ -437,6 +529,7 @@ const MATCHERS: Matcher[] = [
 function maskPastedSecrets(text: string): string {
   return text
     .replace(/sk-[A-Za-z0-9_-]{6,}/g, (key) => maskSecret(key))
+    .replace(/whsec_[A-Za-z0-9+/=]{6,}/g, (secret) => maskSecret(secret))
     .replace(/\b(?=[0-9A-Za-z]*\d)[0-9A-Za-z]{32}\b/g, (token) => maskSecret(token));
 }
 

@@ -4,7 +4,7 @@
 export function maskSecret(value: string | undefined): string {
   if (value === undefined || value === '') return '(empty)';
   const trimmed = value.trim();
-  const prefix = /^(sk-(?:proj|svcacct|admin)-|sk-|SK|AC)/.exec(trimmed)?.[0] ?? '';
+  const prefix = /^(sk-(?:proj|svcacct|admin)-|sk-|whsec_|SK|AC)/.exec(trimmed)?.[0] ?? '';
   if (trimmed.length <= prefix.length + 8) return `${prefix}…`;
   return `${prefix}…${trimmed.slice(-4)}`;
 }

@@ -4,7 +4,7 @@ import type { Config } from '../../config/config.js';
 import { loadConfig } from '../../config/load-config.js';
 import { applyFixes, fixesOffered, type FixMode, type FixRecord } from '../../doctor/apply-fixes.js';
 import type { CheckReport, FixContext, ProvisionDisplay } from '../../doctor/check.js';
-import { allChecks } from '../../doctor/checks/index.js';
+import { checksFor } from '../../doctor/checks/index.js';
 import { commandFor } from '../../doctor/fixes/assistant-id-fixes.js';
 import { reloadConfig } from '../../doctor/fixes/reload-config.js';
 import { renderCheckLine, renderVerdict } from '../../doctor/render-human.js';
@@ -60,7 +60,7 @@ export async function runDoctorCommand(options: DoctorOptions, dependencies: Par
   const clock = clockFromEnvironment(env);
 
   if (options.json) {
-    const reports = await runChecks(allChecks, { config, clock });
+    const reports = await runChecks(checksFor(config), { config, clock });
     if (!options.fix) {
       const report = toJsonReport(reports);
       output.out(JSON.stringify({ ...report, warnings: config.warnings }, null, 2));
@@ -133,12 +133,13 @@ async function runWithProgress(config: Config, clock: Clock, output: Output, str
   const spinner = await startSpinner(output, stream, 'Checking…');
   let done = 0;
   try {
-    return await runChecks(allChecks, {
+    const checks = checksFor(config);
+    return await runChecks(checks, {
       config,
       clock,
       onResult: () => {
         done += 1;
-        if (spinner) spinner.text = `Checking… ${done}/${allChecks.length}`;
+        if (spinner) spinner.text = `Checking… ${done}/${checks.length}`;
       },
     });
   } finally {
@@ -186,7 +187,7 @@ async function fixAndCheckAgain(
     output.addSecrets(config.secrets);
     print?.('');
     print?.(output.chalk.dim('Checking again…'));
-    reports = await runChecks(allChecks, { config, clock });
+    reports = await runChecks(checksFor(config), { config, clock });
   }
   return { reports, config, records };
 }

@@ -96,6 +96,8 @@ function checkRequiredVars(config: Config, twilio: boolean): CheckResult {
   const hasSecret = present(config.raw.TWILIO_API_SECRET);
   // An API key is enough for REST calls, but not for a call: serve refuses to start without the auth token, the only
   // credential that can verify Twilio's webhook signatures.
+  // Over SIP no Twilio webhook reaches serve (OpenAI's are verified with OPENAI_WEBHOOK_SECRET): the API key is enough.
+  const sip = config.transport === 'sip';
   let signatureProblem: Problem | undefined;
   // The browser phone alone reads none of Twilio's settings, so none is required.
   if (twilio) {
@@ -106,7 +108,7 @@ function checkRequiredVars(config: Config, twilio: boolean): CheckResult {
     }
     if (hasToken || !(hasKey && hasSecret)) {
       require('TWILIO_AUTH_TOKEN');
-    } else {
+    } else if (!sip) {
       signatureProblem = {
         key: 'TWILIO_AUTH_TOKEN',
         text: 'TWILIO_AUTH_TOKEN is not set: REST calls can use TWILIO_API_KEY, but voicebridge serve needs the auth token to check Twilio’s webhook signatures, and does not start without it',
@@ -173,7 +175,8 @@ function checkRequiredVars(config: Config, twilio: boolean): CheckResult {
   }
   const agent = config.assistant.id !== undefined ? variable : 'ASSISTANT_INSTRUCTIONS_FILE';
   if (!twilio) return { status: 'ok', summary: `all set for the browser phone: OPENAI_API_KEY, ${agent}` };
-  const twilioAuth = hasKey && hasSecret ? 'TWILIO_API_KEY + TWILIO_API_SECRET and TWILIO_AUTH_TOKEN' : 'TWILIO_AUTH_TOKEN';
+  const twilioAuth =
+    hasKey && hasSecret ? (sip && !hasToken ? 'TWILIO_API_KEY + TWILIO_API_SECRET' : 'TWILIO_API_KEY + TWILIO_API_SECRET and TWILIO_AUTH_TOKEN') : 'TWILIO_AUTH_TOKEN';
   return { status: 'ok', summary: `all set: OPENAI_API_KEY, ${agent}, TWILIO_ACCOUNT_SID, ${twilioAuth}, TWILIO_PHONE_NUMBER, WEBHOOK_URL` };
 }
 

@@ -14,7 +14,10 @@ import { FakeRealtime } from './realtime.js';
 import { installResponseRoutes } from './responses.js';
 import { sendOpenAIError } from './openai-errors.js';
 import { installThreadRoutes } from './threads.js';
+import { DEFAULT_WEBHOOK_EVENT_TYPES, installWebhookRoutes, newWebhookSecret, type FakeWebhookEndpoint } from './webhooks.js';
+import { fakeId } from './ids.js';
 
+export { DEFAULT_WEBHOOK_EVENT_TYPES, type FakeWebhookEndpoint } from './webhooks.js';
 export { OVERLOADED, openAIError, refuseUnauthorizedUpgrade, refuseUpgrade, sendOpenAIError, type OpenAIErrorBody } from './openai-errors.js';
 
 /** How the fake treats a key: a working key, or one of the ways a real key fails. */
@@ -35,6 +38,10 @@ export interface FakeOpenAIOptions {
   models?: FakeModel[];
   /** 'sunset' answers /assistants and /threads as OpenAI does since 2026-08-26 (404). */
   assistantsApi?: 'available' | 'sunset';
+  /** What GET /webhook_event_types lists, and so what webhook endpoints may subscribe to. */
+  webhookEventTypes?: readonly string[];
+  /** The project every key belongs to: a request whose OpenAI-Project header names another is refused, as OpenAI does. */
+  projectId?: string;
 }
 
 export class FakeOpenAI extends HttpFake {
@@ -43,6 +50,12 @@ export class FakeOpenAI extends HttpFake {
   assistantsApi: 'available' | 'sunset';
   readonly agents = new Map<string, FakeAgent>();
   readonly assistants = new Map<string, FakeAssistant>();
+  /** The project's webhook endpoints by ID (whe_…), with their signing secrets. */
+  readonly webhookEndpoints = new Map<string, FakeWebhookEndpoint>();
+  /** Every endpoint ID a DELETE removed, in order: tests prove nothing was deleted. */
+  readonly deletedWebhookEndpoints: string[] = [];
+  webhookEventTypes: readonly string[];
+  readonly projectId: string | undefined;
   /** The agent behind all three agent backends: tests script its replies, speed and failures here. */
   agentBehaviour: AgentBehaviour = {};
   /** Every turn the agent was given, in order, with what it received and how it ended. */
@@ -59,12 +72,15 @@ export class FakeOpenAI extends HttpFake {
     this.keys = new Map(Object.entries(options.keys ?? { [FAKE_OPENAI_KEY]: 'ok' }));
     this.models = options.models ?? [];
     this.assistantsApi = options.assistantsApi ?? 'sunset';
+    this.webhookEventTypes = options.webhookEventTypes ?? DEFAULT_WEBHOOK_EVENT_TYPES;
+    this.projectId = options.projectId;
     installModelRoutes(this);
     installAgentRoutes(this, this.agents);
     installAssistantRoutes(this, this.assistants);
     installAgentSessionRoutes(this);
     installThreadRoutes(this);
     installResponseRoutes(this);
+    installWebhookRoutes(this);
     this.server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => {
       const accept = this.webSockets.get(new URL(request.url ?? '/', 'http://fake').pathname);
       if (accept) accept(request, socket, head);
@@ -72,6 +88,14 @@ export class FakeOpenAI extends HttpFake {
     });
     this.realtime = new FakeRealtime(this);
     this.live = new FakeLive(this);
+  }
+
+  /** Adds a webhook endpoint as if it had been made in the dashboard; the oldest first, as they were made. */
+  addWebhookEndpoint(endpoint: Partial<FakeWebhookEndpoint> & { url: string; event_types: string[] }): FakeWebhookEndpoint {
+    const created = Math.floor(Date.now() / 1000) - 3600 + this.webhookEndpoints.size;
+    const full: FakeWebhookEndpoint = { id: fakeId('whe_'), name: 'My endpoint', created_at: created, updated_at: created, secret: newWebhookSecret(), ...endpoint };
+    this.webhookEndpoints.set(full.id, full);
+    return full;
   }
 
   /** Registers the WebSocket endpoint at this exact path (e.g. /v1/realtime). */
@@ -104,6 +128,15 @@ export class FakeOpenAI extends HttpFake {
           : "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
         type: 'invalid_request_error',
         code: key ? 'invalid_api_key' : null,
+      });
+      return true;
+    }
+    const project = request.headers['openai-project'];
+    if (this.projectId !== undefined && typeof project === 'string' && project !== this.projectId) {
+      sendOpenAIError(response, 401, {
+        message: 'OpenAI-Project header should match project for API key',
+        type: 'invalid_request_error',
+        code: 'mismatched_project',
       });
       return true;
     }

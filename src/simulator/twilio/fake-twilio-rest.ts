@@ -7,6 +7,10 @@ import type { ServerResponse } from 'node:http';
 import { readStreamTwiml, StreamTwimlError } from '../../softphone/stream-twiml.js';
 import { signTwilioRequest } from '../../softphone/twilio-request-signer.js';
 import { HttpFake, sendJson, type FakeRequest } from '../http-fake.js';
+import { FakeTrunking } from './fake-trunking.js';
+import { fakeSid, formBody, rfc2822, sendTwilioError } from './twilio-wire.js';
+
+export { fakeSid, sendTwilioError, twilioError, type TwilioErrorBody } from './twilio-wire.js';
 
 export const FAKE_TWILIO_ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef';
 export const FAKE_TWILIO_AUTH_TOKEN = 'fa4e70ce5a17b0d9c3e2f1a0b9c8d7e6';
@@ -98,32 +102,8 @@ export interface FakeTwilioRestOptions {
   knowsEveryCall?: boolean;
 }
 
-export interface TwilioErrorBody {
-  code: number;
-  message: string;
-  more_info: string;
-  status: number;
-}
-
-export function twilioError(status: number, code: number, message: string): TwilioErrorBody {
-  return { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status };
-}
-
-export function sendTwilioError(response: ServerResponse, status: number, code: number, message: string): void {
-  const headers: Record<string, string> = status === 401 ? { 'www-authenticate': 'Basic realm="Twilio API"' } : {};
-  sendJson(response, status, twilioError(status, code, message), headers);
-}
-
-function rfc2822(date: Date): string {
-  return date.toUTCString().replace('GMT', '+0000');
-}
-
-export function fakeSid(prefix: string): string {
-  return `${prefix}${randomBytes(16).toString('hex')}`;
-}
-
 /** Who made a request: the account they may act for, and how they proved it. */
-interface Caller {
+export interface Caller {
   accountSid: string;
   apiKey?: FakeTwilioApiKey;
 }
@@ -144,6 +124,8 @@ export class FakeTwilioRest extends HttpFake {
    * calls are signed for the URL as given and sent there, as a tunnel would carry them.
    */
   webhookOrigin: string | undefined;
+  /** Elastic SIP Trunking (trunking.twilio.com/v1): trunks, their origination URLs and numbers. */
+  readonly trunking: FakeTrunking;
   private readonly created = new Date('2025-03-01T10:00:00Z');
   private readonly knowsEveryCall: boolean;
 
@@ -166,6 +148,7 @@ export class FakeTwilioRest extends HttpFake {
     const numbers = options.numbers ?? [{ phoneNumber: FAKE_TWILIO_PHONE_NUMBER, sid: FAKE_TWILIO_NUMBER_SID }];
     for (const number of numbers) this.addNumber(number);
     this.installRoutes();
+    this.trunking = new FakeTrunking(this);
   }
 
   static async start(options: FakeTwilioRestOptions = {}): Promise<FakeTwilioRest> {
@@ -341,7 +324,7 @@ export class FakeTwilioRest extends HttpFake {
   }
 
   /** Authenticates like Twilio: any failure of the Basic credentials is 401 with code 20003 "Authenticate". */
-  private authenticate(request: FakeRequest, response: ServerResponse): Caller | undefined {
+  authenticate(request: FakeRequest, response: ServerResponse): Caller | undefined {
     const header = String(request.headers.authorization ?? '');
     const decoded = header.startsWith('Basic ') ? Buffer.from(header.slice('Basic '.length), 'base64').toString('utf8') : '';
     const colon = decoded.indexOf(':');
@@ -438,7 +421,15 @@ export class FakeTwilioRest extends HttpFake {
       }
       if (form.VoiceFallbackUrl !== undefined) number.voiceFallbackUrl = form.VoiceFallbackUrl === '' ? null : form.VoiceFallbackUrl;
       if (form.VoiceApplicationSid !== undefined) number.voiceApplicationSid = form.VoiceApplicationSid === '' ? null : form.VoiceApplicationSid;
-      if (form.TrunkSid !== undefined) number.trunkSid = form.TrunkSid === '' ? null : form.TrunkSid;
+      if (form.TrunkSid !== undefined) {
+        if (form.TrunkSid !== '' && !this.trunking.trunks.has(form.TrunkSid)) {
+          sendTwilioError(response, 400, 20001, `TrunkSid is not valid: ${form.TrunkSid}`);
+          return;
+        }
+        number.trunkSid = form.TrunkSid === '' ? null : form.TrunkSid;
+        // Twilio: setting a trunk removes the number's TwiML App, and the other way round.
+        if (number.trunkSid !== null) number.voiceApplicationSid = null;
+      }
       if (form.FriendlyName !== undefined) number.friendlyName = form.FriendlyName;
       sendJson(response, 200, this.numberToWire(number));
     });
@@ -591,10 +582,6 @@ export class FakeTwilioRest extends HttpFake {
       uri: `/${API_VERSION}/Accounts/${call.accountSid}/Calls/${call.sid}.json`,
     };
   }
-}
-
-function formBody(request: FakeRequest): Record<string, string> {
-  return typeof request.body === 'object' && request.body !== null ? (request.body as Record<string, string>) : {};
 }
 
 /** Twilio's PhoneNumber filter matches part of a number, with * as a wildcard digit. */
