@@ -18,7 +18,15 @@ let folder: string | undefined;
 let child: ChildProcessWithoutNullStreams | undefined;
 
 afterEach(async () => {
-  child?.kill('SIGKILL');
+  // A test that failed midway: SIGTERM lets serve delete its throw-away folder; SIGKILL if it does not stop.
+  const running = child && child.exitCode === null && child.signalCode === null ? child : undefined;
+  if (running) {
+    const closed = new Promise((resolve) => running.once('close', resolve));
+    running.kill('SIGTERM');
+    const timer = setTimeout(() => running.kill('SIGKILL'), 5_000);
+    await closed;
+    clearTimeout(timer);
+  }
   child = undefined;
   if (folder) await rm(folder, { recursive: true, force: true });
   folder = undefined;
