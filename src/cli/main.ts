@@ -142,9 +142,12 @@ Examples:
     .option('--host <address>', 'listen on this interface instead of HOST (default 0.0.0.0; 127.0.0.1 with --phone)')
     .option('--phone', 'serve the browser phone at /phone: talk to your agent from this machine\'s browser, no Twilio number needed')
     .option('--transport <transport>', 'media-streams (Twilio streams the audio through serve, the default) or sip (OpenAI answers the SIP call, serve steers it); overrides TRANSPORT')
+    .option('--simulate', 'run against simulated OpenAI and Twilio on 127.0.0.1 with a throw-away configuration: no key, no account, no .env read')
     .addHelpText(
       'after',
       `
+With --simulate, serve listens on 127.0.0.1 (PORT 5000 unless --port; 0 picks a free one), serves the browser phone,
+and prints the voicebridge call command that calls it; nothing real is called.
 Before listening, serve runs the doctor's offline checks and its key, agent and model checks, and refuses to start
 (exit 1) when a call could not work, e.g. on a model past its shutdown date (VOICEBRIDGE_TODAY=YYYY-MM-DD asks about
 another day). A model within 90 days of its shutdown date is one warning line.
@@ -165,6 +168,7 @@ Examples:
   $ npx voicebridge serve --voice-engine live         GPT-Live speaks and listens, your agent answers
   $ npx voicebridge serve --transport sip             OpenAI answers your SIP trunk, serve steers each call
   $ npx voicebridge serve --phone                     talk to your agent from the browser
+  $ npx voicebridge serve --simulate                  try it with no accounts: everything simulated, locally
   $ npx voicebridge serve --tunnel --configure-number --restore-number`,
     )
     .action(async (options: ServeOptions) => {

@@ -1,10 +1,10 @@
 // The demo's phone call, placed with `voicebridge call`'s softphone: waits for the greeting, says each line of the
-// script in simulated speech, waits for the agent's whole reply, and hangs up after the last one. What the caller
+// script in the simulator's synthetic speech (audio that carries the line's UTF-8 text, which the simulator reads
+// back as its transcription), waits for the agent's whole reply, and hangs up after the last one. What the caller
 // hears is printed in words: the simulator's synthetic voice can be read back.
-import { phrasesInVoice } from '../simulator/fake-audio.js';
+import { phrasesInVoice, speechAudio } from '../simulator/fake-audio.js';
 import { CallNarration } from '../softphone/call-narration.js';
 import { placeCall } from '../softphone/place-call.js';
-import { syntheticCallerSpeech } from './synthetic-caller-speech.js';
 
 export interface DemoCallOptions {
   serverUrl: string;
@@ -46,7 +46,7 @@ export async function placeDemoCall(options: DemoCallOptions): Promise<DemoCallR
     await waitForReply('the greeting');
     for (const line of options.script) {
       narration.print(`caller says: "${line}" (simulated speech)`);
-      await stream.say(syntheticCallerSpeech(line));
+      await stream.say(speechAudio(line));
       await waitForReply(`a reply to "${line}"`);
     }
     await stream.hangUp();

@@ -1,8 +1,10 @@
 // The fakes' audio convention: how text becomes G.711 μ-law bytes and back, so a test can say what the fake caller
 // says and check what it heard, through a bridge that passes audio through untouched.
 // - Caller speech: loud samples (so energy-based VAD hears speech) whose low bits carry the words.
-// - Voice output: one byte run per character (alternating the top bit so repeated letters stay apart), each
-//   utterance preceded by a little μ-law silence (0xFF).
+// - Voice output: one byte run per printable ASCII character, two runs per byte of any other character's UTF-8
+//   (alternating the top bit so repeated runs stay apart), each utterance preceded by a little μ-law silence (0xFF).
+// Audio in neither convention (a person speaking into a microphone, a tone, noise) is not words: the fakes describe
+// it by its energy instead (see voice-activity.ts).
 
 export const MULAW_SILENCE = 0xff;
 export const BYTES_PER_MS = 8;
@@ -47,7 +49,7 @@ export function speechAudio(text: string, durationMs = 400): Buffer {
   return audio;
 }
 
-/** The words carried by a burst of caller speech, as the fake's "transcription". */
+/** The words carried by a burst of caller speech, as the fake's "transcription" (lenient: any data nibbles count). */
 export function wordsInSpeech(audio: Uint8Array): string {
   const nibbles: number[] = [];
   for (const byte of audio) if ((byte & 0xf0) === DATA) nibbles.push(byte & 0x0f);
@@ -56,33 +58,119 @@ export function wordsInSpeech(audio: Uint8Array): string {
   return Buffer.from(bytes).toString('utf8');
 }
 
-/** The fake voice saying `text`: a little silence, then `msPerCharacter` of audio per character. */
+/** Below this magnitude a byte is the quiet around speech (silence, line noise), not part of the encoding. */
+const QUIET_MAGNITUDE = 512;
+/** Control characters other than tab and line breaks: no spoken line holds them (a clipped square wave decodes to NULs). */
+function hasControlCharacters(text: string): boolean {
+  for (const char of text) {
+    const code = char.codePointAt(0)!;
+    if ((code < 0x20 && char !== '\t' && char !== '\n' && char !== '\r') || code === 0x7f) return true;
+  }
+  return false;
+}
+
+/**
+ * The words a burst of audio carries when it is the fake caller's synthetic speech (see speechAudio), else undefined:
+ * real speech, a tone or noise is never read as words. The audio qualifies only if every byte is a data nibble, the
+ * filler's counting sequence or quiet, and the nibbles spell valid UTF-8 text (none at all: the empty string). `partial`: the burst is still going
+ * on, so a character cut in the middle is left for later.
+ */
+export function syntheticWords(audio: Uint8Array, partial = false): string | undefined {
+  const nibbles: number[] = [];
+  let previousFiller = -1;
+  let filler = 0;
+  for (const byte of audio) {
+    if ((byte & 0xf0) === DATA) {
+      nibbles.push(byte & 0x0f);
+      previousFiller = -1;
+    } else if ((byte & 0xf0) === 0) {
+      if (previousFiller >= 0 && byte !== (previousFiller + 1) % 16) return undefined;
+      previousFiller = byte;
+      filler += 1;
+    } else if (Math.abs(mulawToLinear(byte)) < QUIET_MAGNITUDE) {
+      previousFiller = -1;
+    } else {
+      return undefined;
+    }
+  }
+  // Filler alone is the fake caller saying nothing: loud, but no words.
+  if (nibbles.length === 0) return filler > 0 ? '' : undefined;
+  if (!partial && nibbles.length % 2 === 1) return undefined;
+  const bytes = new Uint8Array(nibbles.length >> 1);
+  for (let index = 0; index < bytes.length; index += 1) bytes[index] = (nibbles[2 * index]! << 4) | nibbles[2 * index + 1]!;
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes, { stream: partial });
+  } catch {
+    return undefined;
+  }
+  return hasControlCharacters(text) ? undefined : text;
+}
+
+// Voice runs: printable ASCII is its own code; any other character is its UTF-8 bytes, each as a run of 0x10–0x17
+// (the high nibble, which is 8–15 in a byte of a multi-byte character) then a run of 0x00–0x0F (the low nibble).
+// None of these, with the top bit set for alternation, is 0xFF (silence) or 0x7F (which decodes to silence too).
+const HIGH_NIBBLE = 0x10;
+
+function voiceRuns(text: string): number[] {
+  const runs: number[] = [];
+  for (const char of text) {
+    const code = char.codePointAt(0)!;
+    if (code >= 0x20 && code < 0x7f) {
+      runs.push(code);
+      continue;
+    }
+    for (const byte of Buffer.from(char, 'utf8')) {
+      if (byte < 0x80) {
+        runs.push(0x3f); // '?': an ASCII control character is not speech
+        continue;
+      }
+      runs.push(HIGH_NIBBLE | ((byte >> 4) - 8), byte & 0x0f);
+    }
+  }
+  return runs;
+}
+
+/** The fake voice saying `text`: a little silence, then `msPerCharacter` of audio per run (see voiceRuns). */
 export function voiceAudio(text: string, msPerCharacter: number): Buffer {
   const run = Math.max(1, Math.round(msPerCharacter * BYTES_PER_MS));
-  const characters = [...text].map((char) => {
-    const code = char.charCodeAt(0);
-    return code >= 0x20 && code < 0x7f ? code : 0x3f; // '?' for what the convention cannot carry
-  });
-  const audio = Buffer.alloc(run * (characters.length + 1), MULAW_SILENCE);
-  characters.forEach((code, index) => audio.fill(code | (index % 2 === 1 ? 0x80 : 0), run * (index + 1), run * (index + 2)));
+  const runs = voiceRuns(text);
+  const audio = Buffer.alloc(run * (runs.length + 1), MULAW_SILENCE);
+  runs.forEach((code, index) => audio.fill(code | (index % 2 === 1 ? 0x80 : 0), run * (index + 1), run * (index + 2)));
   return audio;
 }
 
 /** What the fake voice said in this audio, one string per utterance (split at the silence before each). */
 export function phrasesInVoice(audio: Uint8Array): string[] {
   const phrases: string[] = [];
-  let current: string | undefined;
+  let current: number[] | undefined;
+  let high: number | undefined;
   let previous = -1;
+  const finish = (): void => {
+    if (current !== undefined && current.length > 0) phrases.push(Buffer.from(current).toString('utf8'));
+    current = undefined;
+    high = undefined;
+  };
   for (const byte of audio) {
     if (byte === previous) continue;
     previous = byte;
     if (byte === MULAW_SILENCE) {
-      if (current !== undefined && current !== '') phrases.push(current);
-      current = '';
+      finish();
+      current = [];
       continue;
     }
-    current = (current ?? '') + String.fromCharCode(byte & 0x7f);
+    current ??= [];
+    const code = byte & 0x7f;
+    if (code >= 0x20) {
+      current.push(code);
+      high = undefined;
+    } else if (code >= HIGH_NIBBLE && code < HIGH_NIBBLE + 8) {
+      high = code - HIGH_NIBBLE + 8;
+    } else if (code < HIGH_NIBBLE && high !== undefined) {
+      current.push((high << 4) | code);
+      high = undefined;
+    }
   }
-  if (current !== undefined && current !== '') phrases.push(current);
+  finish();
   return phrases;
 }

@@ -100,6 +100,24 @@ describe('voicebridge demo', () => {
     }
   });
 
+  it('speaks any UTF-8 line (accents, emoji, CJK, right-to-left) in simulated speech, and shows it intact from the transcript to what the caller hears', async () => {
+    folder = await mkdtemp(join(tmpdir(), 'voicebridge-demo-test-'));
+    const script = ['Café crème, s’il vous plaît 🙂', '你好，我想订一张桌子', 'שלום, מה שלומך?', 'Ünïcödé — 👍🏽 🇫🇷 ok'];
+    await writeFile(join(folder, 'caller.txt'), script.join('\n') + '\n');
+    const result = await runCli(['demo', '--script', 'caller.txt'], { cwd: folder, timeoutMs: 30_000 });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const lines = result.stdout.split('\n');
+    expectInOrder(
+      lines,
+      script.flatMap((line) => {
+        const said = line.replace(/[.!?]+$/, '');
+        return [`caller says: "${line}" (simulated speech)`, `Customer said: ${line}`, `← Assistant: You said: ${said}.`, `): "You said: ${said}."`];
+      }),
+    );
+    expect(result.stdout).not.toContain('\uFFFD');
+    expect(result.stdout).not.toMatch(/You said: [^\n]*\?\?/);
+  }, 40_000);
+
   it('refuses a script with no lines as a usage error', async () => {
     folder = await mkdtemp(join(tmpdir(), 'voicebridge-demo-test-'));
     await writeFile(join(folder, 'empty.txt'), '# nothing to say\n\n');

@@ -8,6 +8,7 @@ import WebSocket from 'ws';
 import { BYTES_PER_MS, FRAME_BYTES, MULAW_SILENCE, phrasesInVoice, speechAudio, voiceAudio } from './fake-audio.js';
 import { FAKE_OPENAI_KEY, FakeOpenAI } from './openai/fake-openai.js';
 import { eventually } from '../bridge/call-harness.js';
+import { encodeMulaw } from '../../src/softphone/mulaw.js';
 
 let fake: FakeOpenAI | undefined;
 const clients: LiveWS[] = [];
@@ -197,6 +198,20 @@ describe('the fake GPT-Live session', () => {
     live.send({ type: 'session.close' });
     await eventually(() => fake!.live.openConnections.length === 0, 'the socket closed');
     expect(ofType(events, 'session.closed')[0]).toMatchObject({ reason: 'close_requested', usage: { seconds: 0 } });
+  });
+
+  it('hears audio it cannot read as words (a 1.3 s tone) by its energy: the transcript says how long, and the agent is asked', async () => {
+    const { live, events } = await connect();
+    startSession(live);
+    await eventually(() => ofType(events, 'session.started').length === 1, 'the session started');
+    const samples = new Int16Array(1300 * BYTES_PER_MS).map((_, index) => Math.round(12_000 * Math.sin((2 * Math.PI * 300 * index) / 8000)));
+    const audio = Buffer.concat([Buffer.alloc(200 * BYTES_PER_MS, MULAW_SILENCE), encodeMulaw(samples), Buffer.alloc(500 * BYTES_PER_MS, MULAW_SILENCE)]);
+    for (let offset = 0; offset < audio.length; offset += FRAME_BYTES) {
+      live.send({ type: 'session.input_audio.append', audio: audio.subarray(offset, offset + FRAME_BYTES).toString('base64') });
+    }
+    await eventually(() => ofType(events, 'session.delegation.created').length === 1, 'the delegation');
+    expect(ofType(events, 'session.input_transcript.delta').map((event) => [event.delta, event.start_ms])).toEqual([['I heard you speak for 1.3 seconds', 200]]);
+    expect(ofType(events, 'session.delegation.created')[0]).toMatchObject({ offset_ms: 1880 });
   });
 });
 

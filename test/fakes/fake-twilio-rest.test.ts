@@ -102,6 +102,20 @@ describe('the fake Twilio REST API, driven by the real twilio client', () => {
     expect(call.updates).toEqual([{ Twiml: '<Response><Dial>+14155550100</Dial></Response>' }]);
     expect(call.status).toBe('in-progress');
   });
+
+  it('knows only the calls it placed, unless told to take any call SID of the account as one in progress (a simulation)', async () => {
+    const sid = 'CA00112233445566778899aabbccddeeff';
+    fake = await FakeTwilioRest.start();
+    const client = await clientFor({ TWILIO_ACCOUNT_SID: FAKE_TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN: FAKE_TWILIO_AUTH_TOKEN });
+    expect(await caught(client.calls(sid).update({ status: 'completed' }))).toMatchObject({ status: 404, code: 20404 });
+    await fake.close();
+
+    fake = await FakeTwilioRest.start({ knowsEveryCall: true });
+    const simulated = await clientFor({ TWILIO_ACCOUNT_SID: FAKE_TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN: FAKE_TWILIO_AUTH_TOKEN });
+    expect((await simulated.calls(sid).update({ status: 'completed' })).status).toBe('completed');
+    expect(fake.calls.get(sid)).toMatchObject({ accountSid: FAKE_TWILIO_ACCOUNT_SID, status: 'completed', updates: [{ Status: 'completed' }] });
+    expect(await caught(simulated.calls('CAnot-a-call-sid').update({ status: 'completed' }))).toMatchObject({ status: 404 });
+  });
 });
 
 describe('calls placed through the fake, driven by the real twilio client', () => {

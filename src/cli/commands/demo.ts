@@ -5,9 +5,8 @@ import { createServer } from 'node:net';
 import { publicUrlsFrom } from '../../transports/twilio-media-streams/public-urls.js';
 import type { BridgeServer } from '../../server/bridge-server.js';
 import { placeDemoCall, type DemoCallResult } from '../../demo/demo-call.js';
-import { createDemoProject } from '../../demo/demo-project.js';
 import { DEFAULT_DEMO_SCRIPT, DemoScriptError, readDemoScript } from '../../demo/demo-script.js';
-import { startSimulatedOpenAI } from '../../demo/simulated-openai.js';
+import { startSimulation } from '../../demo/simulation.js';
 import { findFreePort } from '../../util/free-port.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import { UsageError } from '../../util/usage-error.js';
@@ -42,13 +41,12 @@ export async function runDemoCommand(options: DemoOptions, output: Output = crea
     return EXIT_FAILURE;
   }
 
-  const simulator = await startSimulatedOpenAI(script);
-  const project = await createDemoProject(simulator, port ?? (await findFreePort()));
+  const project = await startSimulation({ port: port ?? (await findFreePort()), purpose: 'demo' });
   output.addSecrets(project.config.secrets);
   try {
     output.out(chalk.bold('voicebridge demo') + ' — one phone call through the whole bridge, ' + chalk.yellow.bold('simulated: nothing real is called'));
-    output.out(`  OpenAI   ${chalk.yellow('simulated')}: the bundled simulator at ${simulator.baseURL} (Realtime voice and agent; synthetic speech)`);
-    output.out(`  Twilio   ${chalk.yellow('simulated')}: voicebridge call's softphone rings the bridge as Twilio would; no account, no number`);
+    output.out(`  OpenAI   ${chalk.yellow('simulated')}: the bundled simulator at ${project.openai.baseURL} (Realtime voice and agent; synthetic speech)`);
+    output.out(`  Twilio   ${chalk.yellow('simulated')}: voicebridge call's softphone rings the bridge as Twilio would, and a simulated REST API at ${project.twilioApiBaseUrl}; no account, no number`);
     output.out(`  Caller   ${script.length} line${script.length === 1 ? '' : 's'} (${options.script === undefined ? 'the default script; --script FILE for your own' : options.script})`);
     output.out(`  Bridge   voicebridge serve, in this process, on ${project.serverUrl}`);
     output.out('');
@@ -95,8 +93,7 @@ export async function runDemoCommand(options: DemoOptions, output: Output = crea
     output.out(`For real calls: cp .env.example .env, fill it in, then ${voicebridgeCommand('doctor')}, ${voicebridgeCommand('serve')}, and ${voicebridgeCommand('call')}.`);
     return EXIT_OK;
   } finally {
-    await project.remove();
-    await simulator.close();
+    await project.close();
   }
 }
 

@@ -1,10 +1,13 @@
 // `voicebridge serve`: checks the setup the way the doctor does and refuses to start on anything that would make a
 // call fail (a workflow ID, a sunset Assistants API, a missing key), then runs the Twilio ↔ Realtime ↔ agent bridge
 // until SIGINT, SIGTERM or SIGHUP. With --tunnel, a public HTTPS tunnel is the run's WEBHOOK_URL (and, when asked, the number's).
+// With --simulate, the same serve runs on 127.0.0.1 against simulated OpenAI and Twilio with a throw-away configuration.
 import { BrainError, type Brain } from '../../agents/brain.js';
 import { createBridgeLog, LOG_FORMATS, type BridgeLog, type LogFormat } from '../../log/call-log.js';
 import { PublicUrlError } from '../../transports/twilio-media-streams/public-urls.js';
 import { BridgeStartError, servesTwilio, startBridgeServer, type BridgeServer } from '../../server/bridge-server.js';
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Config } from '../../config/config.js';
 import { DEFAULT_LIVE_MODEL, DEFAULT_PORT, TRANSPORTS, VOICE_ENGINES, type TransportName, type VoiceEngineName } from '../../config/defaults.js';
 import { loadConfig } from '../../config/load-config.js';
@@ -35,6 +38,8 @@ export interface ServeOptions {
   host?: string;
   /** Serve the browser phone (GET /phone) too. */
   phone?: boolean;
+  /** Run against the bundled simulators with a throw-away configuration: no key, no account, no .env. */
+  simulate?: boolean;
 }
 
 export interface ServeRuntime {
@@ -56,7 +61,12 @@ export interface ServeSetup {
   tunnelProvider?: TunnelProvider;
   /** No banner: the embedding command says what runs. */
   quiet?: boolean;
+  /** More banner lines, before "Waiting for calls" (serve --simulate: what is simulated and how to call it). */
+  notes?: (server: BridgeServer) => string[];
 }
+
+export const SIMULATE_FIRST_LINE = 'voicebridge serve --simulate — simulated: nothing real is called (OpenAI and Twilio are simulated on this machine; no key, no account, no .env)';
+export const SIMULATE_LAST_LINE = 'Nothing real was called: OpenAI and Twilio were simulated, no key or account was used, and the throw-away configuration is deleted.';
 
 /**
  * The signals that stop serve gracefully. SIGHUP is among them: a closed terminal or SSH session sends it, and its
@@ -83,6 +93,7 @@ export async function runServeCommand(
   runtime: ServeRuntime = processRuntime,
   setup: ServeSetup = {},
 ): Promise<number> {
+  if (options.simulate) return runSimulated(options, output, runtime, setup);
   const format = parseLogFormat(options.logFormat);
   const portOverride = parsePort(options.port);
   const voiceEngine = parseVoiceEngine(options.voiceEngine);
@@ -148,7 +159,7 @@ export async function runServeCommand(
     return refused();
   }
   const phoneUrl = phone ? `http://${urlHost(host)}:${server.port}/phone#${phone.token}` : undefined;
-  if (!setup.quiet) announce(server, brain, config, format, output, log, host, phoneUrl);
+  if (!setup.quiet) announce(server, brain, config, format, output, log, host, phoneUrl, setup);
   else if (phoneUrl) output.out(`Browser phone: ${phoneUrl}`);
   const numberProblem = await tunnel?.configureNumber(log);
   if (numberProblem) {
@@ -175,6 +186,55 @@ export async function runServeCommand(
   await tunnel?.close(log);
   log.info('Stopped.');
   return EXIT_OK;
+}
+
+/**
+ * serve --simulate: the OpenAI simulator and a simulated Twilio REST API start in this process on 127.0.0.1, a
+ * throw-away .env in a temporary folder points serve at them, and the real serve runs on it. The user's .env and
+ * environment take no part. The first and last lines say that nothing real is called.
+ */
+async function runSimulated(options: ServeOptions, output: Output, runtime: ServeRuntime, setup: ServeSetup): Promise<number> {
+  const format = parseLogFormat(options.logFormat);
+  const port = parsePort(options.port);
+  parseVoiceEngine(options.voiceEngine);
+  for (const [flag, given] of [
+    ['--env-file', options.envFile !== undefined],
+    ['--tunnel', options.tunnel === true],
+    ['--configure-number', options.configureNumber === true],
+  ] as const) {
+    if (given) throw new UsageError(`--simulate runs on this machine with a throw-away configuration: it reads no .env and opens no tunnel, so ${flag} cannot go with it`);
+  }
+  const jsonLog = format === 'json' ? (await import('../../log/json-log.js')).createJsonLog({ write: (line) => output.out(line), secrets: [] }) : undefined;
+  const say = (line: string): void => (jsonLog ? jsonLog.info(line) : output.out(output.chalk.yellow.bold(line)));
+  say(SIMULATE_FIRST_LINE);
+  const { findFreePort } = await import('../../util/free-port.js');
+  const { startSimulation } = await import('../../demo/simulation.js');
+  // WEBHOOK_URL names the port and the webhook signature covers it: the port is chosen before serve starts.
+  const simulation = await startSimulation({ port: port === undefined ? DEFAULT_PORT : port === 0 ? await findFreePort() : port, purpose: 'simulate' });
+  // A second stop signal exits at once, past the finally below: the throw-away folder goes then too.
+  const removeFolder = (): void => rmSync(dirname(simulation.envPath), { recursive: true, force: true });
+  process.once('exit', removeFolder);
+  // Listen on this machine only, unless an address is asked for (--host; HOST is the user's and is not read).
+  const host = listenHost(options.host, setup.host, simulation.config.host, true) ?? '127.0.0.1';
+  const notes = (server: BridgeServer): string[] => [
+    `  Simulated        OpenAI at ${simulation.openai.baseURL} (agent and voice) and the Twilio REST API at ${simulation.twilioApiBaseUrl}, in this process`,
+    `  Configuration    throw-away ${simulation.envPath} (your .env is neither read nor changed)`,
+    '  Speech           the simulator reads its own synthetic speech as words; a real voice is heard by its energy ("I heard you speak for 2.1 seconds")',
+    `  Call it          ${output.chalk.cyan(`npx voicebridge call --url http://${urlHost(host)}:${server.port} --env-file ${shellQuote(simulation.envPath)}`)}  (add --wav FILE to speak)`,
+  ];
+  try {
+    // The browser phone is on too: talking to the simulated agent needs nothing but a browser.
+    return await runServeCommand({ ...options, simulate: false, phone: true, host: undefined, port: undefined }, output, runtime, { ...setup, config: simulation.config, host, notes });
+  } finally {
+    await simulation.close();
+    process.off('exit', removeFolder);
+    say(SIMULATE_LAST_LINE);
+  }
+}
+
+/** A path as one shell word (POSIX quoting when it holds anything but safe characters). */
+function shellQuote(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
 }
 
 /** The agent's refusal with its explanation, which often restates the refusal: then it is said once. */
@@ -274,7 +334,7 @@ function startFailure(error: unknown, config: Config, host: string): string {
   return (error as Error).message;
 }
 
-function announce(server: BridgeServer, brain: Brain, config: Config, format: LogFormat, output: Output, log: BridgeLog, host: string, phoneUrl: string | undefined): void {
+function announce(server: BridgeServer, brain: Brain, config: Config, format: LogFormat, output: Output, log: BridgeLog, host: string, phoneUrl: string | undefined, setup: ServeSetup): void {
   const voice =
     config.openai.voiceEngine === 'live'
       ? `OpenAI GPT-Live ${DEFAULT_LIVE_MODEL} (your agent as its delegate), voice ${config.openai.voice}`
@@ -295,6 +355,7 @@ function announce(server: BridgeServer, brain: Brain, config: Config, format: Lo
       transferNumber: config.calls.transferNumber ?? null,
       drainTimeoutMs: config.calls.drainTimeoutMs,
     });
+    for (const note of setup.notes?.(server) ?? []) log.info(note.trim());
     return;
   }
   const { chalk } = output;
@@ -321,6 +382,7 @@ function announce(server: BridgeServer, brain: Brain, config: Config, format: Lo
   output.out(`  Voice            ${voice}`);
   output.out(`  Calls            ${describeCallPolicy(config)}`);
   if (config.outbound.apiKey) output.out(`  Outbound calls   POST /calls and voicebridge dial (VOICEBRIDGE_API_KEY), at most ${config.outbound.ratePerMinute} placed a minute`);
+  for (const note of setup.notes?.(server) ?? []) output.out(note);
   output.out(chalk.green('Waiting for calls.') + chalk.dim(' Ctrl+C to stop.'));
 }
 

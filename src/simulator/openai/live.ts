@@ -1,14 +1,16 @@
 // A fake of OpenAI's GPT-Live primary WebSocket (`/v1/live/sessions`) on FakeOpenAI's HTTP server, faithful to the
 // event shapes in `openai/resources/live`: Bearer auth, `session.start` first (strictly checked) answered by
 // `session.started`, caller audio in, input transcript deltas and a client `session.delegation.created` from each
-// burst of caller speech (the words read from the fake caller's audio, see fake-audio.ts), commentary spoken as
+// burst of caller speech (the words read from the fake caller's audio, see fake-audio.ts; for audio it cannot read,
+// how long the caller spoke), commentary spoken as
 // `session.output_audio.delta` paced against the clock (real time by default, faster with `burstAhead`), an automatic
 // acknowledgement when a delegation waits too long, barge-in (the voice stops itself when the caller speaks),
 // `session.close` → `session.closed`, and `error` events for anything the service would refuse.
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { BYTES_PER_MS, FRAME_BYTES, meanAmplitude, voiceAudio, wordsInSpeech } from '../fake-audio.js';
+import { BYTES_PER_MS, FRAME_BYTES, syntheticWords, voiceAudio } from '../fake-audio.js';
+import { EnergyDetector, heardSpeechTranscript, type SpeechBurst } from '../voice-activity.js';
 import type { FakeOpenAI } from './fake-openai.js';
 import { OVERLOADED, refuseUnauthorizedUpgrade, refuseUpgrade } from './openai-errors.js';
 import { fakeId } from './ids.js';
@@ -120,7 +122,7 @@ export class FakeLive {
     acknowledgement: 'One moment.',
     stopsWhenInterrupted: true,
   };
-  /** Transcripts for speech bursts that carry no words (e.g. a plain tone), used in order. */
+  /** Transcripts for speech bursts that carry no words (e.g. a plain tone), used in order; without one, the length of the speech is described. */
   readonly transcripts: string[] = [];
   /** How many of the next connection attempts to refuse with 503, as an overloaded service would. */
   refuseConnections = 0;
@@ -235,7 +237,8 @@ export class FakeLive {
     let leftover = Buffer.alloc(0);
     let acknowledgementDelayMs = DEFAULT_ACKNOWLEDGEMENT_DELAY_MS;
     const pendingAcknowledgements = new Map<string, NodeJS.Timeout>();
-    const burst = { speaking: false, frames: [] as Buffer[], silenceMs: 0, startMs: 0, emitted: 0, lagging: [] as Json[] };
+    const ears = new EnergyDetector(options.speechAmplitude);
+    const burst = { startMs: 0, emitted: 0, lagging: [] as Json[] };
     /** A transcript delta: sent at once, or held for after the delegation when transcription lags. */
     const transcriptDelta = (delta: string): void => {
       const event = { type: 'session.input_transcript.delta', delta, start_ms: burst.startMs, end_ms: Math.round(inputMs) };
@@ -353,28 +356,30 @@ export class FakeLive {
     };
 
     // The ears: energy detection over 20 ms frames; words stream out as transcript deltas while the caller speaks.
-    const emitWords = (final: boolean): void => {
-      const text = wordsInSpeech(Buffer.concat(burst.frames));
+    const emitWords = (audio: Buffer, final: boolean): void => {
+      const text = syntheticWords(audio, !final);
+      if (text === undefined) return;
       const unsent = text.slice(burst.emitted);
       const match = final ? unsent : /^\s*\S+\s+/.exec(unsent)?.[0];
       if (!match) return;
       burst.emitted += match.length;
       transcriptDelta(match);
     };
-    const endOfBurst = (): void => {
-      emitWords(true);
-      let heardWords = burst.emitted > 0;
-      if (!heardWords && this.transcripts.length > 0) {
-        transcriptDelta(this.transcripts.shift()!);
-        heardWords = true;
+    const endOfBurst = (speech: SpeechBurst): void => {
+      emitWords(speech.audio, true);
+      if (burst.emitted === 0) {
+        // Speech it cannot read as words (a person on a microphone) is described by its length, never guessed at;
+        // the fake caller's own speech with no words in it is no turn at all.
+        const said = this.transcripts.shift() ?? (syntheticWords(speech.audio) === undefined ? heardSpeechTranscript(speech.voicedMs) : undefined);
+        if (said === undefined) {
+          burst.lagging = [];
+          return;
+        }
+        transcriptDelta(said);
       }
       const lagging = burst.lagging;
       burst.lagging = [];
-      burst.speaking = false;
-      burst.frames = [];
-      burst.silenceMs = 0;
       burst.emitted = 0;
-      if (!heardWords) return;
       delegate(Math.round(inputMs), lagging);
     };
     const delegate = (offset: number, lagging: Json[]): void => {
@@ -391,24 +396,21 @@ export class FakeLive {
       });
     };
     const hearFrame = (frame: Buffer, pcmu: boolean): void => {
+      ears.threshold = options.speechAmplitude;
       // The fake understands only μ-law: audio declared as anything else is heard as nothing.
-      const speech = pcmu && meanAmplitude(frame) >= options.speechAmplitude;
-      if (!burst.speaking && speech) {
-        burst.speaking = true;
-        burst.frames = [frame];
-        burst.silenceMs = 0;
+      const heard = ears.hear(frame, options.silenceMs, pcmu);
+      if (heard?.type === 'started') {
         burst.startMs = Math.round(inputMs);
         burst.emitted = 0;
         if (options.stopsWhenInterrupted && voice.current) {
           connection.interruptions += 1;
           stopVoice();
         }
-        emitWords(false);
-      } else if (burst.speaking) {
-        burst.frames.push(frame);
-        burst.silenceMs = speech ? 0 : burst.silenceMs + frame.length / BYTES_PER_MS;
-        emitWords(false);
-        if (burst.silenceMs >= options.silenceMs) endOfBurst();
+        emitWords(ears.currentAudio, false);
+      } else if (heard?.type === 'stopped') {
+        endOfBurst(heard.burst);
+      } else if (ears.inSpeech) {
+        emitWords(ears.currentAudio, false);
       }
       inputMs += frame.length / BYTES_PER_MS;
     };

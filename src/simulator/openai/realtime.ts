@@ -1,12 +1,13 @@
 // A fake of OpenAI's Realtime WebSocket (GA protocol) on FakeOpenAI's HTTP server: `GET /v1/realtime?model=…`
 // upgraded to a WebSocket. It checks auth, refuses the retired beta shape (OpenAI-Beta header → error
 // beta_api_shape_disabled, then close), detects speech from audio energy (server VAD), "transcribes" the words the
-// fake caller's speech carries (see fake-audio.ts) or the next queued transcript, and speaks responses as paced
-// μ-law audio deltas. Everything sent and received is recorded per connection.
+// fake caller's speech carries (see fake-audio.ts), else the next queued transcript, else says honestly how long the
+// caller spoke (real speech it cannot read), and speaks responses as paced μ-law audio deltas. Everything sent and received is recorded per connection.
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { BYTES_PER_MS, FRAME_BYTES, meanAmplitude, voiceAudio, wordsInSpeech } from '../fake-audio.js';
+import { BYTES_PER_MS, FRAME_BYTES, syntheticWords, voiceAudio } from '../fake-audio.js';
+import { EnergyDetector, heardSpeechTranscript, type SpeechBurst } from '../voice-activity.js';
 import type { FakeOpenAI } from './fake-openai.js';
 import { OVERLOADED, refuseUnauthorizedUpgrade, refuseUpgrade } from './openai-errors.js';
 import { fakeId } from './ids.js';
@@ -59,13 +60,6 @@ interface ActiveResponse {
   response: Json;
 }
 
-interface VadState {
-  speaking: boolean;
-  itemId: string;
-  burst: Buffer[];
-  silenceMs: number;
-}
-
 export class FakeRealtime {
   readonly connections: FakeRealtimeConnection[] = [];
   readonly options: FakeRealtimeOptions = {
@@ -76,9 +70,9 @@ export class FakeRealtime {
     transcriptionDelayMs: 20,
     speechAmplitude: 2000,
   };
-  /** Transcripts for speech bursts that carry no words (e.g. a plain tone), used in order. */
+  /** Transcripts for speech bursts that carry no words (e.g. a plain tone), used in order; without one, the length of the speech is described. */
   readonly transcripts: string[] = [];
-  /** Script mode: the k-th burst of caller speech on a connection is heard as the k-th line, whatever its audio (the demo's caller). */
+  /** Script mode: the k-th burst of caller speech on a connection is heard as the k-th line, whatever its audio. */
   script: readonly string[] | undefined;
   /** How many of the next connection attempts to refuse with 503, as an overloaded service would. */
   refuseConnections = 0;
@@ -192,7 +186,8 @@ export class FakeRealtime {
     if (hangsResponses) this.hangResponses -= 1;
     const responses = new Map<string, ActiveResponse>();
     const timers = new Set<NodeJS.Timeout>();
-    const vad: VadState = { speaking: false, itemId: '', burst: [], silenceMs: 0 };
+    const vad = new EnergyDetector(this.options.speechAmplitude);
+    let speechItemId = '';
     let audioMs = 0;
     let leftover = Buffer.alloc(0);
     let previousItemId: string | null = null;
@@ -242,12 +237,11 @@ export class FakeRealtime {
 
     // A SIP call's caller, played by the test through the call: their words, their keys, their hang-up.
     const callerSays = (text: string): void => {
-      vad.itemId = fakeId('item_');
-      vad.speaking = true;
-      vad.burst = [];
-      send({ type: 'input_audio_buffer.speech_started', audio_start_ms: Math.round(audioMs), item_id: vad.itemId });
+      speechItemId = fakeId('item_');
+      const startMs = Math.round(audioMs);
+      send({ type: 'input_audio_buffer.speech_started', audio_start_ms: startMs, item_id: speechItemId });
       audioMs += 400;
-      later(this.options.transcriptionDelayMs, () => endOfSpeech(text));
+      later(this.options.transcriptionDelayMs, () => endOfSpeech({ audio: Buffer.alloc(0), voicedMs: 400, startMs }, text));
     };
     const pressed = (digit: string): void => send({ type: 'input_audio_buffer.dtmf_event_received', event: digit, received_at: Math.floor(Date.now() / 1000) });
     const callEnded = (): void => {
@@ -380,14 +374,11 @@ export class FakeRealtime {
     };
 
     /** `spoken`: what a SIP caller said, heard as is. */
-    const endOfSpeech = (spoken?: string): void => {
-      const itemId = vad.itemId;
-      const burst = Buffer.concat(vad.burst);
+    const endOfSpeech = (speech: SpeechBurst, spoken?: string): void => {
+      const itemId = speechItemId;
+      const burst = speech.audio;
       const scripted = this.script?.[bursts];
       bursts += 1;
-      vad.speaking = false;
-      vad.burst = [];
-      vad.silenceMs = 0;
       send({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: Math.round(audioMs), item_id: itemId });
       send({ type: 'input_audio_buffer.committed', item_id: itemId, previous_item_id: previousItemId });
       previousItemId = itemId;
@@ -406,9 +397,11 @@ export class FakeRealtime {
             });
             return;
           }
-          const transcript = spoken ?? scripted ?? (wordsInSpeech(burst) || this.transcripts.shift() || '');
-          const middle = Math.ceil(transcript.length / 2);
-          for (const delta of [transcript.slice(0, middle), transcript.slice(middle)]) {
+          const transcript = spoken ?? scripted ?? syntheticWords(burst) ?? this.transcripts.shift() ?? heardSpeechTranscript(speech.voicedMs);
+          // Split between characters, never inside one (an emoji is two UTF-16 units).
+          const characters = [...transcript];
+          const middle = Math.ceil(characters.length / 2);
+          for (const delta of [characters.slice(0, middle).join(''), characters.slice(middle).join('')]) {
             if (delta) send({ type: 'conversation.item.input_audio_transcription.delta', item_id: itemId, content_index: 0, delta });
           }
           send({
@@ -425,29 +418,23 @@ export class FakeRealtime {
 
     const hearFrame = (frame: Buffer): void => {
       const detection = turnDetection();
-      const frameMs = frame.length / BYTES_PER_MS;
-      // The fake understands only μ-law: audio declared as anything else is heard as nothing.
-      const speech = ((input().format as Json).type === 'audio/pcmu') && meanAmplitude(frame) >= this.options.speechAmplitude;
       if (detection) {
-        if (!vad.speaking && speech) {
-          vad.speaking = true;
-          vad.itemId = fakeId('item_');
-          vad.burst = [frame];
-          vad.silenceMs = 0;
+        vad.threshold = this.options.speechAmplitude;
+        // The fake understands only μ-law: audio declared as anything else is heard as nothing.
+        const heard = vad.hear(frame, Number(detection.silence_duration_ms ?? 500), (input().format as Json).type === 'audio/pcmu');
+        if (heard?.type === 'started') {
+          speechItemId = fakeId('item_');
           const padding = Number(detection.prefix_padding_ms ?? 300);
-          send({ type: 'input_audio_buffer.speech_started', audio_start_ms: Math.max(0, Math.round(audioMs - padding)), item_id: vad.itemId });
+          send({ type: 'input_audio_buffer.speech_started', audio_start_ms: Math.max(0, Math.round(audioMs - padding)), item_id: speechItemId });
           if (detection.interrupt_response !== false) {
             for (const response of [...responses.values()]) {
               if (response.response.conversation_id !== null) finishResponse(response, 'cancelled', 'turn_detected');
             }
           }
-        } else if (vad.speaking) {
-          vad.burst.push(frame);
-          vad.silenceMs = speech ? 0 : vad.silenceMs + frameMs;
-          if (vad.silenceMs >= Number(detection.silence_duration_ms ?? 500)) endOfSpeech();
         }
+        if (heard?.type === 'stopped') endOfSpeech(heard.burst);
       }
-      audioMs += frameMs;
+      audioMs += frame.length / BYTES_PER_MS;
     };
 
     socket.on('message', (data) => {
@@ -488,13 +475,14 @@ export class FakeRealtime {
         }
         case 'input_audio_buffer.clear':
           leftover = Buffer.alloc(0);
-          vad.speaking = false;
-          vad.burst = [];
+          vad.reset();
           send({ type: 'input_audio_buffer.cleared' });
           return;
-        case 'input_audio_buffer.commit':
-          if (vad.speaking) endOfSpeech();
+        case 'input_audio_buffer.commit': {
+          const burst = vad.finish();
+          if (burst) endOfSpeech(burst);
           return;
+        }
         case 'response.create':
           if (hangsResponses) return;
           startResponse((event.response ?? {}) as Json);

@@ -95,6 +95,11 @@ export interface FakeTwilioRestOptions {
   accounts?: Array<Partial<FakeTwilioAccount> & { sid: string }>;
   apiKeys?: Array<Partial<FakeTwilioApiKey> & { sid: string; secret: string }>;
   numbers?: Array<Partial<FakeIncomingNumber> & { phoneNumber: string }>;
+  /**
+   * Take any well-formed call SID of an account as a call in progress. For a simulation where calls reach serve
+   * straight from a softphone: real Twilio placed every call it is asked about, this fake never saw them ring.
+   */
+  knowsEveryCall?: boolean;
 }
 
 /** Who made a request: the account they may act for, and how they proved it. */
@@ -122,9 +127,11 @@ export class FakeTwilioRest extends HttpFake {
   /** Elastic SIP Trunking (trunking.twilio.com/v1): trunks, their origination URLs and numbers. */
   readonly trunking: FakeTrunking;
   private readonly created = new Date('2025-03-01T10:00:00Z');
+  private readonly knowsEveryCall: boolean;
 
   constructor(options: FakeTwilioRestOptions = {}) {
     super();
+    this.knowsEveryCall = options.knowsEveryCall ?? false;
     const accounts = options.accounts ?? [{ sid: FAKE_TWILIO_ACCOUNT_SID, authToken: FAKE_TWILIO_AUTH_TOKEN }];
     for (const account of accounts) {
       this.accounts.set(account.sid, {
@@ -430,7 +437,8 @@ export class FakeTwilioRest extends HttpFake {
     this.route('POST', `${base}/Calls/:sid.json`, (request, response) => {
       const found = this.accountFor(request, response);
       if (!found) return;
-      const call = this.calls.get(request.params.sid!);
+      const sid = request.params.sid!;
+      const call = this.calls.get(sid) ?? (this.knowsEveryCall && /^CA[0-9a-f]{32}$/.test(sid) ? this.addCall({ sid, accountSid: found.account.sid }) : undefined);
       if (!call || call.accountSid !== found.account.sid) return this.notFound(request, response);
       const form = formBody(request);
       const live = call.status === 'queued' || call.status === 'ringing' || call.status === 'in-progress';
