@@ -24,7 +24,7 @@ export interface Simulation {
   twilioApiBaseUrl: string;
   /** The configuration serve runs with, read from the throw-away .env. */
   config: Config;
-  /** The throw-away .env, for `voicebridge call --env-file` in another terminal. */
+  /** The throw-away .env, for `voicebridge call --env` in another terminal. */
   envPath: string;
   /** Where serve listens: http://127.0.0.1:<port> (also its WEBHOOK_URL). */
   serverUrl: string;

@@ -99,7 +99,7 @@ describe('voicebridge serve --simulate', () => {
     // The browser phone is on: a microphone is all it takes to talk to the simulated agent.
     expect(serve.stdout()).toMatch(new RegExp(`^ {2}Browser phone +http://127\\.0\\.0\\.1:${port}/phone#\\S+ `, 'm'));
     expect((await fetch(`http://127.0.0.1:${port}/phone`)).status).toBe(200);
-    const callLine = /^ {2}Call it +npx voicebridge (call --url \S+ --env-file \S+) {2}\(add --wav FILE to speak\)$/m.exec(serve.stdout())?.[1];
+    const callLine = /^ {2}Call it +npx voicebridge (call --url \S+ --env \S+) {2}\(add --wav FILE to speak\)$/m.exec(serve.stdout())?.[1];
     expect(callLine, serve.stdout()).toBeDefined();
     const callArgs = callLine!.split(' ');
     expect(callArgs.slice(0, 3)).toEqual(['call', '--url', `http://127.0.0.1:${port}`]);
@@ -145,14 +145,14 @@ describe('voicebridge serve --simulate', () => {
     expect(first.msg).toBe(SIMULATE_FIRST_LINE);
     const listening = serve.stdout().split('\n').filter((line) => line.includes('"msg":"Listening"'));
     expect(listening).toHaveLength(1);
-    expect(serve.stdout()).toMatch(/"msg":"Call it +npx voicebridge call --url http:\/\/127\.0\.0\.1:\d+ --env-file \S+ /);
+    expect(serve.stdout()).toMatch(/"msg":"Call it +npx voicebridge call --url http:\/\/127\.0\.0\.1:\d+ --env \S+ /);
     serve.proc.kill('SIGINT');
     expect(await serve.exited).toBe(0);
     const lines = serve.stdout().split('\n').filter((line) => line.trim() !== '');
     for (const line of lines) expect(() => JSON.parse(line) as unknown, line).not.toThrow();
     expect((JSON.parse(lines.at(-1)!) as { msg: string }).msg).toBe(SIMULATE_LAST_LINE);
 
-    for (const option of [['--env-file', 'prod.env'], ['--tunnel']]) {
+    for (const option of [['--env', 'prod.env'], ['--tunnel']]) {
       const refused = await runCli(['serve', '--simulate', ...option], { cwd: folder });
       expect(refused.code).toBe(2);
       expect(refused.stderr).toContain(`--simulate runs on this machine with a throw-away configuration: it reads no .env and opens no tunnel, so ${option[0]} cannot go with it`);

@@ -198,7 +198,7 @@ async function runSimulated(options: ServeOptions, output: Output, runtime: Serv
   const port = parsePort(options.port);
   parseVoiceEngine(options.voiceEngine);
   for (const [flag, given] of [
-    ['--env-file', options.envFile !== undefined],
+    ['--env', options.envFile !== undefined],
     ['--tunnel', options.tunnel === true],
     ['--configure-number', options.configureNumber === true],
   ] as const) {
@@ -220,7 +220,7 @@ async function runSimulated(options: ServeOptions, output: Output, runtime: Serv
     `  Simulated        OpenAI at ${simulation.openai.baseURL} (agent and voice) and the Twilio REST API at ${simulation.twilioApiBaseUrl}, in this process`,
     `  Configuration    throw-away ${simulation.envPath} (your .env is neither read nor changed)`,
     '  Speech           the simulator reads its own synthetic speech as words; a real voice is heard by its energy ("I heard you speak for 2.1 seconds")',
-    `  Call it          ${output.chalk.cyan(`npx voicebridge call --url http://${urlHost(host)}:${server.port} --env-file ${shellQuote(simulation.envPath)}`)}  (add --wav FILE to speak)`,
+    `  Call it          ${output.chalk.cyan(`${voicebridgeCommand('call')} --url http://${urlHost(host)}:${server.port} --env ${shellQuote(simulation.envPath)}`)}  (add --wav FILE to speak)`,
   ];
   try {
     // The browser phone is on too: talking to the simulated agent needs nothing but a browser.

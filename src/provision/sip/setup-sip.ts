@@ -193,7 +193,7 @@ async function setupUnderLock(config: Config, dependencies: SetupSipDependencies
   const steps: Step[] = [];
 
   if (config.envFile.error) {
-    return run.stop({ kind: 'env-unreadable', summary: `cannot read ${envPath}: ${config.envFile.error}`, fix: 'Make the file readable by this user, or point --env-file at another file. Nothing was changed.' });
+    return run.stop({ kind: 'env-unreadable', summary: `cannot read ${envPath}: ${config.envFile.error}`, fix: 'Make the file readable by this user, or point --env at another file. Nothing was changed.' });
   }
   if (config.sources.OPENAI_WEBHOOK_SECRET === 'process') {
     result.warnings.push(`${ENV_KEY} is also set in your shell environment, which wins over ${envPath}: unset it (unset ${ENV_KEY}) so that the secret written here is used.`);
