@@ -9,6 +9,7 @@ import { requiredVarsCheckFor } from '../doctor/checks/required-vars.js';
 import { modelVerdictsOf } from '../doctor/model-verdict-facts.js';
 import { projectIdProblem, webhookSecretProblem } from '../knowledge/openai-sip.js';
 import { runChecks } from '../doctor/run-checks.js';
+import { voicebridgeCommand } from '../util/invocation.js';
 import { describeModelLifecycle } from '../models/model-lifecycle.js';
 import type { Clock } from '../util/clock.js';
 
@@ -85,7 +86,11 @@ export function sipSettingProblems(config: Config): string[] {
   if (config.transport !== 'sip') return [];
   const problems: string[] = [];
   const secret = config.sip.webhookSecret;
-  if (!secret) problems.push('OPENAI_WEBHOOK_SECRET is not set: SIP mode verifies every OpenAI webhook with it (the whsec_… signing secret shown when the webhook was created)');
+  if (!secret) {
+    problems.push(
+      `OPENAI_WEBHOOK_SECRET is not set: SIP mode verifies every OpenAI webhook with it (the whsec_… signing secret shown when the webhook was created; ${voicebridgeCommand('setup-sip')} creates the webhook and writes it into .env)`,
+    );
+  }
   else {
     const problem = webhookSecretProblem(secret);
     if (problem) problems.push(`OPENAI_WEBHOOK_SECRET ${problem}`);

@@ -18,6 +18,7 @@ import { openAISipControl, type SipAcceptParams, type SipControl } from '../tran
 import { OPENAI_WEBHOOK_PATH, openAISip } from '../transports/openai-sip/sip-transport.js';
 import type { CallLogger } from '../log/call-log.js';
 import type { VoiceEngine } from '../voice/voice-engine.js';
+import { voicebridgeCommand } from '../util/invocation.js';
 import { HttpServer } from './http-server.js';
 
 export { MAX_WEBHOOK_PARAMETERS } from '../transports/twilio-media-streams/media-streams-transport.js';
@@ -189,8 +190,9 @@ function registerOpenAISip(server: HttpServer, options: BridgeServerOptions): st
   const secret = config.sip.webhookSecret;
   if (!secret) {
     throw new BridgeStartError(
-      'OPENAI_WEBHOOK_SECRET is not set. In SIP mode it is what verifies that webhooks really come from OpenAI: create a ' +
-        `webhook for realtime.call.incoming pointing at ${OPENAI_WEBHOOK_PATH} in the OpenAI dashboard and copy its whsec_… secret into .env.`,
+      'OPENAI_WEBHOOK_SECRET is not set. In SIP mode it is what verifies that webhooks really come from OpenAI: run ' +
+        `${voicebridgeCommand('setup-sip')} (it creates the webhook endpoint for WEBHOOK_URL${OPENAI_WEBHOOK_PATH} and writes its secret into .env), ` +
+        'or copy the whsec_… secret of the webhook you created into .env.',
     );
   }
   if (!config.sip.projectId) {

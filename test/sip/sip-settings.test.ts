@@ -35,7 +35,7 @@ describe('the SIP settings serve starts with', () => {
       'OPENAI_PROJECT_ID is an organization ID (org-…), not a project ID (proj_…)',
     ]);
     expect(sipSettingProblems(configFor({ TRANSPORT: 'sip' }))).toEqual([
-      'OPENAI_WEBHOOK_SECRET is not set: SIP mode verifies every OpenAI webhook with it (the whsec_… signing secret shown when the webhook was created)',
+      'OPENAI_WEBHOOK_SECRET is not set: SIP mode verifies every OpenAI webhook with it (the whsec_… signing secret shown when the webhook was created; npx voicebridge setup-sip creates the webhook and writes it into .env)',
       'OPENAI_PROJECT_ID is not set: the SIP trunk sends calls to sip:<project id>@sip.api.openai.com (the proj_… ID from Settings > Project > General)',
     ]);
     // Media Streams reads neither.
