@@ -3,32 +3,21 @@
 // were played, marks pending when `clear` went out come back as flushed.
 import { EventEmitter } from 'node:events';
 import type { RawData, WebSocket } from 'ws';
+import type { MarkedLine, MarkedLineEvents } from '../common/marked-channel.js';
+import { PlaybackLedger } from '../common/playback-ledger.js';
 import { decodePageMessage, type ServerMessage } from './phone-protocol.js';
 
-export interface PhoneLineEvents {
-  /** Caller audio: base64 G.711 μ-law at 8 kHz, as the voice engines take it. */
-  audio: [payload: string];
-  /** The audio sent before this mark has played on the page. */
-  markPlayed: [name: string];
-  /** This mark was pending when `clear` dropped the page's buffer: what came before it was not (all) heard. */
-  markCleared: [name: string];
-  dtmf: [digit: string];
+/** Caller audio is base64 G.711 μ-law at 8 kHz, as the voice engines take it; marks play in order on the page. */
+export interface PhoneLineEvents extends MarkedLineEvents {
   /** The caller pressed Hang up. */
   hangUp: [];
-  /** The socket closed (after a hang-up, or because the page went away). */
-  closed: [];
 }
 
-/** μ-law at 8 kHz: 8 bytes per millisecond. */
-const BYTES_PER_MS = 8;
 /** The page sends 20 ms frames; a second of audio in one message is not the page. */
 const MAX_AUDIO_BYTES = 8_000;
 
-export class PhoneLine extends EventEmitter<PhoneLineEvents> {
-  private readonly pendingMarks: string[] = [];
-  private readonly clearedMarks = new Set<string>();
-  /** When the audio sent so far will have finished playing, if the page plays it in real time. */
-  private playbackEndsAt = 0;
+export class PhoneLine extends EventEmitter<PhoneLineEvents> implements MarkedLine {
+  private readonly ledger: PlaybackLedger;
   private ended = false;
   /** What the page is told when the line closes. */
   endReason = 'The call ended.';
@@ -36,9 +25,10 @@ export class PhoneLine extends EventEmitter<PhoneLineEvents> {
   constructor(
     private readonly socket: WebSocket,
     private readonly onProtocolError: (problem: string) => void,
-    private readonly now: () => number = () => performance.now(),
+    now: () => number = () => performance.now(),
   ) {
     super();
+    this.ledger = new PlaybackLedger(now);
     socket.on('message', (data, isBinary) => this.receive(data, isBinary));
     socket.on('close', () => this.end());
     socket.on('error', () => this.end());
@@ -56,25 +46,23 @@ export class PhoneLine extends EventEmitter<PhoneLineEvents> {
     if (!this.isOpen) return;
     const audio = Buffer.from(payload, 'base64');
     this.socket.send(audio, { binary: true });
-    this.playbackEndsAt = Math.max(this.playbackEndsAt, this.now()) + audio.length / BYTES_PER_MS;
+    this.ledger.audioSent(audio.length);
   }
 
   sendMark(name: string): void {
     if (!this.isOpen) return;
-    this.pendingMarks.push(name);
+    this.ledger.markSent(name);
     this.send({ type: 'mark', name });
   }
 
   clear(): void {
     if (!this.isOpen) return;
-    for (const name of this.pendingMarks) this.clearedMarks.add(name);
-    this.pendingMarks.length = 0;
-    this.playbackEndsAt = this.now();
+    this.ledger.cleared();
     this.send({ type: 'clear' });
   }
 
   unplayedAudioMs(): number {
-    return Math.max(0, this.playbackEndsAt - this.now());
+    return this.ledger.unplayedAudioMs();
   }
 
   /** Tells the page why the call ended, then closes the socket. */
@@ -121,16 +109,16 @@ export class PhoneLine extends EventEmitter<PhoneLineEvents> {
   }
 
   private markEchoed(name: string): void {
-    if (this.clearedMarks.delete(name)) {
+    const echo = this.ledger.echoed(name);
+    if (echo === 'flushed') {
       this.emit('markCleared', name);
       return;
     }
-    const index = this.pendingMarks.indexOf(name);
-    if (index < 0) {
+    if (!echo) {
       this.onProtocolError(`an echo of a mark never sent (${name.slice(0, 40)})`);
       return;
     }
     // The page plays in order: every mark before this one has played too.
-    for (const played of this.pendingMarks.splice(0, index + 1)) this.emit('markPlayed', played);
+    for (const played of echo) this.emit('markPlayed', played);
   }
 }

@@ -3,9 +3,9 @@
 // (Realtime's output_audio_buffer events), which stand in for Media Streams' marks; an engine that says nothing of
 // playback (GPT-Live) ends a piece when it has voiced it. Barge-in is the engine's cancel plus the service dropping
 // what it still has to play; the caller's hang-up is the service ending the session.
-import { EventEmitter } from 'node:events';
-import type { CallChannel, CallChannelEvents, SayOptions, SpeechEnd } from '../../call/call-channel.js';
-import type { VoiceEngine, VoiceEngineEvents } from '../../voice/voice-engine.js';
+import type { CallChannel, SayOptions, SpeechEnd } from '../../call/call-channel.js';
+import type { VoiceEngine } from '../../voice/voice-engine.js';
+import { EngineChannel } from '../common/engine-channel.js';
 
 export interface SipChannelOptions {
   engine: VoiceEngine;
@@ -21,27 +21,13 @@ interface Piece {
   voiced: boolean;
 }
 
-export class SipChannel extends EventEmitter<CallChannelEvents> implements CallChannel {
+export class SipChannel extends EngineChannel implements CallChannel {
   private readonly pieces = new Map<string, Piece>();
-  private readonly detach: Array<() => void> = [];
-  private closing: Promise<void> | undefined;
   /** The engine failed, or the service ended the session: nothing more can be said over this channel. */
   private voiceGone = false;
 
   constructor(private readonly options: SipChannelOptions) {
-    super();
-  }
-
-  get voiceName(): string {
-    return this.options.engine.name;
-  }
-
-  get voiceReady(): boolean {
-    return this.options.engine.isReady;
-  }
-
-  get turnTaking(): 'bridge' | 'engine' {
-    return this.options.engine.turnTaking ?? 'bridge';
+    super(options.engine);
   }
 
   /** Whether the voice can still speak on this call: connected, or about to be. */
@@ -50,7 +36,7 @@ export class SipChannel extends EventEmitter<CallChannelEvents> implements CallC
   }
 
   start(): void {
-    this.onEngine('ready', () => this.emit('voiceReady'));
+    this.forwardVoiceNews();
     this.onEngine('audio', (speechId) => this.audible(speechId));
     this.onEngine('playbackStarted', (speechId) => this.audible(speechId));
     this.onEngine('playbackEnded', (speechId, end) => this.ended(speechId, end));
@@ -58,13 +44,7 @@ export class SipChannel extends EventEmitter<CallChannelEvents> implements CallC
     this.onEngine('speechStarted', (speechId) => {
       if (!this.closing && !this.pieces.has(speechId)) this.pieces.set(speechId, { speechId, audible: false, voiced: false });
     });
-    this.onEngine('callerStartedSpeaking', () => this.emit('callerStartedSpeaking'));
-    this.onEngine('callerSaid', (utterance) => this.emit('callerSaid', utterance));
-    this.onEngine('callerNotUnderstood', (reason) => this.emit('callerNotUnderstood', reason));
     this.onEngine('keypad', (digit) => this.emit('keypad', digit));
-    this.onEngine('warning', (message) => this.emit('warning', message));
-    this.onEngine('reconnecting', (reason) => this.emit('voiceReconnecting', reason));
-    this.onEngine('reconnected', () => this.emit('voiceReconnected'));
     this.onEngine('failed', (message) => {
       this.voiceGone = true;
       this.emit('voiceFailed', message);
@@ -76,7 +56,7 @@ export class SipChannel extends EventEmitter<CallChannelEvents> implements CallC
   }
 
   say(text: string, options: SayOptions): string {
-    const speechId = this.options.engine.speak(text, options.inReplyTo !== undefined ? { inReplyTo: options.inReplyTo } : {});
+    const speechId = this.speak(text, options);
     this.pieces.set(speechId, { speechId, audible: false, voiced: false });
     return speechId;
   }
@@ -98,8 +78,8 @@ export class SipChannel extends EventEmitter<CallChannelEvents> implements CallC
 
   stopTalking(): void {
     const unplayed = [...this.pieces.values()];
-    if (unplayed.length > 0) this.options.engine.cancelSpeaking();
-    if (unplayed.some((piece) => piece.audible)) this.options.engine.flushPlayback?.();
+    if (unplayed.length > 0) this.engine.cancelSpeaking();
+    if (unplayed.some((piece) => piece.audible)) this.engine.flushPlayback?.();
     this.pieces.clear();
   }
 
@@ -109,15 +89,11 @@ export class SipChannel extends EventEmitter<CallChannelEvents> implements CallC
   }
 
   flushPlayback(): void {
-    this.options.engine.flushPlayback?.();
+    this.engine.flushPlayback?.();
   }
 
-  close(): Promise<void> {
-    if (this.closing) return this.closing;
-    for (const undo of this.detach.splice(0)) undo();
+  protected dropPlayback(): void {
     this.pieces.clear();
-    this.closing = this.options.engine.close();
-    return this.closing;
   }
 
   private audible(speechId: string): void {
@@ -142,11 +118,5 @@ export class SipChannel extends EventEmitter<CallChannelEvents> implements CallC
     if (!piece) return;
     this.pieces.delete(speechId);
     this.emit('speechEnded', speechId, end);
-  }
-
-  private onEngine<K extends keyof VoiceEngineEvents>(event: K, listener: (...args: VoiceEngineEvents[K]) => void): void {
-    const engine = this.options.engine as unknown as EventEmitter;
-    engine.on(event, listener as (...args: unknown[]) => void);
-    this.detach.push(() => engine.off(event, listener as (...args: unknown[]) => void));
   }
 }

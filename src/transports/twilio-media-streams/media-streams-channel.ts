@@ -1,13 +1,12 @@
 // The call channel of a Media Streams call: Twilio's stream on one side, the voice engine on the other. Caller audio
 // goes to the engine untouched; each piece of speech the engine produces goes to Twilio followed by a mark, and the
 // mark's echo is the news that the caller heard it to the end. Barge-in is Twilio's `clear` plus the engine's cancel.
-// The mark ledger, `clear`, the playback estimate and the silent-line check live here, so the call core never sees a
-// frame or a mark.
-import { EventEmitter } from 'node:events';
-import type { CallChannel, CallChannelEvents, SayOptions } from '../../call/call-channel.js';
+// The mark ledger, `clear`, the playback estimate and the silent-line check are the common marked channel's, so the
+// call core never sees a frame or a mark.
 import type { FrameCounters } from '../../call/call-metrics.js';
 import type { CallLogger } from '../../log/call-log.js';
-import type { VoiceEngine, VoiceEngineEvents } from '../../voice/voice-engine.js';
+import type { VoiceEngine } from '../../voice/voice-engine.js';
+import { MarkedChannel } from '../common/marked-channel.js';
 import type { CallerLine, CallerLineEvents } from './caller-line.js';
 
 /**
@@ -16,8 +15,6 @@ import type { CallerLine, CallerLineEvents } from './caller-line.js';
  * for ever.
  */
 export const DEFAULT_LINE_SILENCE_TIMEOUT_MS = 15_000;
-/** The silence is checked this many times per timeout: one timer per call, never per frame. */
-const LINE_SILENCE_CHECKS = 5;
 
 export interface MediaStreamsChannelOptions {
   line: CallerLine;
@@ -29,167 +26,20 @@ export interface MediaStreamsChannelOptions {
   lineSilenceTimeoutMs?: number;
 }
 
-/** A piece of speech on its way to the caller: being produced by the engine, then sent and waiting for its mark. */
-interface Playback {
-  speechId: string;
-  mark: string;
-  state: 'speaking' | 'playing';
-  audioSent: boolean;
-}
-
-export class MediaStreamsChannel extends EventEmitter<CallChannelEvents> implements CallChannel {
-  private readonly playback = new Map<string, Playback>();
-  private readonly byMark = new Map<string, Playback>();
-  private markCount = 0;
-  private callerFrames = 0;
-  private lineWatch: NodeJS.Timeout | undefined;
-  private readonly detach: Array<() => void> = [];
-  private closing: Promise<void> | undefined;
-
-  constructor(private readonly options: MediaStreamsChannelOptions) {
-    super();
+export class MediaStreamsChannel extends MarkedChannel<CallerLine, CallerLineEvents> {
+  constructor(options: MediaStreamsChannelOptions) {
+    const { line, engine, frames, log } = options;
+    super(
+      { line, engine, frames, log, silenceTimeoutMs: options.lineSilenceTimeoutMs ?? DEFAULT_LINE_SILENCE_TIMEOUT_MS },
+      {
+        closed: 'stream closed',
+        silent: 'no audio from Twilio',
+        silentWarning: (silence) => `No audio from Twilio for ${silence} while the stream stayed open: the connection to Twilio is taken for lost`,
+      },
+    );
   }
 
-  get voiceName(): string {
-    return this.options.engine.name;
-  }
-
-  get voiceReady(): boolean {
-    return this.options.engine.isReady;
-  }
-
-  get turnTaking(): 'bridge' | 'engine' {
-    return this.options.engine.turnTaking ?? 'bridge';
-  }
-
-  start(): void {
-    const { engine, frames } = this.options;
-    this.onLine('audio', (payload) => {
-      frames.toVoice += 1;
-      this.callerFrames += 1;
-      engine.sendCallerAudio(payload);
-    });
-    this.onLine('markPlayed', (name) => this.markEchoed(name, 'heard'));
-    this.onLine('markCleared', (name) => this.markEchoed(name, 'flushed'));
-    this.onLine('dtmf', (digit) => this.emit('keypad', digit));
+  protected listenForHangUp(): void {
     this.onLine('stop', () => this.emit('hungUp'));
-    this.onLine('closed', () => this.emit('lost', 'stream closed'));
-    this.onEngine('ready', () => this.emit('voiceReady'));
-    this.onEngine('audio', (speechId, payload) => this.speechAudio(speechId, payload));
-    this.onEngine('speechDone', (speechId, outcome) => this.speechDone(speechId, outcome));
-    this.onEngine('speechStarted', (speechId) => this.engineSpeechStarted(speechId));
-    this.onEngine('callerStartedSpeaking', () => this.emit('callerStartedSpeaking'));
-    this.onEngine('callerSaid', (utterance) => this.emit('callerSaid', utterance));
-    this.onEngine('callerNotUnderstood', (reason) => this.emit('callerNotUnderstood', reason));
-    this.onEngine('warning', (message) => this.emit('warning', message));
-    this.onEngine('reconnecting', (reason) => this.emit('voiceReconnecting', reason));
-    this.onEngine('reconnected', () => this.emit('voiceReconnected'));
-    this.onEngine('failed', (message) => this.emit('voiceFailed', message));
-    this.watchLine();
-  }
-
-  say(text: string, options: SayOptions): string {
-    const speechId = this.options.engine.speak(text, options.inReplyTo !== undefined ? { inReplyTo: options.inReplyTo } : {});
-    this.markCount += 1;
-    this.playback.set(speechId, { speechId, mark: `${options.label}-${this.markCount}`, state: 'speaking', audioSent: false });
-    return speechId;
-  }
-
-  stopTalking(): void {
-    const unplayed = [...this.playback.values()];
-    if (unplayed.some((piece) => piece.audioSent)) this.options.line.clear();
-    if (unplayed.length > 0) this.options.engine.cancelSpeaking();
-    this.playback.clear();
-    this.byMark.clear();
-  }
-
-  unplayedAudioMs(): number {
-    return this.options.line.unplayedAudioMs();
-  }
-
-  flushPlayback(): void {
-    this.options.line.clear();
-  }
-
-  close(): Promise<void> {
-    if (this.closing) return this.closing;
-    clearInterval(this.lineWatch);
-    for (const undo of this.detach.splice(0)) undo();
-    this.playback.clear();
-    this.byMark.clear();
-    this.options.line.close();
-    this.closing = this.options.engine.close();
-    return this.closing;
-  }
-
-  private speechAudio(speechId: string, payload: string): void {
-    const piece = this.playback.get(speechId);
-    if (!piece || piece.state !== 'speaking') return; // dropped by a barge-in: never reaches the caller
-    this.options.line.sendAudio(payload);
-    this.options.frames.toCaller += 1;
-    if (!piece.audioSent) {
-      piece.audioSent = true;
-      this.emit('speechAudible', speechId);
-    }
-  }
-
-  private speechDone(speechId: string, outcome: 'completed' | 'cancelled' | 'failed'): void {
-    const piece = this.playback.get(speechId);
-    if (!piece || piece.state !== 'speaking') return;
-    if (!piece.audioSent) {
-      this.playback.delete(speechId);
-      this.emit('speechEnded', speechId, outcome);
-      return;
-    }
-    piece.state = 'playing';
-    this.byMark.set(piece.mark, piece);
-    this.options.line.sendMark(piece.mark);
-  }
-
-  private markEchoed(name: string, end: 'heard' | 'flushed'): void {
-    const piece = this.byMark.get(name);
-    if (!piece) return;
-    this.byMark.delete(name);
-    this.playback.delete(piece.speechId);
-    this.emit('speechEnded', piece.speechId, end);
-  }
-
-  /** Speech an engine that takes turns began on its own: played and marked like any other. */
-  private engineSpeechStarted(speechId: string): void {
-    if (this.closing || this.playback.has(speechId)) return;
-    this.markCount += 1;
-    this.playback.set(speechId, { speechId, mark: `voice-${this.markCount}`, state: 'speaking', audioSent: false });
-  }
-
-  /** Takes the call for lost when Twilio's audio stops coming while the stream stays open. */
-  private watchLine(): void {
-    const timeoutMs = this.options.lineSilenceTimeoutMs ?? DEFAULT_LINE_SILENCE_TIMEOUT_MS;
-    let framesSeen = this.callerFrames;
-    let quietChecks = 0;
-    this.lineWatch = setInterval(() => {
-      if (this.callerFrames !== framesSeen) {
-        framesSeen = this.callerFrames;
-        quietChecks = 0;
-        return;
-      }
-      quietChecks += 1;
-      if (quietChecks < LINE_SILENCE_CHECKS) return;
-      clearInterval(this.lineWatch);
-      const silence = timeoutMs >= 1000 ? `${timeoutMs / 1000} s` : `${timeoutMs} ms`;
-      this.options.log.warn(`No audio from Twilio for ${silence} while the stream stayed open: the connection to Twilio is taken for lost`);
-      this.emit('lost', 'no audio from Twilio');
-    }, timeoutMs / LINE_SILENCE_CHECKS);
-  }
-
-  private onLine<K extends keyof CallerLineEvents>(event: K, listener: (...args: CallerLineEvents[K]) => void): void {
-    const line = this.options.line as unknown as EventEmitter;
-    line.on(event, listener as (...args: unknown[]) => void);
-    this.detach.push(() => line.off(event, listener as (...args: unknown[]) => void));
-  }
-
-  private onEngine<K extends keyof VoiceEngineEvents>(event: K, listener: (...args: VoiceEngineEvents[K]) => void): void {
-    const engine = this.options.engine as unknown as EventEmitter;
-    engine.on(event, listener as (...args: unknown[]) => void);
-    this.detach.push(() => engine.off(event, listener as (...args: unknown[]) => void));
   }
 }

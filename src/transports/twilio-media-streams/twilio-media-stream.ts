@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events';
 import type { RawData, WebSocket } from 'ws';
 import type { CallerLine, CallerLineEvents } from './caller-line.js';
 import { base64ByteLength } from '../../util/base64.js';
+import { PlaybackLedger } from '../common/playback-ledger.js';
 import { createFrameEncoder, decodeTwilioFrame, type TwilioFrameEncoder, type TwilioStartInfo } from './twilio-frames.js';
 
 export interface TwilioMediaStreamOptions {
@@ -14,28 +15,19 @@ export interface TwilioMediaStreamOptions {
   now?: () => number;
 }
 
-/** μ-law at 8 kHz: 8 bytes per millisecond. */
-const BYTES_PER_MS = 8;
-
 export class TwilioMediaStream extends EventEmitter<CallerLineEvents> implements CallerLine {
   private info: TwilioStartInfo | undefined;
   private encoder: TwilioFrameEncoder | undefined;
-  /** Marks sent and not yet echoed, in the order sent (Twilio echoes in order). */
-  private readonly pendingMarks: string[] = [];
-  /** Marks that were pending when we sent clear: their echo means "flushed", not "played". */
-  private readonly clearedMarks = new Set<string>();
-  /** When the audio sent so far will have finished playing, if Twilio plays it in real time. */
-  private playbackEndsAt = 0;
+  /** Which marks Twilio played and which `clear` flushed, and how much audio it still has to play. */
+  private readonly ledger: PlaybackLedger;
   private ended = false;
-
-  private readonly now: () => number;
 
   constructor(
     private readonly socket: WebSocket,
     private readonly options: TwilioMediaStreamOptions,
   ) {
     super();
-    this.now = options.now ?? (() => performance.now());
+    this.ledger = new PlaybackLedger(options.now ?? (() => performance.now()));
     socket.on('message', (data, isBinary) => this.receive(data, isBinary));
     socket.on('close', () => this.end());
     socket.on('error', () => this.end());
@@ -52,26 +44,23 @@ export class TwilioMediaStream extends EventEmitter<CallerLineEvents> implements
   sendAudio(payload: string): void {
     if (!this.encoder || !this.isOpen) return;
     this.socket.send(this.encoder.media(payload));
-    const now = this.now();
-    this.playbackEndsAt = Math.max(this.playbackEndsAt, now) + base64ByteLength(payload) / BYTES_PER_MS;
+    this.ledger.audioSent(base64ByteLength(payload));
   }
 
   sendMark(name: string): void {
     if (!this.encoder || !this.isOpen) return;
-    this.pendingMarks.push(name);
+    this.ledger.markSent(name);
     this.socket.send(this.encoder.mark(name));
   }
 
   clear(): void {
     if (!this.encoder || !this.isOpen) return;
-    for (const name of this.pendingMarks) this.clearedMarks.add(name);
-    this.pendingMarks.length = 0;
-    this.playbackEndsAt = this.now();
+    this.ledger.cleared();
     this.socket.send(this.encoder.clear());
   }
 
   unplayedAudioMs(): number {
-    return Math.max(0, this.playbackEndsAt - this.now());
+    return this.ledger.unplayedAudioMs();
   }
 
   close(code = 1000, reason = 'call ended'): void {
@@ -132,16 +121,16 @@ export class TwilioMediaStream extends EventEmitter<CallerLineEvents> implements
   }
 
   private markEchoed(name: string): void {
-    if (this.clearedMarks.delete(name)) {
+    const echo = this.ledger.echoed(name);
+    if (echo === 'flushed') {
       this.emit('markCleared', name);
       return;
     }
-    const index = this.pendingMarks.indexOf(name);
-    if (index < 0) {
+    if (!echo) {
       this.options.onProtocolError(`an echo arrived for a mark we did not send (${name.slice(0, 40)})`);
       return;
     }
     // Twilio plays in order: every mark before this one has played too.
-    for (const played of this.pendingMarks.splice(0, index + 1)) this.emit('markPlayed', played);
+    for (const played of echo) this.emit('markPlayed', played);
   }
 }
