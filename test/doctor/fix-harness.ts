@@ -13,6 +13,9 @@ import { leaksSecret } from './openai-check-context.js';
 /** The date the product sees (VOICEBRIDGE_TODAY), so dated comments are predictable. */
 export const TODAY = '2026-11-24';
 
+/** A WEBHOOK_URL Twilio could be pointed at: https, not this machine or the local network, and not an example value. */
+export const PUBLIC_WEBHOOK_URL = 'https://voicebridge-fix.invalid';
+
 export interface FixWorld {
   openai: FakeOpenAI;
   twilio: FakeTwilioRest;
@@ -38,8 +41,9 @@ export async function unusedPort(): Promise<number> {
 
 /**
  * Every variable right, as `key=value` pairs in file order. The number's voice URL is left as the fake has it (the
- * Twilio demo URL of a fresh number) unless the test sets it. WEBHOOK_URL is a local https URL with nothing behind it,
- * so the webhook check can only warn.
+ * Twilio demo URL of a fresh number) unless the test sets it. WEBHOOK_URL is an https URL on a host that is not local
+ * (so the doctor may point the number there) but never resolves (.invalid), so the webhook check can only warn; the
+ * voice URL on the fake is only ever compared with it as a string.
  */
 export async function healthyVars(world: FixWorld): Promise<Array<[string, string]>> {
   return [
@@ -50,7 +54,7 @@ export async function healthyVars(world: FixWorld): Promise<Array<[string, strin
     ['TWILIO_AUTH_TOKEN', FAKE_TWILIO_AUTH_TOKEN],
     ['TWILIO_PHONE_NUMBER', FAKE_TWILIO_PHONE_NUMBER],
     ['TWILIO_API_BASE_URL', world.twilio.baseURL],
-    ['WEBHOOK_URL', `https://localhost:${await unusedPort()}`],
+    ['WEBHOOK_URL', PUBLIC_WEBHOOK_URL],
     ['PORT', String(await unusedPort())],
   ];
 }

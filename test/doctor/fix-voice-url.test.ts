@@ -1,5 +1,6 @@
 // `doctor --fix` and the Twilio number: the voice URL set to WEBHOOK_URL/incoming-call with POST on the fake Twilio,
-// and left alone (with the reason) where a TwiML App or a SIP trunk takes the calls, or WEBHOOK_URL itself is wrong.
+// and left alone (with the reason) where a TwiML App or a SIP trunk takes the calls, or WEBHOOK_URL itself is wrong or
+// on a host Twilio cannot reach (this machine, the local network).
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FAKE_TWILIO_PHONE_NUMBER, TWILIO_DEMO_VOICE_URL, type FakeIncomingNumber } from '../fakes/twilio/fake-twilio-rest.js';
 import { envText, healthyVars, leaksAny, makeProject, parseFixReport, SECRETS, startWorld, type FixWorld, type Project } from './fix-harness.js';
@@ -114,6 +115,55 @@ describe('doctor --fix and the phone number', () => {
     expect(result.stdout).toContain('✗ Webhook URL: WEBHOOK_URL uses http');
     expect(result.stdout).toContain('Left for you (no safe automatic fix): Phone number, Webhook URL');
     expect(numberUpdates()).toHaveLength(0);
+    expect(result.code).toBe(1);
+  });
+
+  it('does not point a real number at an https WEBHOOK_URL on this machine: Twilio cannot reach it', async () => {
+    const { doctor } = await projectWith({ WEBHOOK_URL: 'https://localhost:5077', PORT: '5050' });
+    const result = await doctor(['--fix', '--yes']);
+    expect(result.stdout).toContain('! Webhook URL: Twilio cannot reach localhost:5077: localhost is this machine');
+    expect(result.stdout).toContain(
+      'For calls from this machine only (voicebridge call, no Twilio), WEBHOOK_URL=http://localhost:5077 is enough: no tunnel, no https.',
+    );
+    expect(result.stdout).toContain(`✗ Phone number: ${FAKE_TWILIO_PHONE_NUMBER}: its voice URL does not point at this bridge`);
+    expect(result.stdout).toContain(
+      'Leave the number as it is for now: Twilio cannot reach localhost:5077 (localhost is this machine), so calls to the number could not reach it.',
+    );
+    expect(result.stdout).toContain('For calls from this machine only, npx voicebridge call reaches the server directly: the number needs no change.');
+    expect(result.stdout).toContain('Left for you (no safe automatic fix): Phone number, Webhook URL');
+    expect(result.stdout).not.toContain('Point ');
+    expect(result.stdout).not.toContain('Twilio now sends calls');
+    expect(numberUpdates()).toHaveLength(0);
+    expect(number.voiceUrl).toBe(TWILIO_DEMO_VOICE_URL);
+    expect(number.voiceMethod).toBe('POST');
+    expect(result.code).toBe(1);
+  });
+
+  it('does not name a fix in a plain doctor run when WEBHOOK_URL is https on a local-network name', async () => {
+    const { doctor } = await projectWith({ WEBHOOK_URL: 'https://voicebridge.local:5077' });
+    const result = await doctor([]);
+    expect(result.stdout).toContain(
+      '! Webhook URL: Twilio cannot reach voicebridge.local:5077: voicebridge.local is a local-network name that does not resolve on the internet',
+    );
+    expect(result.stdout).toContain(
+      'Leave the number as it is for now: Twilio cannot reach voicebridge.local:5077 (voicebridge.local is a local-network name that does not resolve on the internet)',
+    );
+    expect(result.stdout).not.toContain('doctor --fix can make');
+    expect(numberUpdates()).toHaveLength(0);
+    expect(number.voiceUrl).toBe(TWILIO_DEMO_VOICE_URL);
+    expect(result.code).toBe(1);
+  });
+
+  it('with --json --fix --yes and an https loopback WEBHOOK_URL, lists no fix and leaves the number alone', async () => {
+    const { doctor } = await projectWith({ WEBHOOK_URL: 'https://[::1]:5077' });
+    const result = await doctor(['--fix', '--yes', '--json']);
+    const report = parseFixReport(result);
+    expect(report.ok).toBe(false);
+    expect(report.fixes).toEqual([]);
+    expect(report.checks.find((check) => check.id === 'phone-number')?.status).toBe('fail');
+    expect(report.checks.find((check) => check.id === 'webhook-url')?.summary).toBe('Twilio cannot reach [::1]:5077: ::1 is this machine (loopback)');
+    expect(numberUpdates()).toHaveLength(0);
+    expect(number.voiceUrl).toBe(TWILIO_DEMO_VOICE_URL);
     expect(result.code).toBe(1);
   });
 

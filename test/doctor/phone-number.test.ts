@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/doctor/check.js';
 import { phoneNumberCheck } from '../../src/doctor/checks/phone-number.js';
 import { twilioCredentialsCheck } from '../../src/doctor/checks/twilio-credentials.js';
+import { voiceUrlFix } from '../../src/doctor/fixes/voice-url-fix.js';
+import { fixedClock } from '../../src/util/clock.js';
 import { runChecks } from '../../src/doctor/run-checks.js';
 import {
   FAKE_TWILIO_ACCOUNT_SID,
@@ -76,6 +78,51 @@ describe('the phone number check', () => {
         'Set WEBHOOK_URL to the public https URL of your tunnel or server (see Webhook URL), then point the number at WEBHOOK_URL/incoming-call (run the doctor again, or doctor --fix).',
     );
     expect(result.autoFixes).toBeUndefined();
+  });
+
+  it('offers to point the number at a public https WEBHOOK_URL', async () => {
+    const result = await check({ voiceUrl: TWILIO_DEMO_VOICE_URL });
+    expect(result.autoFixes?.map((fix) => [fix.id, fix.description])).toEqual([
+      ['phone-number.voice-url', `Point ${FAKE_TWILIO_PHONE_NUMBER} at this bridge: voice URL ${VOICE_URL}, method POST`],
+    ]);
+  });
+
+  it('does not offer to point a real number at an https WEBHOOK_URL on this machine: Twilio cannot reach it', async () => {
+    const result = await check({ voiceUrl: TWILIO_DEMO_VOICE_URL }, { WEBHOOK_URL: 'https://localhost:5077', PORT: '5050' });
+    expect(result.status).toBe('fail');
+    expect(result.summary).toBe(`${FAKE_TWILIO_PHONE_NUMBER}: its voice URL does not point at this bridge`);
+    expect(result.detail).toEqual(['expected: https://localhost:5077/incoming-call (POST)', `found:    ${TWILIO_DEMO_VOICE_URL} (POST)`]);
+    expect(result.fix).toBe(
+      'Leave the number as it is for now: Twilio cannot reach localhost:5077 (localhost is this machine), so calls to the number could not reach it. ' +
+        'For real calls, expose the server with a tunnel (e.g. ngrok http 5050), set WEBHOOK_URL to the https URL it prints, ' +
+        'then point the number at WEBHOOK_URL/incoming-call (run the doctor again, or doctor --fix). ' +
+        'For calls from this machine only, npx voicebridge call reaches the server directly: the number needs no change.',
+    );
+    expect(result.autoFixes).toBeUndefined();
+  });
+
+  it.each([
+    ['https://127.0.0.1:5077', 'Twilio cannot reach 127.0.0.1:5077 (127.0.0.1 is this machine (loopback))'],
+    ['https://[::1]:5077', 'Twilio cannot reach [::1]:5077 (::1 is this machine (loopback))'],
+    ['https://192.168.1.20', 'Twilio cannot reach 192.168.1.20 (192.168.1.20 is a private network address)'],
+    ['https://10.0.0.5:8443/voice', 'Twilio cannot reach 10.0.0.5:8443 (10.0.0.5 is a private network address)'],
+    ['https://voicebridge.local', 'Twilio cannot reach voicebridge.local (voicebridge.local is a local-network name that does not resolve on the internet)'],
+  ])('does not offer to point a real number at %s, a host only this machine or network reaches', async (webhookUrl, unreachable) => {
+    const result = await check({ voiceUrl: TWILIO_DEMO_VOICE_URL }, { WEBHOOK_URL: webhookUrl });
+    expect(result.status).toBe('fail');
+    expect(result.fix).toContain(`Leave the number as it is for now: ${unreachable}, so calls to the number could not reach it. For real calls, expose the server`);
+    expect(result.fix).toContain('npx voicebridge call reaches the server directly: the number needs no change.');
+    expect(result.autoFixes).toBeUndefined();
+  });
+
+  it('refuses, when asked to plan it anyway, to point the number at a host Twilio cannot reach, without asking Twilio', async () => {
+    fake = await FakeTwilioRest.start();
+    const fix = voiceUrlFix(configFrom(env()), { phoneNumber: FAKE_TWILIO_PHONE_NUMBER, numberSid: FAKE_TWILIO_NUMBER_SID, voiceUrl: 'https://localhost:5077/incoming-call' });
+    expect(await fix.plan({ clock: fixedClock('2026-11-24T12:00:00Z') })).toEqual({
+      kind: 'cannot',
+      reason: `Twilio cannot reach localhost:5077, so ${FAKE_TWILIO_PHONE_NUMBER} is left as it is: set WEBHOOK_URL to the public https URL of your tunnel or server first`,
+    });
+    expect(fake.requests).toEqual([]);
   });
 
   it('fails a number with no voice URL at all', async () => {

@@ -1,15 +1,17 @@
 // Check 7: TWILIO_PHONE_NUMBER is an E.164 number on this account, and Twilio sends its calls to this bridge:
 // voice URL = WEBHOOK_URL + /incoming-call with POST, and no TwiML App or SIP trunk taking the calls elsewhere.
 import type { Config } from '../../config/config.js';
+import { DEFAULT_PORT } from '../../config/defaults.js';
 import { incomingCallUrl } from '../../config/webhook-urls.js';
 import { createTwilioClient } from '../../clients/twilio-client.js';
 import { phoneNumberProblem } from '../../knowledge/twilio-ids.js';
 import { maskSecret } from '../../util/mask-secret.js';
 import type { Check, CheckResult } from '../check.js';
-import { sameVoiceUrl as sameUrl, voiceUrlFix, webhookUrlUnfitForTwilio } from '../fixes/voice-url-fix.js';
+import { localOnlyWebhookHost, sameVoiceUrl as sameUrl, voiceUrlFix, webhookUrlUnfitForTwilio } from '../fixes/voice-url-fix.js';
 import { isPlaceholder } from '../placeholder-values.js';
 import { redactResult } from '../redact-result.js';
 import { describeTwilioError, genericTwilioFailure } from '../../knowledge/twilio-failure.js';
+import { voicebridgeCommand } from '../../util/invocation.js';
 
 const REQUEST_TIMEOUT_MS = 8_000;
 const NUMBERS_PAGE = 'Console > Phone Numbers > Manage > Active numbers';
@@ -128,10 +130,25 @@ async function checkPhoneNumber(config: Config): Promise<CheckResult> {
       // A real number pointed at localhost (or http) gets every call refused: the URL is put right first, then the number.
       fix: fixable
         ? `In ${consolePath}, set "A call comes in" to Webhook ${expected} with HTTP POST, and save.`
-        : `Leave the number as it is for now: ${unfit}, so calls to the number could not reach it. Set WEBHOOK_URL to the public https URL of your tunnel or server (see Webhook URL), then point the number at WEBHOOK_URL/incoming-call (run the doctor again, or doctor --fix).`,
+        : leaveNumberFix(config, unfit),
       facts: { ...facts },
       ...(fixable ? { autoFixes: [voiceUrlFix(config, { phoneNumber: number, numberSid: found.sid, voiceUrl: expected })] } : {}),
     };
   }
   return { status: 'ok', summary: `${number} sends calls to ${expected} (POST)`, facts: { ...facts } };
+}
+
+/** Why the number is left alone, and what comes first: a public WEBHOOK_URL for real calls, or nothing for local ones. */
+function leaveNumberFix(config: Config, unfit: string): string {
+  const leave = `Leave the number as it is for now: ${unfit}, so calls to the number could not reach it.`;
+  const webhookUrl = config.webhookUrl!;
+  // An https URL on this machine is a local-only setup rather than a typo: say how real calls get there (a tunnel),
+  // and that calls from this machine already work without touching the number.
+  if (webhookUrl.trim().toLowerCase().startsWith('https:') && localOnlyWebhookHost(webhookUrl) !== undefined) {
+    const port = config.port ?? DEFAULT_PORT;
+    return `${leave} For real calls, expose the server with a tunnel (e.g. ngrok http ${port}), set WEBHOOK_URL to the https URL it prints, ` +
+      'then point the number at WEBHOOK_URL/incoming-call (run the doctor again, or doctor --fix). ' +
+      `For calls from this machine only, ${voicebridgeCommand('call')} reaches the server directly: the number needs no change.`;
+  }
+  return `${leave} Set WEBHOOK_URL to the public https URL of your tunnel or server (see Webhook URL), then point the number at WEBHOOK_URL/incoming-call (run the doctor again, or doctor --fix).`;
 }

@@ -1,10 +1,12 @@
 // The fix for a Twilio number whose calls do not reach this bridge: set its voice URL to WEBHOOK_URL/incoming-call
-// with POST. Offered only when WEBHOOK_URL itself is a usable https base URL, and never when a TwiML App or a SIP
-// trunk takes the number's calls: there the voice URL is ignored, and changing it would only look like a fix.
+// with POST. Offered only when WEBHOOK_URL itself is a usable https base URL on a host Twilio can reach, and never when
+// a TwiML App or a SIP trunk takes the number's calls: there the voice URL is ignored, and changing it would only look
+// like a fix.
 import { createTwilioClient } from '../../clients/twilio-client.js';
 import type { Config } from '../../config/config.js';
 import type { AutoFix, FixOutcome, FixPlan } from '../check.js';
 import { isPlaceholder } from '../placeholder-values.js';
+import { isLocalOnlyHost, unreachableHostReason } from '../public-host.js';
 import { describeTwilioError, twilioErrorLabel } from '../../knowledge/twilio-failure.js';
 
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -30,7 +32,20 @@ export function webhookUrlUnfitForTwilio(webhookUrl: string): string | undefined
   if (url.protocol !== 'https:') return 'WEBHOOK_URL is not an https URL';
   if (url.search !== '' || url.hash !== '') return 'WEBHOOK_URL has a query string or fragment';
   if (/\/(incoming-call|media-stream|healthz)\/?$/.test(url.pathname)) return 'WEBHOOK_URL is not the base URL';
+  // https on this machine or the local network (a local-only setup) is as far from Twilio as http: a real number
+  // pointed there would have every call fail.
+  if (isLocalOnlyHost(url.hostname)) return `Twilio cannot reach ${url.host} (${unreachableHostReason(url.hostname)!})`;
   return undefined;
+}
+
+/** The WEBHOOK_URL's host when only this machine or the local network reaches it (a local-only setup), or undefined. */
+export function localOnlyWebhookHost(webhookUrl: string): string | undefined {
+  try {
+    const url = new URL(webhookUrl.trim());
+    return isLocalOnlyHost(url.hostname) ? url.host : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface VoiceUrlTarget {
@@ -53,6 +68,12 @@ export function voiceUrlFix(config: Config, target: VoiceUrlTarget): AutoFix {
     id: 'phone-number.voice-url',
     description: `Point ${phoneNumber} at this bridge: voice URL ${voiceUrl}, method POST`,
     async plan(): Promise<FixPlan> {
+      // The check offers this fix only for a reachable WEBHOOK_URL; said again here, since a number pointed at a host
+      // Twilio cannot reach loses every real call.
+      const localHost = localOnlyWebhookHost(voiceUrl);
+      if (localHost !== undefined) {
+        return { kind: 'cannot', reason: `Twilio cannot reach ${localHost}, so ${phoneNumber} is left as it is: set WEBHOOK_URL to the public https URL of your tunnel or server first` };
+      }
       try {
         const client = await createTwilioClient(config, { timeoutMs: REQUEST_TIMEOUT_MS });
         const number = await client.incomingPhoneNumbers(numberSid).fetch();
