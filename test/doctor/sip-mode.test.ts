@@ -17,7 +17,7 @@ import { leaksSecret } from './openai-check-context.js';
 
 const PROJECT_ID = 'proj_Voicebridge0123456789ab';
 const SIP_URI = `sip:${PROJECT_ID}@sip.api.openai.com;transport=tls`;
-const WEBHOOK_URL = 'https://localhost:9';
+const WEBHOOK_URL = 'https://voicebridge-sip.invalid'; // public-looking: OpenAI could not deliver to a local address
 const ENDPOINT_URL = `${WEBHOOK_URL}/openai-webhook`;
 /** A secret of the right shape that no endpoint has. */
 const STRAY_SECRET = 'whsec_c3RyYXlTZWNyZXRUaGF0Tm9FbmRwb2ludEhhcw==';

@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/doctor/check.js';
 import { webhookUrlCheck } from '../../src/doctor/checks/webhook-url.js';
-import { unreachableHostReason } from '../../src/doctor/public-host.js';
+import { unreachableHostReason } from '../../src/knowledge/public-host.js';
 import { HttpFake, sendJson } from '../fakes/http-fake.js';
 import { configFrom, runCheck } from './openai-check-context.js';
 

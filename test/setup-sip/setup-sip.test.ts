@@ -285,6 +285,20 @@ describe('setup-sip refusing', () => {
     expect(json).toMatchObject({ ok: false, unavailableEvents: ['live.transport.incoming'], error: { kind: 'event-unavailable' } });
   });
 
+  it('refuses an https WEBHOOK_URL OpenAI cannot reach (this machine, a private network) before anything is made', async () => {
+    for (const local of ['https://localhost:5077', 'https://192.168.1.20', 'https://[::1]:8443']) {
+      await writeFile(envPath, envText().replace(`WEBHOOK_URL=${WEBHOOK_URL}`, `WEBHOOK_URL=${local}`));
+
+      const result = await setupSip();
+
+      expect(result.code, local).toBe(1);
+      expect(result.stderr).toContain('✖ setup-sip needs WEBHOOK_URL');
+      expect(result.stderr).toContain(`WEBHOOK_URL points at ${new URL(local).host}, which OpenAI cannot reach (`);
+      expect(twilio.requests).toEqual([]);
+      expect(openai.requests).toEqual([]);
+    }
+  }, 60_000);
+
   it('names every missing or malformed setting and changes nothing', async () => {
     await writeFile(envPath, envText().replace(`OPENAI_PROJECT_ID=${PROJECT_ID}`, 'OPENAI_PROJECT_ID=org-abc123').replace(`WEBHOOK_URL=${WEBHOOK_URL}`, 'WEBHOOK_URL=http://localhost:5000'));
 

@@ -4,7 +4,7 @@ import { parseTransferTargets } from '../../config/config.js';
 import type { Config } from '../../config/config.js';
 import { describeToolsUrl, TOOLS_RESPONSE_LIMIT_BYTES } from '../../call/tools-endpoint.js';
 import type { Check, CheckResult, CheckStatus } from '../check.js';
-import { unreachableHostReason } from '../public-host.js';
+import { unreachableHostReason } from '../../knowledge/public-host.js';
 import { redactResult } from '../redact-result.js';
 
 const TARGETS_FORM = 'TRANSFER_TARGETS=sales=+14155550100,support=+14155550101 (name=E.164 number, separated by commas)';

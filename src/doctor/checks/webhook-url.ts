@@ -6,7 +6,7 @@ import type { Check, CheckContext, CheckResult, CheckStatus } from '../check.js'
 import { redactResult } from '../redact-result.js';
 import { isPlaceholder } from '../placeholder-values.js';
 import { probeVoicebridge } from '../probe-voicebridge.js';
-import { isLocalOnlyHost, unreachableHostReason } from '../public-host.js';
+import { isLocalOnlyHost, unreachableHostReason } from '../../knowledge/public-host.js';
 import { voicebridgeCommand } from '../../util/invocation.js';
 
 const PROBE_TIMEOUT_MS = 3_000;

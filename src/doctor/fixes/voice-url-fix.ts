@@ -6,7 +6,7 @@ import { createTwilioClient } from '../../clients/twilio-client.js';
 import type { Config } from '../../config/config.js';
 import type { AutoFix, FixOutcome, FixPlan } from '../check.js';
 import { isPlaceholder } from '../placeholder-values.js';
-import { isLocalOnlyHost, unreachableHostReason } from '../public-host.js';
+import { isLocalOnlyHost, unreachableHostReason } from '../../knowledge/public-host.js';
 import { describeTwilioError, twilioErrorLabel } from '../../knowledge/twilio-failure.js';
 
 const REQUEST_TIMEOUT_MS = 10_000;

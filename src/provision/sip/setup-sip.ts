@@ -7,6 +7,8 @@
 // (an event the project cannot subscribe to, a .env that cannot be edited) stops with nothing changed, and a dry run
 // shows exactly what a real run would do. What exists is changed in place, never duplicated; nothing is deleted.
 // A second run finds everything as the first left it and changes nothing.
+import { voicebridgeCommand } from '../../util/invocation.js';
+import { isLocalOnlyHost, unreachableHostReason } from '../../knowledge/public-host.js';
 import { resolve } from 'node:path';
 import type OpenAI from 'openai';
 import type { Twilio } from 'twilio';
@@ -154,7 +156,12 @@ function missingSettings(config: Config): MissingSetting[] {
     } catch {
       return 'is not a URL: set it to the public https base URL of voicebridge serve';
     }
-    return url.protocol === 'https:' ? undefined : `uses ${url.protocol.replace(':', '')}: OpenAI delivers webhooks to https:// URLs only`;
+    if (url.protocol !== 'https:') return `uses ${url.protocol.replace(':', '')}: OpenAI delivers webhooks to https:// URLs only`;
+    // An endpoint OpenAI cannot reach would be made, and every call's webhook lost: say so before anything is created.
+    const hostname = url.hostname.replace(/^\[|\]$/g, '');
+    return isLocalOnlyHost(hostname)
+      ? `points at ${url.host}, which OpenAI cannot reach (${unreachableHostReason(hostname) ?? 'a local address'}): set it to serve's public https address, e.g. a tunnel's (${voicebridgeCommand('serve --tunnel')})`
+      : undefined;
   });
   return problems;
 }
