@@ -51,8 +51,9 @@ const activeTimers = (): number => process.getActiveResourcesInfo().filter((reso
 
 describe.each(CONVERSATION_CREATED)('a call answered by the %s backend', (backend, creationPath) => {
   it('opens the Realtime session and the agent conversation when the webhook arrives, and the stream adopts them', async () => {
-    // A short pre-warm timeout: the call below outlives it, so adoption must have stopped the release timer.
-    bridge = await startCallBridge(backend, { server: { prewarmTimeoutMs: 300 } });
+    // A short pre-warm timeout: the call below (a greeting and a turn, several seconds) outlives it, so adoption must
+    // have stopped the release timer. 1 s, not less, so that a loaded machine still creates the conversation in time.
+    bridge = await startCallBridge(backend, { server: { prewarmTimeoutMs: 1_000 } });
     const realtime = bridge.fake.realtime;
     const caller = newCaller();
     const answer = await caller.postWebhook();
