@@ -116,6 +116,10 @@ describe('the fake Twilio REST API, driven by the real twilio client', () => {
     expect((await simulated.calls(sid).update({ status: 'completed' })).status).toBe('completed');
     expect(fake.calls.get(sid)).toMatchObject({ accountSid: FAKE_TWILIO_ACCOUNT_SID, status: 'completed', updates: [{ Status: 'completed' }] });
     expect(await caught(simulated.calls('CAnot-a-call-sid').update({ status: 'completed' }))).toMatchObject({ status: 404 });
+    // Asked about, an unseen call of the account is one Twilio put through to our number, still going.
+    const other = 'CAffeeddccbbaa99887766554433221100';
+    expect(await simulated.calls(other).fetch()).toMatchObject({ sid: other, direction: 'inbound', status: 'in-progress', to: FAKE_TWILIO_PHONE_NUMBER });
+    expect(await caught(simulated.calls('CAnot-a-call-sid').fetch())).toMatchObject({ status: 404, code: 20404 });
   });
 });
 
