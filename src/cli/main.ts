@@ -223,7 +223,8 @@ dial POSTs the call to serve's /calls with VOICEBRIDGE_API_KEY, then prints each
 ringing, who answered, the voicemail left, how it ended). serve places it from TWILIO_PHONE_NUMBER, only to numbers
 within DIAL_ALLOWED_PREFIXES (default: your number's country code), never to premium-rate ranges, and at most
 DIAL_RATE_PER_MINUTE (10) a minute.
-Exit codes: 0 a person talked to the agent, or the voicemail message was left; 1 refused, not answered, busy, failed,
+Exit codes: 0 a person talked to the agent, or the voicemail message was left (followed through another serve
+instance: a machine answered, and the instance that placed the call leaves it); 1 refused, not answered, busy, failed,
 or serve unreachable (the message says why); 2 usage error or no VOICEBRIDGE_API_KEY.
 
 Examples:

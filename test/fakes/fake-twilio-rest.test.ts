@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTwilioClient } from '../../src/clients/twilio-client.js';
 import { buildConfig } from '../../src/config/config.js';
 import {
@@ -14,6 +14,7 @@ import {
 
 let fake: FakeTwilioRest | undefined;
 afterEach(async () => {
+  vi.useRealTimers();
   await fake?.close();
   fake = undefined;
 });
@@ -115,6 +116,10 @@ describe('the fake Twilio REST API, driven by the real twilio client', () => {
     expect((await simulated.calls(sid).update({ status: 'completed' })).status).toBe('completed');
     expect(fake.calls.get(sid)).toMatchObject({ accountSid: FAKE_TWILIO_ACCOUNT_SID, status: 'completed', updates: [{ Status: 'completed' }] });
     expect(await caught(simulated.calls('CAnot-a-call-sid').update({ status: 'completed' }))).toMatchObject({ status: 404 });
+    // Asked about, an unseen call of the account is one Twilio put through to our number, still going.
+    const other = 'CAffeeddccbbaa99887766554433221100';
+    expect(await simulated.calls(other).fetch()).toMatchObject({ sid: other, direction: 'inbound', status: 'in-progress', to: FAKE_TWILIO_PHONE_NUMBER });
+    expect(await caught(simulated.calls('CAnot-a-call-sid').fetch())).toMatchObject({ status: 404, code: 20404 });
   });
 });
 
@@ -151,6 +156,55 @@ describe('calls placed through the fake, driven by the real twilio client', () =
     fake.numberFor(FAKE_TWILIO_PHONE_NUMBER)!.capabilities.voice = false;
     expect(await caught(client.calls.create(base))).toMatchObject({ status: 400, code: 21606 });
     expect(fake.placedCalls()).toEqual([]);
+  });
+
+  it('fetches a placed call as it goes: dialled, answered, ended, with Twilio\'s times and duration', async () => {
+    fake = await FakeTwilioRest.start();
+    const client = await clientFor(auth);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-03-02T10:00:00Z'));
+    // No status callback: Twilio reports only to a StatusCallback, and these calls ring nowhere.
+    const { sid } = await client.calls.create({ to: '+14155550199', from: FAKE_TWILIO_PHONE_NUMBER, url: 'https://voice.example.test/outbound-call' });
+    const queued = await client.calls(sid).fetch();
+    expect(queued).toMatchObject({ sid, status: 'queued', direction: 'outbound-api', from: FAKE_TWILIO_PHONE_NUMBER, to: '+14155550199', phoneNumberSid: FAKE_TWILIO_NUMBER_SID, answeredBy: null, startTime: null, endTime: null, duration: null, accountSid: FAKE_TWILIO_ACCOUNT_SID });
+    expect(queued.dateCreated.toISOString()).toBe('2026-03-02T10:00:00.000Z');
+
+    vi.setSystemTime(new Date('2026-03-02T10:00:02Z'));
+    await fake.ring(sid);
+    const ringing = await client.calls(sid).fetch();
+    expect(ringing).toMatchObject({ status: 'ringing', endTime: null, duration: null });
+    expect(ringing.startTime.toISOString()).toBe('2026-03-02T10:00:02.000Z');
+
+    const placed = fake.calls.get(sid)!;
+    vi.setSystemTime(new Date('2026-03-02T10:00:05Z'));
+    placed.status = 'in-progress';
+    placed.answeredAt = Date.now();
+    placed.answeredBy = 'human';
+    vi.setSystemTime(new Date('2026-03-02T10:00:47Z'));
+    await fake.finish(sid, 'completed');
+    const completed = await client.calls(sid).fetch();
+    expect(completed).toMatchObject({ status: 'completed', answeredBy: 'human', duration: '42' });
+    expect(completed.endTime.toISOString()).toBe('2026-03-02T10:00:47.000Z');
+    expect(completed.dateUpdated.toISOString()).toBe('2026-03-02T10:00:47.000Z');
+
+    const busy = await client.calls.create({ to: '+14155550198', from: FAKE_TWILIO_PHONE_NUMBER, url: 'https://voice.example.test/outbound-call' });
+    await fake.ring(busy.sid);
+    await fake.finish(busy.sid, 'busy');
+    expect(await client.calls(busy.sid).fetch()).toMatchObject({ status: 'busy', answeredBy: null, duration: null });
+
+    const inbound = fake.addCall();
+    expect(await client.calls(inbound.sid).fetch()).toMatchObject({ direction: 'inbound', from: '+14155550199', to: FAKE_TWILIO_PHONE_NUMBER, status: 'in-progress' });
+    expect(await caught(client.calls(`CA${'0'.repeat(32)}`).fetch())).toMatchObject({ status: 404, code: 20404 });
+  });
+
+  it('shows a call only to its own account', async () => {
+    const other = `AC${'1'.repeat(32)}`;
+    fake = await FakeTwilioRest.start({ accounts: [{ sid: FAKE_TWILIO_ACCOUNT_SID, authToken: FAKE_TWILIO_AUTH_TOKEN }, { sid: other, authToken: 'b'.repeat(32) }] });
+    const call = fake.addCall({ accountSid: other });
+    const client = await clientFor(auth);
+    expect(await caught(client.calls(call.sid).fetch())).toMatchObject({ status: 404, code: 20404 });
+    const owner = await clientFor({ TWILIO_ACCOUNT_SID: other, TWILIO_AUTH_TOKEN: 'b'.repeat(32) });
+    expect((await owner.calls(call.sid).fetch()).sid).toBe(call.sid);
   });
 
   it('lists the number with its capabilities', async () => {

@@ -1,6 +1,8 @@
 // `voicebridge dial` against the real serve, with the fake Twilio REST API placing the call and answering it as
 // Twilio would: what dial prints as the call goes, and its exit code.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -93,6 +95,40 @@ describe('voicebridge dial', () => {
     expect(text).toContain('The voicemail message was left.');
     expect(bridge!.twilio.placedCalls()[0]!.updates[0]!.Twiml).toContain('<Say>Please call us back.</Say><Hangup/>');
     expect(code).toBe(EXIT_OK);
+  });
+
+  it('follows the call through another serve instance behind the load balancer, from what Twilio says', async () => {
+    await start();
+    const other = await startCallBridge('responses', { env: { TWILIO_PHONE_NUMBER: FAKE_TWILIO_PHONE_NUMBER, VOICEBRIDGE_API_KEY: API_KEY, TWILIO_API_BASE_URL: bridge!.twilio.baseURL } });
+    // A load balancer that sends the request placing the call to one instance and every poll to the other.
+    const balancer = createServer((request, response) => {
+      const port = request.method === 'POST' ? bridge!.server.port : other.server.port;
+      const upstream = httpRequest({ host: '127.0.0.1', port, path: request.url, method: request.method, headers: request.headers }, (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(response);
+      });
+      request.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => balancer.listen(0, '127.0.0.1', resolve));
+    try {
+      whenPlaced(async (call) => {
+        await bridge!.twilio.ring(call.sid);
+        await bridge!.twilio.answer(call.sid);
+        await bridge!.twilio.detect(call.sid, 'machine_end_beep');
+      });
+      const { code, text } = await dial('+14155550199', { voicemail: 'Please call us back.', url: `http://127.0.0.1:${(balancer.address() as AddressInfo).port}` });
+      const steps = text
+        .split('\n')
+        .filter((line) => /^ {2}\d\d:\d\d:\d\d {2}/.test(line))
+        .map((line) => line.slice(12));
+      expect(steps).toEqual(['Calling +14155550199 from +14155550123', 'Ringing', 'Answered', expect.stringMatching(/^Call ended after \d+ s$/)]);
+      expect(text).toContain('An answering machine answered. Whether the voicemail message was left only the serve instance that placed the call knows: its log says.');
+      expect(bridge!.twilio.placedCalls()[0]!.updates[0]!.Twiml).toContain('<Say>Please call us back.</Say><Hangup/>');
+      expect(code).toBe(EXIT_OK);
+    } finally {
+      await new Promise((resolve) => balancer.close(resolve));
+      await other.stop();
+    }
   });
 
   it('exits 1 when the line is busy, saying so', async () => {

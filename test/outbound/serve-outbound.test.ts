@@ -1,6 +1,8 @@
 // Calls the bridge places, end to end: POST /calls to the real serve, the fake Twilio REST API places the call and
 // then answers it as Twilio would (signed TwiML fetch, status callbacks, the asynchronous answering-machine verdict),
 // with a fake Twilio caller on the media stream standing for whoever picked up.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { BrainBackend } from '../../src/agents/brain.js';
 import { DEFAULT_GREETING } from '../../src/config/defaults.js';
@@ -357,5 +359,137 @@ describe('the calls API', () => {
     expect(refused.json.error).toBe(
       "Twilio did not place the call: Twilio answered 400 (error 21210): The source phone number provided, +14155550111, is not yet verified for your account. You may only make calls from phone numbers that you've verified or purchased from Twilio.",
     );
+  });
+});
+
+describe('GET /calls/{sid} on an instance that did not place the call', () => {
+  const others: CallBridge[] = [];
+  afterEach(async () => {
+    for (const other of others.splice(0)) await other.stop();
+  });
+
+  /** Another instance behind the load balancer: the same auth token, API key, number and Twilio account. */
+  async function secondInstance(twilioBaseURL = bridge!.twilio.baseURL): Promise<CallBridge> {
+    const other = await startCallBridge('responses', { env: { TWILIO_PHONE_NUMBER: FAKE_TWILIO_PHONE_NUMBER, VOICEBRIDGE_API_KEY: API_KEY, TWILIO_API_BASE_URL: twilioBaseURL } });
+    others.push(other);
+    return other;
+  }
+
+  async function follow(on: CallBridge, sid: string): Promise<{ status: number; json: unknown }> {
+    const response = await fetch(`http://127.0.0.1:${on.server.port}/calls/${sid}`, { headers: { authorization: `Bearer ${API_KEY}` } });
+    return { status: response.status, json: await response.json() };
+  }
+
+  const at = (time: string): string => `2026-03-02T${time}.000Z`;
+
+  it('answers from Twilio how a call placed elsewhere goes, up to a person answering', async () => {
+    await startOutbound();
+    const other = await secondInstance();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date(at('10:00:00')));
+    const call = await place({ to: CALLEE, context: CONTEXT, metadata: { booking: 'B-1042' } });
+    const placed = { at: at('10:00:00'), event: 'placed', message: `Calling ${CALLEE} from ${FAKE_TWILIO_PHONE_NUMBER}` };
+    const common = { call_sid: call.sid, to: CALLEE, from: FAKE_TWILIO_PHONE_NUMBER, metadata: null };
+    expect(await follow(other, call.sid)).toEqual({
+      status: 200,
+      json: { ...common, status: 'queued', answered_by: null, outcome: null, voicemail_left: false, done: false, events: [placed] },
+    });
+
+    vi.setSystemTime(new Date(at('10:00:03')));
+    await bridge!.twilio.ring(call.sid);
+    const ringing = { at: at('10:00:03'), event: 'ringing', message: 'Ringing' };
+    expect(await follow(other, call.sid)).toEqual({
+      status: 200,
+      json: { ...common, status: 'ringing', answered_by: null, outcome: null, voicemail_left: false, done: false, events: [placed, ringing] },
+    });
+
+    vi.setSystemTime(new Date(at('10:00:08')));
+    expect((await bridge!.twilio.answer(call.sid)).status).toBe(200);
+    expect(await bridge!.twilio.detect(call.sid, 'human')).toBe(204);
+    const answered = { at: at('10:00:08'), event: 'answered', message: 'Answered' };
+    expect(await follow(other, call.sid)).toEqual({
+      status: 200,
+      json: { ...common, status: 'in-progress', answered_by: 'human', outcome: 'answered', voicemail_left: false, done: false, events: [placed, ringing, answered] },
+    });
+
+    vi.setSystemTime(new Date(at('10:00:50')));
+    await bridge!.twilio.finish(call.sid, 'completed');
+    expect(await follow(other, call.sid)).toEqual({
+      status: 200,
+      json: {
+        ...common,
+        status: 'completed',
+        answered_by: 'human',
+        outcome: 'answered',
+        voicemail_left: false,
+        done: true,
+        events: [placed, ringing, answered, { at: at('10:00:50'), event: 'completed', message: 'Call ended after 42 s' }],
+      },
+    });
+    // The instance that placed it still answers from its own record, with the metadata.
+    expect((await api('GET', `/calls/${call.sid}`)).json).toMatchObject({ outcome: 'answered', metadata: { booking: 'B-1042' }, done: true });
+  });
+
+  it('reads a busy line and a machine the way the callbacks do; whether a message was left is not known there', async () => {
+    await startOutbound();
+    const other = await secondInstance();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date(at('10:00:00')));
+    const busy = await place();
+    await bridge!.twilio.ring(busy.sid);
+    vi.setSystemTime(new Date(at('10:00:04')));
+    await bridge!.twilio.finish(busy.sid, 'busy');
+    expect(await follow(other, busy.sid)).toEqual({
+      status: 200,
+      json: {
+        call_sid: busy.sid,
+        to: CALLEE,
+        from: FAKE_TWILIO_PHONE_NUMBER,
+        status: 'busy',
+        answered_by: null,
+        outcome: 'busy',
+        voicemail_left: false,
+        done: true,
+        metadata: null,
+        events: [
+          { at: at('10:00:00'), event: 'placed', message: `Calling ${CALLEE} from ${FAKE_TWILIO_PHONE_NUMBER}` },
+          { at: at('10:00:04'), event: 'busy', message: 'The line was busy' },
+        ],
+      },
+    });
+
+    const machine = await place({ to: CALLEE, voicemail: false });
+    await bridge!.twilio.ring(machine.sid);
+    expect((await bridge!.twilio.answer(machine.sid)).status).toBe(200);
+    vi.setSystemTime(new Date(at('10:00:09')));
+    await bridge!.twilio.detect(machine.sid, 'machine_end_silence');
+    await eventually(() => machine.status === 'completed', 'the placing instance hung up on the machine');
+    expect((await follow(other, machine.sid)).json).toMatchObject({ status: 'completed', answered_by: 'machine_end_silence', outcome: 'voicemail', voicemail_left: null, done: true });
+  });
+
+  it('shows no call that was not placed from our number through the API', async () => {
+    await startOutbound();
+    const other = await secondInstance();
+    const inbound = bridge!.twilio.addCall({ from: CALLEE, to: FAKE_TWILIO_PHONE_NUMBER, direction: 'inbound' });
+    const elsewhere = bridge!.twilio.addCall({ from: '+14155550111', to: CALLEE, direction: 'outbound-api', status: 'completed' });
+    const unknown = `CA${'0'.repeat(32)}`;
+    for (const sid of [inbound.sid, elsewhere.sid, unknown, 'CAnot-a-call-sid']) {
+      expect(await follow(other, sid)).toEqual({ status: 404, json: { error: `No call ${sid} was placed from TWILIO_PHONE_NUMBER through the calls API.` } });
+    }
+  });
+
+  it('answers 502 when Twilio cannot be reached', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    bridge = await secondInstance(`http://127.0.0.1:${port}`);
+    others.splice(0);
+    const sid = `CA${'0'.repeat(32)}`;
+    expect(await follow(bridge, sid)).toEqual({
+      status: 502,
+      json: { error: `Call ${sid} was not placed by this instance, and Twilio's REST API could not be asked about it: connect ECONNREFUSED 127.0.0.1:${port}. Try again.` },
+    });
+    expect(bridge.lines.join('\n')).toContain(`[${sid}] Could not ask Twilio how the call goes: connect ECONNREFUSED 127.0.0.1:${port}`);
   });
 });

@@ -28,7 +28,8 @@ export interface DialDependencies {
 interface FollowedCall {
   status: string;
   outcome: string | null;
-  voicemail_left: boolean;
+  /** null from an instance that did not place the call: only the placing one knows. */
+  voicemail_left: boolean | null;
   done: boolean;
   events: Array<{ at: string; event: string; message: string }>;
 }
@@ -102,6 +103,12 @@ export async function runDialCommand(number: string, options: DialOptions, depen
         }
         if (call.outcome === 'voicemail' && call.voicemail_left) {
           output.out(chalk.green('The voicemail message was left.'));
+          return EXIT_OK;
+        }
+        // Followed through another instance behind a load balancer: the one that placed the call leaves the message
+        // unless Twilio refuses it, and only its log says which. Not a failure to retry: that would call again.
+        if (call.outcome === 'voicemail' && call.voicemail_left === null && options.voicemail !== false) {
+          output.out(chalk.yellow('An answering machine answered. Whether the voicemail message was left only the serve instance that placed the call knows: its log says.'));
           return EXIT_OK;
         }
         const why: Record<string, string> = {

@@ -67,8 +67,14 @@ export interface FakeCall {
   created?: Record<string, string>;
   /** StatusCallbackEvent values asked for (Twilio's default is completed only). */
   statusCallbackEvents?: string[];
+  /** When Twilio took the call (ms since the epoch): its date_created. */
+  createdAt?: number;
+  /** When Twilio started dialling it (ms since the epoch): the call's start_time. */
+  startedAt?: number;
   /** When the call was answered (ms since the epoch), for CallDuration. */
   answeredAt?: number;
+  /** When the call ended, whatever the reason (ms since the epoch): the call's end_time. */
+  endedAt?: number;
   /** The answering-machine verdict, once given. */
   answeredBy?: string;
 }
@@ -190,6 +196,7 @@ export class FakeTwilioRest extends HttpFake {
       to: FAKE_TWILIO_PHONE_NUMBER,
       status: 'in-progress',
       updates: [],
+      createdAt: Date.now(),
       ...call,
     };
     this.calls.set(full.sid, full);
@@ -220,6 +227,7 @@ export class FakeTwilioRest extends HttpFake {
   async ring(callSid: string): Promise<void> {
     const call = this.placedCall(callSid);
     call.status = 'initiated';
+    call.startedAt = Date.now();
     await this.reportStatus(call, 'initiated');
     call.status = 'ringing';
     await this.reportStatus(call, 'ringing');
@@ -263,6 +271,7 @@ export class FakeTwilioRest extends HttpFake {
   async finish(callSid: string, status: 'completed' | 'busy' | 'no-answer' | 'failed' | 'canceled'): Promise<number | undefined> {
     const call = this.placedCall(callSid);
     call.status = status;
+    call.endedAt = Date.now();
     return this.reportStatus(call, status);
   }
 
@@ -434,6 +443,15 @@ export class FakeTwilioRest extends HttpFake {
       sendJson(response, 200, this.numberToWire(number));
     });
 
+    this.route('GET', `${base}/Calls/:sid.json`, (request, response) => {
+      const found = this.accountFor(request, response);
+      if (!found) return;
+      const sid = request.params.sid!;
+      const call = this.calls.get(sid) ?? (this.knowsEveryCall && /^CA[0-9a-f]{32}$/.test(sid) ? this.addCall({ sid, accountSid: found.account.sid }) : undefined);
+      if (!call || call.accountSid !== found.account.sid) return this.notFound(request, response);
+      sendJson(response, 200, this.callToWire(call));
+    });
+
     this.route('POST', `${base}/Calls/:sid.json`, (request, response) => {
       const found = this.accountFor(request, response);
       if (!found) return;
@@ -453,12 +471,16 @@ export class FakeTwilioRest extends HttpFake {
       call.updates.push(form);
       if (form.Status === 'completed') call.status = 'completed';
       if (form.Status === 'canceled') call.status = 'canceled';
+      if (form.Status !== undefined) call.endedAt = Date.now();
       sendJson(response, 200, this.callToWire(call));
       this.events.emit('updated', call, form);
       // A placed call hung up, or told to say something and hang up, ends: Twilio reports it to the status callback.
       const ends = form.Status === 'completed' || form.Status === 'canceled' || (form.Twiml !== undefined && /<Hangup\s*\/>\s*<\/Response>/.test(form.Twiml));
       if (ends && call.direction === 'outbound-api') {
-        if (form.Twiml !== undefined) call.status = 'completed';
+        if (form.Twiml !== undefined) {
+          call.status = 'completed';
+          call.endedAt ??= Date.now();
+        }
         void this.reportStatus(call, call.status === 'canceled' ? 'canceled' : 'completed').catch(() => undefined);
       }
     });
@@ -566,20 +588,45 @@ export class FakeTwilioRest extends HttpFake {
   }
 
   private callToWire(call: FakeCall) {
+    const uri = `/${API_VERSION}/Accounts/${call.accountSid}/Calls/${call.sid}`;
+    const time = (ms: number | undefined): string | null => (ms === undefined ? null : rfc2822(new Date(ms)));
+    const changes = [call.createdAt, call.startedAt, call.answeredAt, call.endedAt].filter((ms): ms is number => ms !== undefined);
+    // Twilio counts the seconds of an answered call once it ended; busy, failed, unanswered and live calls have none.
+    const duration = call.status === 'completed' ? String(call.answeredAt === undefined ? 0 : Math.max(1, Math.round(((call.endedAt ?? Date.now()) - call.answeredAt) / 1000))) : null;
     return {
       account_sid: call.accountSid,
-      api_version: API_VERSION,
-      direction: call.direction ?? 'inbound',
       answered_by: call.answeredBy ?? null,
+      api_version: API_VERSION,
+      caller_name: null,
+      date_created: time(call.createdAt) ?? rfc2822(this.created),
+      // The last change the fake knows of: placed, dialled, answered or ended.
+      date_updated: changes.length > 0 ? time(Math.max(...changes)) : rfc2822(this.created),
+      direction: call.direction ?? 'inbound',
+      duration,
+      end_time: time(call.endedAt),
+      forwarded_from: null,
       from: call.from,
       from_formatted: call.from,
+      group_sid: null,
+      parent_call_sid: null,
+      phone_number_sid: call.direction === 'outbound-api' ? (this.numberFor(call.from)?.sid ?? null) : (this.numberFor(call.to)?.sid ?? null),
+      price: null,
+      price_unit: 'USD',
+      queue_time: '0',
       sid: call.sid,
-      status: call.status,
+      start_time: time(call.startedAt),
+      // "initiated" is a status callback event only: the resource says queued until the call rings.
+      status: call.status === 'initiated' ? 'queued' : call.status,
+      subresource_uris: {
+        events: `${uri}/Events.json`,
+        notifications: `${uri}/Notifications.json`,
+        recordings: `${uri}/Recordings.json`,
+        streams: `${uri}/Streams.json`,
+      },
       to: call.to,
       to_formatted: call.to,
-      date_created: rfc2822(this.created),
-      date_updated: rfc2822(new Date()),
-      uri: `/${API_VERSION}/Accounts/${call.accountSid}/Calls/${call.sid}.json`,
+      trunk_sid: null,
+      uri: `${uri}.json`,
     };
   }
 }

@@ -10,7 +10,8 @@
 // What a call needs later travels with Twilio, not in this process: the context in the TwiML URL's query (Twilio signs
 // it) and then in the stream's <Parameter>s, the voicemail message in the AMD callback's query. So any instance that
 // shares TWILIO_AUTH_TOKEN can answer a placed call's requests. What stays here: the record GET /calls/{sid} reads
-// (callbacks that reach another instance are not in it), and the hold of the agent's first words until the verdict.
+// (callbacks that reach another instance are not in it; a call placed elsewhere is read from Twilio's REST API
+// instead), and the hold of the agent's first words until the verdict.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { OutboundCallContext } from '../../agents/brain.js';
@@ -21,7 +22,7 @@ import type { CallLogger } from '../../log/call-log.js';
 import { headerValue, sendJson, sendText, type HttpHandler, type ServerContext } from '../../server/http-server.js';
 import type { RequestTarget } from '../../server/request-target.js';
 import type { PublicUrls } from './public-urls.js';
-import { describeTwilioFailure, type CallControl, type CallPlacer } from './twilio-call-actions.js';
+import { describeTwilioFailure, type CallControl, type CallPlacer, type TwilioCall } from './twilio-call-actions.js';
 import { sayAndHangUpTwiml } from './twiml.js';
 
 /** Longest context or voicemail message: both travel in a URL Twilio fetches, and a phone call is short. */
@@ -40,6 +41,23 @@ const RECORD_RETAIN_MS = 60 * 60_000;
 const CALL_SID = /^CA[0-9a-f]{32}$/;
 const FINAL_STATUSES = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
 const MACHINE = new Set(['machine_start', 'machine_end_beep', 'machine_end_silence', 'machine_end_other']);
+
+const STATUS_MESSAGES: Record<string, string> = {
+  queued: 'Queued at Twilio',
+  initiated: 'Dialling',
+  ringing: 'Ringing',
+  'in-progress': 'Answered',
+  busy: 'The line was busy',
+  'no-answer': 'Nobody answered',
+  failed: 'The call could not be connected',
+  canceled: 'The call was cancelled before it was answered',
+};
+
+/** How an event of a placed call reads, for a status Twilio reported (with the call's seconds, once it ended). */
+function statusMessage(status: string, duration: string | undefined): string {
+  if (status === 'completed') return `Call ended${duration ? ` after ${duration} s` : ''}`;
+  return STATUS_MESSAGES[status] ?? `Status ${status}`;
+}
 
 /** One event of a placed call, as GET /calls/{sid} shows it and `voicebridge dial` prints it. */
 export interface CallEvent {
@@ -348,32 +366,88 @@ export class OutboundCalls {
     sendJson(response, 202, { call_sid: placed.sid });
   }
 
-  private followRequest(request: IncomingMessage, response: ServerResponse, target: RequestTarget): Promise<void> {
+  private async followRequest(request: IncomingMessage, response: ServerResponse, target: RequestTarget): Promise<void> {
     if (request.method !== 'GET') {
       response.setHeader('allow', 'GET');
       sendJson(response, 405, { error: 'GET /calls/{call_sid} follows a call; POST /calls places one.' });
-      return Promise.resolve();
+      return;
     }
-    if (!this.authorised(request, response)) return Promise.resolve();
+    if (!this.authorised(request, response)) return;
     const sid = target.pathname.slice(target.pathname.lastIndexOf('/') + 1);
     const record = CALL_SID.test(sid) ? this.records.get(sid) : undefined;
-    if (!record) {
-      sendJson(response, 404, { error: `No call ${sid} was placed by this server (in the last hour). GET /calls/{call_sid} answers on the instance that placed the call.` });
-      return Promise.resolve();
+    if (record) {
+      sendJson(response, 200, {
+        call_sid: record.sid,
+        to: record.to,
+        from: record.from,
+        status: record.status,
+        answered_by: record.answeredBy ?? null,
+        outcome: record.outcome ?? null,
+        voicemail_left: record.voicemailLeft,
+        done: record.done,
+        metadata: record.metadata,
+        events: record.events,
+      });
+      return;
     }
-    sendJson(response, 200, {
-      call_sid: record.sid,
-      to: record.to,
-      from: record.from,
-      status: record.status,
-      answered_by: record.answeredBy ?? null,
-      outcome: record.outcome ?? null,
-      voicemail_left: record.voicemailLeft,
-      done: record.done,
-      metadata: record.metadata,
-      events: record.events,
-    });
-    return Promise.resolve();
+    const notFound = (): void => sendJson(response, 404, { error: `No call ${sid} was placed from TWILIO_PHONE_NUMBER through the calls API.` });
+    const from = this.options.config.twilio.phoneNumber?.trim();
+    if (!CALL_SID.test(sid) || !from) return notFound();
+    // Placed by another instance behind the load balancer (or by this one before a restart): Twilio knows how it went.
+    let call: TwilioCall | undefined;
+    try {
+      call = await this.options.callControl.fetch(sid);
+    } catch (error) {
+      const why = describeTwilioFailure(error);
+      this.log(sid).warn(`Could not ask Twilio how the call goes: ${why}`);
+      sendJson(response, 502, { error: `Call ${sid} was not placed by this instance, and Twilio's REST API could not be asked about it: ${why}. Try again.` });
+      return;
+    }
+    // Only the calls this account places from our number: not inbound calls, nor <Dial> legs, nor calls from other numbers.
+    if (!call || call.direction !== 'outbound-api' || call.from !== from) return notFound();
+    sendJson(response, 200, this.fromTwilio(call));
+  }
+
+  /**
+   * The answer to GET /calls/{sid} for a call placed elsewhere, from what Twilio's REST API says of it. The outcome is
+   * read the way the callbacks read it; whether a voicemail message was left, and the request's metadata, were known
+   * only to the instance that placed the call (null). The events are what the call's state shows it went through.
+   */
+  private fromTwilio(call: TwilioCall): Record<string, unknown> {
+    const { status, answeredBy } = call;
+    const done = FINAL_STATUSES.has(status);
+    const duration = Number(call.duration ?? '0');
+    const answered = status === 'in-progress' || (status === 'completed' && (duration > 0 || answeredBy !== null));
+    const machine = answeredBy !== null && MACHINE.has(answeredBy);
+    let outcome: DialOutcome | null = null;
+    if (status === 'busy') outcome = 'busy';
+    else if (status === 'no-answer') outcome = 'no_answer';
+    else if (status === 'failed' || status === 'canceled') outcome = 'failed';
+    else if (answeredBy === 'fax') outcome = 'failed';
+    else if (machine) outcome = 'voicemail';
+    else if (answeredBy !== null || (status === 'completed' && duration > 0)) outcome = 'answered';
+    const at = (date: Date | null | undefined): string => (date ?? new Date(this.now())).toISOString();
+    const events: CallEvent[] = [{ at: at(call.dateCreated), event: 'placed', message: `Calling ${call.to} from ${call.from}` }];
+    // A call answered, or left unanswered, rang first; one busy, failed or cancelled may not have.
+    if (status === 'ringing' || status === 'no-answer' || answered) events.push({ at: at(call.startTime), event: 'ringing', message: STATUS_MESSAGES.ringing! });
+    if (answered) {
+      // Ended: its seconds count from the answer. Live: its last change was the answer (or the verdict just after it).
+      const answeredAt = call.endTime && duration > 0 ? new Date(call.endTime.getTime() - duration * 1000) : status === 'in-progress' ? call.dateUpdated : call.startTime;
+      events.push({ at: at(answeredAt), event: 'answered', message: STATUS_MESSAGES['in-progress']! });
+    }
+    if (done) events.push({ at: at(call.endTime ?? call.dateUpdated), event: status.replace('-', '_'), message: statusMessage(status, call.duration ?? undefined) });
+    return {
+      call_sid: call.sid,
+      to: call.to,
+      from: call.from,
+      status,
+      answered_by: answeredBy,
+      outcome,
+      voicemail_left: machine ? null : false,
+      done,
+      metadata: null,
+      events,
+    };
   }
 
   /** Twilio's asynchronous answering-machine verdict: a person gets the agent, a machine the voicemail message. */
@@ -450,18 +524,7 @@ export class OutboundCalls {
     const record = await this.recordFor(callSid);
     const log = this.log(callSid);
     if (record) record.status = status;
-    const messages: Record<string, string> = {
-      queued: 'Queued at Twilio',
-      initiated: 'Dialling',
-      ringing: 'Ringing',
-      'in-progress': 'Answered',
-      completed: `Call ended${params.CallDuration ? ` after ${params.CallDuration} s` : ''}`,
-      busy: 'The line was busy',
-      'no-answer': 'Nobody answered',
-      failed: 'The call could not be connected',
-      canceled: 'The call was cancelled before it was answered',
-    };
-    const message = messages[status] ?? `Status ${status}`;
+    const message = statusMessage(status, params.CallDuration);
     log.info(`Outbound call status: ${status}`);
     if (record) this.event(record, status === 'in-progress' ? 'answered' : status.replace('-', '_'), message);
     if (!FINAL_STATUSES.has(status)) return;

@@ -11,6 +11,27 @@ export interface CallControl {
   hangUp(callSid: string): Promise<void>;
   /** Replaces the call's TwiML: Twilio stops our stream and follows it (say something, then transfer or hang up). */
   redirect(callSid: string, twiml: string): Promise<void>;
+  /** The call as Twilio describes it; undefined when the account has no such call (error 20404). Rejects with Twilio's reason otherwise. */
+  fetch(callSid: string): Promise<TwilioCall | undefined>;
+}
+
+/** What Twilio's REST API says of a call (GET /Calls/{sid}): the fields the calls API answers with. */
+export interface TwilioCall {
+  sid: string;
+  from: string;
+  to: string;
+  /** queued, ringing, in-progress, completed, busy, no-answer, failed or canceled. */
+  status: string;
+  /** inbound, outbound-api (placed through the API) or outbound-dial (a <Dial> leg). */
+  direction: string;
+  /** The answering-machine verdict, once there is one. */
+  answeredBy: string | null;
+  dateCreated: Date | null;
+  dateUpdated: Date | null;
+  startTime: Date | null;
+  endTime: Date | null;
+  /** Seconds, once an answered call ended. */
+  duration: string | null;
 }
 
 /** A caller is waiting in silence while this runs: fail fast and fall back to closing the stream. */
@@ -29,6 +50,28 @@ export function twilioCallControl(config: Config): CallControl {
     },
     async redirect(callSid, twiml) {
       await (await calls(callSid)).update({ twiml });
+    },
+    async fetch(callSid) {
+      try {
+        const call = await (await calls(callSid)).fetch();
+        const date = (value: Date | null | undefined): Date | null => (value instanceof Date && !Number.isNaN(value.getTime()) ? value : null);
+        return {
+          sid: call.sid,
+          from: call.from ?? '',
+          to: call.to ?? '',
+          status: call.status ?? '',
+          direction: call.direction ?? '',
+          answeredBy: call.answeredBy ?? null,
+          dateCreated: date(call.dateCreated),
+          dateUpdated: date(call.dateUpdated),
+          startTime: date(call.startTime),
+          endTime: date(call.endTime),
+          duration: call.duration ?? null,
+        };
+      } catch (error) {
+        if ((error as { status?: unknown; code?: unknown }).status === 404 && (error as { code?: unknown }).code === 20404) return undefined;
+        throw error;
+      }
     },
   };
 }
