@@ -450,18 +450,32 @@ export class OutboundCalls {
     };
   }
 
-  /** Twilio's asynchronous answering-machine verdict: a person gets the agent, a machine the voicemail message. */
-  private async amdCallback(request: IncomingMessage, response: ServerResponse, target: RequestTarget): Promise<void> {
-    const params = await this.options.verifiedForm(request, response, `${this.options.urls.outboundAmd}${target.search}`);
-    if (!params) return;
+  /**
+   * A callback of a placed call, signed by Twilio for `url` and naming its CallSid, answered 204 at once: Twilio needs
+   * only a 2xx, so it is acknowledged before the call is acted on. Undefined when it was refused (already answered).
+   */
+  private async acknowledgedCallback(
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: string,
+  ): Promise<{ params: Record<string, string>; callSid: string } | undefined> {
+    const params = await this.options.verifiedForm(request, response, url);
+    if (!params) return undefined;
     const callSid = params.CallSid ?? '';
     if (!CALL_SID.test(callSid)) {
       sendText(response, 400, 'Missing CallSid');
-      return;
+      return undefined;
     }
-    // Twilio needs only a 2xx: it is answered before the call is acted on.
     response.writeHead(204);
     response.end();
+    return { params, callSid };
+  }
+
+  /** Twilio's asynchronous answering-machine verdict: a person gets the agent, a machine the voicemail message. */
+  private async amdCallback(request: IncomingMessage, response: ServerResponse, target: RequestTarget): Promise<void> {
+    const callback = await this.acknowledgedCallback(request, response, `${this.options.urls.outboundAmd}${target.search}`);
+    if (!callback) return;
+    const { params, callSid } = callback;
     const answeredBy = params.AnsweredBy ?? 'unknown';
     const log = this.log(callSid);
     const record = await this.recordFor(callSid);
@@ -511,15 +525,9 @@ export class OutboundCalls {
 
   /** Twilio's status callbacks: how far the call got, and how it ended. */
   private async statusCallback(request: IncomingMessage, response: ServerResponse, target: RequestTarget): Promise<void> {
-    const params = await this.options.verifiedForm(request, response, `${this.options.urls.outboundStatus}${target.search}`);
-    if (!params) return;
-    const callSid = params.CallSid ?? '';
-    if (!CALL_SID.test(callSid)) {
-      sendText(response, 400, 'Missing CallSid');
-      return;
-    }
-    response.writeHead(204);
-    response.end();
+    const callback = await this.acknowledgedCallback(request, response, `${this.options.urls.outboundStatus}${target.search}`);
+    if (!callback) return;
+    const { params, callSid } = callback;
     const status = params.CallStatus ?? '';
     const record = await this.recordFor(callSid);
     const log = this.log(callSid);
