@@ -5,7 +5,6 @@
 import type { Config } from '../config/config.js';
 import type { CheckReport, CheckResult } from '../doctor/check.js';
 import { checksFor } from '../doctor/checks/index.js';
-import { requiredVarsCheckFor } from '../doctor/checks/required-vars.js';
 import { modelVerdictsOf } from '../doctor/model-verdict-facts.js';
 import { projectIdProblem, webhookSecretProblem } from '../knowledge/openai-sip.js';
 import { runChecks } from '../doctor/run-checks.js';
@@ -35,11 +34,10 @@ export interface StartUpFinding {
 export async function runStartUpChecks(config: Config, clock: Clock, needs: { twilio: boolean } = { twilio: true }): Promise<StartUpFinding[]> {
   const results = new Map<string, CheckResult>();
   // Wrapped only to keep each result's facts, which the report leaves out.
-  const checks = checksFor(config)
+  // In SIP mode Twilio sends calls to OpenAI, not to serve: the Twilio variables are Media Streams' own, and only the
+  // key and the agent are required (the SIP settings are checked by sipSettingProblems).
+  const checks = checksFor(config, { twilio: needs.twilio && config.transport !== 'sip' })
     .filter((check) => !check.online || START_UP_ONLINE_CHECKS.includes(check.id))
-    // In SIP mode Twilio sends calls to OpenAI, not to serve: the Twilio variables are Media Streams' own, and only the
-    // key and the agent are required (the SIP settings are checked by sipSettingProblems).
-    .map((check) => (check.id === 'required-vars' && (!needs.twilio || config.transport === 'sip') ? requiredVarsCheckFor({ twilio: false }) : check))
     .map((check) => ({
       ...check,
       async run(context: Parameters<typeof check.run>[0]): Promise<CheckResult> {

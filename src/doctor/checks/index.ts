@@ -16,7 +16,7 @@ import { phoneNumberCheck } from './phone-number.js';
 import { portCheck } from './port.js';
 import { realtimeModelCheck } from './realtime-model.js';
 import { openAIWebhookCheck } from './openai-webhook.js';
-import { requiredVarsCheck } from './required-vars.js';
+import { requiredVarsCheck, requiredVarsCheckFor } from './required-vars.js';
 import { sipSettingsCheck } from './sip-settings.js';
 import { sipTrunkCheck } from './sip-trunk.js';
 import { twilioCredentialsCheck } from './twilio-credentials.js';
@@ -58,7 +58,14 @@ export const sipChecks: readonly Check[] = [
   portCheck,
 ];
 
-/** The checks for this configuration's transport. */
-export function checksFor(config: Pick<Config, 'transport'>): readonly Check[] {
-  return config.transport === 'sip' ? sipChecks : allChecks;
+/** Required variables for a run that takes no call from Twilio: the OpenAI key and the agent, nothing of Twilio's. */
+const withoutTwilioRequiredVarsCheck = requiredVarsCheckFor({ twilio: false });
+
+/**
+ * The checks for this configuration's transport. Without `twilio` (a run that takes no call from Twilio: the browser
+ * phone alone, or serve in SIP mode, where Twilio sends calls to OpenAI), Twilio's variables are not required.
+ */
+export function checksFor(config: Pick<Config, 'transport'>, needs: { twilio: boolean } = { twilio: true }): readonly Check[] {
+  const checks = config.transport === 'sip' ? sipChecks : allChecks;
+  return needs.twilio ? checks : checks.map((check) => (check === requiredVarsCheck ? withoutTwilioRequiredVarsCheck : check));
 }
