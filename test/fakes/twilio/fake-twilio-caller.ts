@@ -59,6 +59,9 @@ export class FakeTwilioCaller {
   closed: { code: number; reason: string } | undefined;
   private stream: TwilioStreamClient | undefined;
   private readonly heardAudio: Buffer[] = [];
+  private heardBytes = 0;
+  /** How much of the heard audio the bridge knows was heard: the audio played before the last echoed mark. */
+  private markedBytes = 0;
 
   constructor(private readonly options: FakeTwilioCallerOptions) {
     this.callSid = options.callSid ?? `CA${hex(16)}`;
@@ -122,8 +125,14 @@ export class FakeTwilioCaller {
     const stream = this.stream;
     stream.on('frame', (frame) => this.received.push(frame));
     stream.on('protocolError', (problem) => this.protocolErrors.push(problem));
-    stream.on('played', (audio) => this.heardAudio.push(audio));
-    stream.on('mark', (name, cleared) => this.echoedMarks.push({ name, cleared }));
+    stream.on('played', (audio) => {
+      this.heardAudio.push(audio);
+      this.heardBytes += audio.length;
+    });
+    stream.on('mark', (name, cleared) => {
+      this.echoedMarks.push({ name, cleared });
+      this.markedBytes = this.heardBytes;
+    });
     stream.on('clear', () => (this.clears += 1));
     stream.on('closed', (code, reason) => (this.closed = { code, reason }));
   }
@@ -154,9 +163,21 @@ export class FakeTwilioCaller {
     }
   }
 
-  /** Waits until `text` has been heard, to its last character. */
+  /**
+   * Waits until `text` has been heard, to its last character, and the mark after it echoed: from then on the bridge
+   * knows it was heard, so what the caller says next is an answer, not a barge-in. (Without the mark, a stalled test
+   * process can play the rest of the audio before the mark arrives.) Once the stream is closed, heard is enough.
+   */
   waitToHear(text: string, timeoutMs = 10_000): Promise<void> {
-    return this.waitFor(() => this.heard().some((phrase) => phrase.includes(text)), `the caller heard "${text}"`, timeoutMs);
+    const heardIn = (audio: Buffer): boolean => phrasesInVoice(audio).some((phrase) => phrase.includes(text));
+    return this.waitFor(
+      () => {
+        const audio = Buffer.concat(this.heardAudio);
+        return heardIn(this.closed ? audio : audio.subarray(0, this.markedBytes));
+      },
+      `the caller heard "${text}"`,
+      timeoutMs,
+    );
   }
 
   /** Presses keys on the keypad, one dtmf frame each. */
