@@ -121,6 +121,28 @@ describe('the OpenAI webhook', () => {
     expect(bridge2Log(first, second, call.callId)).toContain('Left the call alone: OpenAI no longer offers it');
     expect(call.sidebands).toBe(1);
   });
+
+  it('takes a call whose INVITE headers are not all name and value strings: those headers are dropped, not the call', async () => {
+    const bridge = await bridgeFor('agents');
+    const { sip } = bridge.fake;
+    const odd = sip.placeCall({ twilioCallSid: 'CA0123456789ABCDEF0123456789ABCDEF' });
+    const oddEvent = sip.incomingEvent(odd, 'realtime');
+    const data = oddEvent.data as { sip_headers: unknown[]; extra?: unknown };
+    data.sip_headers = [...data.sip_headers, { name: 'X-Count', value: 5 }, null, 'Max-Forwards: 70'];
+    data.extra = { added: 'later' };
+    const noHeaders = sip.placeCall();
+    const noHeadersEvent = sip.incomingEvent(noHeaders, 'realtime');
+    (noHeadersEvent.data as { sip_headers: unknown }).sip_headers = null;
+    const deliveries = [await sip.sendWebhook(bridge.webhookUrl, WEBHOOK_SECRET, oddEvent), await sip.sendWebhook(bridge.webhookUrl, WEBHOOK_SECRET, noHeadersEvent)];
+    expect(deliveries.map((delivery) => [delivery.status, delivery.body])).toEqual([
+      [200, 'Accepted'],
+      [200, 'Accepted'],
+    ]);
+    expect([odd.state, noHeaders.state]).toEqual(['accepted', 'accepted']);
+    expect(bridge.callLog(odd).join('\n')).toContain(`[${odd.callId}] Incoming call from +14155550123 to +14155550100 (Twilio CallSid CA0123456789ABCDEF0123456789ABCDEF)`);
+    expect(bridge.callLog(noHeaders).join('\n')).toContain(`[${noHeaders.callId}] Incoming call from unknown to unknown`);
+    await eventually(() => odd.heard.length === 1 && noHeaders.heard.length === 1, 'both callers heard the greeting');
+  });
 });
 
 function bridge2Log(first: SipBridge, second: SipBridge, callId: string): string {

@@ -14,6 +14,7 @@ describe('the caller from the SIP headers', () => {
         { name: 'X-Twilio-CallSid', value: 'CA0123456789abcdef0123456789abcdef' },
       ]),
     ).toEqual({ from: '+14155550123', to: '+14155550100', callSid: 'CA0123456789abcdef0123456789abcdef' });
+    expect(callerFromSipHeaders([{ name: 'x-twilio-callsid', value: 'CA0123456789ABCDEF0123456789ABCDEF' }])).toEqual({ callSid: 'CA0123456789ABCDEF0123456789ABCDEF' });
   });
 
   it('drops what an address or CallSid may not hold, and what is missing', () => {

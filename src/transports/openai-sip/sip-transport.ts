@@ -46,7 +46,10 @@ const MAX_WEBHOOK_BODY_BYTES = 256 * 1024;
 const HANDLED_WEBHOOK_MEMORY_MS = 10 * 60_000;
 const MAX_HANDLED_WEBHOOKS = 10_000;
 const DEFAULT_FAREWELL_TIMEOUT_MS = 10_000;
-const CALL_SID = /^CA[0-9a-f]{32}$/;
+/** CA and 32 hex digits: Twilio issues them in lowercase, but the same SID in capitals is still the call's. */
+const CALL_SID = /^CA[0-9a-fA-F]{32}$/;
+
+const SipHeader = z.object({ name: z.string(), value: z.string() });
 
 const IncomingEvent = z.object({
   type: z.string(),
@@ -54,10 +57,19 @@ const IncomingEvent = z.object({
     .object({
       call_id: z.string().optional(),
       session_id: z.string().optional(),
-      sip_headers: z.array(z.object({ name: z.string(), value: z.string() })).optional(),
+      // Untrusted call metadata (who called whom): a header of another shape is dropped, never the call with it.
+      sip_headers: z.unknown().transform(readableSipHeaders),
     })
     .optional(),
 });
+
+function readableSipHeaders(headers: unknown): Array<z.infer<typeof SipHeader>> {
+  if (!Array.isArray(headers)) return [];
+  return headers.flatMap((header) => {
+    const parsed = SipHeader.safeParse(header);
+    return parsed.success ? [parsed.data] : [];
+  });
+}
 
 const INCOMING_EVENT: Record<SipEngine, string> = { realtime: 'realtime.call.incoming', live: 'live.transport.incoming' };
 
