@@ -132,6 +132,21 @@ describe('doctor with TRANSPORT=sip', () => {
     });
   });
 
+  it('tells this project\'s address without transport=tls from another project\'s, showing both', async () => {
+    const trunk = twilio.trunking.addTrunk({ friendlyName: 'voicebridge', secure: true, transferMode: 'enable-all' });
+    twilio.trunking.addOriginationUrl({ trunkSid: trunk.sid, sipUrl: `sip:${PROJECT_ID}@sip.api.openai.com` });
+    twilio.numberFor(FAKE_TWILIO_PHONE_NUMBER)!.trunkSid = trunk.sid;
+    writeEnv({ OPENAI_WEBHOOK_SECRET: STRAY_SECRET });
+
+    const checks = checksOf(await doctor(['--json']));
+
+    expect(checks['sip-trunk']).toMatchObject({
+      status: 'fail',
+      summary: `${FAKE_TWILIO_PHONE_NUMBER} is on trunk ${trunk.sid} ("voicebridge"), which sends calls to this project but not at ${SIP_URI}: without TLS signalling, which secure media (SRTP) needs`,
+      detail: [`expected origination URL: ${SIP_URI}`, `found:                    sip:${PROJECT_ID}@sip.api.openai.com`],
+    });
+  });
+
   it('judges secure media by the engine: a failure for GPT-Live, a warning for Realtime', { timeout: 60_000 }, async () => {
     const trunk = twilio.trunking.addTrunk({ friendlyName: 'voicebridge', secure: false, transferMode: 'enable-all' });
     twilio.trunking.addOriginationUrl({ trunkSid: trunk.sid, sipUrl: SIP_URI });

@@ -66,12 +66,17 @@ async function checkSipTrunk(config: Config): Promise<CheckResult> {
     const here = urls.find((url) => url.sipUrl.trim().toLowerCase() === expected.toLowerCase());
     const shown = urls.map((url) => `${url.sipUrl}${url.enabled ? '' : ' (disabled)'}`);
     if (!here) {
-      const other = urls.map((url) => parseOpenAISipUri(url.sipUrl)).find((address) => address !== undefined);
+      const addresses = urls.map((url) => parseOpenAISipUri(url.sipUrl)).filter((address) => address !== undefined);
+      // This project's address written otherwise (no transport=tls, a regional host) is not "another project".
+      const ours = addresses.find((address) => address.projectId === project);
+      const other = addresses.find((address) => address.projectId !== project);
       return {
         status: 'fail',
-        summary: other
-          ? `${number} is on ${named}, which sends calls to another OpenAI project (${other.projectId}), not ${project}`
-          : `${number} is on ${named}, which does not send calls to OpenAI`,
+        summary: ours
+          ? `${number} is on ${named}, which sends calls to this project but not at ${expected}${ours.tls ? '' : ': without TLS signalling, which secure media (SRTP) needs'}`
+          : other
+            ? `${number} is on ${named}, which sends calls to another OpenAI project (${other.projectId}), not ${project}`
+            : `${number} is on ${named}, which does not send calls to OpenAI`,
         detail: [`expected origination URL: ${expected}`, `found:                    ${shown.length > 0 ? shown.join(', ') : '(none)'}`],
         fix: byHand,
         autoFixes: fix,
