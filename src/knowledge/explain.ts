@@ -252,8 +252,34 @@ function explainBareToken(token: string, now: Date): Answer | undefined {
 /** The table. Order matters: OpenAI's messages first (they may contain numbers), then Twilio codes, then bare IDs. */
 const MATCHERS: Matcher[] = [
   {
+    topic: 'sip.call_ended_404',
+    // A hang-up or transfer (REFER) of a SIP call answered 404: unlike an accept's, the call had been taken, and is over.
+    pattern: /\b404\b[^\n]*\/(?:hangup|refer)\b|\/(?:hangup|refer)\b[^\n]*\b404\b/i,
+    explain: () => ({
+      title: '404 on hanging up or transferring a SIP call: the call has already ended',
+      cause:
+        'OpenAI answers 404 to a hangup or refer for a call that is no longer in progress: the caller hung up first, an earlier ' +
+        'transfer or hang-up already ended it, or the ID (rtc_… for Realtime, live_… for GPT-Live) came from another project. ' +
+        'Nothing is left to do on that call.',
+      fix: `Nothing, when the caller had hung up. If calls end this way while the caller is still there, ${doctorHint()}`,
+    }),
+  },
+  {
+    topic: 'sip.webhook_unsigned',
+    pattern: /Unsigned webhook|carries no Standard Webhooks signature/i,
+    explain: () => ({
+      title: 'A request to /openai-webhook without a webhook signature',
+      cause:
+        'OpenAI signs every webhook (webhook-id, webhook-timestamp and webhook-signature headers). A request without them did not ' +
+        'come from OpenAI (a scanner, a health check pointed at the wrong path), or a proxy in front of serve removed the headers.',
+      fix:
+        'Nothing, when it was not OpenAI: serve refused it (400) and took no call. If OpenAI\'s calls are refused this way, pass the ' +
+        `webhook-* headers through the proxy unchanged. ${doctorHint()}`,
+    }),
+  },
+  {
     topic: 'sip.accept_404',
-    // An accept (or reject, refer) of a SIP call answered 404: the call's ID is no longer waiting for an answer.
+    // An accept (or reject) of a SIP call answered 404: the call's ID is no longer waiting for an answer.
     pattern: /\b404\b[^\n]*(?:\/(?:accept|reject|refer)\b|\brtc_\w+|\blive_\w+)|(?:\/(?:accept|reject|refer)\b|\brtc_\w+)[^\n]*\b404\b/i,
     explain: () => ({
       title: '404 on accepting a SIP call: the call is no longer waiting for an answer',
@@ -306,8 +332,9 @@ const MATCHERS: Matcher[] = [
     explain: () => ({
       title: 'SIP 603 Decline: the call was refused',
       cause:
-        'A call over SIP ended with 603, the status a refused call gets. serve refuses a call it cannot take (too many calls at ' +
-        'once, shutting down, a webhook that did not verify); OpenAI refuses one that nobody accepted in time.',
+        'A call over SIP ended with 603, the status a refused call gets: OpenAI refuses a call that nobody accepted in time. serve ' +
+        'accepts nothing when it cannot take the call (it answers the webhook 503 at MAX_CALLS or while shutting down, for OpenAI ' +
+        'to retry elsewhere) or when the webhook did not verify (400).',
       fix: `Look for the call in the log of voicebridge serve; check MAX_CALLS, and that the webhook reaches serve. ${doctorHint()}`,
     }),
   },
