@@ -3,7 +3,7 @@
 // instance, and an instance that finds the call already accepted elsewhere leaves it alone.
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_GREETING } from '../../src/config/defaults.js';
-import { fakeWebhookSecret } from '../fakes/openai/sip.js';
+import { fakeWebhookSecret, signStandardWebhook } from '../fakes/openai/sip.js';
 import { eventually, startSipBridge, WEBHOOK_SECRET, type SipBridge } from './sip-harness.js';
 
 const bridges: SipBridge[] = [];
@@ -47,6 +47,15 @@ describe('the OpenAI webhook', () => {
     });
     expect(tampered.status).toBe(400);
     expect((await fetch(bridge.webhookUrl)).status).toBe(405);
+    // Signed with the right secret, but not JSON: refused without blaming the secret.
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const notJson = await fetch(bridge.webhookUrl, {
+      method: 'POST',
+      headers: { 'webhook-id': 'wh_2', 'webhook-timestamp': timestamp, 'webhook-signature': signStandardWebhook(WEBHOOK_SECRET, 'wh_2', timestamp, '{"type":') },
+      body: '{"type":',
+    });
+    expect([notJson.status, await notJson.text()]).toEqual([400, 'Unreadable webhook']);
+    expect(bridge.lines.join('\n')).toContain('Refused an OpenAI webhook: its signature is valid but its body is not JSON');
   });
 
   it('acts on each webhook ID once: a replayed webhook is answered and accepts nothing', async () => {

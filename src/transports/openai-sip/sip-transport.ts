@@ -143,6 +143,11 @@ export class OpenAISipTransport implements Transport {
     try {
       unwrapped = await this.options.control.unwrap(body, headers);
     } catch (error) {
+      if (error instanceof SyntaxError) {
+        // The signature held, so the secret is right: it is the body that cannot be read.
+        this.refuse(response, 400, 'Unreadable webhook', 'its signature is valid but its body is not JSON');
+        return;
+      }
       this.refuse(response, 400, 'Invalid webhook signature', `${error instanceof Error ? error.message : String(error)} (check OPENAI_WEBHOOK_SECRET)`);
       return;
     }
