@@ -96,6 +96,23 @@ describe.each(BACKENDS)('a Realtime SIP call on the %s backend', (backend) => {
 });
 
 describe('a Realtime SIP call', () => {
+  it('is hung up through OpenAI when the server stops under it: closing the sideband alone would leave the caller with nobody', async () => {
+    bridge = await startSipBridge('agents');
+    const { call } = await bridge.ring();
+    await eventually(() => call.heard.length === 1, 'the caller heard the greeting');
+    const { call: gone } = await bridge.ring();
+    await eventually(() => gone.heard.length === 1, 'the second caller heard the greeting');
+    gone.hangUp();
+    await eventually(() => bridge!.server.activeCalls === 1, 'the second call ended');
+    await bridge.server.close();
+    expect([call.hangups, call.state]).toEqual([1, 'ended']);
+    // A call that had already ended is not hung up again.
+    expect(gone.hangups).toBe(0);
+    const log = bridge.callLog(call).join('\n');
+    expect(log).toContain('Call ended (the server is shutting down)');
+    expect(log).toContain('Hung up the call through OpenAI: the server is stopping, and nothing would steer the call any more');
+  });
+
   it('stops talking when the caller speaks over it: response.cancel, and the service drops what it still has to play', async () => {
     bridge = await startSipBridge('agents');
     bridge.fake.realtime.options.msPerCharacter = 40;

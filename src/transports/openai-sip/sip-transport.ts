@@ -81,7 +81,8 @@ export function openAISip(options: OpenAISipOptions): (context: ServerContext) =
 export class OpenAISipTransport implements Transport {
   readonly routes: ReadonlyMap<string, HttpHandler>;
   readonly upgrades: ReadonlyMap<string, UpgradeHandler> = new Map();
-  private readonly sessions = new Set<CallSession>();
+  /** The calls being steered, with their IDs. */
+  private readonly sessions = new Map<CallSession, string>();
   /** Webhook IDs acted on (or being acted on), with when: each is acted on once. */
   private readonly handled = new Map<string, number>();
   private accepting = 0;
@@ -111,7 +112,23 @@ export class OpenAISipTransport implements Transport {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.sessions].map((session) => session.close('the server is shutting down')));
+    await Promise.all(
+      [...this.sessions].map(async ([session, callId]) => {
+        await session.close('the server is shutting down');
+        // Closing the sideband does not end OpenAI's call: the caller would be left talking to nobody.
+        await this.hangUpUnsteered(callId);
+      }),
+    );
+  }
+
+  private async hangUpUnsteered(callId: string): Promise<void> {
+    const log = this.context.log.forCall(callId);
+    try {
+      await this.options.control.hangUp(this.options.engine, callId);
+      log.info('Hung up the call through OpenAI: the server is stopping, and nothing would steer the call any more');
+    } catch (error) {
+      if (!isCallGone(error)) log.warn(`Could not hang up the call as the server stopped: ${describeOpenAIFailure(error)}`);
+    }
   }
 
   private async webhook(request: IncomingMessage, response: ServerResponse, _target: RequestTarget): Promise<void> {
@@ -250,7 +267,7 @@ export class OpenAISipTransport implements Transport {
       ...(config.tools.url ? { runFunction: (request: { name: string; arguments: string }, signal: AbortSignal) => this.runFunction(callId, caller, request, signal) } : {}),
       metrics: this.context.metrics,
     });
-    this.sessions.add(session);
+    this.sessions.set(session, callId);
     session.once('ended', (_reason, outcome) => {
       controller.abort();
       this.sessions.delete(session);
