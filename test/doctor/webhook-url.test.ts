@@ -133,6 +133,13 @@ describe('the webhook URL check', () => {
     );
   });
 
+  it('fails the OpenAI webhook address given where the base URL belongs (SIP mode adds /openai-webhook itself)', async () => {
+    const origin = await startServer('voicebridge');
+    const result = await check(`${origin}/openai-webhook`, { TRANSPORT: 'sip' });
+    expect(result.status).toBe('fail');
+    expect(result.summary).toBe('WEBHOOK_URL ends in /openai-webhook: it must be the base URL (voicebridge adds /openai-webhook itself)');
+  });
+
   it('fails a wss:// URL: the https base is wanted', async () => {
     const result = await check('wss://voice.acme-clinic.com');
     expect(result.status).toBe('fail');

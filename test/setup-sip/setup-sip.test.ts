@@ -310,6 +310,13 @@ describe('setup-sip refusing', () => {
     expect(result.stderr).toContain('WEBHOOK_URL uses http: OpenAI delivers webhooks to https:// URLs only');
     expect(twilio.requests).toEqual([]);
     expect(openai.requests).toEqual([]);
+
+    await writeFile(envPath, envText().replace(`WEBHOOK_URL=${WEBHOOK_URL}`, `WEBHOOK_URL=${ENDPOINT_URL}`));
+    const fullAddress = await setupSip();
+    expect(fullAddress.code).toBe(1);
+    expect(fullAddress.stderr).toContain('WEBHOOK_URL ends in /openai-webhook: set it to the base URL of voicebridge serve (setup-sip adds /openai-webhook itself)');
+    expect(twilio.requests).toEqual([]);
+    expect(openai.requests).toEqual([]);
   });
 
   it('stops before changing anything when .env cannot be written, or another run is changing it', async () => {

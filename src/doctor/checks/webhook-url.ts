@@ -1,7 +1,7 @@
 // Check 8: WEBHOOK_URL is a base URL Twilio can call (https, public host, no query string), and whether a
 // voicebridge server answers behind it right now (GET WEBHOOK_URL/healthz).
 import { DEFAULT_PORT } from '../../config/defaults.js';
-import { healthzUrl, INCOMING_CALL_PATH } from '../../config/webhook-urls.js';
+import { healthzUrl, INCOMING_CALL_PATH, OPENAI_WEBHOOK_PATH } from '../../config/webhook-urls.js';
 import type { Check, CheckContext, CheckResult, CheckStatus } from '../check.js';
 import { redactResult } from '../redact-result.js';
 import { isPlaceholder } from '../placeholder-values.js';
@@ -49,7 +49,7 @@ async function checkWebhookUrl({ config, signal }: CheckContext): Promise<CheckR
   const tunnelHint = `${EXPOSE_SERVER} (e.g. ngrok http ${port}) and set WEBHOOK_URL to the https URL it prints.`;
   const findings: Finding[] = [];
   // The base path without a voicebridge route someone pasted on the end; every shape fix proposes the same URL.
-  const fullPath = /\/(incoming-call|media-stream|healthz)\/?$/.exec(url.pathname);
+  const fullPath = /\/(incoming-call|media-stream|healthz|openai-webhook)\/?$/.exec(url.pathname);
   const path = (fullPath ? url.pathname.slice(0, fullPath.index) : url.pathname).replace(/\/+$/, '');
   const base = `${url.protocol}//${url.host}${path}`;
   const hostReason = unreachableHostReason(url.hostname);
@@ -89,7 +89,7 @@ async function checkWebhookUrl({ config, signal }: CheckContext): Promise<CheckR
   if (fullPath) {
     findings.push({
       status: 'fail',
-      summary: `WEBHOOK_URL ends in /${fullPath[1]}: it must be the base URL (voicebridge adds ${INCOMING_CALL_PATH} itself)`,
+      summary: `WEBHOOK_URL ends in /${fullPath[1]}: it must be the base URL (voicebridge adds ${fullPath[1] === 'openai-webhook' ? OPENAI_WEBHOOK_PATH : INCOMING_CALL_PATH} itself)`,
       fix: corrected,
     });
   }

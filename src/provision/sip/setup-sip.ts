@@ -21,7 +21,7 @@ import { EnvEditRefusedError, planEnvEdits, updateEnvFile, type EnvEdit } from '
 import { acquireEnvLock, EnvBusyError, type EnvLock } from '../../config/env-lock.js';
 import type { DiffHunk } from '../../config/line-diff.js';
 import { loadConfig } from '../../config/load-config.js';
-import { openAIWebhookUrl } from '../../config/webhook-urls.js';
+import { OPENAI_WEBHOOK_PATH, openAIWebhookUrl } from '../../config/webhook-urls.js';
 import { classifyOpenAIError, describeBaseURL, describeKeyOrConnectionFailure } from '../../knowledge/openai-failure.js';
 import { openAISipUri, parseOpenAISipUri, projectIdProblem, sipWebhookEvent, webhookSecretProblem } from '../../knowledge/openai-sip.js';
 import { describeTwilioError, genericTwilioFailure, twilioErrorLabel } from '../../knowledge/twilio-failure.js';
@@ -157,6 +157,8 @@ function missingSettings(config: Config): MissingSetting[] {
       return 'is not a URL: set it to the public https base URL of voicebridge serve';
     }
     if (url.protocol !== 'https:') return `uses ${url.protocol.replace(':', '')}: OpenAI delivers webhooks to https:// URLs only`;
+    // The endpoint would be made at …/openai-webhook/openai-webhook, where serve answers nothing.
+    if (/\/openai-webhook\/?$/.test(url.pathname)) return `ends in ${OPENAI_WEBHOOK_PATH}: set it to the base URL of voicebridge serve (setup-sip adds ${OPENAI_WEBHOOK_PATH} itself)`;
     // An endpoint OpenAI cannot reach would be made, and every call's webhook lost: say so before anything is created.
     const hostname = url.hostname.replace(/^\[|\]$/g, '');
     return isLocalOnlyHost(hostname)
