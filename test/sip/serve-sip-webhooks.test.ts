@@ -4,11 +4,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_GREETING } from '../../src/config/defaults.js';
 import { fakeWebhookSecret, signStandardWebhook } from '../fakes/openai/sip.js';
-import { eventually, startSipBridge, WEBHOOK_SECRET, type SipBridge } from './sip-harness.js';
+import { openAISipControl, type SipControl } from '../../src/transports/openai-sip/sip-control.js';
+import { startBackend } from '../agents/brain-harness.js';
+import { eventually, PROJECT_ID, startSipBridge, WEBHOOK_SECRET, type SipBridge } from './sip-harness.js';
 
 const bridges: SipBridge[] = [];
+/** Backends a test started itself, for a bridge it built around them. */
+const backends: Array<{ stop(): Promise<void> }> = [];
 afterEach(async () => {
   for (const bridge of bridges.splice(0).reverse()) await bridge.stop();
+  for (const backend of backends.splice(0)) await backend.stop();
 });
 
 async function bridgeFor(...args: Parameters<typeof startSipBridge>): Promise<SipBridge> {
@@ -151,6 +156,33 @@ describe('the OpenAI webhook', () => {
     expect(bridge.callLog(odd).join('\n')).toContain(`[${odd.callId}] Incoming call from +14155550123 to +14155550100 (Twilio CallSid CA0123456789ABCDEF0123456789ABCDEF)`);
     expect(bridge.callLog(noHeaders).join('\n')).toContain(`[${noHeaders.callId}] Incoming call from unknown to unknown`);
     await eventually(() => odd.heard.length === 1 && noHeaders.heard.length === 1, 'both callers heard the greeting');
+  });
+
+  it('hangs up a call whose accept comes back after the server stopped, rather than steering it from a stopped server', async () => {
+    const backend = await startBackend('agents', { TRANSPORT: 'sip', OPENAI_WEBHOOK_SECRET: WEBHOOK_SECRET, OPENAI_PROJECT_ID: PROJECT_ID });
+    const openai = openAISipControl(backend.config, WEBHOOK_SECRET);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const sipControl: SipControl = {
+      ...openai,
+      async accept(callId, params) {
+        await openai.accept(callId, params);
+        await held;
+      },
+    };
+    const bridge = await bridgeFor('agents', { backend, server: { sipControl } });
+    backends.push(backend);
+    const { sip } = bridge.fake;
+    const call = sip.placeCall();
+    const delivery = sip.sendWebhook(bridge.webhookUrl, WEBHOOK_SECRET, sip.incomingEvent(call, 'realtime')).catch(() => undefined);
+    await eventually(() => call.state === 'accepted', 'OpenAI took the accept');
+    await bridge.server.close();
+    release();
+    await delivery;
+    await eventually(() => call.hangups === 1, 'the call was hung up');
+    expect(call.sidebands).toBe(0);
+    expect(bridge.server.activeCalls).toBe(0);
+    expect(bridge.callLog(call).join('\n')).toContain('Hung up the call through OpenAI: the server is stopping, and nothing would steer the call any more');
   });
 });
 

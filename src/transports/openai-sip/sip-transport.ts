@@ -244,6 +244,16 @@ export class OpenAISipTransport implements Transport {
     }
     this.accepting -= 1;
     sendText(response, 200, 'Accepted');
+    if (this.context.stopped) {
+      // The server closed while the accept was on its way: a sideband opened now would outlive it, steering nothing.
+      controller.abort();
+      void conversation.then(
+        (started) => started.close(),
+        () => undefined,
+      );
+      await this.hangUpUnsteered(callId);
+      return;
+    }
     log.info(`Accepted the call through OpenAI's ${this.options.engine === 'realtime' ? 'Realtime' : 'GPT-Live'} SIP endpoint; steering it over the sideband`);
     this.startCall(callId, caller, conversation, controller, log);
   }
