@@ -33,7 +33,6 @@ async function project(extra: Record<string, string> = {}): Promise<string> {
     ASSISTANT_ID: seedAgent(fake).id,
     OPENAI_WEBHOOK_SECRET: WEBHOOK_SECRET,
     OPENAI_PROJECT_ID: PROJECT_ID,
-    PORT: '0',
     ...extra,
   };
   await writeFile(join(folder, '.env'), Object.entries(values).map(([key, value]) => `${key}=${value}`).join('\n') + '\n');
@@ -43,7 +42,7 @@ async function project(extra: Record<string, string> = {}): Promise<string> {
 describe('serve --transport sip', () => {
   it('starts without Twilio credentials, prints where OpenAI’s webhook and the trunk point, and takes a call', async () => {
     const cwd = await project();
-    const proc = spawn(process.execPath, [BIN, 'serve', '--transport', 'sip', '--skip-checks', '--log-format', 'json'], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' } });
+    const proc = spawn(process.execPath, [BIN, 'serve', '--transport', 'sip', '--skip-checks', '--log-format', 'json', '--port', '0'], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' } });
     child = proc;
     let stdout = '';
     proc.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
