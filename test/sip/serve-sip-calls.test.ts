@@ -27,6 +27,9 @@ describe.each(BACKENDS)('a Realtime SIP call on the %s backend', (backend) => {
       [200, 'Ignored'],
     ]);
     expect(call.acceptAttempts).toEqual([{ runtime: 'realtime', status: 200 }]);
+    expect(bridge.lines.filter((line) => line.includes('alone'))).toEqual([
+      expect.stringContaining(`Left an OpenAI live.transport.incoming webhook for ${call.sessionId} alone: VOICE_ENGINE=realtime takes realtime.call.incoming`),
+    ]);
     expect(call.acceptBody).toEqual({
       type: 'realtime',
       model: bridge.backend.config.openai.realtimeModel,

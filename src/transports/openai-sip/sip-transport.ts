@@ -189,7 +189,12 @@ export class OpenAISipTransport implements Transport {
     const callId = engine === 'realtime' ? event.data.data?.call_id : event.data.data?.session_id;
     if (event.data.type !== INCOMING_EVENT[engine] || !callId) {
       // The same call also comes as the other engine's event: that one is left for the engine that is not in use.
+      // Said once per webhook, so a subscription to the wrong event is visible here and not only in the doctor.
       this.handled.set(webhookId, Date.now());
+      const type = event.data.type.slice(0, 80);
+      const id = event.data.data?.call_id ?? event.data.data?.session_id;
+      const said = id ? `${type} webhook for ${id.slice(0, 80)}` : `${type} webhook with no call ID`;
+      this.context.log.info(`Left an OpenAI ${said} alone: VOICE_ENGINE=${engine} takes ${INCOMING_EVENT[engine]}`);
       sendText(response, 200, 'Ignored');
       return;
     }
