@@ -50,6 +50,12 @@ describe('the required variables check', () => {
     expect(result.fix).toContain('ASSISTANT_ID=… (run: npx voicebridge create-assistant');
   });
 
+  it('says who reaches WEBHOOK_URL: Twilio, or OpenAI in SIP mode', async () => {
+    expect((await check(without('WEBHOOK_URL'))).fix).toContain('WEBHOOK_URL=… (the public https URL Twilio reaches this server at, e.g. the one your tunnel prints)');
+    const sip = await check({ ...without('WEBHOOK_URL'), TRANSPORT: 'sip' });
+    expect(sip.fix).toContain('WEBHOOK_URL=… (the public https URL OpenAI reaches this server at, e.g. the one your tunnel prints)');
+  });
+
   it('points at a variable in .env that has another tool’s name', async () => {
     const values = { ...without('TWILIO_ACCOUNT_SID'), TWILIO_SID: COMPLETE.TWILIO_ACCOUNT_SID };
     const config = buildConfig({ path: '/project/.env', explicit: false, found: true, text: '', values }, {});

@@ -92,6 +92,23 @@ describe('the webhook URL check', () => {
     );
   });
 
+  it('in SIP mode speaks of OpenAI, which calls WEBHOOK_URL there, and offers no local-only setup', async () => {
+    const publicHttp = await check('http://203.0.113.7:8080', { TRANSPORT: 'sip' });
+    expect(publicHttp.summary).toBe('WEBHOOK_URL uses http: OpenAI sends its webhooks to https only');
+    expect(publicHttp.fix?.split('\n')[0]).toBe('Set WEBHOOK_URL=https://203.0.113.7:8080 (the https base URL of your server or tunnel).');
+
+    const origin = await startServer('voicebridge');
+    const host = new URL(origin).host;
+    const local = await check(`${origin}/openai-webhook`, { PORT: '5077', TRANSPORT: 'sip' });
+    expect(local.status).toBe('fail');
+    expect(local.summary).toBe('WEBHOOK_URL ends in /openai-webhook: it must be the base URL (voicebridge adds /openai-webhook itself)');
+    expect(local.detail).toContain(`OpenAI cannot reach ${host}: 127.0.0.1 is this machine (loopback) (and OpenAI needs https)`);
+    expect(local.fix).toBe(
+      'Set WEBHOOK_URL to the https base URL your tunnel prints (nothing after it).\n' +
+        'Expose the server with a tunnel (e.g. ngrok http 5077) and set WEBHOOK_URL to the https URL it prints.',
+    );
+  });
+
   it('says when the server behind the URL is not voicebridge', async () => {
     const origin = await startServer('other');
     const result = await check(origin);

@@ -151,7 +151,7 @@ function checkRequiredVars(config: Config, twilio: boolean): CheckResult {
     const summary = [missing.length > 0 ? `missing ${names(missing)}` : '', placeholders.length > 0 ? `example values in ${names(placeholders)}` : '']
       .filter(Boolean)
       .join('; ');
-    const setThem = [`Set ${problems.length === 1 ? 'it' : 'them'} in ${config.envFile.path}:`, ...problems.map((problem) => `${problem.key}=… ${whereFrom(problem.key)}`)];
+    const setThem = [`Set ${problems.length === 1 ? 'it' : 'them'} in ${config.envFile.path}:`, ...problems.map((problem) => `${problem.key}=… ${whereFrom(problem.key, sip)}`)];
     if (signatureProblem && problems.length === 1 && problems[0] === signatureProblem) {
       return {
         status: 'fail',
@@ -185,10 +185,11 @@ function present(value: string | undefined): boolean {
   return value !== undefined && value.trim() !== '';
 }
 
-function whereFrom(key: string): string {
+function whereFrom(key: string, sip: boolean): string {
   if (key === 'ASSISTANT_ID' || key === 'AGENT_WORKFLOW_ID') {
     return `(run: ${voicebridgeCommand('create-assistant')}; or set ASSISTANT_INSTRUCTIONS_FILE to a file with the agent’s instructions)`;
   }
-  const where = WHERE[key as EnvKey];
+  // In SIP mode OpenAI, not Twilio, calls WEBHOOK_URL (its webhook for each call).
+  const where = sip && key === 'WEBHOOK_URL' ? 'the public https URL OpenAI reaches this server at, e.g. the one your tunnel prints' : WHERE[key as EnvKey];
   return where ? `(${where})` : '';
 }

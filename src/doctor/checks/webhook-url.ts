@@ -54,19 +54,24 @@ async function checkWebhookUrl({ config, signal }: CheckContext): Promise<CheckR
   const base = `${url.protocol}//${url.host}${path}`;
   const hostReason = unreachableHostReason(url.hostname);
   const local = isLocalOnlyHost(url.hostname);
+  // Who calls WEBHOOK_URL: Twilio (its webhook, then the stream), or in SIP mode OpenAI (its webhook for each call).
+  const sip = config.transport === 'sip';
+  const caller = sip ? 'OpenAI' : 'Twilio';
   // A host only this machine or network reaches is a local-only setup (voicebridge call): no https to propose for it,
   // since no certificate makes localhost reachable from Twilio; the local base URL over http is what it needs.
   const localOnly = `For calls from this machine only (voicebridge call, no Twilio), WEBHOOK_URL=http://${url.host}${path} is enough: no tunnel, no https.`;
-  const corrected = local
-    ? `Set WEBHOOK_URL=http://${url.host}${path} (the base URL, nothing after it) for calls from this machine only, or to the https URL of your tunnel for real calls.`
-    : `Set WEBHOOK_URL=https://${url.host}${path} (the https base URL of your server or tunnel).`;
+  const corrected = !local
+    ? `Set WEBHOOK_URL=https://${url.host}${path} (the https base URL of your server or tunnel).`
+    : sip
+      ? 'Set WEBHOOK_URL to the https base URL your tunnel prints (nothing after it).'
+      : `Set WEBHOOK_URL=http://${url.host}${path} (the base URL, nothing after it) for calls from this machine only, or to the https URL of your tunnel for real calls.`;
 
   if (url.protocol === 'http:') {
     // With a local host this is said beside the unreachable host below: http is what a local-only setup uses.
     if (!local) {
       findings.push({
         status: 'fail',
-        summary: 'WEBHOOK_URL uses http: Twilio needs https (and wss, with a valid certificate, for the call audio)',
+        summary: sip ? 'WEBHOOK_URL uses http: OpenAI sends its webhooks to https only' : 'WEBHOOK_URL uses http: Twilio needs https (and wss, with a valid certificate, for the call audio)',
         fix: corrected,
       });
     }
@@ -96,8 +101,9 @@ async function checkWebhookUrl({ config, signal }: CheckContext): Promise<CheckR
   if (hostReason) {
     findings.push({
       status: 'warn',
-      summary: `Twilio cannot reach ${url.host}: ${hostReason}${local && url.protocol === 'http:' ? ' (and Twilio needs https)' : ''}`,
-      fix: local ? `${tunnelHint}\n${localOnly}` : tunnelHint,
+      summary: `${caller} cannot reach ${url.host}: ${hostReason}${local && url.protocol === 'http:' ? ` (and ${caller} needs https)` : ''}`,
+      // A SIP call always comes through OpenAI: there is no local-only way to take one.
+      fix: local && !sip ? `${tunnelHint}\n${localOnly}` : tunnelHint,
     });
   }
 
