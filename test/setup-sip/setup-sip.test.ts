@@ -248,6 +248,21 @@ describe('setup-sip where things exist already', () => {
     expect(result.stdout).toContain(`✔ OpenAI webhook endpoint ${endpoint.id} ("voicebridge"): URL https://old-tunnel.example.com/openai-webhook → ${ENDPOINT_URL}`);
   });
 
+  it('takes an endpoint whose URL differs only in the case of its host as the one at WEBHOOK_URL: no second endpoint', async () => {
+    const endpoint = openai.addWebhookEndpoint({ name: 'voicebridge', url: 'https://Voice.Example.com/openai-webhook', event_types: ['realtime.call.incoming'] });
+    const trunk = twilio.trunking.addTrunk({ friendlyName: 'voicebridge', secure: true, transferMode: 'enable-all' });
+    twilio.trunking.addOriginationUrl({ trunkSid: trunk.sid, sipUrl: SIP_URI });
+    twilio.numberFor(FAKE_TWILIO_PHONE_NUMBER)!.trunkSid = trunk.sid;
+    await writeFile(envPath, envText(`OPENAI_WEBHOOK_SECRET=${endpoint.secret}\n`));
+
+    const result = await setupSip();
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(writes(openai)).toEqual([]);
+    expect([...openai.webhookEndpoints.keys()]).toEqual([endpoint.id]);
+    expect(result.stdout).toContain('✔ Nothing to change');
+  });
+
   it('finds the trunk that points at this project on a later page of the trunk list', async () => {
     for (let index = 0; index < 55; index += 1) twilio.trunking.addTrunk({ friendlyName: `Trunk ${index}` });
     const trunk = twilio.trunking.addTrunk({ friendlyName: 'Made by hand', secure: true, transferMode: 'enable-all' });

@@ -13,6 +13,7 @@ import type { Check, CheckResult } from '../check.js';
 import { setupSipFix } from '../fixes/setup-sip-fix.js';
 import { isPlaceholder } from '../placeholder-values.js';
 import { redactResult } from '../redact-result.js';
+import { sameUrl } from '../../util/same-url.js';
 
 const REQUEST_TIMEOUT_MS = 8_000;
 const DASHBOARD = 'https://platform.openai.com/settings/project/webhooks';
@@ -57,7 +58,7 @@ async function checkOpenAIWebhook(config: Config): Promise<CheckResult> {
     return { status: 'fail', summary: `listing the webhook endpoints failed (${failure.status ?? 'no answer'}): ${failure.message}`, fix: 'Run the doctor again; if it persists, check https://status.openai.com.' };
   }
 
-  const here = endpoints.filter((endpoint) => endpoint.url === url);
+  const here = endpoints.filter((endpoint) => sameUrl(endpoint.url, url));
   const endpoint = here.find((candidate) => candidate.event_types.includes(event)) ?? here[0];
   if (!endpoint) {
     const ours = endpoints.find((candidate) => candidate.name === WEBHOOK_ENDPOINT_NAME);

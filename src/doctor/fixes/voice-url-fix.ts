@@ -8,17 +8,9 @@ import type { AutoFix, FixOutcome, FixPlan } from '../check.js';
 import { isPlaceholder } from '../placeholder-values.js';
 import { isLocalOnlyHost, unreachableHostReason } from '../../knowledge/public-host.js';
 import { describeTwilioError, twilioErrorLabel } from '../../knowledge/twilio-failure.js';
+import { sameUrl } from '../../util/same-url.js';
 
 const REQUEST_TIMEOUT_MS = 10_000;
-
-/** Same URL up to the case of the scheme and host (which Twilio and browsers ignore). */
-export function sameVoiceUrl(a: string, b: string): boolean {
-  try {
-    return new URL(a.trim()).href === new URL(b.trim()).href;
-  } catch {
-    return a.trim() === b.trim();
-  }
-}
 
 /** Why WEBHOOK_URL cannot be given to Twilio as it is (the Webhook URL check says how to fix it), or undefined. */
 export function webhookUrlUnfitForTwilio(webhookUrl: string): string | undefined {
@@ -88,7 +80,7 @@ export function voiceUrlFix(config: Config, target: VoiceUrlTarget): AutoFix {
         }
         const method = (number.voiceMethod || 'POST').toUpperCase();
         const current = number.voiceUrl || '(none)';
-        if (number.voiceUrl && sameVoiceUrl(number.voiceUrl, voiceUrl) && method === 'POST') {
+        if (number.voiceUrl && sameUrl(number.voiceUrl, voiceUrl) && method === 'POST') {
           return { kind: 'not-needed', reason: `${phoneNumber} already sends calls to ${voiceUrl} (POST)` };
         }
         return { kind: 'change', lines: [`voice URL: ${current} (${method}) → ${voiceUrl} (POST)`] };
@@ -100,7 +92,7 @@ export function voiceUrlFix(config: Config, target: VoiceUrlTarget): AutoFix {
       try {
         const client = await createTwilioClient(config, { timeoutMs: REQUEST_TIMEOUT_MS });
         const updated = await client.incomingPhoneNumbers(numberSid).update({ voiceUrl, voiceMethod: 'POST' });
-        if (!updated.voiceUrl || !sameVoiceUrl(updated.voiceUrl, voiceUrl) || (updated.voiceMethod || '').toUpperCase() !== 'POST') {
+        if (!updated.voiceUrl || !sameUrl(updated.voiceUrl, voiceUrl) || (updated.voiceMethod || '').toUpperCase() !== 'POST') {
           return { applied: false, message: `Twilio accepted the change but reports voice URL ${updated.voiceUrl || '(none)'} (${updated.voiceMethod}). ${byHand}` };
         }
         return { applied: true, message: `Twilio now sends calls to ${phoneNumber} to ${voiceUrl} (POST)` };

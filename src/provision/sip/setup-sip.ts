@@ -27,6 +27,7 @@ import { openAISipUri, parseOpenAISipUri, projectIdProblem, sipWebhookEvent, web
 import { describeTwilioError, genericTwilioFailure, twilioErrorLabel } from '../../knowledge/twilio-failure.js';
 import { phoneNumberProblem } from '../../knowledge/twilio-ids.js';
 import { maskSecret, redactSecrets } from '../../util/mask-secret.js';
+import { sameUrl } from '../../util/same-url.js';
 import {
   SILENT_SETUP_OBSERVER,
   SIP_TRUNK_NAME,
@@ -546,7 +547,7 @@ async function planWebhook(
 
   const endpoints: OpenAI.Webhooks.WebhookEndpoint[] = [];
   for await (const endpoint of client.webhooks.list({ limit: 100 })) endpoints.push(endpoint);
-  const byUrl = endpoints.filter((endpoint) => endpoint.url === webhookUrl);
+  const byUrl = endpoints.filter((endpoint) => sameUrl(endpoint.url, webhookUrl));
   const existing = byUrl.find((endpoint) => endpoint.name === WEBHOOK_ENDPOINT_NAME) ?? byUrl[0] ?? endpoints.find((endpoint) => endpoint.name === WEBHOOK_ENDPOINT_NAME);
 
   const envSecret = config.sip.webhookSecret?.trim();
@@ -573,7 +574,7 @@ async function planWebhook(
   const eventTypes = existing.event_types.includes(event) ? existing.event_types : [...existing.event_types, event];
   const update: { url?: string; event_types?: SdkEventTypes } = {};
   const what: string[] = [];
-  if (existing.url !== webhookUrl) {
+  if (!sameUrl(existing.url, webhookUrl)) {
     update.url = webhookUrl;
     what.push(`URL ${existing.url} → ${webhookUrl}`);
   }
