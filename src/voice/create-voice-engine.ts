@@ -29,8 +29,9 @@ export function voiceEngineFactoryFor(config: Config): VoiceEngineFactory {
  */
 export function sidebandFactoryFor(config: Config): (callId: string, log: CallLogger) => VoiceEngine {
   const apiKey = cleanId(config.openai.apiKey ?? '');
+  const project = config.sip.projectId?.trim();
   if (config.openai.voiceEngine === 'live') {
-    return (sessionId, log) => new LiveVoiceEngine({ apiKey, baseURL: config.openai.baseURL, voice: config.openai.voice, log, sideband: { sessionId } });
+    return (sessionId, log) => new LiveVoiceEngine({ apiKey, baseURL: config.openai.baseURL, voice: config.openai.voice, log, sideband: { sessionId, project } });
   }
   return (callId, log) =>
     new RealtimeVoiceEngine({
@@ -40,6 +41,6 @@ export function sidebandFactoryFor(config: Config): (callId: string, log: CallLo
       transcribeModel: config.openai.transcribeModel,
       voice: config.openai.voice,
       log,
-      sideband: { callId },
+      sideband: { callId, project },
     });
 }

@@ -39,7 +39,7 @@ export interface LiveVoiceEngineOptions extends ServiceWatchdogTimeouts {
    * (`/live/sessions/{id}/attach`) instead of starting one. The accept started the session; the sideband carries its
    * events (GPT-Live's voice included, as the SDK's sideband events say) but the caller's audio never goes through us.
    */
-  sideband?: { sessionId: string };
+  sideband?: { sessionId: string; project?: string | undefined };
 }
 
 /** The GPT-Live WebSocket URL for a base URL: http→ws, https→wss (so a local ws:// server works), + /live/sessions. */
@@ -156,6 +156,7 @@ export class LiveVoiceEngine extends ServiceVoiceEngine<LiveEvent> {
       // The model goes in session.start, never in the URL.
       url: options.sideband ? liveSidebandUrl(options.baseURL, options.sideband.sessionId) : liveSessionsUrl(options.baseURL),
       apiKey: options.apiKey,
+      project: options.sideband?.project,
       maxMessageBytes: MAX_LIVE_MESSAGE_BYTES,
       maxHeldFrames: options.maxHeldFrames,
       startTimeoutMs: options.startTimeoutMs,

@@ -28,7 +28,7 @@ export interface RealtimeVoiceEngineOptions extends ServiceWatchdogTimeouts {
    * a session of its own. The accept configured the session; no audio crosses this socket, and the service says when
    * its speech plays to the caller.
    */
-  sideband?: { callId: string };
+  sideband?: { callId: string; project?: string | undefined };
 }
 
 /** The Realtime WebSocket URL for a base URL: http→ws, https→wss (so a local ws:// server works), + /realtime?model=. */
@@ -112,6 +112,7 @@ export class RealtimeVoiceEngine extends ServiceVoiceEngine<RealtimeEvent> {
       service: 'OpenAI Realtime',
       url: options.sideband ? realtimeSidebandUrl(options.baseURL, options.sideband.callId) : realtimeUrl(options.baseURL, options.model),
       apiKey: options.apiKey,
+      project: options.sideband?.project,
       maxMessageBytes: MAX_REALTIME_MESSAGE_BYTES,
       maxHeldFrames: options.maxHeldFrames,
       startTimeoutMs: options.startTimeoutMs,

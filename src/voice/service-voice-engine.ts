@@ -25,6 +25,8 @@ export interface ServiceConnectionOptions<E> extends ServiceWatchdogTimeouts {
   /** The service's WebSocket URL. */
   url: string;
   apiKey: string;
+  /** Sent as OpenAI-Project: a SIP call belongs to the project its SIP address names, whatever the key's default. */
+  project?: string | undefined;
   /** The largest message the service may send; a larger one is taken for a broken connection. */
   maxMessageBytes: number;
   /** Caller audio held while there is no connection to take it (20 ms frames); the oldest goes first. Default 250. */
@@ -193,8 +195,8 @@ export abstract class ServiceVoiceEngine<E> extends EventEmitter<VoiceEngineEven
 
   /** Opens a connection; events of a connection that has since been replaced are ignored. */
   private connect(): WebSocket {
-    const { url, apiKey, maxMessageBytes, service } = this.connection;
-    const socket = openOpenAISocket(url, apiKey, maxMessageBytes, this.watchdog.startTimeoutMs);
+    const { url, apiKey, maxMessageBytes, service, project } = this.connection;
+    const socket = openOpenAISocket(url, apiKey, maxMessageBytes, this.watchdog.startTimeoutMs, project);
     this.watchdog.watch(socket);
     socket.on('open', () => {
       if (socket === this.socket) this.opened();

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { BrainBackend } from '../../src/agents/brain.js';
 import { AGENT_TRANSFERRING } from '../../src/call/caller-messages.js';
 import { DEFAULT_GREETING } from '../../src/config/defaults.js';
-import { eventually, startSipBridge, type SipBridge } from './sip-harness.js';
+import { eventually, PROJECT_ID, startSipBridge, type SipBridge } from './sip-harness.js';
 
 let bridge: SipBridge | undefined;
 afterEach(async () => {
@@ -58,6 +58,9 @@ describe.each(BACKENDS)('a Realtime SIP call on the %s backend', (backend) => {
     expect(log).toContain('← Assistant: We open at nine. We close at five.');
     // No audio crossed the sideband either way.
     const sideband = bridge.fake.realtime.connections.find((connection) => connection.sip === call)!;
+    // The call is the project's its SIP address names: the accept and the sideband say which, whatever the key's default.
+    expect(call.acceptProject).toBe(PROJECT_ID);
+    expect(sideband.headers['openai-project']).toBe(PROJECT_ID);
     expect(sideband.appendedAudioBytes).toBe(0);
     expect(sideband.serverEvents.filter((event) => event.type === 'response.output_audio.delta')).toEqual([]);
     call.hangUp();

@@ -6,7 +6,7 @@ import type { BrainBackend } from '../../src/agents/brain.js';
 import { AGENT_TRANSFERRING } from '../../src/call/caller-messages.js';
 import { DEFAULT_GREETING, DEFAULT_LIVE_MODEL } from '../../src/config/defaults.js';
 import { LIVE_PHONE_INSTRUCTIONS } from '../../src/voice/live-voice-engine.js';
-import { eventually, startSipBridge, type SipBridge } from './sip-harness.js';
+import { eventually, PROJECT_ID, startSipBridge, type SipBridge } from './sip-harness.js';
 
 let bridge: SipBridge | undefined;
 afterEach(async () => {
@@ -44,6 +44,7 @@ describe.each(BACKENDS)('a GPT-Live SIP call on the %s backend', (backend) => {
     expect(bridge.fake.agentTurns.at(-1)?.input).toBe('When do you open?');
     const sideband = bridge.fake.live.connections.find((connection) => connection.sip === call)!;
     expect(sideband.url).toBe(`/v1/live/sessions/${call.sessionId}/attach`);
+    expect([call.acceptProject, sideband.headers['openai-project']]).toEqual([PROJECT_ID, PROJECT_ID]);
     expect(sideband.appendedAudioBytes).toBe(0);
     expect(sideband.clientEvents.filter((event) => event.type === 'session.start')).toEqual([]);
     const log = bridge.callLog(call).join('\n');

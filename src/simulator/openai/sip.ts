@@ -39,6 +39,8 @@ export class FakeSipCall extends EventEmitter<FakeSipCallEvents> {
   acceptedAs: SipRuntime | undefined;
   /** The accept's body, as the bridge sent it. */
   acceptBody: Json | undefined;
+  /** The OpenAI-Project header of the accept that took the call (a key of several projects needs it). */
+  acceptProject: string | undefined;
   /** Every accept attempt, successful or not, with its answer status. */
   readonly acceptAttempts: Array<{ runtime: SipRuntime; status: number }> = [];
   readonly refers: string[] = [];
@@ -203,6 +205,8 @@ export class FakeSip {
     call.state = 'accepted';
     call.acceptedAs = runtime;
     call.acceptBody = body;
+    const project = request.headers['openai-project'];
+    call.acceptProject = typeof project === 'string' ? project : undefined;
     response.writeHead(200);
     response.end();
   }

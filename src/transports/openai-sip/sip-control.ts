@@ -31,7 +31,7 @@ const CALL_API_TIMEOUT_MS = 5_000;
 export function openAISipControl(config: Config, webhookSecret: string): SipControl {
   let client: Promise<OpenAI> | undefined;
   // One attempt each: a retry of an accept could answer a call another instance has since taken.
-  const openai = (): Promise<OpenAI> => (client ??= createOpenAIClient(config, { maxRetries: 0, timeoutMs: CALL_API_TIMEOUT_MS }));
+  const openai = (): Promise<OpenAI> => (client ??= createOpenAIClient(config, { maxRetries: 0, timeoutMs: CALL_API_TIMEOUT_MS, project: config.sip.projectId?.trim() }));
   return {
     async unwrap(rawBody, headers) {
       return (await openai()).webhooks.unwrap(rawBody, headers, webhookSecret);
