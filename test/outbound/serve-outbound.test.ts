@@ -352,6 +352,44 @@ describe('the calls API', () => {
     expect(inbound).toBeInstanceOf(Error);
   });
 
+  it('counts a call against MAX_CALLS while Twilio has not yet answered the request placing it', async () => {
+    let release: () => void = () => undefined;
+    const twilioAnswers = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let asked = 0;
+    bridge = await startCallBridge('responses', {
+      env: { TWILIO_PHONE_NUMBER: FAKE_TWILIO_PHONE_NUMBER, VOICEBRIDGE_API_KEY: API_KEY, MAX_CALLS: '1' },
+      server: {
+        callPlacer: {
+          async place(request) {
+            asked += 1;
+            await twilioAnswers;
+            return twilioCallPlacer(bridge!.backend.config).place(request);
+          },
+        },
+      },
+    });
+    const first = api('POST', '/calls', { to: CALLEE });
+    await eventually(() => asked === 1, 'the first call is on its way to Twilio');
+    expect(bridge.server.pendingCalls).toBe(1);
+    const [second, third] = await Promise.all([api('POST', '/calls', { to: CALLEE }), api('POST', '/calls', { to: CALLEE })]);
+    expect([second.status, third.status]).toEqual([503, 503]);
+    expect(second.json.error).toBe('MAX_CALLS=1 calls are already in progress, connecting or being placed: try again when one ends, or raise MAX_CALLS.');
+    release();
+    expect((await first).status).toBe(202);
+    expect(asked).toBe(1);
+    expect(bridge.twilio.placedCalls()).toHaveLength(1);
+    expect(bridge.server.pendingCalls).toBe(1);
+  });
+
+  it('frees the place of a call Twilio refused', async () => {
+    await startOutbound('responses', { TWILIO_PHONE_NUMBER: '+14155550111', MAX_CALLS: '1' });
+    expect((await api('POST', '/calls', { to: CALLEE })).status).toBe(502);
+    expect(bridge!.server.pendingCalls).toBe(0);
+    expect((await api('POST', '/calls', { to: CALLEE })).status).toBe(502);
+  });
+
   it('answers with Twilio\'s reason when Twilio refuses the call', async () => {
     await startOutbound('responses', { TWILIO_PHONE_NUMBER: '+14155550111' });
     const refused = await api('POST', '/calls', { to: CALLEE });

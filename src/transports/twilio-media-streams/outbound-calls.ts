@@ -155,10 +155,14 @@ export class OutboundCalls {
     return [...this.options.urls.callsPaths].map((path): [string, HttpHandler] => [`${path}/`, follow]);
   }
 
-  /** Calls placed here that have not started their stream nor ended: each holds a MAX_CALLS place. */
+  /**
+   * Calls placed here that have not started their stream nor ended: each holds a MAX_CALLS place. So does a call whose
+   * request to Twilio is still on its way, or requests arriving together would all be let through while none has a
+   * record yet.
+   */
   get ringing(): number {
     const now = this.now();
-    let count = 0;
+    let count = this.placing.size;
     for (const record of this.records.values()) if (record.ringing && now - record.placedAt < RINGING_TIMEOUT_MS) count += 1;
     return count;
   }
@@ -337,13 +341,16 @@ export class OutboundCalls {
     try {
       placed = await placing;
     } catch (error) {
+      this.placing.delete(placing);
+      // The place it held is free again: a drain may be waiting for it.
+      server.callsChanged();
       const why = describeTwilioFailure(error);
       server.log.error(`Twilio did not place the call to ${to}: ${why}`);
       sendJson(response, 502, { error: `Twilio did not place the call: ${why}` });
       return;
-    } finally {
-      this.placing.delete(placing);
     }
+    // Its record, stored below before anything else runs, holds the place from here on.
+    this.placing.delete(placing);
     this.sweep();
     const record: CallRecord = {
       sid: placed.sid,
