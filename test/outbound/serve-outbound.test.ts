@@ -274,6 +274,123 @@ describe('a placed call', () => {
   });
 });
 
+describe('callbacks as Twilio may send them: twice, out of order, late, or for a call placed elsewhere', () => {
+  /** A callback signed as Twilio signs it, with the parameters Twilio sends for a placed call. */
+  async function callback(call: FakeCall, url: string, extra: Record<string, string>): Promise<number> {
+    const params = { AccountSid: call.accountSid, ApiVersion: '2010-04-01', CallSid: call.sid, Called: call.to, Caller: call.from, Direction: 'outbound-api', From: call.from, To: call.to, ...extra };
+    const response = await fetch(`${origin()}${url.slice(PUBLIC_BASE.length)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signTwilioRequest(TWILIO_AUTH_TOKEN, url, params) },
+      body: new URLSearchParams(params).toString(),
+    });
+    return response.status;
+  }
+  const status = (call: FakeCall, CallStatus: string, SequenceNumber: string, extra: Record<string, string> = {}) =>
+    callback(call, `${PUBLIC_BASE}/outbound-status`, { CallStatus, SequenceNumber, CallbackSource: 'call-progress-events', Timestamp: 'Tue, 02 Mar 2026 10:00:00 +0000', ...extra });
+  const verdict = (call: FakeCall, AnsweredBy: string) => callback(call, call.created!.AsyncAmdStatusCallback!, { AnsweredBy, MachineDetectionDuration: '3100' });
+  const linesOf = (call: FakeCall) => bridge!.lines.filter((line) => line.includes(`[${call.sid}]`));
+  const events = async (call: FakeCall) => ((await api('GET', `/calls/${call.sid}`)).json.events as Array<{ event: string }>).map((event) => event.event);
+
+  it('reports a call once: a repeated end, and a status older than one heard, change nothing', async () => {
+    await startOutbound();
+    const call = await place();
+    expect(await status(call, 'ringing', '1')).toBe(204);
+    expect(await status(call, 'initiated', '0')).toBe(204);
+    expect(await status(call, 'ringing', '1')).toBe(204);
+    expect(await status(call, 'busy', '2', { CallDuration: '0', Duration: '0' })).toBe(204);
+    expect(await status(call, 'busy', '2', { CallDuration: '0', Duration: '0' })).toBe(204);
+    expect(await status(call, 'ringing', '1')).toBe(204);
+    expect((await api('GET', `/calls/${call.sid}`)).json).toMatchObject({ status: 'busy', outcome: 'busy', done: true });
+    expect(await events(call)).toEqual(['placed', 'ringing', 'busy']);
+    expect(await metric('busy')).toBe(1);
+    expect(linesOf(call).filter((line) => line.includes('Ignored a late or repeated status callback'))).toHaveLength(4);
+  });
+
+  it('acts on a machine once when its verdict comes twice', async () => {
+    await startOutbound();
+    const call = await place({ to: CALLEE, voicemail: 'Please call us back.' });
+    await pickUp(call);
+    expect(await verdict(call, 'machine_end_beep')).toBe(204);
+    expect(await verdict(call, 'machine_end_beep')).toBe(204);
+    await eventually(() => call.status === 'completed', 'the message was left');
+    expect(call.updates).toHaveLength(1);
+    expect(await metric('voicemail')).toBe(1);
+    expect(linesOf(call).join('\n')).toContain('Ignored a repeated answering-machine verdict (machine_end_beep after 3100 ms): the first was machine_end_beep');
+  });
+
+  it('does not act on a verdict that comes after the call ended, and counts the call once', async () => {
+    await startOutbound();
+    const call = await place();
+    await bridge!.twilio.ring(call.sid);
+    await bridge!.twilio.answer(call.sid);
+    await bridge!.twilio.finish(call.sid, 'completed');
+    expect(await verdict(call, 'machine_end_other')).toBe(204);
+    expect(call.updates).toEqual([]);
+    expect(linesOf(call).filter((line) => / (Could not|The answering-machine verdict)/.test(line))).toEqual([
+      expect.stringMatching(/\] The answering-machine verdict \(machine_end_other after 3100 ms\) came after the call ended$/),
+    ]);
+    expect((await api('GET', `/calls/${call.sid}`)).json).toMatchObject({ status: 'completed', outcome: 'answered', answered_by: 'machine_end_other', done: true });
+    expect(await metric('answered')).toBe(1);
+    expect(await metric('voicemail')).toBe(0);
+  });
+
+  it('reports the call ended only once it is known whether the voicemail message was left', async () => {
+    let redirected: () => void = () => undefined;
+    const twilioAnswers = new Promise<void>((resolve) => {
+      redirected = resolve;
+    });
+    bridge = await startCallBridge('responses', {
+      env: { TWILIO_PHONE_NUMBER: FAKE_TWILIO_PHONE_NUMBER, VOICEBRIDGE_API_KEY: API_KEY },
+      server: {
+        amdHoldMs: 5_000,
+        callControl: {
+          hangUp: async () => undefined,
+          fetch: async () => undefined,
+          // Twilio's answer to the redirect is slower than the call's end: the machine hung up after the beep.
+          redirect: () => twilioAnswers,
+        },
+      },
+    });
+    bridge.twilio.webhookOrigin = origin();
+    const call = await place({ to: CALLEE, voicemail: 'Please call us back.' });
+    await bridge.twilio.ring(call.sid);
+    await bridge.twilio.answer(call.sid);
+    const detected = verdict(call, 'machine_end_beep');
+    await eventually(() => bridge!.lines.some((line) => line.includes('leaving the voicemail message')), 'the message is being left');
+    const ended = status(call, 'completed', '3', { CallDuration: '12' });
+    expect(await ended).toBe(204);
+    expect((await api('GET', `/calls/${call.sid}`)).json).toMatchObject({ status: 'completed', outcome: 'voicemail', voicemail_left: false, done: false });
+    redirected();
+    expect(await detected).toBe(204);
+    await eventually(() => bridge!.lines.some((line) => line.includes('Left the voicemail message after the beep;')), 'the message was left');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect((await api('GET', `/calls/${call.sid}`)).json).toMatchObject({ status: 'completed', outcome: 'voicemail', voicemail_left: true, done: true });
+    expect(await metric('voicemail')).toBe(1);
+  });
+
+  it('takes callbacks for a call it does not know, or without a status, without failing', async () => {
+    await startOutbound();
+    const elsewhere = bridge!.twilio.addCall({ from: FAKE_TWILIO_PHONE_NUMBER, to: CALLEE, direction: 'outbound-api' });
+    elsewhere.created = { AsyncAmdStatusCallback: `${PUBLIC_BASE}/outbound-amd?voicemail=none` };
+    expect(await status(elsewhere, '', '0')).toBe(204);
+    expect(await status(elsewhere, 'no-answer', '2')).toBe(204);
+    expect(await verdict(elsewhere, 'unknown')).toBe(204);
+    expect(await metric('no_answer')).toBe(1);
+    expect(await metric('answered')).toBe(1);
+    expect(linesOf(elsewhere).join('\n')).toContain('Ignored a status callback without a CallStatus');
+    expect((await fetch(`${origin()}/healthz`)).status).toBe(200);
+  });
+
+  it('counts a fax reported only by the end of the call as failed', async () => {
+    await startOutbound();
+    const call = await place();
+    expect(await status(call, 'completed', '3', { CallDuration: '4', AnsweredBy: 'fax' })).toBe(204);
+    expect((await api('GET', `/calls/${call.sid}`)).json).toMatchObject({ outcome: 'failed', done: true });
+    expect(await metric('failed')).toBe(1);
+    expect(await metric('answered')).toBe(0);
+  });
+});
+
 describe('the calls API', () => {
   it('does not exist without VOICEBRIDGE_API_KEY', async () => {
     bridge = await startCallBridge('responses', { env: { TWILIO_PHONE_NUMBER: FAKE_TWILIO_PHONE_NUMBER } });

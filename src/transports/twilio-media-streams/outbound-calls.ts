@@ -81,6 +81,10 @@ interface CallRecord {
   /** Holds a MAX_CALLS place until its stream starts, it ends, or Twilio stays silent too long. */
   ringing: boolean;
   endedAt?: number;
+  /** The voicemail message being left (or the hang-up on a machine): the call is not reported ended before it settles. */
+  onMachine?: Promise<void>;
+  /** The SequenceNumber of the last status callback heard: an older one arriving late changes nothing. */
+  sequence?: number;
 }
 
 export interface OutboundCallsOptions {
@@ -478,6 +482,26 @@ export class OutboundCalls {
     return { params, callSid };
   }
 
+  /** Leaves the voicemail message (or hangs up without one) on a machine; never rejects: a failure is logged and recorded. */
+  private async actOnMachine(record: CallRecord | undefined, callSid: string, message: string | undefined, log: CallLogger): Promise<void> {
+    try {
+      if (message) {
+        await this.options.callControl.redirect(callSid, await sayAndHangUpTwiml(message));
+        if (record) {
+          record.voicemailLeft = true;
+          this.event(record, 'voicemail_left', 'Left the voicemail message after the beep');
+        }
+        log.info('Left the voicemail message after the beep; Twilio hangs up after it');
+      } else {
+        await this.options.callControl.hangUp(callSid);
+        if (record) this.event(record, 'hung_up', 'Hung up on the answering machine (no voicemail)');
+      }
+    } catch (error) {
+      log.error(`Could not ${message ? 'leave the voicemail message' : 'hang up'} through Twilio's REST API: ${describeTwilioFailure(error)}`);
+      if (record) this.event(record, 'error', `Could not ${message ? 'leave the voicemail message' : 'hang up'}: ${describeTwilioFailure(error)}`);
+    }
+  }
+
   /** Twilio's asynchronous answering-machine verdict: a person gets the agent, a machine the voicemail message. */
   private async amdCallback(request: IncomingMessage, response: ServerResponse, target: RequestTarget): Promise<void> {
     const callback = await this.acknowledgedCallback(request, response, `${this.options.urls.outboundAmd}${target.search}`);
@@ -486,8 +510,19 @@ export class OutboundCalls {
     const answeredBy = params.AnsweredBy ?? 'unknown';
     const log = this.log(callSid);
     const record = await this.recordFor(callSid);
-    if (record) record.answeredBy = answeredBy;
     const duration = params.MachineDetectionDuration ? ` after ${params.MachineDetectionDuration} ms` : '';
+    if (record?.answeredBy !== undefined) {
+      // Twilio retried, or a signed request was replayed: the call was already acted on once.
+      log.info(`Ignored a repeated answering-machine verdict (${answeredBy}${duration}): the first was ${record.answeredBy}`);
+      return;
+    }
+    if (record) record.answeredBy = answeredBy;
+    if (record?.endedAt !== undefined) {
+      // The call ended before Twilio could tell (the callee hung up during the greeting): there is nothing to act on.
+      log.info(`The answering-machine verdict (${answeredBy}${duration}) came after the call ended`);
+      this.count(record, callSid, MACHINE.has(answeredBy) ? 'voicemail' : answeredBy === 'fax' ? 'failed' : 'answered');
+      return;
+    }
     if (MACHINE.has(answeredBy)) {
       const query = new URLSearchParams(target.search);
       const message = query.get('voicemail') === 'say' ? query.get('message')?.slice(0, MAX_MESSAGE_CHARS) : undefined;
@@ -495,22 +530,9 @@ export class OutboundCalls {
       if (record) this.event(record, 'machine', `An answering machine answered (${answeredBy})`);
       this.count(record, callSid, 'voicemail');
       this.stopWaiting(callSid);
-      try {
-        if (message) {
-          await this.options.callControl.redirect(callSid, await sayAndHangUpTwiml(message));
-          if (record) {
-            record.voicemailLeft = true;
-            this.event(record, 'voicemail_left', 'Left the voicemail message after the beep');
-          }
-          log.info('Left the voicemail message after the beep; Twilio hangs up after it');
-        } else {
-          await this.options.callControl.hangUp(callSid);
-          if (record) this.event(record, 'hung_up', 'Hung up on the answering machine (no voicemail)');
-        }
-      } catch (error) {
-        log.error(`Could not ${message ? 'leave the voicemail message' : 'hang up'} through Twilio's REST API: ${describeTwilioFailure(error)}`);
-        if (record) this.event(record, 'error', `Could not ${message ? 'leave the voicemail message' : 'hang up'}: ${describeTwilioFailure(error)}`);
-      }
+      const onMachine = this.actOnMachine(record, callSid, message, log);
+      if (record) record.onMachine = onMachine;
+      await onMachine;
       return;
     }
     if (answeredBy === 'fax') {
@@ -538,7 +560,22 @@ export class OutboundCalls {
     const status = params.CallStatus ?? '';
     const record = await this.recordFor(callSid);
     const log = this.log(callSid);
-    if (record) record.status = status;
+    if (status === '') {
+      log.warn('Ignored a status callback without a CallStatus');
+      return;
+    }
+    if (record) {
+      // Twilio's callbacks may come twice or out of order: one after the call's end, or older than one already heard,
+      // would report the call again or take it back to an earlier state.
+      const sequence = Number(params.SequenceNumber ?? 'NaN');
+      const older = Number.isInteger(sequence) && record.sequence !== undefined && (sequence < record.sequence || (sequence === record.sequence && status === record.status));
+      if (record.endedAt !== undefined || older) {
+        log.info(`Ignored a late or repeated status callback (${status})`);
+        return;
+      }
+      if (Number.isInteger(sequence)) record.sequence = sequence;
+      record.status = status;
+    }
     const message = statusMessage(status, params.CallDuration);
     log.info(`Outbound call status: ${status}`);
     if (record) this.event(record, status === 'in-progress' ? 'answered' : status.replace('-', '_'), message);
@@ -547,11 +584,16 @@ export class OutboundCalls {
     else if (status === 'no-answer') this.count(record, callSid, 'no_answer');
     else if (status === 'failed' || status === 'canceled') this.count(record, callSid, 'failed');
     // Answered, and no verdict was heard here: the AMD callback reached another instance, or never came.
-    else if (record && record.outcome === undefined && Number(params.CallDuration ?? '0') > 0) this.count(record, callSid, MACHINE.has(params.AnsweredBy ?? '') ? 'voicemail' : 'answered');
+    else if (record && record.outcome === undefined && Number(params.CallDuration ?? '0') > 0) {
+      const answeredBy = params.AnsweredBy ?? '';
+      this.count(record, callSid, MACHINE.has(answeredBy) ? 'voicemail' : answeredBy === 'fax' ? 'failed' : 'answered');
+    }
     if (record) {
-      record.done = true;
       record.ringing = false;
       record.endedAt = this.now();
+      // Ended while the voicemail message was being left: the call is reported ended once it is known whether it was.
+      await record.onMachine;
+      record.done = true;
     }
     this.stopWaiting(callSid);
     this.options.context.callsChanged();
