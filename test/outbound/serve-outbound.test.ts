@@ -423,7 +423,10 @@ describe('the calls API', () => {
     expect((await api('POST', '/calls', {})).json).toEqual({ error: '"to" is required: the number to call, in E.164 form (e.g. "+14155550123").' });
     expect((await api('POST', '/calls', { to: CALLEE, from: '+1' })).json).toEqual({ error: 'Unknown field "from": the body takes to, context, voicemail and metadata.' });
     expect((await api('POST', '/calls', { to: CALLEE, context: 'x'.repeat(1001) })).status).toBe(400);
-    expect((await api('POST', '/calls', { to: '(415) 555-0199' })).json).toEqual({ error: '"to" is missing the + and country code: E.164 looks like +14155550199' });
+    expect(await api('POST', '/calls', { to: '(415) 555-0199' })).toMatchObject({ status: 400, json: { error: '"to" is missing the + and country code: E.164 looks like +14155550199' } });
+    expect(await api('POST', '/calls', { to: '+1 415 555 0199' })).toMatchObject({ status: 400, json: { error: '"to" is not in E.164 form: write it as +14155550199' } });
+    expect(await api('POST', '/calls', { to: '+1415' })).toMatchObject({ status: 400, json: { error: '"to" is not a phone number in E.164 form (+ country code and number, e.g. +14155550123)' } });
+    expect(await api('POST', '/calls', { to: 14155550199 })).toMatchObject({ status: 400, json: { error: '"to" must be a string: the number to call, in E.164 form (e.g. "+14155550123").' } });
     expect(bridge!.twilio.placedCalls()).toEqual([]);
   });
 

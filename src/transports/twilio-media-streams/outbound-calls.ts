@@ -18,6 +18,7 @@ import type { OutboundCallContext } from '../../agents/brain.js';
 import type { DialOutcome } from '../../call/call-metrics.js';
 import type { Config } from '../../config/config.js';
 import { checkDestination, parseAllowedPrefixes, type AllowedPrefixes } from '../../knowledge/dialing.js';
+import { phoneNumberProblem } from '../../knowledge/twilio-ids.js';
 import type { CallLogger } from '../../log/call-log.js';
 import { headerValue, sendJson, sendText, type HttpHandler, type ServerContext } from '../../server/http-server.js';
 import type { RequestTarget } from '../../server/request-target.js';
@@ -616,7 +617,13 @@ export function parseCallRequest(body: unknown): { ok: true; value: CallRequest 
   const fields = body as Record<string, unknown>;
   const unknown = Object.keys(fields).find((key) => !FIELDS.has(key));
   if (unknown !== undefined) return { ok: false, error: `Unknown field "${unknown}": the body takes to, context, voicemail and metadata.` };
-  if (typeof fields.to !== 'string' || fields.to.trim() === '') return { ok: false, error: '"to" is required: the number to call, in E.164 form (e.g. "+14155550123").' };
+  if (fields.to === undefined || fields.to === null || (typeof fields.to === 'string' && fields.to.trim() === '')) {
+    return { ok: false, error: '"to" is required: the number to call, in E.164 form (e.g. "+14155550123").' };
+  }
+  if (typeof fields.to !== 'string') return { ok: false, error: '"to" must be a string: the number to call, in E.164 form (e.g. "+14155550123").' };
+  // A number not written in E.164 is a malformed request (400); one well written but not allowed is refused later (403).
+  const format = phoneNumberProblem(fields.to.trim());
+  if (format) return { ok: false, error: `"to" ${format}` };
   const text = (name: string, value: unknown): string | undefined | { error: string } => {
     if (value === undefined || value === null) return undefined;
     if (typeof value !== 'string') return { error: `"${name}" must be a string.` };
