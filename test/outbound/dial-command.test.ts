@@ -142,6 +142,20 @@ describe('voicebridge dial', () => {
     expect(code).toBe(EXIT_FAILURE);
   });
 
+  it('exits 1 when a fax machine answers, saying so', async () => {
+    await start();
+    whenPlaced(async (call) => {
+      await bridge!.twilio.ring(call.sid);
+      await bridge!.twilio.answer(call.sid);
+      await bridge!.twilio.detect(call.sid, 'fax');
+    });
+    const { code, text } = await dial('+14155550199', {});
+    expect(text).toContain('  A fax machine answered\n');
+    expect(text).toContain('A fax machine answered: there was no one to talk to.');
+    expect(text).not.toContain('could not be connected');
+    expect(code).toBe(EXIT_FAILURE);
+  });
+
   it('exits 1 with serve\'s reason when the number is refused', async () => {
     await start();
     const { code, text } = await dial('+442071838750', {});

@@ -27,6 +27,8 @@ export interface DialDependencies {
 
 interface FollowedCall {
   status: string;
+  /** Twilio's answering-machine verdict (human, machine_end_beep, fax, …), once there is one. */
+  answered_by: string | null;
   outcome: string | null;
   /** null from an instance that did not place the call: only the placing one knows. */
   voicemail_left: boolean | null;
@@ -117,7 +119,9 @@ export async function runDialCommand(number: string, options: DialOptions, depen
           busy: 'The line was busy.',
           failed: 'The call could not be connected (Twilio\'s log for this call says why).',
         };
-        output.err(chalk.red(why[call.outcome ?? ''] ?? `The call ended (${call.status}).`));
+        // A fax counts as failed, but nothing failed to connect: say what answered.
+        const fax = call.outcome === 'failed' && call.answered_by === 'fax' ? 'A fax machine answered: there was no one to talk to.' : undefined;
+        output.err(chalk.red(fax ?? why[call.outcome ?? ''] ?? `The call ended (${call.status}).`));
         return EXIT_FAILURE;
       }
       if (interrupted) return fail(`stopped following the call on Ctrl+C; it goes on. Follow it with GET ${serverUrl}/calls/${sid}.`);
