@@ -163,6 +163,29 @@ describe('voicebridge dial', () => {
     expect(code).toBe(EXIT_FAILURE);
   });
 
+  it('exits 1 when a machine answers and --no-voicemail hung up on it, saying so', async () => {
+    await start();
+    whenPlaced(async (call) => {
+      await bridge!.twilio.answer(call.sid);
+      await bridge!.twilio.detect(call.sid, 'machine_end_silence');
+    });
+    const { code, text } = await dial('+14155550199', { voicemail: false });
+    expect(text).toContain('Hung up on the answering machine (no voicemail)');
+    expect(text).toContain('An answering machine answered: hung up without a message (--no-voicemail).');
+    expect(code).toBe(EXIT_FAILURE);
+  });
+
+  it('exits 1 when serve refuses the key, saying where dial read it', async () => {
+    await start();
+    const { code, text } = await dial('+14155550199', {}, { VOICEBRIDGE_API_KEY: 'f'.repeat(8) + API_KEY });
+    expect(text).toContain(
+      `voicebridge dial: serve refused the key (401): The API key does not match VOICEBRIDGE_API_KEY. dial sends VOICEBRIDGE_API_KEY from ${join(folder!, '.env')}: make it the one in the .env serve reads`,
+    );
+    expect(text).not.toContain(API_KEY);
+    expect(bridge!.twilio.placedCalls()).toEqual([]);
+    expect(code).toBe(EXIT_FAILURE);
+  });
+
   it('exits 2 without VOICEBRIDGE_API_KEY', async () => {
     await start();
     const { code, text } = await dial('+14155550199', {}, {});

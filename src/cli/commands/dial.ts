@@ -71,6 +71,9 @@ export async function runDialCommand(number: string, options: DialOptions, depen
   }
   const answer = (await placed.json().catch(() => ({}))) as { call_sid?: string; error?: string };
   if (placed.status === 404) return fail(`${serverUrl}/calls does not exist: serve was started without VOICEBRIDGE_API_KEY (or is not what listens there). Set it in serve's .env and restart serve.`);
+  if (placed.status === 401) {
+    return fail(`serve refused the key (401): ${answer.error ?? 'no reason given'} dial sends VOICEBRIDGE_API_KEY from ${config.envFile.path}: make it the one in the .env serve reads (restart serve after changing it there), or pass --env with serve's .env.`);
+  }
   if (placed.status !== 202 || !answer.call_sid) return fail(`serve did not place the call (${placed.status}): ${answer.error ?? 'no reason given'}`);
   const sid = answer.call_sid;
   output.out(chalk.bold(`Calling ${body.to as string}`) + chalk.dim(` (${sid})`));
@@ -114,7 +117,7 @@ export async function runDialCommand(number: string, options: DialOptions, depen
           return EXIT_OK;
         }
         const why: Record<string, string> = {
-          voicemail: 'An answering machine answered and no message was left.',
+          voicemail: options.voicemail === false ? 'An answering machine answered: hung up without a message (--no-voicemail).' : 'An answering machine answered and no message was left.',
           no_answer: 'Nobody answered.',
           busy: 'The line was busy.',
           failed: 'The call could not be connected (Twilio\'s log for this call says why).',
