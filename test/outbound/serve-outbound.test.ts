@@ -9,7 +9,7 @@ import { DEFAULT_GREETING } from '../../src/config/defaults.js';
 import type { RawEnv } from '../../src/config/config.js';
 import { signTwilioRequest } from '../../src/softphone/twilio-request-signer.js';
 import { twilioCallPlacer } from '../../src/transports/twilio-media-streams/twilio-call-actions.js';
-import { eventually, PUBLIC_BASE, startCallBridge, TWILIO_AUTH_TOKEN, type CallBridge } from '../bridge/call-harness.js';
+import { eventually, PUBLIC_BASE, startCallBridge, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, type CallBridge } from '../bridge/call-harness.js';
 import { FakeTwilioCaller } from '../fakes/twilio/fake-twilio-caller.js';
 import { FAKE_TWILIO_PHONE_NUMBER, type FakeCall } from '../fakes/twilio/fake-twilio-rest.js';
 
@@ -374,9 +374,22 @@ describe('callbacks as Twilio may send them: twice, out of order, late, or for a
     elsewhere.created = { AsyncAmdStatusCallback: `${PUBLIC_BASE}/outbound-amd?voicemail=none` };
     expect(await status(elsewhere, '', '0')).toBe(204);
     expect(await status(elsewhere, 'no-answer', '2')).toBe(204);
-    expect(await verdict(elsewhere, 'unknown')).toBe(204);
+    expect(await status(elsewhere, 'no-answer', '2')).toBe(204);
+    const answered = bridge!.twilio.addCall({ from: FAKE_TWILIO_PHONE_NUMBER, to: CALLEE, direction: 'outbound-api' });
+    answered.created = elsewhere.created;
+    expect(await verdict(answered, 'unknown')).toBe(204);
+    expect(await verdict(answered, 'unknown')).toBe(204);
+    const machine = bridge!.twilio.addCall({ accountSid: TWILIO_ACCOUNT_SID, from: FAKE_TWILIO_PHONE_NUMBER, to: CALLEE, direction: 'outbound-api', status: 'in-progress' });
+    machine.created = elsewhere.created;
+    expect(await verdict(machine, 'machine_end_beep')).toBe(204);
+    expect(await verdict(machine, 'machine_end_beep')).toBe(204);
+    await eventually(() => machine.updates.length === 1, 'the hang-up');
+    expect(machine.updates).toEqual([{ Status: 'completed' }]);
+    expect(linesOf(machine).join('\n')).toContain('Ignored a repeated answering-machine verdict (machine_end_beep after 3100 ms)');
+    // Counted once each, on the instance the callbacks reached.
     expect(await metric('no_answer')).toBe(1);
     expect(await metric('answered')).toBe(1);
+    expect(await metric('voicemail')).toBe(1);
     expect(linesOf(elsewhere).join('\n')).toContain('Ignored a status callback without a CallStatus');
     expect((await fetch(`${origin()}/healthz`)).status).toBe(200);
   });

@@ -40,6 +40,8 @@ const RINGING_TIMEOUT_MS = 120_000;
 /** Records GET /calls/{sid} reads, kept this long after the call ended. */
 const RECORD_RETAIN_MS = 60 * 60_000;
 const CALL_SID = /^CA[0-9a-f]{32}$/;
+/** How many calls placed by other instances are remembered as counted. */
+const MAX_COUNTED_ELSEWHERE = 10_000;
 const FINAL_STATUSES = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
 const MACHINE = new Set(['machine_start', 'machine_end_beep', 'machine_end_silence', 'machine_end_other']);
 
@@ -135,6 +137,8 @@ export class OutboundCalls {
   private readonly now: () => number;
   /** Requests to Twilio that place a call, until Twilio answered: the call's first callbacks may arrive before them. */
   private readonly placing = new Set<Promise<unknown>>();
+  /** Calls placed elsewhere whose outcome was counted here, the latest last: a callback Twilio repeats counts once. */
+  private readonly countedElsewhere = new Set<string>();
 
   constructor(private readonly options: OutboundCallsOptions) {
     this.now = options.now ?? (() => Date.now());
@@ -244,6 +248,11 @@ export class OutboundCalls {
     if (record) {
       if (record.outcome !== undefined) return;
       record.outcome = outcome;
+    } else {
+      if (this.countedElsewhere.has(callSid)) return;
+      this.countedElsewhere.add(callSid);
+      // Bounded: repeats come within minutes, so the oldest SIDs can go.
+      if (this.countedElsewhere.size > MAX_COUNTED_ELSEWHERE) this.countedElsewhere.delete(this.countedElsewhere.values().next().value!);
     }
     this.options.context.metrics.callDialled(outcome);
     this.log(callSid).info(`Outbound call outcome: ${outcome}`);
@@ -512,9 +521,9 @@ export class OutboundCalls {
     const log = this.log(callSid);
     const record = await this.recordFor(callSid);
     const duration = params.MachineDetectionDuration ? ` after ${params.MachineDetectionDuration} ms` : '';
-    if (record?.answeredBy !== undefined) {
-      // Twilio retried, or a signed request was replayed: the call was already acted on once.
-      log.info(`Ignored a repeated answering-machine verdict (${answeredBy}${duration}): the first was ${record.answeredBy}`);
+    // Twilio retried, or a signed request was replayed: the call was already acted on once (here, if placed elsewhere).
+    if (record ? record.answeredBy !== undefined : this.countedElsewhere.has(callSid)) {
+      log.info(`Ignored a repeated answering-machine verdict (${answeredBy}${duration})${record ? `: the first was ${record.answeredBy}` : ''}`);
       return;
     }
     if (record) record.answeredBy = answeredBy;
