@@ -158,6 +158,19 @@ describe('a placed call', () => {
     }
   });
 
+  it('knows a call it placed whose stream carries only its token: the agent is told why and speaks first', async () => {
+    await startOutbound('responses', {}, 300);
+    const call = await place();
+    await bridge!.twilio.ring(call.sid);
+    const answer = await bridge!.twilio.answer(call.sid);
+    const callee = new FakeTwilioCaller({ serverOrigin: origin(), voiceUrl: `${PUBLIC_BASE}/incoming-call`, authToken: TWILIO_AUTH_TOKEN, callSid: call.sid, accountSid: call.accountSid });
+    callers.push(callee);
+    await callee.connectStream(answer, { parameters: { token: answer.parameters.token! } });
+    await callee.waitToHear('tomorrow at 3 pm.');
+    expect(callee.heard()).not.toContain(DEFAULT_GREETING);
+    expect(bridge!.fake.agentTurns[0]?.input).toContain(`Why you are calling: ${CONTEXT}`);
+  });
+
   it('speaks at once when the verdict came before the stream', async () => {
     await startOutbound('responses', {}, 60_000);
     const call = await place({ to: CALLEE });
