@@ -84,6 +84,33 @@ describe('voicebridge dial', () => {
     expect(code).toBe(EXIT_OK);
   });
 
+  it('exits 0 at --timeout while a person is still talking to the agent', async () => {
+    await start();
+    whenPlaced(async (call) => {
+      const twilio = bridge!.twilio;
+      await twilio.ring(call.sid);
+      const answer = await twilio.answer(call.sid);
+      const callee = new FakeTwilioCaller({ serverOrigin: twilio.webhookOrigin!, voiceUrl: `${PUBLIC_BASE}/incoming-call`, authToken: TWILIO_AUTH_TOKEN, callSid: call.sid });
+      callers.push(callee);
+      await callee.connectStream(answer);
+      await twilio.detect(call.sid, 'human');
+    });
+    const { code, text } = await dial('+14155550199', { timeout: '1' });
+    expect(text).toContain('A person answered: the agent is talking with them');
+    expect(text).toMatch(/A person is talking to the agent\. Stopped following the call after 1 s \(--timeout\); it goes on\. Follow it with GET http:\/\/127\.0\.0\.1:\d+\/calls\/CA[0-9a-f]{32}\./);
+    expect(code).toBe(EXIT_OK);
+  });
+
+  it('exits 1 at --timeout when nobody has answered yet', async () => {
+    await start();
+    whenPlaced(async (call) => {
+      await bridge!.twilio.ring(call.sid);
+    });
+    const { code, text } = await dial('+14155550199', { timeout: '1' });
+    expect(text).toContain('voicebridge dial: the call had not ended after 1 s (--timeout); it may go on.');
+    expect(code).toBe(EXIT_FAILURE);
+  });
+
   it('exits 0 when the voicemail was left', async () => {
     await start();
     whenPlaced(async (call) => {

@@ -128,6 +128,11 @@ export async function runDialCommand(number: string, options: DialOptions, depen
         return EXIT_FAILURE;
       }
       if (interrupted) return fail(`stopped following the call on Ctrl+C; it goes on. Follow it with GET ${serverUrl}/calls/${sid}.`);
+      if (Date.now() > deadline && call.outcome === 'answered') {
+        // What dial waits to know is known: the call may go on as long as they talk.
+        output.out(chalk.green(`A person is talking to the agent. Stopped following the call after ${timeoutMs / 1000} s (--timeout); it goes on. Follow it with GET ${serverUrl}/calls/${sid}.`));
+        return EXIT_OK;
+      }
       if (Date.now() > deadline) return fail(`the call had not ended after ${timeoutMs / 1000} s (--timeout); it may go on. Follow it with GET ${serverUrl}/calls/${sid}.`);
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
