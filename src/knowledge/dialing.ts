@@ -168,6 +168,8 @@ export function checkDestination(to: string, allowed: readonly string[], default
     };
   }
   if (allowed.some((prefix) => to.startsWith(prefix))) return { ok: true };
-  const code = countryCodeOf(to) ?? to.slice(0, 3);
+  const code = countryCodeOf(to);
+  // No prefix could allow it (DIAL_ALLOWED_PREFIXES takes only whole country codes): the number itself is wrong.
+  if (!code) return { ok: false, problem: `${to} does not start with a country calling code in use (ITU-T E.164): check the number, written + country code and number.` };
   return { ok: false, problem: `${to} is outside ${where}. To call it, add ${code} to DIAL_ALLOWED_PREFIXES in .env (e.g. DIAL_ALLOWED_PREFIXES=${[...allowed, code].join(',')}).` };
 }

@@ -5,6 +5,9 @@ import { dialPrefixesCheck } from '../../src/doctor/checks/dial-prefixes.js';
 import { allChecks } from '../../src/doctor/checks/index.js';
 import { outboundApiKeyCheck } from '../../src/doctor/checks/outbound-api-key.js';
 import { outboundNumberCheck } from '../../src/doctor/checks/outbound-number.js';
+import { phoneNumberCheck } from '../../src/doctor/checks/phone-number.js';
+import { twilioCredentialsCheck } from '../../src/doctor/checks/twilio-credentials.js';
+import { runChecks } from '../../src/doctor/run-checks.js';
 import { FAKE_TWILIO_ACCOUNT_SID, FAKE_TWILIO_AUTH_TOKEN, FAKE_TWILIO_PHONE_NUMBER, FakeTwilioRest } from '../fakes/twilio/fake-twilio-rest.js';
 import { configFrom, leaksSecret, runCheck, visibleText } from './openai-check-context.js';
 
@@ -84,6 +87,28 @@ describe('the number-can-place-calls check', () => {
     const result = await check(false);
     expect(result.status).toBe('fail');
     expect(result.summary).toBe(`${FAKE_TWILIO_PHONE_NUMBER} has no voice capability: Twilio cannot place calls from it`);
+  });
+
+  it('judges the number even when its voice URL does not point at the bridge yet', async () => {
+    fake = await FakeTwilioRest.start();
+    const number = fake.numberFor(FAKE_TWILIO_PHONE_NUMBER)!;
+    number.capabilities.voice = false;
+    number.voiceUrl = 'https://demo.twilio.com/welcome/voice/';
+    const config = configFrom({
+      TWILIO_API_BASE_URL: fake.baseURL,
+      TWILIO_ACCOUNT_SID: FAKE_TWILIO_ACCOUNT_SID,
+      TWILIO_AUTH_TOKEN: FAKE_TWILIO_AUTH_TOKEN,
+      TWILIO_PHONE_NUMBER: FAKE_TWILIO_PHONE_NUMBER,
+      WEBHOOK_URL: 'https://voice.example.com',
+      VOICEBRIDGE_API_KEY: STRONG,
+    });
+    const reports = await runChecks([twilioCredentialsCheck, phoneNumberCheck, outboundNumberCheck], { config });
+    expect(reports.map(({ id, status }) => [id, status])).toEqual([
+      ['twilio-credentials', 'ok'],
+      ['phone-number', 'fail'],
+      ['outbound-number', 'fail'],
+    ]);
+    expect(reports[2]!.summary).toBe(`${FAKE_TWILIO_PHONE_NUMBER} has no voice capability: Twilio cannot place calls from it`);
   });
 
   it('asks Twilio nothing while outbound calls are off', async () => {

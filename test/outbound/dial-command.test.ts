@@ -84,6 +84,33 @@ describe('voicebridge dial', () => {
     expect(code).toBe(EXIT_OK);
   });
 
+  it('exits 0 at --timeout while a person is still talking to the agent', async () => {
+    await start();
+    whenPlaced(async (call) => {
+      const twilio = bridge!.twilio;
+      await twilio.ring(call.sid);
+      const answer = await twilio.answer(call.sid);
+      const callee = new FakeTwilioCaller({ serverOrigin: twilio.webhookOrigin!, voiceUrl: `${PUBLIC_BASE}/incoming-call`, authToken: TWILIO_AUTH_TOKEN, callSid: call.sid });
+      callers.push(callee);
+      await callee.connectStream(answer);
+      await twilio.detect(call.sid, 'human');
+    });
+    const { code, text } = await dial('+14155550199', { timeout: '1' });
+    expect(text).toContain('A person answered: the agent is talking with them');
+    expect(text).toMatch(/A person is talking to the agent\. Stopped following the call after 1 s \(--timeout\); it goes on\. Follow it with GET http:\/\/127\.0\.0\.1:\d+\/calls\/CA[0-9a-f]{32}\./);
+    expect(code).toBe(EXIT_OK);
+  });
+
+  it('exits 1 at --timeout when nobody has answered yet', async () => {
+    await start();
+    whenPlaced(async (call) => {
+      await bridge!.twilio.ring(call.sid);
+    });
+    const { code, text } = await dial('+14155550199', { timeout: '1' });
+    expect(text).toContain('voicebridge dial: the call had not ended after 1 s (--timeout); it may go on.');
+    expect(code).toBe(EXIT_FAILURE);
+  });
+
   it('exits 0 when the voicemail was left', async () => {
     await start();
     whenPlaced(async (call) => {
@@ -142,10 +169,47 @@ describe('voicebridge dial', () => {
     expect(code).toBe(EXIT_FAILURE);
   });
 
+  it('exits 1 when a fax machine answers, saying so', async () => {
+    await start();
+    whenPlaced(async (call) => {
+      await bridge!.twilio.ring(call.sid);
+      await bridge!.twilio.answer(call.sid);
+      await bridge!.twilio.detect(call.sid, 'fax');
+    });
+    const { code, text } = await dial('+14155550199', {});
+    expect(text).toContain('  A fax machine answered\n');
+    expect(text).toContain('A fax machine answered: there was no one to talk to.');
+    expect(text).not.toContain('could not be connected');
+    expect(code).toBe(EXIT_FAILURE);
+  });
+
   it('exits 1 with serve\'s reason when the number is refused', async () => {
     await start();
     const { code, text } = await dial('+442071838750', {});
     expect(text).toContain('voicebridge dial: serve did not place the call (403): +442071838750 is outside DIAL_ALLOWED_PREFIXES');
+    expect(code).toBe(EXIT_FAILURE);
+  });
+
+  it('exits 1 when a machine answers and --no-voicemail hung up on it, saying so', async () => {
+    await start();
+    whenPlaced(async (call) => {
+      await bridge!.twilio.answer(call.sid);
+      await bridge!.twilio.detect(call.sid, 'machine_end_silence');
+    });
+    const { code, text } = await dial('+14155550199', { voicemail: false });
+    expect(text).toContain('Hung up on the answering machine (no voicemail)');
+    expect(text).toContain('An answering machine answered: hung up without a message (--no-voicemail).');
+    expect(code).toBe(EXIT_FAILURE);
+  });
+
+  it('exits 1 when serve refuses the key, saying where dial read it', async () => {
+    await start();
+    const { code, text } = await dial('+14155550199', {}, { VOICEBRIDGE_API_KEY: 'f'.repeat(8) + API_KEY });
+    expect(text).toContain(
+      `voicebridge dial: serve refused the key (401): The API key does not match VOICEBRIDGE_API_KEY. dial sends VOICEBRIDGE_API_KEY from ${join(folder!, '.env')}: make it the one in the .env serve reads`,
+    );
+    expect(text).not.toContain(API_KEY);
+    expect(bridge!.twilio.placedCalls()).toEqual([]);
     expect(code).toBe(EXIT_FAILURE);
   });
 

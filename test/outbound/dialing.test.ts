@@ -51,6 +51,13 @@ describe('destinations', () => {
     });
   });
 
+  it('refuses a number with no country calling code in use, without advising a prefix that could not be set', () => {
+    expect(checkDestination('+2801234567', us, true)).toEqual({
+      ok: false,
+      problem: '+2801234567 does not start with a country calling code in use (ITU-T E.164): check the number, written + country code and number.',
+    });
+  });
+
   it('refuses what is not E.164', () => {
     expect(checkDestination('4155550199', us, true)).toEqual({ ok: false, problem: expect.stringContaining('missing the + and country code') });
   });

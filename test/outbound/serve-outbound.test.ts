@@ -9,7 +9,7 @@ import { DEFAULT_GREETING } from '../../src/config/defaults.js';
 import type { RawEnv } from '../../src/config/config.js';
 import { signTwilioRequest } from '../../src/softphone/twilio-request-signer.js';
 import { twilioCallPlacer } from '../../src/transports/twilio-media-streams/twilio-call-actions.js';
-import { eventually, PUBLIC_BASE, startCallBridge, TWILIO_AUTH_TOKEN, type CallBridge } from '../bridge/call-harness.js';
+import { eventually, PUBLIC_BASE, startCallBridge, TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, type CallBridge } from '../bridge/call-harness.js';
 import { FakeTwilioCaller } from '../fakes/twilio/fake-twilio-caller.js';
 import { FAKE_TWILIO_PHONE_NUMBER, type FakeCall } from '../fakes/twilio/fake-twilio-rest.js';
 
@@ -158,6 +158,19 @@ describe('a placed call', () => {
     }
   });
 
+  it('knows a call it placed whose stream carries only its token: the agent is told why and speaks first', async () => {
+    await startOutbound('responses', {}, 300);
+    const call = await place();
+    await bridge!.twilio.ring(call.sid);
+    const answer = await bridge!.twilio.answer(call.sid);
+    const callee = new FakeTwilioCaller({ serverOrigin: origin(), voiceUrl: `${PUBLIC_BASE}/incoming-call`, authToken: TWILIO_AUTH_TOKEN, callSid: call.sid, accountSid: call.accountSid });
+    callers.push(callee);
+    await callee.connectStream(answer, { parameters: { token: answer.parameters.token! } });
+    await callee.waitToHear('tomorrow at 3 pm.');
+    expect(callee.heard()).not.toContain(DEFAULT_GREETING);
+    expect(bridge!.fake.agentTurns[0]?.input).toContain(`Why you are calling: ${CONTEXT}`);
+  });
+
   it('speaks at once when the verdict came before the stream', async () => {
     await startOutbound('responses', {}, 60_000);
     const call = await place({ to: CALLEE });
@@ -274,6 +287,136 @@ describe('a placed call', () => {
   });
 });
 
+describe('callbacks as Twilio may send them: twice, out of order, late, or for a call placed elsewhere', () => {
+  /** A callback signed as Twilio signs it, with the parameters Twilio sends for a placed call. */
+  async function callback(call: FakeCall, url: string, extra: Record<string, string>): Promise<number> {
+    const params = { AccountSid: call.accountSid, ApiVersion: '2010-04-01', CallSid: call.sid, Called: call.to, Caller: call.from, Direction: 'outbound-api', From: call.from, To: call.to, ...extra };
+    const response = await fetch(`${origin()}${url.slice(PUBLIC_BASE.length)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signTwilioRequest(TWILIO_AUTH_TOKEN, url, params) },
+      body: new URLSearchParams(params).toString(),
+    });
+    return response.status;
+  }
+  const status = (call: FakeCall, CallStatus: string, SequenceNumber: string, extra: Record<string, string> = {}) =>
+    callback(call, `${PUBLIC_BASE}/outbound-status`, { CallStatus, SequenceNumber, CallbackSource: 'call-progress-events', Timestamp: 'Tue, 02 Mar 2026 10:00:00 +0000', ...extra });
+  const verdict = (call: FakeCall, AnsweredBy: string) => callback(call, call.created!.AsyncAmdStatusCallback!, { AnsweredBy, MachineDetectionDuration: '3100' });
+  const linesOf = (call: FakeCall) => bridge!.lines.filter((line) => line.includes(`[${call.sid}]`));
+  const events = async (call: FakeCall) => ((await api('GET', `/calls/${call.sid}`)).json.events as Array<{ event: string }>).map((event) => event.event);
+
+  it('reports a call once: a repeated end, and a status older than one heard, change nothing', async () => {
+    await startOutbound();
+    const call = await place();
+    expect(await status(call, 'ringing', '1')).toBe(204);
+    expect(await status(call, 'initiated', '0')).toBe(204);
+    expect(await status(call, 'ringing', '1')).toBe(204);
+    expect(await status(call, 'busy', '2', { CallDuration: '0', Duration: '0' })).toBe(204);
+    expect(await status(call, 'busy', '2', { CallDuration: '0', Duration: '0' })).toBe(204);
+    expect(await status(call, 'ringing', '1')).toBe(204);
+    expect((await api('GET', `/calls/${call.sid}`)).json).toMatchObject({ status: 'busy', outcome: 'busy', done: true });
+    expect(await events(call)).toEqual(['placed', 'ringing', 'busy']);
+    expect(await metric('busy')).toBe(1);
+    expect(linesOf(call).filter((line) => line.includes('Ignored a late or repeated status callback'))).toHaveLength(4);
+  });
+
+  it('acts on a machine once when its verdict comes twice', async () => {
+    await startOutbound();
+    const call = await place({ to: CALLEE, voicemail: 'Please call us back.' });
+    await pickUp(call);
+    expect(await verdict(call, 'machine_end_beep')).toBe(204);
+    expect(await verdict(call, 'machine_end_beep')).toBe(204);
+    await eventually(() => call.status === 'completed', 'the message was left');
+    expect(call.updates).toHaveLength(1);
+    expect(await metric('voicemail')).toBe(1);
+    expect(linesOf(call).join('\n')).toContain('Ignored a repeated answering-machine verdict (machine_end_beep after 3100 ms): the first was machine_end_beep');
+  });
+
+  it('does not act on a verdict that comes after the call ended, and counts the call once', async () => {
+    await startOutbound();
+    const call = await place();
+    await bridge!.twilio.ring(call.sid);
+    await bridge!.twilio.answer(call.sid);
+    await bridge!.twilio.finish(call.sid, 'completed');
+    expect(await verdict(call, 'machine_end_other')).toBe(204);
+    expect(call.updates).toEqual([]);
+    expect(linesOf(call).filter((line) => / (Could not|The answering-machine verdict)/.test(line))).toEqual([
+      expect.stringMatching(/\] The answering-machine verdict \(machine_end_other after 3100 ms\) came after the call ended$/),
+    ]);
+    expect((await api('GET', `/calls/${call.sid}`)).json).toMatchObject({ status: 'completed', outcome: 'answered', answered_by: 'machine_end_other', done: true });
+    expect(await metric('answered')).toBe(1);
+    expect(await metric('voicemail')).toBe(0);
+  });
+
+  it('reports the call ended only once it is known whether the voicemail message was left', async () => {
+    let redirected: () => void = () => undefined;
+    const twilioAnswers = new Promise<void>((resolve) => {
+      redirected = resolve;
+    });
+    bridge = await startCallBridge('responses', {
+      env: { TWILIO_PHONE_NUMBER: FAKE_TWILIO_PHONE_NUMBER, VOICEBRIDGE_API_KEY: API_KEY },
+      server: {
+        amdHoldMs: 5_000,
+        callControl: {
+          hangUp: async () => undefined,
+          fetch: async () => undefined,
+          // Twilio's answer to the redirect is slower than the call's end: the machine hung up after the beep.
+          redirect: () => twilioAnswers,
+        },
+      },
+    });
+    bridge.twilio.webhookOrigin = origin();
+    const call = await place({ to: CALLEE, voicemail: 'Please call us back.' });
+    await bridge.twilio.ring(call.sid);
+    await bridge.twilio.answer(call.sid);
+    const detected = verdict(call, 'machine_end_beep');
+    await eventually(() => bridge!.lines.some((line) => line.includes('leaving the voicemail message')), 'the message is being left');
+    const ended = status(call, 'completed', '3', { CallDuration: '12' });
+    expect(await ended).toBe(204);
+    expect((await api('GET', `/calls/${call.sid}`)).json).toMatchObject({ status: 'completed', outcome: 'voicemail', voicemail_left: false, done: false });
+    redirected();
+    expect(await detected).toBe(204);
+    await eventually(() => bridge!.lines.some((line) => line.includes('Left the voicemail message after the beep;')), 'the message was left');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect((await api('GET', `/calls/${call.sid}`)).json).toMatchObject({ status: 'completed', outcome: 'voicemail', voicemail_left: true, done: true });
+    expect(await metric('voicemail')).toBe(1);
+  });
+
+  it('takes callbacks for a call it does not know, or without a status, without failing', async () => {
+    await startOutbound();
+    const elsewhere = bridge!.twilio.addCall({ from: FAKE_TWILIO_PHONE_NUMBER, to: CALLEE, direction: 'outbound-api' });
+    elsewhere.created = { AsyncAmdStatusCallback: `${PUBLIC_BASE}/outbound-amd?voicemail=none` };
+    expect(await status(elsewhere, '', '0')).toBe(204);
+    expect(await status(elsewhere, 'no-answer', '2')).toBe(204);
+    expect(await status(elsewhere, 'no-answer', '2')).toBe(204);
+    const answered = bridge!.twilio.addCall({ from: FAKE_TWILIO_PHONE_NUMBER, to: CALLEE, direction: 'outbound-api' });
+    answered.created = elsewhere.created;
+    expect(await verdict(answered, 'unknown')).toBe(204);
+    expect(await verdict(answered, 'unknown')).toBe(204);
+    const machine = bridge!.twilio.addCall({ accountSid: TWILIO_ACCOUNT_SID, from: FAKE_TWILIO_PHONE_NUMBER, to: CALLEE, direction: 'outbound-api', status: 'in-progress' });
+    machine.created = elsewhere.created;
+    expect(await verdict(machine, 'machine_end_beep')).toBe(204);
+    expect(await verdict(machine, 'machine_end_beep')).toBe(204);
+    await eventually(() => machine.updates.length === 1, 'the hang-up');
+    expect(machine.updates).toEqual([{ Status: 'completed' }]);
+    expect(linesOf(machine).join('\n')).toContain('Ignored a repeated answering-machine verdict (machine_end_beep after 3100 ms)');
+    // Counted once each, on the instance the callbacks reached.
+    expect(await metric('no_answer')).toBe(1);
+    expect(await metric('answered')).toBe(1);
+    expect(await metric('voicemail')).toBe(1);
+    expect(linesOf(elsewhere).join('\n')).toContain('Ignored a status callback without a CallStatus');
+    expect((await fetch(`${origin()}/healthz`)).status).toBe(200);
+  });
+
+  it('counts a fax reported only by the end of the call as failed', async () => {
+    await startOutbound();
+    const call = await place();
+    expect(await status(call, 'completed', '3', { CallDuration: '4', AnsweredBy: 'fax' })).toBe(204);
+    expect((await api('GET', `/calls/${call.sid}`)).json).toMatchObject({ outcome: 'failed', done: true });
+    expect(await metric('failed')).toBe(1);
+    expect(await metric('answered')).toBe(0);
+  });
+});
+
 describe('the calls API', () => {
   it('does not exist without VOICEBRIDGE_API_KEY', async () => {
     bridge = await startCallBridge('responses', { env: { TWILIO_PHONE_NUMBER: FAKE_TWILIO_PHONE_NUMBER } });
@@ -306,7 +449,10 @@ describe('the calls API', () => {
     expect((await api('POST', '/calls', {})).json).toEqual({ error: '"to" is required: the number to call, in E.164 form (e.g. "+14155550123").' });
     expect((await api('POST', '/calls', { to: CALLEE, from: '+1' })).json).toEqual({ error: 'Unknown field "from": the body takes to, context, voicemail and metadata.' });
     expect((await api('POST', '/calls', { to: CALLEE, context: 'x'.repeat(1001) })).status).toBe(400);
-    expect((await api('POST', '/calls', { to: '(415) 555-0199' })).json).toEqual({ error: '"to" is missing the + and country code: E.164 looks like +14155550199' });
+    expect(await api('POST', '/calls', { to: '(415) 555-0199' })).toMatchObject({ status: 400, json: { error: '"to" is missing the + and country code: E.164 looks like +14155550199' } });
+    expect(await api('POST', '/calls', { to: '+1 415 555 0199' })).toMatchObject({ status: 400, json: { error: '"to" is not in E.164 form: write it as +14155550199' } });
+    expect(await api('POST', '/calls', { to: '+1415' })).toMatchObject({ status: 400, json: { error: '"to" is not a phone number in E.164 form (+ country code and number, e.g. +14155550123)' } });
+    expect(await api('POST', '/calls', { to: 14155550199 })).toMatchObject({ status: 400, json: { error: '"to" must be a string: the number to call, in E.164 form (e.g. "+14155550123").' } });
     expect(bridge!.twilio.placedCalls()).toEqual([]);
   });
 
@@ -350,6 +496,44 @@ describe('the calls API', () => {
     // An inbound call is turned away too while the placed one rings.
     const inbound = await bridge!.dial().catch((error: Error) => error);
     expect(inbound).toBeInstanceOf(Error);
+  });
+
+  it('counts a call against MAX_CALLS while Twilio has not yet answered the request placing it', async () => {
+    let release: () => void = () => undefined;
+    const twilioAnswers = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let asked = 0;
+    bridge = await startCallBridge('responses', {
+      env: { TWILIO_PHONE_NUMBER: FAKE_TWILIO_PHONE_NUMBER, VOICEBRIDGE_API_KEY: API_KEY, MAX_CALLS: '1' },
+      server: {
+        callPlacer: {
+          async place(request) {
+            asked += 1;
+            await twilioAnswers;
+            return twilioCallPlacer(bridge!.backend.config).place(request);
+          },
+        },
+      },
+    });
+    const first = api('POST', '/calls', { to: CALLEE });
+    await eventually(() => asked === 1, 'the first call is on its way to Twilio');
+    expect(bridge.server.pendingCalls).toBe(1);
+    const [second, third] = await Promise.all([api('POST', '/calls', { to: CALLEE }), api('POST', '/calls', { to: CALLEE })]);
+    expect([second.status, third.status]).toEqual([503, 503]);
+    expect(second.json.error).toBe('MAX_CALLS=1 calls are already in progress, connecting or being placed: try again when one ends, or raise MAX_CALLS.');
+    release();
+    expect((await first).status).toBe(202);
+    expect(asked).toBe(1);
+    expect(bridge.twilio.placedCalls()).toHaveLength(1);
+    expect(bridge.server.pendingCalls).toBe(1);
+  });
+
+  it('frees the place of a call Twilio refused', async () => {
+    await startOutbound('responses', { TWILIO_PHONE_NUMBER: '+14155550111', MAX_CALLS: '1' });
+    expect((await api('POST', '/calls', { to: CALLEE })).status).toBe(502);
+    expect(bridge!.server.pendingCalls).toBe(0);
+    expect((await api('POST', '/calls', { to: CALLEE })).status).toBe(502);
   });
 
   it('answers with Twilio\'s reason when Twilio refuses the call', async () => {

@@ -59,6 +59,23 @@ describe('serve --transport sip', () => {
     expect(stdout).not.toContain(WEBHOOK_SECRET);
   });
 
+  it('does not announce the calls API, which places calls through Media Streams only, when VOICEBRIDGE_API_KEY is set', async () => {
+    const key = 'a3f9c1e7b5d2804f6a1c3e9b7d5f2a0c8e6b4d1f';
+    const cwd = await project({ VOICEBRIDGE_API_KEY: key });
+    const proc = spawn(process.execPath, [BIN, 'serve', '--transport', 'sip', '--skip-checks'], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' } });
+    child = proc;
+    let stdout = '';
+    proc.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    await eventually(() => stdout.includes('Waiting for calls.'), 'serve listened', 15_000);
+    expect(stdout).toContain(
+      "  Outbound calls   off: VOICEBRIDGE_API_KEY is set, but calls are placed only when serve takes Twilio's calls through Media Streams (TRANSPORT=media-streams, the default, with TWILIO_AUTH_TOKEN and WEBHOOK_URL)\n",
+    );
+    const port = /Listening on {5}http:\/\/[^:]+:(\d+)/.exec(stdout)![1];
+    const placed = await fetch(`http://127.0.0.1:${port}/calls`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: '{"to":"+14155550199"}' });
+    expect(placed.status).toBe(404);
+    expect(stdout).not.toContain(key);
+  });
+
   it('refuses to start with a webhook secret or project ID that is not one, saying which and what to do', async () => {
     const cwd = await project({ OPENAI_WEBHOOK_SECRET: 'sk-proj-notawebhooksecret', OPENAI_PROJECT_ID: 'project-1' });
     const result = await runCli(['serve', '--transport', 'sip'], { cwd });

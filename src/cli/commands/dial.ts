@@ -27,6 +27,8 @@ export interface DialDependencies {
 
 interface FollowedCall {
   status: string;
+  /** Twilio's answering-machine verdict (human, machine_end_beep, fax, …), once there is one. */
+  answered_by: string | null;
   outcome: string | null;
   /** null from an instance that did not place the call: only the placing one knows. */
   voicemail_left: boolean | null;
@@ -69,6 +71,9 @@ export async function runDialCommand(number: string, options: DialOptions, depen
   }
   const answer = (await placed.json().catch(() => ({}))) as { call_sid?: string; error?: string };
   if (placed.status === 404) return fail(`${serverUrl}/calls does not exist: serve was started without VOICEBRIDGE_API_KEY (or is not what listens there). Set it in serve's .env and restart serve.`);
+  if (placed.status === 401) {
+    return fail(`serve refused the key (401): ${answer.error ?? 'no reason given'} dial sends VOICEBRIDGE_API_KEY from ${config.envFile.path}: make it the one in the .env serve reads (restart serve after changing it there), or pass --env with serve's .env.`);
+  }
   if (placed.status !== 202 || !answer.call_sid) return fail(`serve did not place the call (${placed.status}): ${answer.error ?? 'no reason given'}`);
   const sid = answer.call_sid;
   output.out(chalk.bold(`Calling ${body.to as string}`) + chalk.dim(` (${sid})`));
@@ -112,15 +117,22 @@ export async function runDialCommand(number: string, options: DialOptions, depen
           return EXIT_OK;
         }
         const why: Record<string, string> = {
-          voicemail: 'An answering machine answered and no message was left.',
+          voicemail: options.voicemail === false ? 'An answering machine answered: hung up without a message (--no-voicemail).' : 'An answering machine answered and no message was left.',
           no_answer: 'Nobody answered.',
           busy: 'The line was busy.',
           failed: 'The call could not be connected (Twilio\'s log for this call says why).',
         };
-        output.err(chalk.red(why[call.outcome ?? ''] ?? `The call ended (${call.status}).`));
+        // A fax counts as failed, but nothing failed to connect: say what answered.
+        const fax = call.outcome === 'failed' && call.answered_by === 'fax' ? 'A fax machine answered: there was no one to talk to.' : undefined;
+        output.err(chalk.red(fax ?? why[call.outcome ?? ''] ?? `The call ended (${call.status}).`));
         return EXIT_FAILURE;
       }
       if (interrupted) return fail(`stopped following the call on Ctrl+C; it goes on. Follow it with GET ${serverUrl}/calls/${sid}.`);
+      if (Date.now() > deadline && call.outcome === 'answered') {
+        // What dial waits to know is known: the call may go on as long as they talk.
+        output.out(chalk.green(`A person is talking to the agent. Stopped following the call after ${timeoutMs / 1000} s (--timeout); it goes on. Follow it with GET ${serverUrl}/calls/${sid}.`));
+        return EXIT_OK;
+      }
       if (Date.now() > deadline) return fail(`the call had not ended after ${timeoutMs / 1000} s (--timeout); it may go on. Follow it with GET ${serverUrl}/calls/${sid}.`);
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }

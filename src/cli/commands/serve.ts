@@ -381,7 +381,15 @@ function announce(server: BridgeServer, brain: Brain, config: Config, format: Lo
   output.out(`  Agent            ${brain.describe()}`);
   output.out(`  Voice            ${voice}`);
   output.out(`  Calls            ${describeCallPolicy(config)}`);
-  if (config.outbound.apiKey) output.out(`  Outbound calls   POST /calls and voicebridge dial (VOICEBRIDGE_API_KEY), at most ${config.outbound.ratePerMinute} placed a minute`);
+  if (config.outbound.apiKey) {
+    // Calls are placed and answered through Media Streams: without them (SIP mode, the browser phone alone) the calls
+    // API is not there, and the banner must not announce it.
+    output.out(
+      server.urls
+        ? `  Outbound calls   POST /calls and voicebridge dial (VOICEBRIDGE_API_KEY), at most ${config.outbound.ratePerMinute} placed a minute`
+        : `  Outbound calls   off: VOICEBRIDGE_API_KEY is set, but calls are placed only when serve takes Twilio's calls through Media Streams (TRANSPORT=media-streams, the default, with TWILIO_AUTH_TOKEN and WEBHOOK_URL)`,
+    );
+  }
   for (const note of setup.notes?.(server) ?? []) output.out(note);
   output.out(chalk.green('Waiting for calls.') + chalk.dim(' Ctrl+C to stop.'));
 }

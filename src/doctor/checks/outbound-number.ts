@@ -1,5 +1,6 @@
 // Whether TWILIO_PHONE_NUMBER can place the calls serve is asked to make: its capabilities, from Twilio's REST API.
-// Only when outbound calls are on (VOICEBRIDGE_API_KEY); the Phone number check has already found the number.
+// Only when outbound calls are on (VOICEBRIDGE_API_KEY). It needs working credentials, not a passing Phone number
+// check: a voice URL that does not point here yet concerns calls coming in, and must not hide whether calls can go out.
 import { createTwilioClient } from '../../clients/twilio-client.js';
 import { describeTwilioError, genericTwilioFailure } from '../../knowledge/twilio-failure.js';
 import type { Check, CheckResult } from '../check.js';
@@ -10,7 +11,7 @@ const REQUEST_TIMEOUT_MS = 8_000;
 export const outboundNumberCheck: Check = {
   id: 'outbound-number',
   title: 'Number can place calls',
-  needs: ['phone-number'],
+  needs: ['twilio-credentials'],
   online: true,
   timeoutMs: 12_000,
   async run({ config }): Promise<CheckResult> {

@@ -385,8 +385,9 @@ export class MediaStreamsTransport implements Transport {
   private startCall(info: TwilioStartInfo, stream: TwilioMediaStream, token: string): void {
     const { callSid } = info;
     const log = this.context.log.forCall(callSid);
-    // A call we placed: the stream carries why (any instance may take it), and the agent speaks first.
-    const outbound = outboundContextFrom(info.customParameters);
+    // A call we placed: the stream carries why (any instance may take it), and the agent speaks first. A stream whose
+    // start frame lost its parameters is still known as one when this instance answered the call's TwiML.
+    const outbound = outboundContextFrom(info.customParameters) ?? this.outboundContexts.get(callSid);
     if (outbound) {
       this.outboundContexts.set(callSid, outbound);
       this.outbound?.connected(callSid, 'The agent is on the line', 'stream_started');

@@ -18,6 +18,7 @@ import type { OutboundCallContext } from '../../agents/brain.js';
 import type { DialOutcome } from '../../call/call-metrics.js';
 import type { Config } from '../../config/config.js';
 import { checkDestination, parseAllowedPrefixes, type AllowedPrefixes } from '../../knowledge/dialing.js';
+import { phoneNumberProblem } from '../../knowledge/twilio-ids.js';
 import type { CallLogger } from '../../log/call-log.js';
 import { headerValue, sendJson, sendText, type HttpHandler, type ServerContext } from '../../server/http-server.js';
 import type { RequestTarget } from '../../server/request-target.js';
@@ -39,6 +40,8 @@ const RINGING_TIMEOUT_MS = 120_000;
 /** Records GET /calls/{sid} reads, kept this long after the call ended. */
 const RECORD_RETAIN_MS = 60 * 60_000;
 const CALL_SID = /^CA[0-9a-f]{32}$/;
+/** How many calls placed by other instances are remembered as counted. */
+const MAX_COUNTED_ELSEWHERE = 10_000;
 const FINAL_STATUSES = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
 const MACHINE = new Set(['machine_start', 'machine_end_beep', 'machine_end_silence', 'machine_end_other']);
 
@@ -81,6 +84,10 @@ interface CallRecord {
   /** Holds a MAX_CALLS place until its stream starts, it ends, or Twilio stays silent too long. */
   ringing: boolean;
   endedAt?: number;
+  /** The voicemail message being left (or the hang-up on a machine): the call is not reported ended before it settles. */
+  onMachine?: Promise<void>;
+  /** The SequenceNumber of the last status callback heard: an older one arriving late changes nothing. */
+  sequence?: number;
 }
 
 export interface OutboundCallsOptions {
@@ -130,6 +137,8 @@ export class OutboundCalls {
   private readonly now: () => number;
   /** Requests to Twilio that place a call, until Twilio answered: the call's first callbacks may arrive before them. */
   private readonly placing = new Set<Promise<unknown>>();
+  /** Calls placed elsewhere whose outcome was counted here, the latest last: a callback Twilio repeats counts once. */
+  private readonly countedElsewhere = new Set<string>();
 
   constructor(private readonly options: OutboundCallsOptions) {
     this.now = options.now ?? (() => Date.now());
@@ -155,10 +164,14 @@ export class OutboundCalls {
     return [...this.options.urls.callsPaths].map((path): [string, HttpHandler] => [`${path}/`, follow]);
   }
 
-  /** Calls placed here that have not started their stream nor ended: each holds a MAX_CALLS place. */
+  /**
+   * Calls placed here that have not started their stream nor ended: each holds a MAX_CALLS place. So does a call whose
+   * request to Twilio is still on its way, or requests arriving together would all be let through while none has a
+   * record yet.
+   */
   get ringing(): number {
     const now = this.now();
-    let count = 0;
+    let count = this.placing.size;
     for (const record of this.records.values()) if (record.ringing && now - record.placedAt < RINGING_TIMEOUT_MS) count += 1;
     return count;
   }
@@ -235,6 +248,11 @@ export class OutboundCalls {
     if (record) {
       if (record.outcome !== undefined) return;
       record.outcome = outcome;
+    } else {
+      if (this.countedElsewhere.has(callSid)) return;
+      this.countedElsewhere.add(callSid);
+      // Bounded: repeats come within minutes, so the oldest SIDs can go.
+      if (this.countedElsewhere.size > MAX_COUNTED_ELSEWHERE) this.countedElsewhere.delete(this.countedElsewhere.values().next().value!);
     }
     this.options.context.metrics.callDialled(outcome);
     this.log(callSid).info(`Outbound call outcome: ${outcome}`);
@@ -337,13 +355,16 @@ export class OutboundCalls {
     try {
       placed = await placing;
     } catch (error) {
+      this.placing.delete(placing);
+      // The place it held is free again: a drain may be waiting for it.
+      server.callsChanged();
       const why = describeTwilioFailure(error);
       server.log.error(`Twilio did not place the call to ${to}: ${why}`);
       sendJson(response, 502, { error: `Twilio did not place the call: ${why}` });
       return;
-    } finally {
-      this.placing.delete(placing);
     }
+    // Its record, stored below before anything else runs, holds the place from here on.
+    this.placing.delete(placing);
     this.sweep();
     const record: CallRecord = {
       sid: placed.sid,
@@ -471,6 +492,26 @@ export class OutboundCalls {
     return { params, callSid };
   }
 
+  /** Leaves the voicemail message (or hangs up without one) on a machine; never rejects: a failure is logged and recorded. */
+  private async actOnMachine(record: CallRecord | undefined, callSid: string, message: string | undefined, log: CallLogger): Promise<void> {
+    try {
+      if (message) {
+        await this.options.callControl.redirect(callSid, await sayAndHangUpTwiml(message));
+        if (record) {
+          record.voicemailLeft = true;
+          this.event(record, 'voicemail_left', 'Left the voicemail message after the beep');
+        }
+        log.info('Left the voicemail message after the beep; Twilio hangs up after it');
+      } else {
+        await this.options.callControl.hangUp(callSid);
+        if (record) this.event(record, 'hung_up', 'Hung up on the answering machine (no voicemail)');
+      }
+    } catch (error) {
+      log.error(`Could not ${message ? 'leave the voicemail message' : 'hang up'} through Twilio's REST API: ${describeTwilioFailure(error)}`);
+      if (record) this.event(record, 'error', `Could not ${message ? 'leave the voicemail message' : 'hang up'}: ${describeTwilioFailure(error)}`);
+    }
+  }
+
   /** Twilio's asynchronous answering-machine verdict: a person gets the agent, a machine the voicemail message. */
   private async amdCallback(request: IncomingMessage, response: ServerResponse, target: RequestTarget): Promise<void> {
     const callback = await this.acknowledgedCallback(request, response, `${this.options.urls.outboundAmd}${target.search}`);
@@ -479,8 +520,19 @@ export class OutboundCalls {
     const answeredBy = params.AnsweredBy ?? 'unknown';
     const log = this.log(callSid);
     const record = await this.recordFor(callSid);
-    if (record) record.answeredBy = answeredBy;
     const duration = params.MachineDetectionDuration ? ` after ${params.MachineDetectionDuration} ms` : '';
+    // Twilio retried, or a signed request was replayed: the call was already acted on once (here, if placed elsewhere).
+    if (record ? record.answeredBy !== undefined : this.countedElsewhere.has(callSid)) {
+      log.info(`Ignored a repeated answering-machine verdict (${answeredBy}${duration})${record ? `: the first was ${record.answeredBy}` : ''}`);
+      return;
+    }
+    if (record) record.answeredBy = answeredBy;
+    if (record?.endedAt !== undefined) {
+      // The call ended before Twilio could tell (the callee hung up during the greeting): there is nothing to act on.
+      log.info(`The answering-machine verdict (${answeredBy}${duration}) came after the call ended`);
+      this.count(record, callSid, MACHINE.has(answeredBy) ? 'voicemail' : answeredBy === 'fax' ? 'failed' : 'answered');
+      return;
+    }
     if (MACHINE.has(answeredBy)) {
       const query = new URLSearchParams(target.search);
       const message = query.get('voicemail') === 'say' ? query.get('message')?.slice(0, MAX_MESSAGE_CHARS) : undefined;
@@ -488,22 +540,9 @@ export class OutboundCalls {
       if (record) this.event(record, 'machine', `An answering machine answered (${answeredBy})`);
       this.count(record, callSid, 'voicemail');
       this.stopWaiting(callSid);
-      try {
-        if (message) {
-          await this.options.callControl.redirect(callSid, await sayAndHangUpTwiml(message));
-          if (record) {
-            record.voicemailLeft = true;
-            this.event(record, 'voicemail_left', 'Left the voicemail message after the beep');
-          }
-          log.info('Left the voicemail message after the beep; Twilio hangs up after it');
-        } else {
-          await this.options.callControl.hangUp(callSid);
-          if (record) this.event(record, 'hung_up', 'Hung up on the answering machine (no voicemail)');
-        }
-      } catch (error) {
-        log.error(`Could not ${message ? 'leave the voicemail message' : 'hang up'} through Twilio's REST API: ${describeTwilioFailure(error)}`);
-        if (record) this.event(record, 'error', `Could not ${message ? 'leave the voicemail message' : 'hang up'}: ${describeTwilioFailure(error)}`);
-      }
+      const onMachine = this.actOnMachine(record, callSid, message, log);
+      if (record) record.onMachine = onMachine;
+      await onMachine;
       return;
     }
     if (answeredBy === 'fax') {
@@ -531,7 +570,22 @@ export class OutboundCalls {
     const status = params.CallStatus ?? '';
     const record = await this.recordFor(callSid);
     const log = this.log(callSid);
-    if (record) record.status = status;
+    if (status === '') {
+      log.warn('Ignored a status callback without a CallStatus');
+      return;
+    }
+    if (record) {
+      // Twilio's callbacks may come twice or out of order: one after the call's end, or older than one already heard,
+      // would report the call again or take it back to an earlier state.
+      const sequence = Number(params.SequenceNumber ?? 'NaN');
+      const older = Number.isInteger(sequence) && record.sequence !== undefined && (sequence < record.sequence || (sequence === record.sequence && status === record.status));
+      if (record.endedAt !== undefined || older) {
+        log.info(`Ignored a late or repeated status callback (${status})`);
+        return;
+      }
+      if (Number.isInteger(sequence)) record.sequence = sequence;
+      record.status = status;
+    }
     const message = statusMessage(status, params.CallDuration);
     log.info(`Outbound call status: ${status}`);
     if (record) this.event(record, status === 'in-progress' ? 'answered' : status.replace('-', '_'), message);
@@ -540,11 +594,16 @@ export class OutboundCalls {
     else if (status === 'no-answer') this.count(record, callSid, 'no_answer');
     else if (status === 'failed' || status === 'canceled') this.count(record, callSid, 'failed');
     // Answered, and no verdict was heard here: the AMD callback reached another instance, or never came.
-    else if (record && record.outcome === undefined && Number(params.CallDuration ?? '0') > 0) this.count(record, callSid, MACHINE.has(params.AnsweredBy ?? '') ? 'voicemail' : 'answered');
+    else if (record && record.outcome === undefined && Number(params.CallDuration ?? '0') > 0) {
+      const answeredBy = params.AnsweredBy ?? '';
+      this.count(record, callSid, MACHINE.has(answeredBy) ? 'voicemail' : answeredBy === 'fax' ? 'failed' : 'answered');
+    }
     if (record) {
-      record.done = true;
       record.ringing = false;
       record.endedAt = this.now();
+      // Ended while the voicemail message was being left: the call is reported ended once it is known whether it was.
+      await record.onMachine;
+      record.done = true;
     }
     this.stopWaiting(callSid);
     this.options.context.callsChanged();
@@ -567,7 +626,13 @@ export function parseCallRequest(body: unknown): { ok: true; value: CallRequest 
   const fields = body as Record<string, unknown>;
   const unknown = Object.keys(fields).find((key) => !FIELDS.has(key));
   if (unknown !== undefined) return { ok: false, error: `Unknown field "${unknown}": the body takes to, context, voicemail and metadata.` };
-  if (typeof fields.to !== 'string' || fields.to.trim() === '') return { ok: false, error: '"to" is required: the number to call, in E.164 form (e.g. "+14155550123").' };
+  if (fields.to === undefined || fields.to === null || (typeof fields.to === 'string' && fields.to.trim() === '')) {
+    return { ok: false, error: '"to" is required: the number to call, in E.164 form (e.g. "+14155550123").' };
+  }
+  if (typeof fields.to !== 'string') return { ok: false, error: '"to" must be a string: the number to call, in E.164 form (e.g. "+14155550123").' };
+  // A number not written in E.164 is a malformed request (400); one well written but not allowed is refused later (403).
+  const format = phoneNumberProblem(fields.to.trim());
+  if (format) return { ok: false, error: `"to" ${format}` };
   const text = (name: string, value: unknown): string | undefined | { error: string } => {
     if (value === undefined || value === null) return undefined;
     if (typeof value !== 'string') return { error: `"${name}" must be a string.` };
