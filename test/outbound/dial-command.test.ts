@@ -213,6 +213,15 @@ describe('voicebridge dial', () => {
     expect(code).toBe(EXIT_FAILURE);
   });
 
+  it('exits 1 when serve has no calls API, saying the ways that happens', async () => {
+    bridge = await startCallBridge('responses', { env: { TWILIO_PHONE_NUMBER: FAKE_TWILIO_PHONE_NUMBER } });
+    const { code, text } = await dial('+14155550199', {});
+    expect(text).toContain(
+      `/calls does not exist: serve was started without VOICEBRIDGE_API_KEY, or with TRANSPORT=sip (which places no calls), or is not what listens there. Set VOICEBRIDGE_API_KEY in serve's .env and restart serve on Media Streams.`,
+    );
+    expect(code).toBe(EXIT_FAILURE);
+  });
+
   it('exits 2 without VOICEBRIDGE_API_KEY', async () => {
     await start();
     const { code, text } = await dial('+14155550199', {}, {});

@@ -453,6 +453,14 @@ describe('the calls API', () => {
     expect(await api('POST', '/calls', { to: '+1 415 555 0199' })).toMatchObject({ status: 400, json: { error: '"to" is not in E.164 form: write it as +14155550199' } });
     expect(await api('POST', '/calls', { to: '+1415' })).toMatchObject({ status: 400, json: { error: '"to" is not a phone number in E.164 form (+ country code and number, e.g. +14155550123)' } });
     expect(await api('POST', '/calls', { to: 14155550199 })).toMatchObject({ status: 400, json: { error: '"to" must be a string: the number to call, in E.164 form (e.g. "+14155550123").' } });
+    expect(await api('POST', '/calls', { to: CALLEE, voicemail: ' ' })).toMatchObject({
+      status: 400,
+      json: { error: '"voicemail" is empty. Give the message to leave on a machine, false to hang up on one, or leave it out for the default message.' },
+    });
+    expect(await api('POST', '/calls', { to: FAKE_TWILIO_PHONE_NUMBER })).toMatchObject({
+      status: 403,
+      json: { error: `${FAKE_TWILIO_PHONE_NUMBER} is TWILIO_PHONE_NUMBER, the number calls are placed from: a call to it would ring back into this server. Give the callee's number.` },
+    });
     expect(bridge!.twilio.placedCalls()).toEqual([]);
   });
 

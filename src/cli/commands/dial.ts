@@ -70,7 +70,7 @@ export async function runDialCommand(number: string, options: DialOptions, depen
     return fail(unreachable(error, serverUrl));
   }
   const answer = (await placed.json().catch(() => ({}))) as { call_sid?: string; error?: string };
-  if (placed.status === 404) return fail(`${serverUrl}/calls does not exist: serve was started without VOICEBRIDGE_API_KEY (or is not what listens there). Set it in serve's .env and restart serve.`);
+  if (placed.status === 404) return fail(`${serverUrl}/calls does not exist: serve was started without VOICEBRIDGE_API_KEY, or with TRANSPORT=sip (which places no calls), or is not what listens there. Set VOICEBRIDGE_API_KEY in serve's .env and restart serve on Media Streams.`);
   if (placed.status === 401) {
     return fail(`serve refused the key (401): ${answer.error ?? 'no reason given'} dial sends VOICEBRIDGE_API_KEY from ${config.envFile.path}: make it the one in the .env serve reads (restart serve after changing it there), or pass --env with serve's .env.`);
   }

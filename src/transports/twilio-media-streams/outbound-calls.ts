@@ -318,6 +318,12 @@ export class OutboundCalls {
       sendJson(response, 403, { error: this.allowed.problem });
       return;
     }
+    if (to === from) {
+      const problem = `${to} is TWILIO_PHONE_NUMBER, the number calls are placed from: a call to it would ring back into this server. Give the callee's number.`;
+      server.log.warn(`Refused to place a call: ${problem}`);
+      sendJson(response, 403, { error: problem });
+      return;
+    }
     const destination = checkDestination(to, this.allowed.prefixes, config.outbound.allowedPrefixes === undefined);
     if (!destination.ok) {
       server.log.warn(`Refused to place a call: ${destination.problem}`);
@@ -644,7 +650,10 @@ export function parseCallRequest(body: unknown): { ok: true; value: CallRequest 
   if (typeof context === 'object') return { ok: false, error: context.error };
   let voicemail: string | false | undefined;
   if (fields.voicemail === false) voicemail = false;
-  else {
+  else if (typeof fields.voicemail === 'string' && fields.voicemail.trim() === '') {
+    // An empty message is not the default one: it is most likely a template that filled nothing in.
+    return { ok: false, error: '"voicemail" is empty. Give the message to leave on a machine, false to hang up on one, or leave it out for the default message.' };
+  } else {
     const message = text('voicemail', fields.voicemail);
     if (typeof message === 'object') return { ok: false, error: `${message.error} Give the message to leave on a machine, or false to hang up on one.` };
     voicemail = message;
