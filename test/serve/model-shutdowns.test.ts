@@ -93,6 +93,8 @@ function listeningPort(output: string): number | undefined {
   return undefined;
 }
 
+const START_TIMEOUT_MS = 45_000;
+
 /** Starts serve, waits until it answers /healthz (so it is waiting for signals), stops it with SIGTERM, returns its output. */
 function serveUntilListening(cwd: string, args: string[] = []): Promise<{ output: string; code: number | null }> {
   const child = spawn(process.execPath, ['--', BIN, 'serve', '--port', '0', ...args], {
@@ -105,7 +107,8 @@ function serveUntilListening(cwd: string, args: string[] = []): Promise<{ output
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`serve did not start\n${output}`));
-    }, 15_000);
+      // Several serve processes start at once here, beside other test files: on two busy cores that takes seconds.
+    }, START_TIMEOUT_MS);
     const collect = (chunk: Buffer): void => {
       output += chunk.toString();
       const port = listeningPort(output);
@@ -186,7 +189,7 @@ describe.concurrent('serve refuses to start on a model past its shutdown date', 
   });
 });
 
-describe.concurrent('serve warns once for each model within 90 days of its shutdown date', () => {
+describe.concurrent('serve warns once for each model within 90 days of its shutdown date', { timeout: START_TIMEOUT_MS + 15_000 }, () => {
   it('starts, with one line each for the Realtime, transcription and Agents API agent models', async ({ expect }) => {
     const { cwd, agentId } = await project({ realtime: 'gpt-realtime-mini', transcribe: 'gpt-4o-mini-transcribe', agentModel: 'gpt-5' });
     const { code, output } = await serveUntilListening(cwd);
@@ -222,7 +225,7 @@ describe.concurrent('serve warns once for each model within 90 days of its shutd
   });
 });
 
-describe.concurrent('serve says nothing about models with a far or no shutdown date', () => {
+describe.concurrent('serve says nothing about models with a far or no shutdown date', { timeout: START_TIMEOUT_MS + 15_000 }, () => {
   it('starts without a warning when every model shuts down well after 90 days', async ({ expect }) => {
     const { cwd } = await project({ realtime: 'gpt-live-realtime', transcribe: 'gpt-live-transcribe', responsesModel: 'gpt-6.1-terra' });
     const { code, output } = await serveUntilListening(cwd, ['--log-format', 'json']);
