@@ -13,7 +13,7 @@ import { DEFAULT_LIVE_MODEL, DEFAULT_PORT, TRANSPORTS, VOICE_ENGINES, type Trans
 import { loadConfig } from '../../config/load-config.js';
 import type { ServeTunnel } from '../../tunnel/serve-tunnel.js';
 import type { TunnelProvider } from '../../tunnel/tunnel-provider.js';
-import { renderCheckLine } from '../../doctor/render-human.js';
+import { consequencesText, countProblems, renderCheckLine } from '../../doctor/render-human.js';
 import { clockFromEnvironment } from '../../util/clock.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit-codes.js';
 import { UsageError } from '../../util/usage-error.js';
@@ -316,11 +316,14 @@ async function startUpChecksPass(config: Config, format: LogFormat, output: Outp
     }
   }
   if (failures.length === 0) return true;
+  // Counted as the doctor counts them: no .env is one problem, not one per variable it leaves unset.
+  const reports = findings.map(({ report }) => report);
+  const problems = countProblems(reports);
   refuse(
     output,
     format,
     log,
-    `${failures.length} problem${failures.length === 1 ? '' : 's'} would make calls fail. Fix ${failures.length === 1 ? 'it' : 'them'} and start again (${voicebridgeCommand('doctor')} explains everything), or use --skip-checks if you are sure.`,
+    `${problems} problem${problems === 1 ? '' : 's'} would make calls fail.${consequencesText(reports)} Fix ${problems === 1 ? 'it' : 'them'} and start again (${voicebridgeCommand('doctor')} explains everything), or use --skip-checks if you are sure.`,
   );
   return false;
 }
