@@ -44,12 +44,16 @@ export async function runDialCommand(number: string, options: DialOptions, depen
   const timeoutMs = seconds(options.timeout) * 1000;
   const config = loadConfig({ envFile: options.envFile, ...(dependencies.env ? { env: dependencies.env } : {}), ...(dependencies.cwd ? { cwd: dependencies.cwd } : {}) });
   output.addSecrets(config.secrets);
-  if (config.envFile.explicit && !config.envFile.found) throw new UsageError(`--env ${options.envFile}: ${config.envFile.path} does not exist. Give the .env voicebridge serve reads.`);
-  const serverUrl = parseServerUrl(options.url, config);
   const fail = (message: string): number => {
     output.err(`${chalk.red.bold('voicebridge dial:')} ${message}`);
     return EXIT_FAILURE;
   };
+  // A missing or unreadable .env is a broken setup, not a malformed command line: exit 1, as every command does.
+  if (config.envFile.explicit && !config.envFile.found) {
+    return fail(`the env file ${config.envFile.path} does not exist. Give the .env voicebridge serve reads (the path is relative to the current folder).`);
+  }
+  if (config.envFile.error) return fail(`cannot read ${config.envFile.path}: ${config.envFile.error}. Make it readable, or pass --env with the .env voicebridge serve reads.`);
+  const serverUrl = parseServerUrl(options.url, config);
   const key = config.outbound.apiKey;
   if (!key) {
     const where = config.envFile.found ? config.envFile.path : `${config.envFile.path} (not found: run dial in the folder serve runs in, or pass --env)`;
