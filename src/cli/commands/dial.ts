@@ -5,6 +5,7 @@ import type { Config } from '../../config/config.js';
 import { DEFAULT_PORT } from '../../config/defaults.js';
 import { loadConfig } from '../../config/load-config.js';
 import { UsageError } from '../../util/usage-error.js';
+import { voicebridgeCommand } from '../../util/invocation.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import { createOutput, type Output } from '../output.js';
 
@@ -167,7 +168,7 @@ function parseServerUrl(value: string | undefined, config: Config): string {
 function unreachable(error: unknown, serverUrl: string): string {
   const cause = (error as { cause?: NodeJS.ErrnoException }).cause;
   const code = cause?.code ?? (error as NodeJS.ErrnoException).code;
-  if (code === 'ECONNREFUSED') return `nothing answers at ${serverUrl} (connection refused). Start voicebridge serve first, or pass --url with the address it listens on.`;
+  if (code === 'ECONNREFUSED') return `nothing answers at ${serverUrl} (connection refused). Start the bridge first (${voicebridgeCommand('serve')}), or pass --url with the address it listens on.`;
   if ((error as Error).name === 'TimeoutError') return `${serverUrl} did not answer in time. Is serve stuck?`;
   return `${serverUrl} could not be reached: ${cause?.message ?? (error as Error).message}. Check --url and that voicebridge serve is running.`;
 }
