@@ -159,6 +159,12 @@ describe('voicebridge serve --simulate', () => {
       expect(refused.stderr).toContain(`--simulate runs on this machine with a throw-away configuration: it reads no .env and opens no tunnel, so ${option[0]} cannot go with it`);
       expect(refused.stdout).toBe('');
     }
+    const sip = await runCli(['serve', '--simulate', '--transport', 'sip'], { cwd: folder });
+    expect(sip).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'error: --simulate simulates Twilio Media Streams calls and the browser phone; --transport sip needs OpenAI to answer a real SIP trunk, so it cannot go with --simulate\n',
+    });
   }, 60_000);
 
   it('on a busy port says what to do with serve --simulate itself: no throw-away .env to edit, no doctor, no --skip-checks', async () => {

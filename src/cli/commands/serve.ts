@@ -204,6 +204,10 @@ async function runSimulated(options: ServeOptions, output: Output, runtime: Serv
   ] as const) {
     if (given) throw new UsageError(`--simulate runs on this machine with a throw-away configuration: it reads no .env and opens no tunnel, so ${flag} cannot go with it`);
   }
+  // SIP mode has OpenAI answer a real trunk and sends no audio through serve: there is nothing of it to simulate here.
+  if (parseTransport(options.transport) === 'sip') {
+    throw new UsageError('--simulate simulates Twilio Media Streams calls and the browser phone; --transport sip needs OpenAI to answer a real SIP trunk, so it cannot go with --simulate');
+  }
   const jsonLog = format === 'json' ? (await import('../../log/json-log.js')).createJsonLog({ write: (line) => output.out(line), secrets: [] }) : undefined;
   const say = (line: string): void => (jsonLog ? jsonLog.info(line) : output.out(output.chalk.yellow.bold(line)));
   say(SIMULATE_FIRST_LINE);
