@@ -169,4 +169,33 @@ describe.skipIf(!HAS_CHROMIUM)(`the browser phone in Chromium${HAS_CHROMIUM ? ''
     expect(await page.locator('#transcript li').count()).toBe(0);
     expect(problems).toEqual([]);
   });
+
+  it('opened over http from another machine, where the browser gives no microphone, says so and how to open it instead', { timeout: 60_000 }, async () => {
+    fake = await FakeOpenAI.start();
+    folder = await mkdtemp(join(tmpdir(), 'voicebridge-phone-'));
+    await writeFile(join(folder, '.env'), `OPENAI_API_KEY=${FAKE_OPENAI_KEY}\nOPENAI_BASE_URL=${fake.baseURL}\nASSISTANT_ID=${seedAgent(fake).id}\n`);
+    const serve = await startServe(folder);
+    const { chromium } = await import('playwright-core');
+    // phone.test reaches this machine, but by a name that is not this machine's own: an insecure context, as a page
+    // opened over http from another machine is.
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--host-resolver-rules=MAP phone.test 127.0.0.1', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
+    });
+    closeBrowser = () => browser.close();
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    await page.goto(serve.url.replace('127.0.0.1', 'phone.test'));
+    expect(await page.evaluate('window.isSecureContext')).toBe(false);
+    await page.click('#call');
+    await page.waitForFunction("document.getElementById('status').dataset.state === 'error'", undefined, { timeout: 5_000 });
+    expect(await page.locator('#status').textContent()).toBe(
+      'The browser gives the microphone only to pages on https or on this machine (http://127.0.0.1, http://localhost): open the page on the machine voicebridge serve runs on, or reach it over https.',
+    );
+    expect(await page.locator('#call').isEnabled()).toBe(true);
+    expect(serve.stdout()).not.toContain('Browser call started');
+    expect(problems).toEqual([]);
+  });
 });
