@@ -15,6 +15,7 @@ import type {
 } from '../provision/sip/setup-sip-result.js';
 import type { Output } from './output.js';
 import { startSpinner } from './spinner.js';
+import { voicebridgeCommand } from '../util/invocation.js';
 
 /** The --json report: every key always present (null when not known), in this order. */
 export interface SetupSipReport {
@@ -108,7 +109,7 @@ function printResult(result: SetupSipResult, output: Output): void {
     return;
   }
   const transport = result.transport === 'sip' ? '' : `set TRANSPORT=sip in ${result.envFile}, `;
-  output.out(`Next: ${transport}run ${chalk.bold('npx voicebridge serve')}, and check with ${chalk.bold('npx voicebridge doctor')}.`);
+  output.out(`Next: ${transport}run ${chalk.bold(voicebridgeCommand('serve'))}, and check with ${chalk.bold(voicebridgeCommand('doctor'))}.`);
 }
 
 function printChanges(result: SetupSipResult, output: Output): void {

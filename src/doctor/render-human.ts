@@ -17,25 +17,37 @@ export function renderCheckLine(report: CheckReport, chalk: ChalkInstance): stri
 }
 
 export function renderVerdict(reports: readonly CheckReport[], chalk: ChalkInstance): string {
-  const failed = reports.filter((report) => report.status === 'fail');
-  const failedIds = new Set(failed.map((report) => report.id));
-  // A failure that only follows from another one (no .env, so every variable is unset) is not a problem of its own.
-  const consequences = failed.filter((report) => report.followsFrom !== undefined && failedIds.has(report.followsFrom));
-  const failures = failed.length - consequences.length;
+  const failures = countProblems(reports);
   const warnings = reports.filter((report) => report.status === 'warn').length;
   const warningText = warnings === 0 ? '' : ` (${warnings} warning${warnings === 1 ? '' : 's'})`;
   if (failures === 0) return chalk.green.bold(`Ready to take calls${warningText}.`);
   const one = failures === 1;
+  return chalk.red.bold(`${failures} problem${one ? '' : 's'} found${warningText}.`) + consequencesText(reports) +
+    ` A call to your number would not work until ${one ? 'it is' : 'they are'} fixed.`;
+}
+
+/** The failures that follow only from another failure (no .env, so every variable is unset): not problems of their own. */
+function consequencesOf(reports: readonly CheckReport[]): CheckReport[] {
+  const failedIds = new Set(reports.filter((report) => report.status === 'fail').map((report) => report.id));
+  return reports.filter((report) => report.status === 'fail' && report.followsFrom !== undefined && failedIds.has(report.followsFrom));
+}
+
+/** How many problems the failures are, each cause counted once. */
+export function countProblems(reports: readonly CheckReport[]): number {
+  return reports.filter((report) => report.status === 'fail').length - consequencesOf(reports).length;
+}
+
+/** " A and B fail only because of the C problem." for each cause that others follow from, or "". */
+export function consequencesText(reports: readonly CheckReport[]): string {
+  const consequences = consequencesOf(reports);
   const causes = [...new Set(consequences.map((report) => report.followsFrom!))];
-  const following = causes
+  return causes
     .map((cause) => {
       const following = consequences.filter((report) => report.followsFrom === cause);
       const causeTitle = reports.find((report) => report.id === cause)?.title ?? cause;
       return ` ${listTitles(following.map((report) => report.title))} fail${following.length === 1 ? 's' : ''} only because of the ${causeTitle} problem.`;
     })
     .join('');
-  return chalk.red.bold(`${failures} problem${one ? '' : 's'} found${warningText}.`) + following +
-    ` A call to your number would not work until ${one ? 'it is' : 'they are'} fixed.`;
 }
 
 /** "A", "A and B", "A, B and C". */

@@ -454,7 +454,7 @@ const MATCHERS: Matcher[] = [
         cause: `${model ?? 'The model'} does not exist, was shut down, or this key's project may not use it.`,
         fix: successor
           ? `Use ${successor} instead (its successor). ${doctorHint()}`
-          : `Use a model this key can use (the Realtime default is ${DEFAULT_REALTIME_MODEL}); voicebridge doctor checks OPENAI_REALTIME_MODEL and OPENAI_TRANSCRIBE_MODEL.`,
+          : `Use a model this key can use (the Realtime default is ${DEFAULT_REALTIME_MODEL}); ${voicebridgeCommand('doctor')} checks OPENAI_REALTIME_MODEL and OPENAI_TRANSCRIBE_MODEL.`,
         docs: OPENAI_ERRORS,
       };
     },

@@ -7,6 +7,7 @@ import { maskSecret } from '../util/mask-secret.js';
 import { readStreamTwiml, StreamTwimlError, type StreamTwiml } from './stream-twiml.js';
 import { signTwilioRequest } from './twilio-request-signer.js';
 import { StreamRefusedError, TwilioStreamClient } from './twilio-stream-client.js';
+import { voicebridgeCommand } from '../util/invocation.js';
 
 /** Twilio waits this long for the webhook's answer (error 11205 after). */
 const WEBHOOK_TIMEOUT_MS = 15_000;
@@ -121,7 +122,7 @@ function unreachable(error: unknown, serverUrl: string, target: string): string 
     return `the webhook at ${target} did not answer within ${WEBHOOK_TIMEOUT_MS / 1000} s (Twilio gives up then too: error 11205). Is the server stuck?`;
   }
   if (code === 'ECONNREFUSED') {
-    return `nothing answers at ${serverUrl} (connection refused). Start the bridge first — voicebridge serve, in another terminal — or pass --url with the address it listens on.`;
+    return `nothing answers at ${serverUrl} (connection refused). Start the bridge first — ${voicebridgeCommand('serve')}, in another terminal — or pass --url with the address it listens on.`;
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `${new URL(serverUrl).hostname} cannot be resolved. Check --url (e.g. http://localhost:5000).`;
   return `the webhook at ${target} could not be reached: ${cause?.message ?? (error as Error).message}. Check --url and that voicebridge serve is running.`;

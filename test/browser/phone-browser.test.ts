@@ -1,7 +1,8 @@
 // The browser phone in a real browser: Debian's Chromium, driven by playwright-core, with a fake microphone playing a
 // WAV file, against `voicebridge serve --phone` (the built CLI) and the simulated OpenAI. The call connects, the
 // greeting shows and plays, the caller's audio goes through the page's worklet and reaches the simulator, whose
-// transcript shows on the page with the agent's reply; Hang up ends the call, and serve says so.
+// transcript shows on the page with the agent's reply; Hang up ends the call, and serve says so; a second call from
+// the same page works as the first, and a reload starts the page afresh.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -13,6 +14,7 @@ import { pcm16Wav } from '../../src/softphone/wav-file.js';
 import { seedAgent } from '../fakes/openai/agent-sessions.js';
 import { FAKE_OPENAI_KEY, FakeOpenAI } from '../fakes/openai/fake-openai.js';
 import { BIN } from '../helpers/run-cli.js';
+import { eventually } from '../bridge/call-harness.js';
 import { FRAME_BYTES, meanAmplitude } from '../fakes/fake-audio.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -152,6 +154,48 @@ describe.skipIf(!HAS_CHROMIUM)(`the browser phone in Chromium${HAS_CHROMIUM ? ''
     await page.click('#hangup');
     await waitForOutput(serve.stdout, 'Call ended (caller hung up)');
     expect(await page.locator('#status').textContent()).toBe('Call ended: you hung up.');
+
+    // Calling again from the same page after hanging up is a new call through serve, greeting and all.
+    await page.click('#call');
+    await page.locator('#transcript li.agent').nth(2).waitFor({ timeout: 15_000 });
+    expect(await page.locator('#transcript li.agent').nth(2).textContent()).toBe(`Agent: ${DEFAULT_GREETING}`);
+    expect(fake.realtime.connections.length).toBe(2);
+    await page.click('#hangup');
+    await eventually(() => serve.stdout().split('Call ended (caller hung up)').length - 1 === 2, 'serve logged the second call’s end', 10_000);
+    expect(await page.locator('#status').textContent()).toBe('Call ended: you hung up.');
+    // A reload starts the page afresh: ready to call, nothing shown.
+    await page.reload();
+    expect(await page.locator('#status').textContent()).toBe('Ready.');
+    expect(await page.locator('#transcript li').count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
+
+  it('opened over http from another machine, where the browser gives no microphone, says so and how to open it instead', { timeout: 60_000 }, async () => {
+    fake = await FakeOpenAI.start();
+    folder = await mkdtemp(join(tmpdir(), 'voicebridge-phone-'));
+    await writeFile(join(folder, '.env'), `OPENAI_API_KEY=${FAKE_OPENAI_KEY}\nOPENAI_BASE_URL=${fake.baseURL}\nASSISTANT_ID=${seedAgent(fake).id}\n`);
+    const serve = await startServe(folder);
+    const { chromium } = await import('playwright-core');
+    // phone.test reaches this machine, but by a name that is not this machine's own: an insecure context, as a page
+    // opened over http from another machine is.
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--host-resolver-rules=MAP phone.test 127.0.0.1', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'],
+    });
+    closeBrowser = () => browser.close();
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    await page.goto(serve.url.replace('127.0.0.1', 'phone.test'));
+    expect(await page.evaluate('window.isSecureContext')).toBe(false);
+    await page.click('#call');
+    await page.waitForFunction("document.getElementById('status').dataset.state === 'error'", undefined, { timeout: 5_000 });
+    expect(await page.locator('#status').textContent()).toBe(
+      'The browser gives the microphone only to pages on https or on this machine (http://127.0.0.1, http://localhost): open the page on the machine voicebridge serve runs on, or reach it over https.',
+    );
+    expect(await page.locator('#call').isEnabled()).toBe(true);
+    expect(serve.stdout()).not.toContain('Browser call started');
     expect(problems).toEqual([]);
   });
 });

@@ -37,6 +37,8 @@ class StandInEngine extends EventEmitter {
   readonly name = 'Stand-in voice';
   readonly isReady = true;
   readonly heardFromCaller: string[] = [];
+  /** GPT-Live takes the turns itself ('engine'); Realtime leaves them to the bridge. */
+  turnTaking: 'bridge' | 'engine' | undefined = undefined;
   cancelled = 0;
   private speeches = 0;
   sendCallerAudio(payload: string): void {
@@ -114,6 +116,34 @@ describe('the browser phone channel', () => {
     socket.fromPage(JSON.stringify({ type: 'mark', name: 'reply-1' }));
     expect(ends).toEqual([]);
     expect(protocolErrors).toEqual([]);
+  });
+
+  it('shows a sentence a voice that takes turns said in one breath with the one before, which has no audio of its own', () => {
+    engine.turnTaking = 'engine';
+    const first = channel.say('I heard you.', { label: 'reply' });
+    const second = channel.say('I am the simulated agent.', { label: 'reply' });
+    engine.emit('audio', first, Buffer.from([1, 2]).toString('base64'));
+    engine.emit('speechDone', first, 'completed');
+    engine.emit('speechDone', second, 'completed');
+    expect(socket.messages()).toEqual([
+      { type: 'agent', id: 'speech-1', text: 'I heard you.' },
+      { type: 'mark', name: 'reply-1' },
+      { type: 'agent', id: 'speech-2', text: 'I am the simulated agent.' },
+    ]);
+    expect(ends).toEqual([['speech-2', 'completed']]);
+  });
+
+  it('shows nothing for a sentence that ended without audio when the bridge takes the turns, or that was cancelled', () => {
+    const silent = channel.say('Never voiced.', { label: 'reply' });
+    engine.emit('speechDone', silent, 'completed');
+    engine.turnTaking = 'engine';
+    const cancelled = channel.say('Dropped.', { label: 'reply' });
+    engine.emit('speechDone', cancelled, 'cancelled');
+    expect(socket.messages()).toEqual([]);
+    expect(ends).toEqual([
+      ['speech-1', 'completed'],
+      ['speech-2', 'cancelled'],
+    ]);
   });
 
   it('passes the page’s frames to the voice as base64, and takes keypad digits and a hang-up', () => {

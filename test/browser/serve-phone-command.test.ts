@@ -98,6 +98,17 @@ describe('voicebridge serve --phone', () => {
     expect(foreign.code).toBe(1);
     expect(foreign.stderr).toContain('voicebridge serve did not start: cannot listen on 192.0.2.1: it is not an address of this machine.');
   });
+
+  it('with no .env counts its one cause once, as the doctor does', async () => {
+    folder = await mkdtemp(join(tmpdir(), 'voicebridge-serve-phone-'));
+    const result = await runCli(['serve', '--phone', '--port', '0'], { cwd: folder });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`✗ .env file: no .env in ${folder} and no voicebridge variables in the environment`);
+    expect(result.stderr).toBe(
+      'voicebridge serve did not start: 1 problem would make calls fail. Required variables, OpenAI API key and Assistant ID fail only because of the .env file problem. ' +
+        'Fix it and start again (npx voicebridge doctor explains everything), or use --skip-checks if you are sure.\n',
+    );
+  });
 });
 
 describe('voicebridge serve --host without --phone', () => {

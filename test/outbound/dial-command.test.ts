@@ -1,6 +1,6 @@
 // `voicebridge dial` against the real serve, with the fake Twilio REST API placing the call and answering it as
 // Twilio would: what dial prints as the call goes, and its exit code.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -227,6 +227,17 @@ describe('voicebridge dial', () => {
     const { code, text } = await dial('+14155550199', {}, {});
     expect(text).toContain('VOICEBRIDGE_API_KEY is not set in');
     expect(code).toBe(EXIT_USAGE);
+  });
+
+  it('exits 1, as every command does, when the --env file is missing or cannot be read', async () => {
+    folder = await mkdtemp(join(tmpdir(), 'voicebridge-dial-'));
+    await mkdir(join(folder, 'folder.env'));
+    const missing = captureOutput();
+    expect(await runDialCommand('+14155550199', { envFile: 'nope.env' }, { output: missing.output, env: {}, cwd: folder })).toBe(EXIT_FAILURE);
+    expect(missing.text()).toBe(`voicebridge dial: the env file ${join(folder, 'nope.env')} does not exist. Give the .env voicebridge serve reads (the path is relative to the current folder).`);
+    const unreadable = captureOutput();
+    expect(await runDialCommand('+14155550199', { envFile: 'folder.env' }, { output: unreadable.output, env: {}, cwd: folder })).toBe(EXIT_FAILURE);
+    expect(unreadable.text()).toBe(`voicebridge dial: cannot read ${join(folder, 'folder.env')}: it is a folder, not a file. Make it readable, or pass --env with the .env voicebridge serve reads.`);
   });
 
   it('documents its options and exit codes in --help', async () => {

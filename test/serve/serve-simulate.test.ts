@@ -5,6 +5,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SIMULATE_FIRST_LINE, SIMULATE_LAST_LINE } from '../../src/cli/commands/serve.js';
@@ -158,5 +159,29 @@ describe('voicebridge serve --simulate', () => {
       expect(refused.stderr).toContain(`--simulate runs on this machine with a throw-away configuration: it reads no .env and opens no tunnel, so ${option[0]} cannot go with it`);
       expect(refused.stdout).toBe('');
     }
+    const sip = await runCli(['serve', '--simulate', '--transport', 'sip'], { cwd: folder });
+    expect(sip).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'error: --simulate simulates Twilio Media Streams calls and the browser phone; --transport sip needs OpenAI to answer a real SIP trunk, so it cannot go with --simulate\n',
+    });
   }, 60_000);
+
+  it('on a busy port says what to do with serve --simulate itself: no throw-away .env to edit, no doctor, no --skip-checks', async () => {
+    folder = await mkdtemp(join(tmpdir(), 'voicebridge-simulate-test-'));
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as AddressInfo).port;
+    try {
+      const result = await runCli(['serve', '--simulate', '--port', String(port)], { cwd: folder });
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe(`${SIMULATE_FIRST_LINE}\n${SIMULATE_LAST_LINE}\n`);
+      expect(result.stderr).toMatch(
+        new RegExp(`^voicebridge serve did not start: port ${port} is in use by another program\\. Stop that program, give serve --simulate another port \\(e\\.g\\. --port \\d+\\), or --port 0: serve --simulate then picks a free port itself\\.\\n$`),
+      );
+      expect(result.stderr).not.toMatch(/\.env|doctor|--skip-checks/);
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+    }
+  });
 });

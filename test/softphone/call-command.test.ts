@@ -128,7 +128,7 @@ describe('voicebridge call', () => {
     const port = await findFreePort();
     const result = await call(cwd, { url: `http://127.0.0.1:${port}`, silence: '0.2' });
     expect(result.code).toBe(EXIT_FAILURE);
-    expect(result.text).toContain(`nothing answers at http://127.0.0.1:${port} (connection refused). Start the bridge first — voicebridge serve`);
+    expect(result.text).toContain(`nothing answers at http://127.0.0.1:${port} (connection refused). Start the bridge first — npx voicebridge serve, in another terminal — or pass --url with the address it listens on.`);
   });
 
   it('turns 16-bit PCM at 16 kHz stereo into the phone line\'s audio, words intact', async () => {

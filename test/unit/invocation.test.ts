@@ -6,6 +6,9 @@ import { delimiter, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { invocationFrom, setInvocation, voicebridgeCommand } from '../../src/util/invocation.js';
 import { explainText } from '../../src/knowledge/explain.js';
+import { sipSettingsCheck } from '../../src/doctor/checks/sip-settings.js';
+import { configFor } from '../agents/brain-harness.js';
+import { fixedClock } from '../../src/util/clock.js';
 import { BIN, runCli } from '../helpers/run-cli.js';
 
 afterEach(() => setInvocation('npx voicebridge'));
@@ -33,6 +36,16 @@ describe('how voicebridge was started', () => {
     expect(`${explanation.cause} ${explanation.fix}`).not.toContain('npx');
     setInvocation('npx voicebridge');
     expect(explainText('wf_68f1c2d3e4b5a69788a1b2c3d4e5f601', new Date('2026-11-24T12:00:00Z')).fix).toContain('Run: npx voicebridge create-assistant (it creates an agent');
+  });
+
+  it('writes the SIP checks\' setup-sip in that one form too', async () => {
+    const config = configFor({ TRANSPORT: 'sip', OPENAI_PROJECT_ID: 'proj_abc123DEF456' });
+    const context = { config, clock: fixedClock('2026-12-02'), results: new Map(), signal: new AbortController().signal };
+    setInvocation('voicebridge');
+    const installed = await sipSettingsCheck.run(context);
+    expect(installed.fix).toBe('Run voicebridge setup-sip: it sets up the webhook endpoint and writes its signing secret into .env (the secret is shown only once, on creation).');
+    setInvocation('npx voicebridge');
+    expect((await sipSettingsCheck.run(context)).fix).toBe('Run npx voicebridge setup-sip: it sets up the webhook endpoint and writes its signing secret into .env (the secret is shown only once, on creation).');
   });
 });
 

@@ -5,6 +5,7 @@ import type { Config } from '../../config/config.js';
 import { DEFAULT_PORT } from '../../config/defaults.js';
 import { loadConfig } from '../../config/load-config.js';
 import { UsageError } from '../../util/usage-error.js';
+import { voicebridgeCommand } from '../../util/invocation.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from '../exit-codes.js';
 import { createOutput, type Output } from '../output.js';
 
@@ -44,12 +45,16 @@ export async function runDialCommand(number: string, options: DialOptions, depen
   const timeoutMs = seconds(options.timeout) * 1000;
   const config = loadConfig({ envFile: options.envFile, ...(dependencies.env ? { env: dependencies.env } : {}), ...(dependencies.cwd ? { cwd: dependencies.cwd } : {}) });
   output.addSecrets(config.secrets);
-  if (config.envFile.explicit && !config.envFile.found) throw new UsageError(`--env ${options.envFile}: ${config.envFile.path} does not exist. Give the .env voicebridge serve reads.`);
-  const serverUrl = parseServerUrl(options.url, config);
   const fail = (message: string): number => {
     output.err(`${chalk.red.bold('voicebridge dial:')} ${message}`);
     return EXIT_FAILURE;
   };
+  // A missing or unreadable .env is a broken setup, not a malformed command line: exit 1, as every command does.
+  if (config.envFile.explicit && !config.envFile.found) {
+    return fail(`the env file ${config.envFile.path} does not exist. Give the .env voicebridge serve reads (the path is relative to the current folder).`);
+  }
+  if (config.envFile.error) return fail(`cannot read ${config.envFile.path}: ${config.envFile.error}. Make it readable, or pass --env with the .env voicebridge serve reads.`);
+  const serverUrl = parseServerUrl(options.url, config);
   const key = config.outbound.apiKey;
   if (!key) {
     const where = config.envFile.found ? config.envFile.path : `${config.envFile.path} (not found: run dial in the folder serve runs in, or pass --env)`;
@@ -163,7 +168,7 @@ function parseServerUrl(value: string | undefined, config: Config): string {
 function unreachable(error: unknown, serverUrl: string): string {
   const cause = (error as { cause?: NodeJS.ErrnoException }).cause;
   const code = cause?.code ?? (error as NodeJS.ErrnoException).code;
-  if (code === 'ECONNREFUSED') return `nothing answers at ${serverUrl} (connection refused). Start voicebridge serve first, or pass --url with the address it listens on.`;
+  if (code === 'ECONNREFUSED') return `nothing answers at ${serverUrl} (connection refused). Start the bridge first (${voicebridgeCommand('serve')}), or pass --url with the address it listens on.`;
   if ((error as Error).name === 'TimeoutError') return `${serverUrl} did not answer in time. Is serve stuck?`;
   return `${serverUrl} could not be reached: ${cause?.message ?? (error as Error).message}. Check --url and that voicebridge serve is running.`;
 }

@@ -13,7 +13,7 @@ import { DEFAULT_LIVE_MODEL, DEFAULT_PORT, TRANSPORTS, VOICE_ENGINES, type Trans
 import { loadConfig } from '../../config/load-config.js';
 import type { ServeTunnel } from '../../tunnel/serve-tunnel.js';
 import type { TunnelProvider } from '../../tunnel/tunnel-provider.js';
-import { renderCheckLine } from '../../doctor/render-human.js';
+import { consequencesText, countProblems, renderCheckLine } from '../../doctor/render-human.js';
 import { clockFromEnvironment } from '../../util/clock.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit-codes.js';
 import { UsageError } from '../../util/usage-error.js';
@@ -204,18 +204,32 @@ async function runSimulated(options: ServeOptions, output: Output, runtime: Serv
   ] as const) {
     if (given) throw new UsageError(`--simulate runs on this machine with a throw-away configuration: it reads no .env and opens no tunnel, so ${flag} cannot go with it`);
   }
+  // SIP mode has OpenAI answer a real trunk and sends no audio through serve: there is nothing of it to simulate here.
+  if (parseTransport(options.transport) === 'sip') {
+    throw new UsageError('--simulate simulates Twilio Media Streams calls and the browser phone; --transport sip needs OpenAI to answer a real SIP trunk, so it cannot go with --simulate');
+  }
   const jsonLog = format === 'json' ? (await import('../../log/json-log.js')).createJsonLog({ write: (line) => output.out(line), secrets: [] }) : undefined;
   const say = (line: string): void => (jsonLog ? jsonLog.info(line) : output.out(output.chalk.yellow.bold(line)));
   say(SIMULATE_FIRST_LINE);
-  const { findFreePort } = await import('../../util/free-port.js');
+  // Listen on this machine only, unless an address is asked for (--host; HOST is the user's and is not read, and the
+  // throw-away configuration sets none).
+  const host = listenHost(options.host, setup.host, undefined, true) ?? '127.0.0.1';
+  const { findFreePort, listenRefusal } = await import('../../util/free-port.js');
+  // A port that cannot be had is said here, in the terms of this command: the start-up checks would point at the
+  // throw-away .env, deleted on exit, and at the doctor, which reads another one.
+  const portProblem = port === undefined || port !== 0 ? await simulatedPortProblem(port ?? DEFAULT_PORT, host, findFreePort, listenRefusal) : undefined;
+  if (portProblem) {
+    if (jsonLog) jsonLog.error(`voicebridge serve did not start: ${portProblem}`);
+    else output.err(`${output.chalk.red.bold('voicebridge serve did not start:')} ${portProblem}`);
+    say(SIMULATE_LAST_LINE);
+    return EXIT_FAILURE;
+  }
   const { startSimulation } = await import('../../demo/simulation.js');
   // WEBHOOK_URL names the port and the webhook signature covers it: the port is chosen before serve starts.
   const simulation = await startSimulation({ port: port === undefined ? DEFAULT_PORT : port === 0 ? await findFreePort() : port, purpose: 'simulate' });
   // A second stop signal exits at once, past the finally below: the throw-away folder goes then too.
   const removeFolder = (): void => rmSync(dirname(simulation.envPath), { recursive: true, force: true });
   process.once('exit', removeFolder);
-  // Listen on this machine only, unless an address is asked for (--host; HOST is the user's and is not read).
-  const host = listenHost(options.host, setup.host, simulation.config.host, true) ?? '127.0.0.1';
   const notes = (server: BridgeServer): string[] => [
     `  Simulated        OpenAI at ${simulation.openai.baseURL} (agent and voice) and the Twilio REST API at ${simulation.twilioApiBaseUrl}, in this process`,
     `  Configuration    throw-away ${simulation.envPath} (your .env is neither read nor changed)`,
@@ -230,6 +244,22 @@ async function runSimulated(options: ServeOptions, output: Output, runtime: Serv
     process.off('exit', removeFolder);
     say(SIMULATE_LAST_LINE);
   }
+}
+
+/** Why serve --simulate cannot listen on `host`:`port`, with what to do instead, or undefined when it can. */
+async function simulatedPortProblem(
+  port: number,
+  host: string,
+  findFreePort: () => Promise<number>,
+  listenRefusal: (port: number, host: string) => Promise<string | undefined>,
+): Promise<string | undefined> {
+  const code = await listenRefusal(port, host);
+  if (code === undefined) return undefined;
+  const instead = 'or --port 0: serve --simulate then picks a free port itself.';
+  if (code === 'EADDRINUSE') return `port ${port} is in use by another program. Stop that program, give serve --simulate another port (e.g. --port ${await findFreePort()}), ${instead}`;
+  if (code === 'EACCES') return `port ${port} needs administrator rights on this machine. Give serve --simulate a port above 1023 (e.g. --port ${await findFreePort()}), ${instead}`;
+  if (code === 'EADDRNOTAVAIL') return `cannot listen on ${host}: it is not an address of this machine. Leave --host out (serve --simulate listens on 127.0.0.1), or give an address of this machine.`;
+  return `cannot listen on ${host} port ${port} (${code}). Give serve --simulate another port, ${instead}`;
 }
 
 /** A path as one shell word (POSIX quoting when it holds anything but safe characters). */
@@ -290,11 +320,14 @@ async function startUpChecksPass(config: Config, format: LogFormat, output: Outp
     }
   }
   if (failures.length === 0) return true;
+  // Counted as the doctor counts them: no .env is one problem, not one per variable it leaves unset.
+  const reports = findings.map(({ report }) => report);
+  const problems = countProblems(reports);
   refuse(
     output,
     format,
     log,
-    `${failures.length} problem${failures.length === 1 ? '' : 's'} would make calls fail. Fix ${failures.length === 1 ? 'it' : 'them'} and start again (${voicebridgeCommand('doctor')} explains everything), or use --skip-checks if you are sure.`,
+    `${problems} problem${problems === 1 ? '' : 's'} would make calls fail.${consequencesText(reports)} Fix ${problems === 1 ? 'it' : 'them'} and start again (${voicebridgeCommand('doctor')} explains everything), or use --skip-checks if you are sure.`,
   );
   return false;
 }

@@ -6,6 +6,7 @@ import { UsageError } from '../../util/usage-error.js';
 import { EXIT_FAILURE, EXIT_OK } from '../exit-codes.js';
 import { createOutput, type Output } from '../output.js';
 import { createSetupSipView } from '../setup-sip-view.js';
+import { voicebridgeCommand } from '../../util/invocation.js';
 
 export interface SetupSipCommandOptions {
   envFile?: string;
@@ -23,7 +24,7 @@ export interface SetupSipCommandDependencies {
 
 export async function runSetupSipCommand(options: SetupSipCommandOptions, dependencies: Partial<SetupSipCommandDependencies> = {}): Promise<number> {
   // An empty path would name the current folder itself.
-  if (options.envFile?.trim() === '') throw new UsageError('--env needs the path of a file, e.g. voicebridge setup-sip --env ./config/prod.env');
+  if (options.envFile?.trim() === '') throw new UsageError(`--env needs the path of a file, e.g. ${voicebridgeCommand('setup-sip --env ./config/prod.env')}`);
   const output = dependencies.output ?? createOutput();
   const env = dependencies.env ?? process.env;
   const cwd = dependencies.cwd ?? process.cwd();

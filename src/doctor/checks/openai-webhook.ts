@@ -14,6 +14,7 @@ import { setupSipFix } from '../fixes/setup-sip-fix.js';
 import { isPlaceholder } from '../placeholder-values.js';
 import { redactResult } from '../redact-result.js';
 import { sameUrl } from '../../util/same-url.js';
+import { voicebridgeCommand } from '../../util/invocation.js';
 
 const REQUEST_TIMEOUT_MS = 8_000;
 const DASHBOARD = 'https://platform.openai.com/settings/project/webhooks';
@@ -37,7 +38,7 @@ async function checkOpenAIWebhook(config: Config): Promise<CheckResult> {
   const project = config.sip.projectId?.trim();
   const projectUsable = project !== undefined && projectIdProblem(project) === undefined;
   const fix = [setupSipFix(config)];
-  const byHand = `Run npx voicebridge setup-sip (or doctor --fix): it creates or corrects the endpoint and writes its secret into .env. By hand: ${DASHBOARD}.`;
+  const byHand = `Run ${voicebridgeCommand('setup-sip')} (or doctor --fix): it creates or corrects the endpoint and writes its secret into .env. By hand: ${DASHBOARD}.`;
 
   let endpoints;
   try {
@@ -89,7 +90,7 @@ async function checkOpenAIWebhook(config: Config): Promise<CheckResult> {
     return {
       status: 'fail',
       summary: `OPENAI_WEBHOOK_SECRET (${maskSecret(secret)}) is not the secret of ${named} (${endpoint.signing_secret_hint}): serve would refuse every call's webhook as not from OpenAI`,
-      fix: `Run npx voicebridge setup-sip: the endpoint gets a new secret, written into .env (the old one stays valid for 24 hours).`,
+      fix: `Run ${voicebridgeCommand('setup-sip')}: the endpoint gets a new secret, written into .env (the old one stays valid for 24 hours).`,
       autoFixes: fix,
     };
   }

@@ -7,6 +7,7 @@ import type { Check, CheckResult } from '../check.js';
 import { setupSipFix } from '../fixes/setup-sip-fix.js';
 import { isPlaceholder } from '../placeholder-values.js';
 import { redactResult } from '../redact-result.js';
+import { voicebridgeCommand } from '../../util/invocation.js';
 
 export const sipSettingsCheck: Check = {
   id: 'sip-settings',
@@ -49,7 +50,7 @@ function checkSipSettings(config: Config): CheckResult {
     }
   }
   if (secretFixable) {
-    fixes.push('Run npx voicebridge setup-sip: it sets up the webhook endpoint and writes its signing secret into .env (the secret is shown only once, on creation).');
+    fixes.push(`Run ${voicebridgeCommand('setup-sip')}: it sets up the webhook endpoint and writes its signing secret into .env (the secret is shown only once, on creation).`);
   }
 
   if (problems.length > 0) {

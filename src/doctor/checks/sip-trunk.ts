@@ -11,6 +11,7 @@ import type { Check, CheckResult } from '../check.js';
 import { setupSipFix } from '../fixes/setup-sip-fix.js';
 import { isPlaceholder } from '../placeholder-values.js';
 import { redactResult } from '../redact-result.js';
+import { voicebridgeCommand } from '../../util/invocation.js';
 
 const REQUEST_TIMEOUT_MS = 8_000;
 const TRUNKS_PAGE = 'Console > Elastic SIP Trunking > Trunks';
@@ -38,7 +39,7 @@ async function checkSipTrunk(config: Config): Promise<CheckResult> {
   }
   const expected = openAISipUri(project);
   const fix = [setupSipFix(config)];
-  const byHand = 'Run npx voicebridge setup-sip (or doctor --fix): it puts the number on a trunk to this project, changing nothing else.';
+  const byHand = `Run ${voicebridgeCommand('setup-sip')} (or doctor --fix): it puts the number on a trunk to this project, changing nothing else.`;
 
   try {
     const client = await createTwilioClient(config, { timeoutMs: REQUEST_TIMEOUT_MS });
@@ -86,7 +87,7 @@ async function checkSipTrunk(config: Config): Promise<CheckResult> {
       return {
         status: 'fail',
         summary: `${named} has the origination URL ${expected}, but it is disabled: calls cannot reach OpenAI`,
-        fix: `Enable it (${TRUNKS_PAGE} > ${trunk.sid} > Origination), or run npx voicebridge setup-sip.`,
+        fix: `Enable it (${TRUNKS_PAGE} > ${trunk.sid} > Origination), or run ${voicebridgeCommand('setup-sip')}.`,
         autoFixes: fix,
       };
     }
@@ -104,7 +105,7 @@ async function checkSipTrunk(config: Config): Promise<CheckResult> {
           ? `${named} sends calls to ${expected} without secure media (SRTP), which GPT-Live over SIP needs`
           : `${named} sends calls to ${expected} without secure media (SRTP): the call audio travels unencrypted`,
         detail,
-        fix: `Turn on Secure Trunking (${TRUNKS_PAGE} > ${trunk.sid} > General), or run npx voicebridge setup-sip.`,
+        fix: `Turn on Secure Trunking (${TRUNKS_PAGE} > ${trunk.sid} > General), or run ${voicebridgeCommand('setup-sip')}.`,
         autoFixes: fix,
       };
     }
@@ -114,7 +115,7 @@ async function checkSipTrunk(config: Config): Promise<CheckResult> {
         status: 'warn',
         summary: `${named} has call transfer disabled, so the transfers set in TRANSFER_NUMBER or TRANSFER_TARGETS cannot happen`,
         detail,
-        fix: `Enable Call Transfer (SIP REFER) on the trunk (${TRUNKS_PAGE} > ${trunk.sid} > General), or run npx voicebridge setup-sip.`,
+        fix: `Enable Call Transfer (SIP REFER) on the trunk (${TRUNKS_PAGE} > ${trunk.sid} > General), or run ${voicebridgeCommand('setup-sip')}.`,
         autoFixes: fix,
       };
     }

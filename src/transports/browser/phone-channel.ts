@@ -52,6 +52,11 @@ export class PhoneChannel extends MarkedChannel<PhoneLine, PhoneLineEvents> {
     if (piece.text) this.line.send({ type: 'agent', id: piece.speechId, text: piece.text });
   }
 
+  /** GPT-Live said this sentence in the same breath as an earlier one: it shows too, or the page would lose it. */
+  protected override saidAlong(piece: Playback): void {
+    this.line.send({ type: 'agent', id: piece.speechId, text: piece.text });
+  }
+
   protected override cutShort(piece: Playback): void {
     this.line.send({ type: 'interrupted', id: piece.speechId });
   }

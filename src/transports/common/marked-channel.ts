@@ -137,6 +137,9 @@ export abstract class MarkedChannel<Line extends MarkedLine, LineEvents extends 
   /** This piece had audio on the line when a barge-in flushed it. */
   protected cutShort(_piece: Playback): void {}
 
+  /** This piece was said within the audio of an earlier one (a voice that takes turns speaks in stretches). */
+  protected saidAlong(_piece: Playback): void {}
+
   protected onLine<K extends keyof LineEvents & string>(event: K, listener: (...args: LineEvents[K]) => void): void {
     this.listen(this.line, event, listener as (...args: unknown[]) => void);
   }
@@ -166,6 +169,9 @@ export abstract class MarkedChannel<Line extends MarkedLine, LineEvents extends 
     if (!piece || piece.state !== 'speaking') return;
     if (!piece.audioSent) {
       this.playback.delete(speechId);
+      // A voice that takes turns says several sentences in one breath, all its audio under the first one's ID: a
+      // sentence completed with no audio of its own was said along with that one.
+      if (outcome === 'completed' && this.engine.turnTaking === 'engine' && piece.text.trim() !== '') this.saidAlong(piece);
       this.emit('speechEnded', speechId, outcome);
       return;
     }

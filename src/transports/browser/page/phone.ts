@@ -60,6 +60,15 @@ async function startCall(): Promise<void> {
     setStatus('This page needs its token: open the URL voicebridge serve printed, with its #… part.', 'error');
     return;
   }
+  // Browsers give the microphone only to secure pages: https, or this machine's own address. Opened from another
+  // machine over http (serve --host 0.0.0.0), the page would otherwise fail with a bare TypeError.
+  if (!window.isSecureContext || navigator.mediaDevices === undefined) {
+    setStatus(
+      'The browser gives the microphone only to pages on https or on this machine (http://127.0.0.1, http://localhost): open the page on the machine voicebridge serve runs on, or reach it over https.',
+      'error',
+    );
+    return;
+  }
   callButton.disabled = true;
   setStatus('Asking for the microphone…', 'connecting');
   const context = new AudioContext();
