@@ -1,8 +1,9 @@
 // `voicebridge demo` as a user runs it on a fresh machine: the built CLI, no .env, no accounts, nothing real called.
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NOTHING_REAL_WAS_CALLED } from '../../src/cli/commands/demo.js';
 import { DEFAULT_DEMO_SCRIPT, MAX_DEMO_LINE_CHARACTERS } from '../../src/demo/demo-script.js';
@@ -48,6 +49,10 @@ describe('voicebridge demo', () => {
     expect(result.stdout).toMatch(new RegExp(`\\[${callSid}\\] Created session: \\S+`));
     expect(lines.filter((line) => line.trim() !== '').at(-2)).toBe(NOTHING_REAL_WAS_CALLED);
     expect(result.stdout).not.toContain('sk-proj-');
+    // Run from a folder of its own (as with npx), the way to real calls copies a file that exists: the package's own.
+    const copy = /For real calls: cp (\S+) \.env/.exec(lines.filter((line) => line.trim() !== '').at(-1)!)?.[1];
+    expect(copy).toBe(resolve(import.meta.dirname, '../../.env.example'));
+    expect(existsSync(copy!)).toBe(true);
   });
 
   it('says the lines of --script FILE, one per turn', async () => {

@@ -13,6 +13,8 @@ import { UsageError } from '../../util/usage-error.js';
 import { createOutput, type Output } from '../output.js';
 import { runServeCommand } from './serve.js';
 import { voicebridgeCommand } from '../../util/invocation.js';
+import { envExamplePath } from '../../util/env-example.js';
+import { shellQuote } from '../../util/shell-quote.js';
 
 export interface DemoOptions {
   script?: string;
@@ -90,7 +92,7 @@ export async function runDemoCommand(options: DemoOptions, output: Output = crea
     output.out('');
     output.out(chalk.green.bold('Demo finished') + `: ${result.turns} turn${result.turns === 1 ? '' : 's'}, ${result.heardSeconds.toFixed(1)} s of synthetic agent speech heard.`);
     output.out(chalk.yellow.bold(NOTHING_REAL_WAS_CALLED));
-    output.out(`For real calls: cp .env.example .env, fill it in, then ${voicebridgeCommand('doctor')}, ${voicebridgeCommand('serve')}, and ${voicebridgeCommand('call')}.`);
+    output.out(`For real calls: cp ${shellQuote(envExamplePath())} .env, fill it in, then ${voicebridgeCommand('doctor')}, ${voicebridgeCommand('serve')}, and ${voicebridgeCommand('call')}.`);
     return EXIT_OK;
   } finally {
     await project.close();

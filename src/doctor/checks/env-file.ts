@@ -10,6 +10,7 @@ import { findStrayValues } from '../fixes/stray-quotes.js';
 import { redactResult } from '../redact-result.js';
 import { lintEnvText } from '../lint-env-file.js';
 import { intendedVariable } from '../misnamed-variables.js';
+import { envExamplePath } from '../../util/env-example.js';
 
 export const envFileCheck: Check = {
   id: 'env-file',
@@ -29,20 +30,20 @@ function checkEnvFile(config: Config): CheckResult {
       return {
         status: 'fail',
         summary: `${file.path} does not exist`,
-        fix: 'Check the path given to --env (it is relative to the current folder), or create the file from .env.example.',
+        fix: `Check the path given to --env (it is relative to the current folder), or create the file from ${envExamplePath()}.`,
       };
     }
     if (fromProcess.length > 0) {
       return {
         status: 'warn',
         summary: `no .env in ${dirname(file.path)}; using ${fromProcess.length} variable${fromProcess.length === 1 ? '' : 's'} from the process environment`,
-        fix: 'That works (e.g. in a container or CI). To keep the settings with the project, copy .env.example to .env and fill it in, or pass --env PATH.',
+        fix: `That works (e.g. in a container or CI). To keep the settings with the project, copy ${envExamplePath()} to .env and fill it in, or pass --env PATH.`,
       };
     }
     return {
       status: 'fail',
       summary: `no .env in ${dirname(file.path)} and no voicebridge variables in the environment`,
-      fix: 'Run the doctor from the folder that holds your .env, or pass --env PATH; to start fresh, copy .env.example to .env and fill it in.',
+      fix: `Run the doctor from the folder that holds your .env, or pass --env PATH; to start fresh, copy ${envExamplePath()} to .env and fill it in.`,
     };
   }
   if (file.error !== undefined) {
@@ -69,7 +70,7 @@ function checkEnvFile(config: Config): CheckResult {
     return {
       status: 'warn',
       summary: `${file.path} is empty`,
-      fix: 'Copy .env.example into it and fill in the values.',
+      fix: `Copy ${envExamplePath()} into it and fill in the values.`,
     };
   }
 
