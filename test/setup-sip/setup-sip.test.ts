@@ -334,6 +334,14 @@ describe('setup-sip refusing', () => {
     expect(openai.requests).toEqual([]);
   });
 
+  it('says that the file --env names does not exist, rather than only which settings are missing', async () => {
+    const result = await setupSip(['--env', 'nope.env']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`✖ ${join(dir, 'nope.env')} does not exist, and setup-sip needs OPENAI_API_KEY, OPENAI_PROJECT_ID,`);
+    expect(result.stderr).toContain('→ Check the path given to --env (it is relative to the current folder), or create that file with these settings; then run this command again. Nothing was changed.');
+    expect([...twilio.requests, ...openai.requests]).toEqual([]);
+  });
+
   it('stops before changing anything when .env cannot be written, or another run is changing it', async () => {
     await writeFile(envPath, envText());
     await chmod(envPath, 0o444);

@@ -91,13 +91,22 @@ export async function setupSip(options: SetupSipOptions, dependencies: SetupSipD
   observer.secrets(config.secrets);
   const run = new Run(envPath, dryRun, config);
 
+  // The file itself first: its settings are missing because it cannot be read, or is not there.
+  if (config.envFile.error) {
+    return run.stop({ kind: 'env-unreadable', summary: `cannot read ${envPath}: ${config.envFile.error}`, fix: 'Make the file readable by this user, or point --env at another file. Nothing was changed.' });
+  }
   const missing = missingSettings(config);
   if (missing.length > 0) {
+    const noFile = !config.envFile.found && config.envFile.explicit;
     return run.stop({
       kind: 'missing-settings',
-      summary: `setup-sip needs ${missing.map((problem) => problem.key).join(', ')}`,
+      summary: noFile
+        ? `${envPath} does not exist, and setup-sip needs ${missing.map((problem) => problem.key).join(', ')}`
+        : `setup-sip needs ${missing.map((problem) => problem.key).join(', ')}`,
       detail: missing.map((problem) => problem.text),
-      fix: `Set ${missing.length === 1 ? 'it' : 'them'} in ${envPath}, then run this command again. Nothing was changed.`,
+      fix: noFile
+        ? 'Check the path given to --env (it is relative to the current folder), or create that file with these settings; then run this command again. Nothing was changed.'
+        : `Set ${missing.length === 1 ? 'it' : 'them'} in ${envPath}, then run this command again. Nothing was changed.`,
     });
   }
 
@@ -202,9 +211,6 @@ async function setupUnderLock(config: Config, dependencies: SetupSipDependencies
   const timeoutMs = dependencies.timeoutMs ?? 15_000;
   const steps: Step[] = [];
 
-  if (config.envFile.error) {
-    return run.stop({ kind: 'env-unreadable', summary: `cannot read ${envPath}: ${config.envFile.error}`, fix: 'Make the file readable by this user, or point --env at another file. Nothing was changed.' });
-  }
   if (config.sources.OPENAI_WEBHOOK_SECRET === 'process') {
     result.warnings.push(`${ENV_KEY} is also set in your shell environment, which wins over ${envPath}: unset it (unset ${ENV_KEY}) so that the secret written here is used.`);
   }
