@@ -158,6 +158,11 @@ export async function runServeCommand(
     refuse(output, format, log, startFailure(error, config, host));
     return refused();
   }
+  // Listen for the stop signals before anything says serve is up: Ctrl+C right after the banner must drain, not kill.
+  const stopping = runtime.waitForStop(() => {
+    log.warn('Second stop signal: exiting now, without waiting for calls to end.');
+    process.exit(EXIT_FAILURE);
+  });
   const phoneUrl = phone ? `http://${urlHost(host)}:${server.port}/phone#${phone.token}` : undefined;
   if (!setup.quiet) announce(server, brain, config, format, output, log, host, phoneUrl, setup);
   else if (phoneUrl) output.out(`Browser phone: ${phoneUrl}`);
@@ -169,10 +174,7 @@ export async function runServeCommand(
   }
   runtime.onListening?.(server);
 
-  const signal = await runtime.waitForStop(() => {
-    log.warn('Second stop signal: exiting now, without waiting for calls to end.');
-    process.exit(EXIT_FAILURE);
-  });
+  const signal = await stopping;
   const calls = server.activeCalls + server.pendingCalls;
   const drainMs = config.calls.drainTimeoutMs;
   // A command embedding serve stops it for its own reason (the demo's call is over): no signal to send again then.
