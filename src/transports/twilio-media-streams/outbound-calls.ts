@@ -45,6 +45,11 @@ const MAX_COUNTED_ELSEWHERE = 10_000;
 const FINAL_STATUSES = new Set(['completed', 'busy', 'no-answer', 'failed', 'canceled']);
 const MACHINE = new Set(['machine_start', 'machine_end_beep', 'machine_end_silence', 'machine_end_other']);
 
+/** The outcome of a call that connected, by Twilio's AnsweredBy: a machine, a fax (no one to talk to), or a person. */
+function answeredOutcome(answeredBy: string): DialOutcome {
+  return MACHINE.has(answeredBy) ? 'voicemail' : answeredBy === 'fax' ? 'failed' : 'answered';
+}
+
 const STATUS_MESSAGES: Record<string, string> = {
   queued: 'Queued at Twilio',
   initiated: 'Dialling',
@@ -450,9 +455,8 @@ export class OutboundCalls {
     if (status === 'busy') outcome = 'busy';
     else if (status === 'no-answer') outcome = 'no_answer';
     else if (status === 'failed' || status === 'canceled') outcome = 'failed';
-    else if (answeredBy === 'fax') outcome = 'failed';
-    else if (machine) outcome = 'voicemail';
-    else if (answeredBy !== null || (status === 'completed' && duration > 0)) outcome = 'answered';
+    else if (answeredBy !== null) outcome = answeredOutcome(answeredBy);
+    else if (status === 'completed' && duration > 0) outcome = 'answered';
     const at = (date: Date | null | undefined): string => (date ?? new Date(this.now())).toISOString();
     const events: CallEvent[] = [{ at: at(call.dateCreated), event: 'placed', message: `Calling ${call.to} from ${call.from}` }];
     // A call answered, or left unanswered, rang first; one busy, failed or cancelled may not have.
@@ -536,7 +540,7 @@ export class OutboundCalls {
     if (record?.endedAt !== undefined) {
       // The call ended before Twilio could tell (the callee hung up during the greeting): there is nothing to act on.
       log.info(`The answering-machine verdict (${answeredBy}${duration}) came after the call ended`);
-      this.count(record, callSid, MACHINE.has(answeredBy) ? 'voicemail' : answeredBy === 'fax' ? 'failed' : 'answered');
+      this.count(record, callSid, answeredOutcome(answeredBy));
       return;
     }
     if (MACHINE.has(answeredBy)) {
@@ -602,7 +606,7 @@ export class OutboundCalls {
     // Answered, and no verdict was heard here: the AMD callback reached another instance, or never came.
     else if (record && record.outcome === undefined && Number(params.CallDuration ?? '0') > 0) {
       const answeredBy = params.AnsweredBy ?? '';
-      this.count(record, callSid, MACHINE.has(answeredBy) ? 'voicemail' : answeredBy === 'fax' ? 'failed' : 'answered');
+      this.count(record, callSid, answeredOutcome(answeredBy));
     }
     if (record) {
       record.ringing = false;
